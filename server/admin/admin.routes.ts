@@ -1,0 +1,81 @@
+/**
+ * The developer portal over HTTP: the same client operations as the CLI, guarded by the
+ * admin token from CONNECT_ADMIN_TOKEN (Authorization: Bearer …). Without that variable the
+ * admin API is off (404).
+ */
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import { digest, digestsEqual } from '../crypto.ts';
+import { connectError } from '../errors.ts';
+import { noStore, sendOk } from '../http/envelope.ts';
+import { route } from '../openapi.ts';
+import { recordAudit, listAudit } from '../audit.ts';
+import { readOutbox } from '../mailer.ts';
+import { listActiveClients } from '../clients/clients.repository.ts';
+import { ClientFields, ClientUpdate, clientView, createClient, deleteClient, getClient, rotateClientSecret, updateClient } from '../clients/clients.service.ts';
+
+const RotateBody = z.strictObject({ grace_minutes: z.number().int().min(0).max(43_200).default(0) });
+const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const OutboxQuery = z.object({ to: z.string().max(254).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+export function requireAdmin(ctx: AppContext): RequestHandler {
+  const expected = ctx.config.adminToken ? digest(ctx.config.adminToken) : undefined;
+  return async (req, _res, next) => {
+    if (!expected) throw connectError('NOT_FOUND', 'Not found');
+    const header = req.get('authorization') ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!digestsEqual(digest(presented), expected)) {
+      await recordAudit(ctx.db, ctx.clock.now(), { clientId: null, event: 'admin.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id });
+      throw connectError('UNAUTHORIZED', 'Admin token required (Authorization: Bearer <CONNECT_ADMIN_TOKEN>)');
+    }
+    next();
+  };
+}
+
+export function adminRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const { db, clock } = ctx;
+  router.use(requireAdmin(ctx), (_req, res, next) => {
+    noStore(res);
+    next();
+  });
+
+  route({ method: 'post', path: '/admin/clients', tag: 'Admin', summary: 'Create a client (sandbox by default); the secret is shown once', body: ClientFields, auth: 'admin' });
+  router.post('/clients', async (req, res) => sendOk(res, await createClient(db, clock.now(), ClientFields.parse(req.body)), 201));
+
+  route({ method: 'get', path: '/admin/clients', tag: 'Admin', summary: 'List clients', auth: 'admin' });
+  router.get('/clients', async (_req, res) => sendOk(res, { clients: (await listActiveClients(db)).map(clientView) }));
+
+  route({ method: 'get', path: '/admin/clients/:id', tag: 'Admin', summary: 'Show a client', auth: 'admin' });
+  router.get('/clients/:id', async (req, res) => sendOk(res, clientView(await getClient(db, req.params.id))));
+
+  route({ method: 'patch', path: '/admin/clients/:id', tag: 'Admin', summary: 'Update a client (name, origins, redirect URIs, scopes, logo, sandbox)', body: ClientUpdate, auth: 'admin' });
+  router.patch('/clients/:id', async (req, res) => sendOk(res, clientView(await updateClient(db, clock.now(), req.params.id, ClientUpdate.parse(req.body)))));
+
+  route({ method: 'post', path: '/admin/clients/:id/rotate-secret', tag: 'Admin', summary: 'New secret; the old one works for grace_minutes (0 = revoked now)', body: RotateBody, auth: 'admin' });
+  router.post('/clients/:id/rotate-secret', async (req, res) => {
+    const { grace_minutes } = RotateBody.parse(req.body ?? {});
+    sendOk(res, await rotateClientSecret(db, clock.now(), req.params.id, grace_minutes));
+  });
+
+  route({ method: 'delete', path: '/admin/clients/:id', tag: 'Admin', summary: 'Delete a client and revoke all its grants', auth: 'admin' });
+  router.delete('/clients/:id', async (req, res) => sendOk(res, await deleteClient(db, clock.now(), req.params.id)));
+
+  route({ method: 'get', path: '/admin/clients/:id/audit', tag: 'Admin', summary: "The client's audit trail of security events", query: AuditQuery, auth: 'admin' });
+  router.get('/clients/:id/audit', async (req, res) => {
+    const { limit } = AuditQuery.parse(req.query);
+    await getClient(db, req.params.id);
+    sendOk(res, { events: await listAudit(db, req.params.id, limit) });
+  });
+
+  route({ method: 'get', path: '/admin/outbox', tag: 'Admin', summary: 'Development mailer outbox (sign-in codes sent when no SMTP is configured)', query: OutboxQuery, auth: 'admin' });
+  router.get('/outbox', async (req, res) => {
+    const { to, limit } = OutboxQuery.parse(req.query);
+    if (ctx.mailer.kind !== 'outbox') throw connectError('NOT_FOUND', 'The outbox exists only with the development mailer');
+    const mails = await readOutbox(db, to, limit);
+    sendOk(res, { mails: mails.map((m) => ({ id: m.id, to: m.to_address, subject: m.subject, body: m.body, created_at: new Date(m.created_at).toISOString() })) });
+  });
+
+  return router;
+}

@@ -1,0 +1,110 @@
+/**
+ * The route table of the connect server: middleware order, API families and their error
+ * renderers. Everything it needs is in `ctx`.
+ */
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { AppContext } from './context.ts';
+import { digest } from './crypto.ts';
+import { connectError, dataError } from './errors.ts';
+import { requestContext, refuseCredentialsInUrl, requireJson } from './http/request.middleware.ts';
+import { securityHeaders, crossOriginResource } from './http/security-headers.ts';
+import { renderConnectError, renderDataError } from './http/errors.middleware.ts';
+import { limiter, ipKey } from './http/rate-limit.ts';
+import { widgetOriginCheck, widgetPreflight, publicCors } from './http/cors.ts';
+import { requireClient } from './connect/client-auth.middleware.ts';
+import { requireLinkToken } from './connect/link-tokens.ts';
+import { partnerRoutes } from './connect/partner.routes.ts';
+import { sessionRoutes } from './widget-api/session.routes.ts';
+import { authRoutes } from './widget-api/auth.routes.ts';
+import { integrationRoutes } from './widget-api/integrations.routes.ts';
+import { adminRoutes } from './admin/admin.routes.ts';
+import { PROVIDERS, providerLogoSvg, publicProvider } from './catalogue.ts';
+import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
+
+const BODY_LIMIT = '32kb';
+const MINUTE = 60_000;
+
+export function createApp(ctx: AppContext) {
+  const app = express();
+  const { config, logger } = ctx;
+  const limits = config.rateLimits;
+  app.set('trust proxy', config.trustProxy);
+  app.set('x-powered-by', false);
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext(logger), securityHeaders(), refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
+
+  // Public: health, catalogue and its icons, the API reference.
+  route({ method: 'get', path: '/health', tag: 'Public', summary: 'Service health', auth: 'none' });
+  const health: RequestHandler = (_req, res) => {
+    res.json({ status: 'OK', service: 'connect-apis', version: '1.0.0', environment: config.env === 'production' ? 'production' : 'development' });
+  };
+  app.get(['/health', '/api/health'], health);
+  route({ method: 'get', path: '/integrations/public/list', tag: 'Public', summary: 'The provider catalogue (ids are what integration-name expects)', auth: 'none' });
+  app.get('/integrations/public/list', publicCors, (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300');
+    res.json({ success: true, data: PROVIDERS.map(publicProvider) });
+  });
+  app.get('/integrations/logos/:file', crossOriginResource, publicCors, (req, res) => {
+    const file = String(req.params.file);
+    const svg = /^[a-z0-9-]+\.svg$/.test(file) ? providerLogoSvg(file.slice(0, -4)) : undefined;
+    if (!svg) throw connectError('NOT_FOUND', 'No such logo');
+    res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(svg);
+  });
+  app.get('/openapi.json', (req, res) => {
+    res.json(openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`));
+  });
+  app.get('/docs', (req, res) => {
+    res.type('html').send(docsPage(openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`)));
+  });
+  app.get('/docs/docs.css', (_req, res) => {
+    res.type('text/css').send(DOCS_CSS);
+  });
+
+  // Partner endpoints: failed authentications per IP, then credentials, then per client and per IP.
+  const clientGuard = [
+    limiter({ windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, key: (req) => `authfail:${ipKey(req)}`, skipSuccessful: (status) => status !== 401, message: 'Too many failed client authentications' }),
+    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
+    requireClient(ctx),
+    limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${req.path}` }),
+  ];
+  app.use(partnerRoutes(ctx, { client: clientGuard }));
+
+  // Widget API (X-LINK-TOKEN): CORS per client, per-IP and per-link-token limits.
+  const linkKey = (req: Request) => `link:${digest(req.get('x-link-token') ?? '')}`;
+  const widget = express.Router();
+  widget.use(
+    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}` }),
+    requireLinkToken(ctx),
+    widgetOriginCheck,
+    limiter({ windowMs: MINUTE, limit: 300, key: linkKey }),
+    (_req, res, next) => {
+      res.set('Cache-Control', 'no-store');
+      next();
+    },
+  );
+  widget.use(sessionRoutes(ctx));
+  widget.use(authRoutes(ctx, {
+    otpRequest: [
+      limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-email:${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase().slice(0, 254)}`, message: 'Too many codes requested for this email; try again later' }),
+      limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-${linkKey(req)}`, message: 'Too many codes requested in this session' }),
+    ],
+    guest: [limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, message: 'Too many guest accounts from this address' })],
+  }));
+  widget.use(integrationRoutes(ctx));
+  app.use('/widget', widgetPreflight(ctx.db), widget);
+
+  app.use('/admin', adminRoutes(ctx));
+
+  // Data APIs (/api/v1/*) are added by the data issue; unknown paths there answer in the v1 shape.
+  app.use('/api', (req, _res, next) => next(dataError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
+  app.use((req, _res, next) => next(connectError('NOT_FOUND', `No route ${req.method} ${req.path}`)));
+
+  // One renderer per family, chosen by path, so even body-parser errors come in the right shape.
+  const connectRenderer = renderConnectError(logger);
+  const dataRenderer = renderDataError(logger);
+  app.use((error: unknown, req: Request, res: Response, next: NextFunction) =>
+    (req.path.startsWith('/api/') ? dataRenderer : connectRenderer)(error, req, res, next));
+  return app;
+}

@@ -1,0 +1,40 @@
+/** The audit trail of security events (SECURITY.md), kept in the database, listable per client. */
+import type { Db } from './db/database.ts';
+
+export type AuditEvent =
+  | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
+  | 'link_token.issued' | 'signin.code_sent' | 'signin.succeeded' | 'signin.code_failed' | 'signin.guest'
+  | 'consent.granted' | 'token.exchanged' | 'token.exchange_failed' | 'token.reuse_detected'
+  | 'grant.revoked' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed';
+
+export type AuditEntry = {
+  clientId: string | null;
+  event: AuditEvent;
+  outcome?: 'success' | 'failure';
+  ip?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown>;
+};
+
+export async function recordAudit(db: Db, now: number, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      client_id: entry.clientId,
+      event: entry.event,
+      outcome: entry.outcome ?? 'success',
+      ip: entry.ip ?? null,
+      request_id: entry.requestId ?? null,
+      details: JSON.stringify(entry.details ?? {}),
+      created_at: now,
+    })
+    .execute();
+}
+
+export async function listAudit(db: Db, clientId: string, limit = 100) {
+  const rows = await db.selectFrom('audit_events').selectAll().where('client_id', '=', clientId).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({
+    id: r.id, event: r.event, outcome: r.outcome, ip: r.ip, request_id: r.request_id,
+    details: JSON.parse(r.details) as unknown, created_at: new Date(r.created_at).toISOString(),
+  }));
+}

@@ -1,0 +1,114 @@
+/**
+ * The connect server's configuration: read from the environment here and nowhere else.
+ * A bad value stops the start with a message that names the variable.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const Env = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  CONNECT_PORT: Int(0, 65535).default(4000),
+  CONNECT_HOST: z.string().min(1).default('127.0.0.1'),
+  CONNECT_DB: z.string().min(1).default('data/connect.db'),
+  CONNECT_ENCRYPTION_KEY: z.string().optional(),
+  CONNECT_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CONNECT_ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  CONNECT_TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|loopback|uniquelocal|linklocal|[0-9a-f.:/, ]+)$/i, 'a hop count or a list of CIDRs, never "true"')
+    .optional(),
+  CONNECT_RATE_LIMIT_PER_MINUTE: Int(1, 10_000_000).default(600),
+  CONNECT_IP_RATE_LIMIT_PER_MINUTE: Int(1, 10_000_000).default(1200),
+  CONNECT_AUTH_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(30),
+  CONNECT_OTP_REQUESTS_PER_HOUR: Int(1, 10_000).default(5),
+  CONNECT_GUESTS_PER_IP_PER_HOUR: Int(1, 1_000_000).default(60),
+  CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
+  LOG_LEVEL: LogLevel.default('info'),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dbFile: string;
+  encryptionKey: Buffer;
+  publicUrl: string | undefined;
+  adminToken: string | undefined;
+  trustProxy: string | number | false;
+  rateLimits: {
+    perClientPerMinute: number;
+    perIpPerMinute: number;
+    authFailuresPer15Minutes: number;
+    otpRequestsPerHour: number;
+    guestsPerIpPerHour: number;
+  };
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  logLevel: z.infer<typeof LogLevel>;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function decodeKey(value: string, variable: string): Buffer {
+  const key = Buffer.from(value.trim(), 'base64');
+  if (key.length !== 32 || key.toString('base64') !== value.trim()) {
+    throw new ConfigError(`${variable} must be 32 bytes encoded in base64 (generate one with: openssl rand -base64 32)`);
+  }
+  return key;
+}
+
+/** Reads the development key from next to the database, creating it on first start. */
+function developmentKey(dbFile: string): Buffer {
+  const dir = dbFile === ':memory:' ? 'data' : dirname(dbFile);
+  const file = join(dir, 'connect-encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  }
+  return decodeKey(readFileSync(file, 'utf8'), `CONNECT_ENCRYPTION_KEY (from ${file})`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  let encryptionKey: Buffer;
+  if (e.CONNECT_ENCRYPTION_KEY) encryptionKey = decodeKey(e.CONNECT_ENCRYPTION_KEY, 'CONNECT_ENCRYPTION_KEY');
+  else if (e.NODE_ENV === 'production') throw new ConfigError('CONNECT_ENCRYPTION_KEY is required in production');
+  else encryptionKey = developmentKey(e.CONNECT_DB);
+  if (e.NODE_ENV === 'production' && !e.CONNECT_PUBLIC_URL) {
+    throw new ConfigError('CONNECT_PUBLIC_URL is required in production');
+  }
+  const trust = e.CONNECT_TRUST_PROXY;
+  return {
+    env: e.NODE_ENV,
+    port: e.CONNECT_PORT,
+    host: e.CONNECT_HOST,
+    dbFile: e.CONNECT_DB,
+    encryptionKey,
+    publicUrl: e.CONNECT_PUBLIC_URL?.replace(/\/$/, ''),
+    adminToken: e.CONNECT_ADMIN_TOKEN,
+    trustProxy: trust === undefined ? false : /^\d+$/.test(trust) ? Number(trust) : trust,
+    rateLimits: {
+      perClientPerMinute: e.CONNECT_RATE_LIMIT_PER_MINUTE,
+      perIpPerMinute: e.CONNECT_IP_RATE_LIMIT_PER_MINUTE,
+      authFailuresPer15Minutes: e.CONNECT_AUTH_FAILURES_PER_15_MINUTES,
+      otpRequestsPerHour: e.CONNECT_OTP_REQUESTS_PER_HOUR,
+      guestsPerIpPerHour: e.CONNECT_GUESTS_PER_IP_PER_HOUR,
+    },
+    smtpUrl: e.CONNECT_SMTP_URL,
+    mailFrom: e.CONNECT_MAIL_FROM,
+    logLevel: e.LOG_LEVEL,
+  };
+}

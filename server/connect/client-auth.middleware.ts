@@ -1,0 +1,36 @@
+/**
+ * Client credentials (contract section 2): `X-Client-Id` + `X-Client-Secret` headers, or
+ * `client_id` + `client_secret` in the JSON body — never the query string. Failures are
+ * audited and counted per IP by the auth-failure limiter in front of this middleware.
+ */
+import type { RequestHandler } from 'express';
+import type { AppContext } from '../context.ts';
+import { authenticateClient } from '../clients/clients.service.ts';
+import { connectError } from '../errors.ts';
+import { recordAudit } from '../audit.ts';
+import { mask } from '../crypto.ts';
+
+export function requireClient(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const headerId = req.get('x-client-id');
+    const headerSecret = req.get('x-client-secret');
+    const id = headerId ?? body.client_id;
+    const secret = headerSecret ?? body.client_secret;
+    const conflicting =
+      (headerId !== undefined && body.client_id !== undefined && body.client_id !== headerId) ||
+      (headerSecret !== undefined && body.client_secret !== undefined && body.client_secret !== headerSecret);
+    const now = ctx.clock.now();
+    const client = conflicting ? undefined : await authenticateClient(ctx.db, now, id, secret);
+    if (!client) {
+      const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
+      await recordAudit(ctx.db, now, {
+        clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id,
+        details: { path: req.path, secret: typeof secret === 'string' ? mask(secret) : null },
+      });
+      throw connectError('INVALID_CLIENT', id === undefined || secret === undefined ? 'Client credentials are required (X-Client-Id and X-Client-Secret)' : 'Invalid client credentials');
+    }
+    res.locals.client = client;
+    next();
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Public token → grant + access token (contract 4.3, SECURITY T8). One conditional UPDATE
+ * consumes the public token; the grant and the `cat_` are written in the same immediate
+ * transaction, with no network I/O. A second exchange answers TOKEN_ALREADY_USED and
+ * revokes the grant the first produced (decision 3). A token presented by another client
+ * is refused and not burnt.
+ */
+import type { Db } from '../db/database.ts';
+import { writeTransaction } from '../db/database.ts';
+import type { Client } from '../db/tables.ts';
+import { digest, isWellFormedToken, randomToken } from '../crypto.ts';
+import { ACCESS_TOKEN_TTL_MS, ACCESS_TOKEN_TTL_S, PUBLIC_TOKEN_TTL_MS } from '../clock.ts';
+import { connectError } from '../errors.ts';
+
+export type Exchanged = {
+  access_token: string; grant_id: string; token_type: 'Bearer'; expires_in: number; scope: string;
+  workspace_id: string; user_id: string; user_reference: string | null;
+};
+
+export type ExchangeFailure = 'invalid' | 'expired' | 'reused';
+
+export async function exchangePublicToken(db: Db, now: number, client: Client, publicToken: string): Promise<Exchanged | { failure: ExchangeFailure; revokedGrant?: string }> {
+  if (!isWellFormedToken(publicToken, 'public_')) return { failure: 'invalid' };
+  const tokenDigest = digest(publicToken);
+  const accessToken = randomToken('cat_');
+  const grantId = randomToken('cgrant_');
+  return writeTransaction(db, async (trx) => {
+    const consumed = await trx
+      .updateTable('public_tokens')
+      .set({ consumed_at: now, grant_id: grantId })
+      .where('digest', '=', tokenDigest)
+      .where('client_id', '=', client.id)
+      .where('sandbox', '=', client.sandbox)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['user_id', 'workspace_id', 'scopes', 'sandbox', 'link_token_id', 'user_reference'])
+      .executeTakeFirst();
+    if (!consumed) {
+      const row = await trx.selectFrom('public_tokens').select(['client_id', 'sandbox', 'consumed_at', 'expires_at', 'grant_id']).where('digest', '=', tokenDigest).executeTakeFirst();
+      if (!row || row.client_id !== client.id || row.sandbox !== client.sandbox) return { failure: 'invalid' as const };
+      if (row.consumed_at !== null) {
+        if (row.grant_id) {
+          await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: 'public_token_reuse' }).where('id', '=', row.grant_id).where('revoked_at', 'is', null).execute();
+        }
+        return { failure: 'reused' as const, revokedGrant: row.grant_id ?? undefined };
+      }
+      return { failure: 'expired' as const };
+    }
+    await trx
+      .insertInto('grants')
+      .values({
+        id: grantId, client_id: client.id, user_id: consumed.user_id, workspace_id: consumed.workspace_id, scopes: consumed.scopes,
+        sandbox: consumed.sandbox, link_token_id: consumed.link_token_id, transaction_limit: null, enable_limiter: 1,
+        created_at: now, expires_at: now + ACCESS_TOKEN_TTL_MS, revoked_at: null, revoked_reason: null,
+      })
+      .execute();
+    await trx
+      .insertInto('access_tokens')
+      .values({ digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + ACCESS_TOKEN_TTL_MS, last_used_at: null })
+      .execute();
+    return {
+      access_token: accessToken, grant_id: grantId, token_type: 'Bearer' as const, expires_in: ACCESS_TOKEN_TTL_S,
+      scope: consumed.scopes, workspace_id: consumed.workspace_id, user_id: consumed.user_id, user_reference: consumed.user_reference,
+    };
+  });
+}
+
+export function exchangeError(failure: ExchangeFailure) {
+  if (failure === 'reused') return connectError('TOKEN_ALREADY_USED', 'This public token was already exchanged; the grant it produced has been revoked');
+  if (failure === 'expired') return connectError('TOKEN_EXPIRED', 'The public token has expired; the user must go through Connect again');
+  return connectError('INVALID_TOKEN', 'Invalid public token');
+}
+
+/** Mints a public token for a consent (called inside the consent transaction). */
+export async function insertPublicToken(
+  db: Db, now: number,
+  p: { clientId: string; linkTokenId: string; userId: string; workspaceId: string; scopes: string[]; sandbox: number; userReference: string | null },
+): Promise<string> {
+  const token = randomToken('public_');
+  await db
+    .insertInto('public_tokens')
+    .values({
+      digest: digest(token), client_id: p.clientId, link_token_id: p.linkTokenId, user_id: p.userId, workspace_id: p.workspaceId,
+      scopes: p.scopes.join(' '), sandbox: p.sandbox, user_reference: p.userReference, grant_id: null,
+      created_at: now, expires_at: now + PUBLIC_TOKEN_TTL_MS, consumed_at: null,
+    })
+    .execute();
+  return token;
+}

@@ -1,0 +1,52 @@
+/** Link tokens (`link_`, 30 minutes): created for a partner, presented by the widget in X-LINK-TOKEN. */
+import type { RequestHandler } from 'express';
+import type { Db } from '../db/database.ts';
+import type { Client, LinkToken } from '../db/tables.ts';
+import { digest, isWellFormedToken, randomId, randomToken } from '../crypto.ts';
+import { LINK_TOKEN_TTL_MS } from '../clock.ts';
+import { connectError } from '../errors.ts';
+import type { AppContext } from '../context.ts';
+import { findActiveClient } from '../clients/clients.repository.ts';
+import { findActiveGrantByAccessToken } from './grants.repository.ts';
+
+export type ResumeGrant = { grantId: string; userId: string; workspaceId: string };
+
+export async function createLinkToken(
+  db: Db, now: number, client: Client, scopes: string[], userReference: string | null, resume: ResumeGrant | undefined,
+) {
+  const token = randomToken('link_');
+  const row: LinkToken = {
+    id: randomId('lt_', 12), digest: digest(token), client_id: client.id, sandbox: client.sandbox, scopes: scopes.join(' '),
+    user_reference: userReference, grant_id: resume?.grantId ?? null, user_id: resume?.userId ?? null,
+    workspace_id: resume?.workspaceId ?? null, consented_at: null, created_at: now, expires_at: now + LINK_TOKEN_TTL_MS,
+  };
+  await db.insertInto('link_tokens').values(row).execute();
+  return { token, row };
+}
+
+/**
+ * The grant behind an access token, if it may resume a session for `client`: same client,
+ * same environment (T13, T16), not revoked, not expired.
+ */
+export async function resumableGrant(db: Db, now: number, client: Client, accessToken: string | undefined) {
+  if (!isWellFormedToken(accessToken, 'cat_')) return undefined;
+  const found = await findActiveGrantByAccessToken(db, digest(accessToken), now);
+  if (!found || found.client_id !== client.id || found.sandbox !== client.sandbox) return undefined;
+  return found;
+}
+
+/** Authenticates the widget by X-LINK-TOKEN; puts the link token and its client in res.locals. */
+export function requireLinkToken(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const token = req.get('x-link-token');
+    if (!isWellFormedToken(token, 'link_')) throw connectError('INVALID_TOKEN', 'Missing or malformed link token');
+    const link = await ctx.db.selectFrom('link_tokens').selectAll().where('digest', '=', digest(token)).executeTakeFirst();
+    if (!link) throw connectError('INVALID_TOKEN', 'Unknown link token');
+    if (link.expires_at <= ctx.clock.now()) throw connectError('TOKEN_EXPIRED', 'The link token has expired; request a new one');
+    const client = await findActiveClient(ctx.db, link.client_id);
+    if (!client || client.sandbox !== link.sandbox) throw connectError('INVALID_TOKEN', 'The link token is no longer valid');
+    res.locals.link = link;
+    res.locals.client = client;
+    next();
+  };
+}

@@ -1,0 +1,25 @@
+/** What every route gets: passed in, never imported as a singleton. */
+import type SQLite from 'better-sqlite3';
+import type { Db } from './db/database.ts';
+import type { Config } from './config.ts';
+import type { Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
+import type { Mailer } from './mailer.ts';
+import type { Sealer } from './crypto.ts';
+
+export type ChainDetector = (address: string) => Promise<string[]>;
+
+export type AppContext = {
+  db: Db;
+  sqlite: SQLite.Database;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  mailer: Mailer;
+  sealer: Sealer;
+  /** HMAC key for one-time codes (derived from the master key, T7). */
+  otpKey: Buffer;
+  detectChains: ChainDetector;
+  /** Called after integrations are added (the sync engine queues their first sync). */
+  onIntegrationsAdded?: (integrationIds: string[]) => void;
+};

@@ -1,0 +1,83 @@
+/**
+ * Opens the SQLite file behind Kysely, sets and checks the pragmas shared/SECURITY.md
+ * decides (WAL, synchronous=FULL — T36 —, foreign keys, busy_timeout) and runs migrations.
+ * The only module that knows the database is SQLite.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, sql, type MigrationProvider } from 'kysely';
+import type { Database } from './tables.ts';
+import { migrations } from './migrations/index.ts';
+
+export type Db = Kysely<Database>;
+
+export type OpenedDatabase = { db: Db; sqlite: SQLite.Database };
+
+export function openSqlite(file: string): SQLite.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  checkPragmas(sqlite, file);
+  return sqlite;
+}
+
+/** Refuses to start on a database that would not keep an acknowledged revoke (T36). */
+function checkPragmas(sqlite: SQLite.Database, file: string): void {
+  const journal = sqlite.pragma('journal_mode', { simple: true });
+  const synchronous = sqlite.pragma('synchronous', { simple: true });
+  const foreignKeys = sqlite.pragma('foreign_keys', { simple: true });
+  if (file !== ':memory:' && journal !== 'wal') throw new Error(`SQLite journal_mode is ${String(journal)}, expected wal`);
+  if (synchronous !== 2) throw new Error(`SQLite synchronous is ${String(synchronous)}, expected 2 (FULL)`);
+  if (foreignKeys !== 1) throw new Error('SQLite foreign_keys is off');
+}
+
+export async function openDatabase(file: string): Promise<OpenedDatabase> {
+  const sqlite = openSqlite(file);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return { db, sqlite };
+}
+
+export async function migrate(db: Db): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+}
+
+/** Online, consistent copy of a live database (T38): SQLite's backup API, never `cp`. */
+export async function backupDatabase(sqlite: SQLite.Database, target: string): Promise<{ totalPages: number }> {
+  mkdirSync(dirname(target), { recursive: true });
+  const result = await sqlite.backup(target);
+  return { totalPages: result.totalPages };
+}
+
+/** True for SQLite's "database is locked" errors, which become a 503 with Retry-After (T37). */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+/**
+ * Runs `fn` in a write transaction that takes the write lock up front (`BEGIN IMMEDIATE`,
+ * T37): with several processes on one file, a deferred transaction that upgrades to a
+ * write can fail with SQLITE_BUSY without waiting; an immediate one waits busy_timeout.
+ * `fn` must not do network I/O (SECURITY decision 5).
+ */
+export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const result = await fn(conn);
+      await sql`commit`.execute(conn);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,7 @@
+/** Migrations are code, listed here in order and run on every start. */
+import type { Migration } from 'kysely';
+import * as connectCore from './2026-11-28-connect-core.ts';
+
+export const migrations: Record<string, Migration> = {
+  '2026-11-28-connect-core': connectCore,
+};

@@ -1,0 +1,182 @@
+/** The database schema as Kysely sees it. Times are Unix milliseconds (integers). */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export type ClientsTable = {
+  id: string;
+  name: string;
+  description: string | null;
+  secret_digest: string;
+  previous_secret_digest: string | null;
+  previous_secret_expires_at: number | null;
+  origins: string; // JSON array of origins
+  redirect_uris: string; // JSON array
+  scopes: string; // space separated
+  logo_url: string | null;
+  sandbox: number; // 0 | 1
+  webhook_url: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+};
+
+export type UsersTable = {
+  id: string;
+  email: string | null;
+  is_anonymous: number;
+  name: string | null;
+  language: string;
+  created_at: number;
+};
+
+export type WorkspacesTable = {
+  id: string;
+  name: string;
+  owner_id: string;
+  base_currency: string;
+  transaction_limit: number | null;
+  created_at: number;
+};
+
+export type WorkspaceMembersTable = {
+  workspace_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'editor' | 'viewer';
+  created_at: number;
+};
+
+export type LinkTokensTable = {
+  id: string;
+  digest: string;
+  client_id: string;
+  sandbox: number;
+  scopes: string;
+  user_reference: string | null;
+  grant_id: string | null; // set when resumed with a valid access token
+  user_id: string | null;
+  workspace_id: string | null;
+  consented_at: number | null;
+  created_at: number;
+  expires_at: number;
+};
+
+export type OtpCodesTable = {
+  link_token_id: string;
+  email: string;
+  code_digest: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+};
+
+export type IntegrationsTable = {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  chain: string | null;
+  address: string | null;
+  alias: string | null;
+  category: 'exchange' | 'wallet' | 'blockchain' | 'unknown';
+  credentials: string | null; // sealed JSON, never returned
+  fingerprint: string | null; // HMAC of the API key: finds duplicates without storing it
+  status: string;
+  message: string | null;
+  created_at: number;
+  updated_at: number;
+  last_synced_at: number | null;
+  deleted_at: number | null;
+};
+
+export type PublicTokensTable = {
+  digest: string;
+  client_id: string;
+  link_token_id: string;
+  user_id: string;
+  workspace_id: string;
+  scopes: string;
+  sandbox: number;
+  user_reference: string | null;
+  grant_id: string | null; // the grant its exchange produced
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+};
+
+export type GrantsTable = {
+  id: string;
+  client_id: string;
+  user_id: string;
+  workspace_id: string;
+  scopes: string;
+  sandbox: number;
+  link_token_id: string;
+  transaction_limit: number | null;
+  enable_limiter: number;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+};
+
+export type AccessTokensTable = {
+  digest: string;
+  grant_id: string;
+  client_id: string;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+};
+
+export type AuditEventsTable = {
+  id: Generated<number>;
+  client_id: string | null;
+  event: string;
+  outcome: 'success' | 'failure';
+  ip: string | null;
+  request_id: string | null;
+  details: string; // JSON, masked
+  created_at: number;
+};
+
+export type MailOutboxTable = {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  body: string;
+  created_at: number;
+};
+
+export type WidgetEventsTable = {
+  id: Generated<number>;
+  client_id: string;
+  link_token_id: string;
+  event: string;
+  step: string | null;
+  reason: string | null;
+  session_id: string | null;
+  created_at: number;
+};
+
+export type Database = {
+  clients: ClientsTable;
+  users: UsersTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  link_tokens: LinkTokensTable;
+  otp_codes: OtpCodesTable;
+  integrations: IntegrationsTable;
+  public_tokens: PublicTokensTable;
+  grants: GrantsTable;
+  access_tokens: AccessTokensTable;
+  audit_events: AuditEventsTable;
+  mail_outbox: MailOutboxTable;
+  widget_events: WidgetEventsTable;
+};
+
+export type Client = Selectable<ClientsTable>;
+export type LinkToken = Selectable<LinkTokensTable>;
+export type Grant = Selectable<GrantsTable>;
+export type Integration = Selectable<IntegrationsTable>;
+export type User = Selectable<UsersTable>;
+export type Workspace = Selectable<WorkspacesTable>;
+export type NewIntegration = Insertable<IntegrationsTable>;

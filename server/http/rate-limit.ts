@@ -1,0 +1,42 @@
+/**
+ * Rate limits (T2, T29): per client and per IP on partner endpoints, failed client
+ * authentications per IP, OTP requests per email and per link token, guest creation per IP.
+ * Every refusal is a 429 in the family's envelope with `retry_after` and a Retry-After header.
+ * Keys use the client IP as Express computes it, so a forged X-Forwarded-For only counts
+ * when `trust proxy` (CONNECT_TRUST_PROXY) says so (T34).
+ */
+import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
+import type { Request, RequestHandler } from 'express';
+import { HttpError, connectError, dataError } from '../errors.ts';
+
+type LimitOptions = {
+  windowMs: number;
+  limit: number;
+  key: (req: Request) => string | undefined;
+  family?: 'connect' | 'data';
+  message?: string;
+  skipSuccessful?: (status: number) => boolean;
+};
+
+export const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+
+export function limiter(o: LimitOptions): RequestHandler {
+  const options: Partial<Options> = {
+    windowMs: o.windowMs,
+    limit: o.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req) => o.key(req) ?? `ip:${ipKey(req)}`,
+    handler: (req, _res, next) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
+      const base = o.family === 'data' ? dataError('rate_limit_exceeded', o.message ?? 'Too many requests') : connectError('RATE_LIMITED', o.message ?? 'Too many requests; retry later');
+      next(new HttpError(base.status, base.code, base.message, { extra: { retry_after: retryAfter } }));
+    },
+  };
+  if (o.skipSuccessful) {
+    options.skipSuccessfulRequests = true;
+    options.requestWasSuccessful = (_req, res) => o.skipSuccessful!(res.statusCode);
+  }
+  return rateLimit(options);
+}

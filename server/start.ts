@@ -1,0 +1,68 @@
+/**
+ * Builds the context (database, keys, mailer, logger) and starts listening. Used by
+ * `npm run server`, `npm start` and the tests (port 0, temporary file, injectable clock).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type pino from 'pino';
+import { loadConfig, type Config } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { createLogger } from './logger.ts';
+import { createOutboxMailer, createSmtpMailer, noMailer, type Mailer } from './mailer.ts';
+import { createSealer, deriveKey } from './crypto.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { createApp } from './app.ts';
+import { SANDBOX_ADDRESSES } from './addresses.ts';
+import type { AppContext, ChainDetector } from './context.ts';
+
+export type StartOptions = {
+  env?: NodeJS.ProcessEnv;
+  config?: Partial<Config>;
+  clock?: Clock;
+  logDestination?: pino.DestinationStream;
+  detectChains?: ChainDetector;
+};
+
+export type RunningServer = { url: string; server: Server; ctx: AppContext; close(): Promise<void> };
+
+/** Without a chain RPC configured, only the sandbox address is known to be active (on Ethereum). */
+const offlineChainDetector: ChainDetector = async (address) => (address === SANDBOX_ADDRESSES.ethereum ? ['ethereum'] : []);
+
+export async function startConnectServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config = { ...loadConfig(options.env ?? process.env), ...options.config };
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const { db, sqlite } = await openDatabase(config.dbFile);
+  let mailer: Mailer = noMailer;
+  if (config.smtpUrl) mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);
+  else if (config.env !== 'production') mailer = createOutboxMailer(db, clock);
+  const ctx: AppContext = {
+    db, sqlite, config, clock, logger, mailer,
+    sealer: createSealer(config.encryptionKey),
+    otpKey: deriveKey(config.encryptionKey, 'otp'),
+    detectChains: options.detectChains ?? offlineChainDetector,
+  };
+  const app = createApp(ctx);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 5000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url, server, ctx,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}

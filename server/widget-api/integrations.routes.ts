@@ -1,0 +1,106 @@
+/** The workspace's integrations, and consent (docs/widget-api.md). */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.ts';
+import type { LinkToken } from '../db/tables.ts';
+import { writeTransaction } from '../db/database.ts';
+import { deriveKey } from '../crypto.ts';
+import { connectError } from '../errors.ts';
+import { REQUIRED_SCOPES } from '../scopes.ts';
+import { recordAudit } from '../audit.ts';
+import { noStore, sendOk } from '../http/envelope.ts';
+import { route } from '../openapi.ts';
+import { CAN_SHARE, listWorkspaces } from '../users/users.service.ts';
+import { insertIntegrations, integrationView, listIntegrations, planIntegrations, removeIntegration } from '../integrations/integrations.service.ts';
+import { insertPublicToken } from '../connect/exchange.service.ts';
+import { locals } from './session.routes.ts';
+
+const Secret = z.string().trim().min(1).max(512);
+export const AddIntegrationBody = z.strictObject({
+  provider: z.string().min(1).max(64),
+  address: z.string().trim().min(1).max(128).optional(),
+  chains: z.array(z.string().min(1).max(32)).max(16).optional(),
+  credentials: z.strictObject({ apiKey: Secret.optional(), secretKey: Secret.optional(), password: Secret.optional() }).optional(),
+  alias: z.string().trim().min(1).max(64).optional(),
+});
+export const ConsentBody = z.strictObject({ scopes: z.array(z.string().min(1).max(64)).min(1).max(64) });
+const IntegrationId = z.string().regex(/^wallet_[0-9a-f]{24}$/);
+
+export function integrationRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const { db, clock } = ctx;
+  const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
+
+  /** The workspace this session may write to, checking a resumed grant is still alive. */
+  async function writableWorkspace(link: LinkToken): Promise<string> {
+    if (!link.user_id || !link.workspace_id) throw connectError('SIGN_IN_REQUIRED', 'Sign in or continue as a guest first');
+    if (link.grant_id) {
+      const grant = await db.selectFrom('grants').select(['revoked_at', 'expires_at']).where('id', '=', link.grant_id).executeTakeFirst();
+      if (!grant || grant.revoked_at !== null || grant.expires_at <= clock.now()) throw connectError('INVALID_GRANT', 'The existing grant was revoked; start again');
+    } else {
+      if (link.consented_at !== null) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
+      const role = (await listWorkspaces(db, link.user_id)).find((w) => w.id === link.workspace_id)?.role;
+      if (!role || !CAN_SHARE.has(role)) throw connectError('INSUFFICIENT_PERMISSIONS', 'Only an owner or admin can share this workspace');
+    }
+    return link.workspace_id;
+  }
+
+  route({ method: 'get', path: '/widget/integrations', tag: 'Widget', summary: "The selected workspace's integrations and their sync status", auth: 'link' });
+  router.get('/integrations', async (_req, res) => {
+    const { link } = locals(res);
+    if (!link.workspace_id) throw connectError('SIGN_IN_REQUIRED', 'Sign in or continue as a guest first');
+    sendOk(res, { integrations: (await listIntegrations(db, link.workspace_id)).map(integrationView) });
+  });
+
+  route({ method: 'post', path: '/widget/integrations', tag: 'Widget', summary: 'Add a wallet/chain address (several EVM chains at once) or an exchange read-only API key', body: AddIntegrationBody, auth: 'link' });
+  router.post('/integrations', async (req, res) => {
+    const body = AddIntegrationBody.parse(req.body);
+    const { link } = locals(res);
+    const workspaceId = await writableWorkspace(link);
+    const planned = planIntegrations(body, { sandbox: link.sandbox === 1 }, fingerprintKey);
+    const now = clock.now();
+    const { added, existing } = await writeTransaction(db, (trx) => insertIntegrations(trx, now, ctx.sealer, workspaceId, planned, body.alias));
+    ctx.onIntegrationsAdded?.(added.map((i) => i.id));
+    await recordAudit(db, now, { clientId: link.client_id, event: 'integration.added', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId, integrations: added.map((i) => i.id), provider: body.provider } });
+    sendOk(res, { integrations: added.map(integrationView), existing: existing.map(integrationView) }, 201);
+  });
+
+  route({ method: 'delete', path: '/widget/integrations/:id', tag: 'Widget', summary: 'Remove an integration from the workspace', auth: 'link' });
+  router.delete('/integrations/:id', async (req, res) => {
+    const parsed = IntegrationId.safeParse(req.params.id);
+    const { link } = locals(res);
+    const workspaceId = await writableWorkspace(link);
+    const now = clock.now();
+    if (!parsed.success || !(await removeIntegration(db, now, workspaceId, parsed.data))) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in this workspace');
+    await recordAudit(db, now, { clientId: link.client_id, event: 'integration.removed', ip: req.ip, requestId: req.id, details: { integration_id: parsed.data } });
+    sendOk(res, { deleted: true });
+  });
+
+  route({ method: 'post', path: '/widget/consent', tag: 'Widget', summary: 'Grant a subset of the requested scopes → a single-use public token (null on a resumed session)', body: ConsentBody, auth: 'link' });
+  router.post('/consent', async (req, res) => {
+    noStore(res);
+    const { scopes } = ConsentBody.parse(req.body);
+    const { link } = locals(res);
+    const requested = link.scopes.split(' ');
+    const unknown = scopes.filter((s) => !requested.includes(s));
+    if (unknown.length) throw connectError('INVALID_SCOPE', `Not requested by the app: ${unknown.join(' ').slice(0, 200)}`);
+    if (new Set(scopes).size !== scopes.length) throw connectError('INVALID_SCOPE', 'Duplicated scope');
+    const missing = requested.filter((s) => REQUIRED_SCOPES.has(s) && !scopes.includes(s));
+    if (missing.length) throw connectError('INVALID_SCOPE', `Required scope cannot be removed: ${missing.join(' ')}`);
+    const workspaceId = await writableWorkspace(link);
+    if (!link.grant_id && (await listIntegrations(db, workspaceId)).length === 0) throw connectError('NO_INTEGRATIONS', 'Connect at least one account before sharing');
+    const granted = requested.filter((s) => scopes.includes(s)); // in the order the app asked
+    const now = clock.now();
+    const publicToken = await writeTransaction(db, async (trx) => {
+      const r = await trx.updateTable('link_tokens').set({ consented_at: now }).where('id', '=', link.id).where('consented_at', 'is', null).executeTakeFirst();
+      if (r.numUpdatedRows !== 1n) return undefined;
+      if (link.grant_id) return null;
+      return insertPublicToken(trx, now, { clientId: link.client_id, linkTokenId: link.id, userId: link.user_id!, workspaceId, scopes: granted, sandbox: link.sandbox, userReference: link.user_reference });
+    });
+    if (publicToken === undefined) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
+    await recordAudit(db, now, { clientId: link.client_id, event: 'consent.granted', ip: req.ip, requestId: req.id, details: { link_token_id: link.id, workspace_id: workspaceId, scopes: granted.join(' '), resumed: Boolean(link.grant_id) } });
+    sendOk(res, { public_token: publicToken });
+  });
+
+  return router;
+}
