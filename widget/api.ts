@@ -1,0 +1,174 @@
+/**
+ * The widget's HTTP client for `/widget/*` (docs/widget-api.md), and the only module that calls `fetch`
+ * for it. Unwraps the `{success, data}` envelope, turns failures into {@link WidgetApiError}, and on
+ * `TOKEN_EXPIRED` / `INVALID_TOKEN` fetches a fresh link token and retries the call once.
+ */
+import type { LinkTokenSource } from './link-token.ts';
+
+export interface Scope { scope: string; description: string; required: boolean }
+export interface User { id: string; email: string | null; is_anonymous: boolean }
+export interface Workspace { id: string; name: string; role?: string }
+export interface SandboxRules { providers: string[]; addresses: Record<string, string> }
+export interface Session {
+  client: { name: string; logo_url: string | null };
+  scopes: Scope[];
+  sandbox: boolean;
+  sandbox_rules: SandboxRules | null;
+  auth_methods: string[];
+  user: User | null;
+  workspace: Workspace | null;
+  workspaces: Workspace[];
+  has_existing_grant: boolean;
+  grant_duration_days: number;
+  consented: boolean;
+  expires_at: string;
+}
+export type CredentialName = 'apiKey' | 'secretKey' | 'password' | 'address';
+export interface CredentialField { name: CredentialName; label: string; required: boolean; secret: boolean }
+export interface Provider {
+  id: string;
+  name: string;
+  publicName: string;
+  logo: string | null;
+  type: string;
+  isEVM?: boolean;
+  importGuide?: string | null;
+  credentialFields: CredentialField[];
+  chains: string[];
+  sandboxAllowed: boolean;
+}
+export type IntegrationStatus = 'ONGOING' | 'COMPLETED' | 'PARTIALLY SYNCED' | 'FAILED' | 'active';
+export interface Integration {
+  id: string;
+  provider: string;
+  providerPublicName: string;
+  publicAddress: string | null;
+  chain: string | null;
+  alias: string | null;
+  category: string;
+  status: IntegrationStatus;
+  message: string | null;
+  addedOn: string | number | null;
+  lastSyncedAt: string | number | null;
+  logoUrl: string | null;
+}
+export interface AddressInfo { address: string; kind: 'evm' | 'solana' | 'bitcoin'; valid: boolean; checksum_ok: boolean; chains: string[] }
+export interface NewIntegration {
+  provider: string;
+  address?: string;
+  chains?: string[];
+  credentials?: { apiKey: string; secretKey: string; password?: string };
+  alias?: string;
+}
+export type ExitStep = 'auth' | 'otp' | 'workspace' | 'integrations' | 'connect' | 'consent' | 'success' | 'unknown';
+export interface SignedIn { user: User; workspace: Workspace | null; workspaces?: Workspace[] }
+
+/** A failed widget call: `status` 0 and code `NETWORK_ERROR` when the server could not be reached. */
+export class WidgetApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** `data` of the error envelope, e.g. `{existing}` for `ALREADY_CONNECTED`. */
+  readonly data: unknown;
+  /** Seconds to wait, from a `retry_after` field or the `Retry-After` header (`RATE_LIMITED`). */
+  readonly retryAfter?: number;
+  constructor(status: number, code: string, message: string, data?: unknown, retryAfter?: number) {
+    super(message);
+    this.name = 'WidgetApiError';
+    this.status = status;
+    this.code = code;
+    this.data = data;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export interface WidgetApi {
+  session(): Promise<Session>;
+  requestEmailCode(email: string): Promise<{ sent: boolean; expires_in: number; resend_in: number }>;
+  verifyEmailCode(email: string, code: string): Promise<SignedIn>;
+  continueAsGuest(): Promise<SignedIn>;
+  selectWorkspace(workspaceId: string): Promise<{ workspace: Workspace }>;
+  providers(): Promise<Provider[]>;
+  detectChains(address: string): Promise<AddressInfo>;
+  integrations(): Promise<Integration[]>;
+  addIntegration(body: NewIntegration): Promise<Integration[]>;
+  deleteIntegration(id: string): Promise<void>;
+  consent(scopes: string[]): Promise<{ public_token: string | null }>;
+  exit(body: { step: ExitStep; reason: 'user_closed' | 'error' | 'timeout' | 'other'; session_id?: string }): Promise<void>;
+  /** Absolute URL of a server path such as a provider `logo`, against the api base origin. */
+  resolve(path: string): string;
+}
+
+export interface WidgetApiOptions {
+  /** `/kryptos` (BFF proxy, the default) or a connect server origin such as `http://127.0.0.1:4000`. */
+  apiBase: string;
+  linkToken: LinkTokenSource;
+}
+
+const TOKEN_CODES = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN']);
+
+/** Builds the client for one flow. */
+export function createWidgetApi({ apiBase, linkToken }: WidgetApiOptions): WidgetApi {
+  const base = new URL(apiBase.replace(/\/+$/, '') + '/widget/', document.baseURI);
+
+  async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await sendOnce<T>(method, path, body, await linkToken.get());
+    } catch (error) {
+      if (!(error instanceof WidgetApiError) || !TOKEN_CODES.has(error.code)) throw error;
+      // The link token lapsed (30 min) or was rotated: get a fresh one silently and retry once.
+      return sendOnce<T>(method, path, body, await linkToken.refresh());
+    }
+  }
+
+  async function sendOnce<T>(method: string, path: string, body: unknown, token: string): Promise<T> {
+    const headers: Record<string, string> = { 'X-LINK-TOKEN': token, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, base), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        referrerPolicy: 'no-referrer',
+      });
+    } catch (cause) {
+      throw new WidgetApiError(0, 'NETWORK_ERROR', cause instanceof Error ? cause.message : 'Network error');
+    }
+    const json = (await response.json().catch(() => null)) as Envelope<T> | null;
+    if (response.ok && json?.success) return json.data as T;
+    const header = Number(response.headers.get('Retry-After'));
+    const retryAfter = json?.retry_after ?? (json?.data as { retry_after?: number } | undefined)?.retry_after;
+    throw new WidgetApiError(
+      response.status,
+      json?.code ?? `HTTP_${response.status}`,
+      json?.error ?? response.statusText,
+      json?.data,
+      retryAfter ?? (Number.isFinite(header) && header > 0 ? header : undefined),
+    );
+  }
+
+  return {
+    session: () => send('GET', 'session'),
+    requestEmailCode: (email) => send('POST', 'auth/email/request', { email }),
+    verifyEmailCode: (email, code) => send('POST', 'auth/email/verify', { email, code }),
+    continueAsGuest: () => send('POST', 'auth/guest', {}),
+    selectWorkspace: (workspace_id) => send('POST', 'workspaces/select', { workspace_id }),
+    providers: async () => (await send<{ providers: Provider[] }>('GET', 'providers')).providers,
+    detectChains: (address) => send('POST', 'address/chains', { address }),
+    integrations: async () => (await send<{ integrations: Integration[] }>('GET', 'integrations')).integrations,
+    addIntegration: async (body) => (await send<{ integrations: Integration[] }>('POST', 'integrations', body)).integrations,
+    deleteIntegration: async (id) => void (await send('DELETE', `integrations/${encodeURIComponent(id)}`)),
+    consent: (scopes) => send('POST', 'consent', { scopes }),
+    exit: async (body) => void (await send('POST', 'exit', body)),
+    resolve: (path) => new URL(path, base.origin).href,
+  };
+}
+
+interface Envelope<T> { success: boolean; data?: T; error?: string; code?: string; retry_after?: number }
+
+/** Wraps anything thrown into a WidgetApiError so screens can rely on `.code`. */
+export function toWidgetApiError(error: unknown): WidgetApiError {
+  if (error instanceof WidgetApiError) return error;
+  return new WidgetApiError(0, 'UNKNOWN_ERROR', error instanceof Error ? error.message : String(error));
+}

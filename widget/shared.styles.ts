@@ -1,0 +1,155 @@
+/** Controls shared by every step (adopted once per shadow root; the sheet object itself is shared). */
+import { css } from 'lit';
+
+export const shared = css`
+  :host {
+    display: block;
+    color: var(--kc-text-primary);
+    font: inherit;
+  }
+  * {
+    box-sizing: border-box;
+  }
+  h2 {
+    font-size: 1.125rem;
+    line-height: 1.4;
+    margin: 0 0 0.75rem;
+  }
+  p {
+    margin: 0 0 0.75rem;
+    color: var(--kc-text-secondary);
+  }
+  form {
+    display: grid;
+    gap: 0.75rem;
+  }
+  label,
+  .label {
+    display: block;
+    font-weight: 600;
+    font-size: 0.875rem;
+    margin-bottom: 0.25rem;
+  }
+  input[type='text'],
+  input[type='email'],
+  input[type='search'],
+  input[type='password'],
+  input:not([type]) {
+    width: 100%;
+    min-height: 44px;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--kc-secondary);
+    border-radius: var(--kc-border-radius);
+    background: var(--kc-bg-primary);
+    color: var(--kc-text-primary);
+    font: inherit;
+  }
+  input[aria-invalid='true'] {
+    border-color: var(--_kc-error-text);
+  }
+  :focus-visible {
+    outline: 2px solid var(--kc-border-focus);
+    outline-offset: 2px;
+  }
+  button {
+    font: inherit;
+    cursor: pointer;
+    min-height: 44px;
+    border-radius: var(--kc-border-radius);
+    padding: 0.5rem 1rem;
+  }
+  button:disabled {
+    cursor: not-allowed;
+    opacity: 0.7;
+  }
+  .primary {
+    width: 100%;
+    border: 0;
+    font-weight: 600;
+    background: var(--_kc-fill);
+    color: var(--_kc-on-fill);
+  }
+  .primary:hover:not(:disabled) {
+    filter: brightness(1.1);
+  }
+  .secondary {
+    width: 100%;
+    border: 1px solid var(--kc-border);
+    background: var(--kc-bg-secondary);
+    color: var(--kc-text-primary);
+    font-weight: 600;
+  }
+  .secondary:hover:not(:disabled),
+  .item:hover {
+    background: var(--kc-bg-hover);
+  }
+  .link {
+    border: 0;
+    background: none;
+    padding: 0.25rem;
+    min-height: 0;
+    color: var(--_kc-accent-text);
+    text-decoration: underline;
+  }
+  a {
+    color: var(--_kc-accent-text);
+  }
+  .hint {
+    font-size: 0.8125rem;
+    color: var(--kc-text-secondary);
+    margin: 0.25rem 0 0;
+  }
+  .alert {
+    border: 1px solid var(--_kc-error-text);
+    border-radius: var(--kc-border-radius);
+    padding: 0.5rem 0.75rem;
+    color: var(--_kc-error-text);
+    background: var(--kc-bg-secondary);
+    font-size: 0.875rem;
+  }
+  .alert:empty {
+    display: none;
+  }
+  .alert button {
+    margin-top: 0.5rem;
+  }
+  .ok {
+    color: var(--_kc-success-text);
+  }
+  .actions {
+    display: grid;
+    gap: 0.5rem;
+    margin-top: 1rem;
+  }
+  ul.plain {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+  }
+  .logo {
+    width: 32px;
+    height: 32px;
+    border-radius: 50%;
+    flex: none;
+    object-fit: contain;
+    background: var(--kc-bg-tertiary);
+  }
+  .row {
+    display: flex;
+    align-items: center;
+    gap: 0.75rem;
+  }
+  .grow {
+    flex: 1;
+    min-width: 0;
+    overflow-wrap: anywhere;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;

@@ -1,0 +1,32 @@
+import { css } from 'lit';
+
+export const accountStyles = css`
+  .accounts {
+    display: grid;
+    gap: 0.5rem;
+  }
+  .account {
+    padding: 0.5rem 0.75rem;
+    border: 1px solid var(--kc-border);
+    border-radius: var(--kc-border-radius);
+    background: var(--kc-bg-secondary);
+  }
+  .badge {
+    font-size: 0.75rem;
+    font-weight: 600;
+    padding: 0.125rem 0.5rem;
+    border-radius: 999px;
+    border: 1px solid currentColor;
+    color: var(--kc-text-secondary);
+    white-space: nowrap;
+  }
+  .badge.s-completed {
+    color: var(--_kc-success-text);
+  }
+  .badge.s-failed {
+    color: var(--_kc-error-text);
+  }
+  .badge.s-partially {
+    color: var(--_kc-warning-text);
+  }
+`;

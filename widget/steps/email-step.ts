@@ -1,0 +1,127 @@
+/**
+ * Sign-in, first screen: email (→ code step) or "Continue as guest".
+ * Done detail: `{email, resendIn}` after a code was sent, or `{signedIn}` for a guest.
+ */
+import { html, css, nothing } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { StepElement } from '../step-element.ts';
+import { shared } from '../shared.styles.ts';
+import { errorCode } from '../errors.ts';
+import { shieldIcon, boltIcon } from '../icons.ts';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export class KryptosEmailStep extends StepElement {
+  static override styles = [
+    shared,
+    css`
+      .points {
+        display: grid;
+        gap: 0.75rem;
+        margin: 0 0 1rem;
+      }
+      .points li {
+        display: flex;
+        gap: 0.75rem;
+        align-items: flex-start;
+      }
+      .points svg {
+        flex: none;
+        color: var(--_kc-accent-text);
+      }
+      .points strong {
+        display: block;
+      }
+      .points p {
+        margin: 0;
+        font-size: 0.875rem;
+      }
+      .or {
+        text-align: center;
+        margin: 0.25rem 0;
+      }
+    `,
+  ];
+
+  /** `email`, `anonymous` or both, already intersected with the session's methods. */
+  @property({ attribute: false }) methods: string[] = ['email', 'anonymous'];
+  /** Email typed earlier (back from the code step). */
+  @property() email = '';
+
+  @state() private busy = false;
+  @state() private error = '';
+  @state() private invalid = false;
+
+  override firstUpdated() {
+    this.focusFirst();
+  }
+
+  override render() {
+    const email = this.methods.includes('email');
+    const guest = this.methods.includes('anonymous');
+    return html`
+      <h2>${this.t('authTitle', { app: this.appName })}</h2>
+      <ul class="plain points">
+        <li>${boltIcon}<div><strong>${this.t('authFast')}</strong><p>${this.t('authFastText')}</p></div></li>
+        <li>${shieldIcon}<div><strong>${this.t('authReadOnly')}</strong><p>${this.t('authReadOnlyText')}</p></div></li>
+      </ul>
+      ${email
+        ? html`<form novalidate @submit=${this.requestCode}>
+            <div>
+              <label for="email">${this.t('emailLabel')}</label>
+              <input id="email" type="email" name="email" autocomplete="email" required .value=${this.email}
+                aria-invalid=${this.invalid ? 'true' : 'false'} aria-describedby="email-hint"
+                @input=${(e: Event) => ((this.email = (e.target as HTMLInputElement).value), (this.invalid = false))} />
+              <p class="hint" id="email-hint">${this.t('emailHint')}</p>
+            </div>
+            <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy}>${this.t('continue')}</button>
+          </form>`
+        : nothing}
+      <div class="alert" role="alert">${this.error}</div>
+      ${guest
+        ? html`${email ? html`<p class="or">${this.t('or')}</p>` : nothing}
+            <button class=${email ? 'secondary' : 'primary'} part=${email ? 'secondary-button' : 'primary-button'} type="button"
+              ?disabled=${this.busy} @click=${this.continueAsGuest}>${this.t('guest')}</button>`
+        : nothing}
+    `;
+  }
+
+  private async requestCode(event: Event) {
+    event.preventDefault();
+    const email = this.email.trim();
+    if (!EMAIL.test(email)) {
+      this.invalid = true;
+      this.error = this.t('emailInvalid');
+      this.focusFirst('#email');
+      return;
+    }
+    await this.run(async () => {
+      const sent = await this.api!.requestEmailCode(email);
+      this.done({ email, resendIn: sent.resend_in });
+    });
+  }
+
+  private continueAsGuest() {
+    return this.run(async () => this.done({ signedIn: await this.api!.continueAsGuest() }));
+  }
+
+  private async run(work: () => Promise<void>) {
+    this.busy = true;
+    this.error = '';
+    try {
+      await work();
+    } catch (error) {
+      this.error = this.describe(error);
+      this.track({ type: 'error', code: errorCode(error) });
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+if (!customElements.get('kryptos-email-step')) customElements.define('kryptos-email-step', KryptosEmailStep);
+declare global {
+  interface HTMLElementTagNameMap {
+    'kryptos-email-step': KryptosEmailStep;
+  }
+}
