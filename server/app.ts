@@ -18,6 +18,7 @@ import { sessionRoutes } from './widget-api/session.routes.ts';
 import { authRoutes } from './widget-api/auth.routes.ts';
 import { integrationRoutes } from './widget-api/integrations.routes.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
+import { v1Routes } from './data/v1.routes.ts';
 import { PROVIDERS, providerLogoSvg, publicProvider } from './catalogue.ts';
 import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
 
@@ -97,7 +98,8 @@ export function createApp(ctx: AppContext) {
 
   app.use('/admin', adminRoutes(ctx));
 
-  // Data APIs (/api/v1/*) are added by the data issue; unknown paths there answer in the v1 shape.
+  // Data APIs (Bearer cat_); unknown paths there answer in the v1 error shape.
+  app.use('/api', limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), v1Routes(ctx));
   app.use('/api', (req, _res, next) => next(dataError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use((req, _res, next) => next(connectError('NOT_FOUND', `No route ${req.method} ${req.path}`)));
 

@@ -65,11 +65,12 @@ export function planIntegrations(input: AddIntegration, env: Sandboxed, fingerpr
   }
   if (input.credentials) throw connectError('INVALID_REQUEST', `${provider.name} is connected with a public address, not API keys`);
   if (!input.address) throw connectError('INVALID_ADDRESS', `${provider.name} needs a public address`);
+  const offChain = env.sandbox ? input.chains?.find((c) => c !== provider.id) : undefined;
+  if (offChain) throw sandboxProviderError(offChain.slice(0, 32));
   const check = checkAddress(input.address, provider.addressKinds);
   if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason);
   const chains = chainsFor(provider, check.kind, input.chains);
   if (env.sandbox) {
-    if (chains.some((c) => c !== provider.id)) throw sandboxProviderError(chains.find((c) => c !== provider.id)!);
     if (!isSandboxAddress(provider.id, check.normalized)) {
       throw connectError('SANDBOX_ADDRESS_NOT_ALLOWED', `Sandbox mode accepts only the published ${provider.name} test address (${SANDBOX_ADDRESSES[provider.id as 'ethereum' | 'solana']})`, { sandbox_rules: SANDBOX_RULES });
     }

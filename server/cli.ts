@@ -1,0 +1,123 @@
+/**
+ * `npm run connect -- <command>`: the developer portal on the command line (clients,
+ * audit trail), online backups and the development outbox. Opens the same database file
+ * as the server (CONNECT_DB); safe while the server runs (WAL, busy_timeout).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config.ts';
+import { openDatabase, backupDatabase } from './db/database.ts';
+import { HttpError } from './errors.ts';
+import { ZodError } from 'zod';
+import { listAudit } from './audit.ts';
+import { readOutbox } from './mailer.ts';
+import { listActiveClients } from './clients/clients.repository.ts';
+import { clientView, createClient, deleteClient, getClient, rotateClientSecret, updateClient, type ClientUpdate } from './clients/clients.service.ts';
+
+const USAGE = `Usage: npm run connect -- <command>
+
+  client create --name <name> [--origin <url>]... [--redirect-uri <url>]... [--scopes "<a b c>"]
+                [--logo <url>] [--description <text>] [--production] [--json]
+  client list [--json]
+  client show <client_id> [--json]
+  client update <client_id> [--name <name>] [--origin <url>]... [--redirect-uri <url>]... [--scopes "<…>"]
+                [--logo <url>] [--description <text>] [--production | --sandbox] [--json]
+  client rotate-secret <client_id> [--grace <minutes>] [--json]
+  client delete <client_id> [--json]
+  audit <client_id> [--limit <n>] [--json]
+  backup <file>
+  outbox [--to <email>] [--limit <n>]
+
+Environment: CONNECT_DB (default data/connect.db). Tip: \`npm run -s connect -- …\` keeps npm's banner off stdout.`;
+
+const options = {
+  name: { type: 'string' }, origin: { type: 'string', multiple: true }, 'redirect-uri': { type: 'string', multiple: true },
+  scopes: { type: 'string' }, logo: { type: 'string' }, description: { type: 'string' }, production: { type: 'boolean' },
+  sandbox: { type: 'boolean' }, json: { type: 'boolean' }, grace: { type: 'string' }, limit: { type: 'string' }, to: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+class UsageError extends Error {}
+
+function int(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(value);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values: v, positionals: p } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  if (v.help || p.length === 0) {
+    console.log(USAGE);
+    return p.length === 0 && !v.help ? 64 : 0;
+  }
+  const config = loadConfig();
+  const { db, sqlite } = await openDatabase(config.dbFile);
+  const out = (human: string, json: unknown) => console.log(v.json ? JSON.stringify(json, null, 2) : human);
+  const now = Date.now();
+  try {
+    const [cmd, sub, id] = p;
+    if (cmd === 'client' && sub === 'create') {
+      if (!v.name) throw new UsageError('client create needs --name');
+      const created = await createClient(db, now, {
+        name: v.name, origins: v.origin, redirect_uris: v['redirect-uri'], scopes: v.scopes, logo_url: v.logo, description: v.description, sandbox: !v.production,
+      });
+      if (v.json) console.log(JSON.stringify(created));
+      else console.log(`Created ${created.sandbox ? 'sandbox' : 'production'} client\n  client_id:     ${created.client_id}\n  client_secret: ${created.client_secret}\n\nThe secret is shown only this once; store it in your backend's secret manager.`);
+    } else if (cmd === 'client' && sub === 'list') {
+      const clients = (await listActiveClients(db)).map(clientView);
+      out(clients.map((c) => `${c.client_id}  ${c.sandbox ? 'sandbox   ' : 'production'}  ${c.name}`).join('\n') || 'No clients.', clients);
+    } else if (cmd === 'client' && sub === 'show' && id) {
+      const c = clientView(await getClient(db, id));
+      out(Object.entries(c).map(([k, val]) => `${k.padEnd(26)} ${Array.isArray(val) ? val.join(', ') || '-' : String(val ?? '-')}`).join('\n'), c);
+    } else if (cmd === 'client' && sub === 'update' && id) {
+      if (v.production && v.sandbox) throw new UsageError('choose one of --production and --sandbox');
+      const update: ClientUpdate = {};
+      if (v.name !== undefined) update.name = v.name;
+      if (v.origin !== undefined) update.origins = v.origin;
+      if (v['redirect-uri'] !== undefined) update.redirect_uris = v['redirect-uri'];
+      if (v.scopes !== undefined) update.scopes = v.scopes;
+      if (v.logo !== undefined) update.logo_url = v.logo;
+      if (v.description !== undefined) update.description = v.description;
+      if (v.production) update.sandbox = false;
+      if (v.sandbox) update.sandbox = true;
+      const c = clientView(await updateClient(db, now, id, update));
+      out(`Updated ${c.client_id}`, c);
+    } else if (cmd === 'client' && sub === 'rotate-secret' && id) {
+      const r = await rotateClientSecret(db, now, id, int(v.grace, 'grace', 0));
+      out(`New client_secret: ${r.client_secret}\n${r.previous_secret_expires_at ? `The old secret works until ${r.previous_secret_expires_at}.` : 'The old secret no longer works.'}`, r);
+    } else if (cmd === 'client' && sub === 'delete' && id) {
+      const r = await deleteClient(db, now, id);
+      out(`Deleted ${id}; ${r.grants_revoked} grant(s) revoked.`, r);
+    } else if (cmd === 'audit' && sub) {
+      await getClient(db, sub);
+      const events = await listAudit(db, sub, int(v.limit, 'limit', 50));
+      out(events.map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`).join('\n') || 'No events.', events);
+    } else if (cmd === 'backup' && sub) {
+      const r = await backupDatabase(sqlite, sub);
+      out(`Backed up ${config.dbFile} to ${sub} (${r.totalPages} pages).`, { file: sub, pages: r.totalPages });
+    } else if (cmd === 'outbox') {
+      const mails = await readOutbox(db, v.to, int(v.limit, 'limit', 10));
+      out(mails.map((m) => `#${m.id} ${new Date(m.created_at).toISOString()} to ${m.to_address}\n  ${m.subject}`).join('\n') || 'The outbox is empty.', mails);
+    } else {
+      throw new UsageError(`Unknown command: ${p.join(' ')}`);
+    }
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n\n${USAGE}`);
+      process.exit(64);
+    }
+    if (error instanceof HttpError) console.error(`${error.code}: ${error.message}`);
+    else if (error instanceof ZodError) console.error(`Invalid input:\n  ${error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('\n  ')}`);
+    else if (error instanceof ConfigError) console.error(error.message);
+    else console.error(error);
+    process.exit(1);
+  },
+);
