@@ -1,0 +1,62 @@
+/**
+ * Data API authentication (contract section 8; SECURITY T9, T10, T14, T16): a `cat_` bearer
+ * token checked on every request against its grant (no cache, so a revoke is immediate),
+ * the client still active and in the same environment, and — when client credentials
+ * accompany the call, as v1 partners send them — those credentials matching the token's
+ * client. Scopes are checked per route with `requireScope`.
+ */
+import type { RequestHandler, Response } from 'express';
+import type { AppContext } from '../context.ts';
+import { digest, isWellFormedToken } from '../crypto.ts';
+import { dataError } from '../errors.ts';
+import { findActiveClient } from '../clients/clients.repository.ts';
+import { authenticateClient } from '../clients/clients.service.ts';
+
+export type GrantContext = { grantId: string; clientId: string; userId: string; workspaceId: string; scopes: Set<string>; tokenDigest: string };
+
+export const grantOf = (res: Response) => res.locals.grant as GrantContext;
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function requireBearer(ctx: AppContext): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization') ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!isWellFormedToken(token, 'cat_')) throw dataError('unauthorized', 'A valid access token is required (Authorization: Bearer cat_…)');
+    const now = ctx.clock.now();
+    const tokenDigest = digest(token);
+    const row = await ctx.db
+      .selectFrom('access_tokens as t')
+      .innerJoin('grants as g', 'g.id', 't.grant_id')
+      .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 't.last_used_at'])
+      .where('t.digest', '=', tokenDigest)
+      .where('g.revoked_at', 'is', null)
+      .where('g.expires_at', '>', now)
+      .where('t.expires_at', '>', now)
+      .executeTakeFirst();
+    if (!row) throw dataError('unauthorized', 'The access token is invalid, expired or revoked');
+    const client = await findActiveClient(ctx.db, row.client_id);
+    if (!client || client.sandbox !== row.sandbox) throw dataError('unauthorized', 'The access token is not valid in this environment');
+    const id = req.get('x-client-id');
+    const secret = req.get('x-client-secret');
+    if (id !== undefined || secret !== undefined) {
+      const presented = await authenticateClient(ctx.db, now, id, secret);
+      if (!presented || presented.id !== row.client_id) throw dataError('unauthorized', 'The client credentials do not match the access token');
+    }
+    if (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) {
+      await ctx.db.updateTable('access_tokens').set({ last_used_at: now }).where('digest', '=', tokenDigest).execute();
+    }
+    res.locals.grant = {
+      grantId: row.id, clientId: row.client_id, userId: row.user_id, workspaceId: row.workspace_id,
+      scopes: new Set(row.scopes.split(' ')), tokenDigest,
+    } satisfies GrantContext;
+    next();
+  };
+}
+
+export function requireScope(scope: string): RequestHandler {
+  return (_req, res, next) => {
+    if (!grantOf(res).scopes.has(scope)) throw dataError('forbidden', `Insufficient scopes: this endpoint requires ${scope}`, [{ required: scope }]);
+    next();
+  };
+}
