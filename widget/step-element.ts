@@ -45,10 +45,16 @@ export class StepElement extends LitElement {
     emitInternal(this, STEP_TRACK, detail);
   }
 
-  /** Moves focus to the first field or heading after a step (or phase) appears, for keyboard and screen reader users. */
-  protected focusFirst(selector = 'input, h2'): void {
+  /**
+   * Moves focus after a step appears, for keyboard and screen reader users: to the first element matching
+   * the first selector of the list that matches anything (`'input, h2'` prefers a field over the heading).
+   */
+  protected focusFirst(selectors = 'input, h2'): void {
     void this.updateComplete.then(() => {
-      const target = this.renderRoot.querySelector<HTMLElement>(selector);
+      const target = selectors
+        .split(',')
+        .map((s) => this.renderRoot.querySelector<HTMLElement>(s.trim()))
+        .find((el) => el !== null);
       if (target?.tagName === 'H2') target.tabIndex = -1;
       target?.focus();
     });

@@ -140,7 +140,7 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
       case 'POST consent':
         if (s.consented) return fail(409, 'CONSENT_ALREADY_GIVEN');
         s.consented = true;
-        return ok({ public_token: s.has_existing_grant ? null : `public_${++serial}` });
+        return ok({ public_token: s.has_existing_grant ? null : `public_${crypto.randomUUID()}` });
       case 'POST exit':
         return ok({ recorded: true });
       default:
