@@ -1,0 +1,42 @@
+/**
+ * `POST /api/kryptos/link-token` — what `<kryptos-connect link-token-url>` calls on click.
+ * Resumes with the user's stored access token when there is one, and answers
+ * `{link_token, expires_at, isAuthorized}` where `isAuthorized` is the server's
+ * `has_existing_grant` — never "we sent a token" (contract 4.1: an expired or revoked token
+ * silently yields a fresh-user link token).
+ */
+import { Router } from 'express';
+import type { BffContext } from './context.ts';
+import { requirePartnerUser } from './partner-user.ts';
+import { DecryptionError } from './crypto.ts';
+
+export function linkTokenRoutes(ctx: BffContext): Router {
+  const router = Router();
+
+  router.post('/api/kryptos/link-token', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const userId = await requirePartnerUser(ctx, req);
+    let connection;
+    try {
+      connection = await ctx.store.find(userId);
+    } catch (error) {
+      // An unreadable row (tampered, or its key retired) is treated as no connection, and logged.
+      if (!(error instanceof DecryptionError)) throw error;
+      ctx.logger.warn({ event: 'connection.unreadable' }, 'stored connection failed to decrypt; starting a fresh flow');
+    }
+    const data = await ctx.connect.createLinkToken({
+      scopes: ctx.config.scopes,
+      user_reference: userId,
+      ...(connection ? { access_token: connection.accessToken } : {}),
+    });
+    const isAuthorized = data.has_existing_grant === true;
+    if (connection && !isAuthorized) {
+      // The server no longer honours the stored token (revoked in Kryptos, expired): forget it.
+      await ctx.store.remove(connection.id);
+      ctx.logger.info({ event: 'connection.stale' }, 'stored grant no longer valid; forgotten');
+    }
+    res.json({ link_token: data.link_token, expires_at: data.expires_at, isAuthorized });
+  });
+
+  return router;
+}
