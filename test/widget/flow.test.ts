@@ -377,7 +377,8 @@ describe('<kryptos-connect> flow', () => {
 
   it('is defined once even if the module is evaluated twice (guarded define)', async () => {
     const ctor = customElements.get('kryptos-connect');
-    await import('../../widget/kryptos-connect.ts?again');
+    const again = '../../widget/kryptos-connect.ts?again';
+    await import(again);
     expect(customElements.get('kryptos-connect')).to.equal(ctor);
   });
 });

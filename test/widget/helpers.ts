@@ -182,9 +182,11 @@ export async function mount(fake: FakeApi, attrs: { theme?: string; language?: s
 }
 
 /** The element rendered for the current step, once it is there and updated. */
-export async function step<T extends HTMLElement = HTMLElement>(el: KryptosConnect, tag: string): Promise<T & { shadowRoot: ShadowRoot }> {
+export type StepNode = HTMLElement & { shadowRoot: ShadowRoot; updateComplete: Promise<unknown> };
+
+export async function step(el: KryptosConnect, tag: string): Promise<StepNode> {
   await waitUntil(() => el.shadowRoot!.querySelector(tag)?.shadowRoot, `step ${tag} not shown`, { timeout: 4000 });
-  const node = el.shadowRoot!.querySelector(tag) as T & { shadowRoot: ShadowRoot; updateComplete?: Promise<unknown> };
+  const node = el.shadowRoot!.querySelector(tag) as StepNode;
   await node.updateComplete;
   await nextFrame();
   return node;
