@@ -1,0 +1,117 @@
+/**
+ * Rate limits (SECURITY T2, T29, T34) with small limits: per client on /link-token,
+ * /token/exchange and /token/revoke; failed client authentications per IP; OTP requests
+ * per email and per link token; guest creation per IP. Every refusal is 429 RATE_LIMITED
+ * with `retry_after` in the body and a Retry-After header. A rotating X-Forwarded-For does
+ * not escape a limit unless trust proxy says so.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Config } from '../../../server/config.ts';
+import { call, linkToken, newClient, startTestServer, widget, type Reply, type TestServer } from '../helpers.ts';
+import { expectError } from './support.ts';
+
+async function withServer(options: { rateLimits?: Partial<Config['rateLimits']>; config?: Partial<Config> }, fn: (s: TestServer) => Promise<void>) {
+  const s = await startTestServer(options);
+  try {
+    await fn(s);
+  } finally {
+    await s.stop();
+  }
+}
+
+function expectLimited(r: Reply, note: string) {
+  expectError(r, 'RATE_LIMITED', note);
+  assert.ok(Number.isInteger(r.body.retry_after) && r.body.retry_after >= 1, `${note}: retry_after ${r.body.retry_after}`);
+  assert.equal(r.headers.get('retry-after'), String(r.body.retry_after), `${note}: Retry-After header`);
+}
+
+describe('per client', () => {
+  for (const [path, body] of [
+    ['/link-token', { scopes: 'openid' }],
+    ['/token/exchange', { public_token: 'public_unknown' }],
+    ['/token/revoke', { grant_id: 'cgrant_unknown' }],
+  ] as const) {
+    test(`${path}: the fourth call in a minute with a limit of 3 is refused; another client is not affected`, async () => {
+      await withServer({ rateLimits: { perClientPerMinute: 3 } }, async (s) => {
+        const a = await newClient(s, { name: 'A' });
+        const b = await newClient(s, { name: 'B' });
+        for (let i = 0; i < 3; i++) assert.notEqual((await call(s, 'POST', path, { headers: a.headers, body })).status, 429, `call ${i + 1}`);
+        expectLimited(await call(s, 'POST', path, { headers: a.headers, body }), path);
+        assert.notEqual((await call(s, 'POST', path, { headers: b.headers, body })).status, 429, 'client B has its own budget');
+      });
+    });
+  }
+});
+
+describe('per IP', () => {
+  test('failed client authentications: the limit counts failures only and then locks the IP out', async () => {
+    await withServer({ rateLimits: { authFailuresPer15Minutes: 3 } }, async (s) => {
+      const c = await newClient(s);
+      const bad = { 'x-client-id': c.client_id, 'x-client-secret': 'cs_guess' };
+      for (let i = 0; i < 5; i++) assert.equal((await call(s, 'POST', '/link-token', { headers: c.headers, body: { scopes: 'openid' } })).status, 200, 'successes are not counted');
+      for (let i = 0; i < 3; i++) expectError(await call(s, 'POST', '/link-token', { headers: bad, body: { scopes: 'openid' } }), 'INVALID_CLIENT');
+      expectLimited(await call(s, 'POST', '/link-token', { headers: bad, body: { scopes: 'openid' } }), 'fourth failure');
+      expectLimited(await call(s, 'POST', '/token/exchange', { headers: c.headers, body: { public_token: 'public_x' } }), 'locked out even with the right secret');
+    });
+  });
+
+  test('guest creation per IP', async () => {
+    await withServer({ rateLimits: { guestsPerIpPerHour: 2 } }, async (s) => {
+      const c = await newClient(s);
+      for (let i = 0; i < 2; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {})).status, 200);
+      expectLimited(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}), 'third guest');
+    });
+  });
+});
+
+describe('one-time codes', () => {
+  test('OTP requests per email, across link tokens', async () => {
+    await withServer({ rateLimits: { otpRequestsPerHour: 2 } }, async (s) => {
+      const c = await newClient(s);
+      for (let i = 0; i < 2; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/email/request', { email: 'victim@example.com' })).status, 200);
+      const r = await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/email/request', { email: 'VICTIM@example.com' });
+      expectLimited(r, 'third code for one email (case-insensitive)');
+      assert.match(r.body.error, /email/);
+      assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/email/request', { email: 'someone-else@example.com' })).status, 200);
+    });
+  });
+
+  test('OTP requests per link token, across emails', async () => {
+    await withServer({ rateLimits: { otpRequestsPerHour: 2 } }, async (s) => {
+      const c = await newClient(s);
+      const w = widget(s, (await linkToken(s, c)).link_token);
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await w('POST', '/auth/email/request', { email: `spray-${i}@example.com` })).status, 200);
+        s.clock.advance(31_000); // past the 30 s resend wait, which the server clock decides
+      }
+      const r = await w('POST', '/auth/email/request', { email: 'spray-2@example.com' });
+      expectLimited(r, 'third code in one session');
+      assert.match(r.body.error, /session/);
+    });
+  });
+});
+
+describe('X-Forwarded-For', () => {
+  const failing = (s: TestServer, id: string, xff: string) =>
+    call(s, 'POST', '/link-token', { headers: { 'x-client-id': id, 'x-client-secret': 'cs_guess', 'x-forwarded-for': xff }, body: { scopes: 'openid' } });
+
+  test('trust proxy off: a rotating X-Forwarded-For does not escape the limit', async () => {
+    await withServer({ rateLimits: { authFailuresPer15Minutes: 3 } }, async (s) => {
+      const c = await newClient(s);
+      for (let i = 0; i < 3; i++) expectError(await failing(s, c.client_id, `203.0.113.${i + 1}`), 'INVALID_CLIENT');
+      expectLimited(await failing(s, c.client_id, '203.0.113.99'), 'new forged address');
+    });
+  });
+
+  test('trust proxy 1: each forwarded address has its own budget, and a repeated one is limited', async () => {
+    await withServer({ rateLimits: { authFailuresPer15Minutes: 3 }, config: { trustProxy: 1 } }, async (s) => {
+      const c = await newClient(s);
+      for (let i = 0; i < 6; i++) expectError(await failing(s, c.client_id, `198.51.100.${i + 1}`), 'INVALID_CLIENT', `address ${i + 1}`);
+      for (let i = 0; i < 2; i++) expectError(await failing(s, c.client_id, '198.51.100.1'), 'INVALID_CLIENT');
+      expectLimited(await failing(s, c.client_id, '198.51.100.1'), 'fourth failure from one forwarded address');
+      const rows = await s.ctx.db.selectFrom('audit_events').select('ip').where('event', '=', 'client.auth_failed').execute();
+      assert.ok(rows.some((r) => r.ip === '198.51.100.6'), 'the audit trail records the forwarded address');
+    });
+  });
+});
