@@ -11,6 +11,7 @@ export function securityHeaders(connectUrl: string): RequestHandler {
   return helmet({
     strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
     referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     contentSecurityPolicy: {
       useDefaults: false,

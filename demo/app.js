@@ -1,0 +1,100 @@
+// Acme Portfolio — a partner app on Kryptos Connect, in plain JavaScript.
+//
+// 1. The user signs in to *our* app (demo sign-in: a username).
+// 2. <kryptos-connect link-token-url="/api/kryptos/link-token"> asks our backend for a link
+//    token on click; the backend knows whether this user already shared (isAuthorized).
+// 3. On `connect-success` the widget hands us a single-use public token (or null when the
+//    user only added accounts to an existing connection); our backend exchanges it.
+// 4. We read the portfolio through our backend, which holds the access token. The browser
+//    never sees the access token or the client secret.
+import * as api from './api.js';
+import { $, el, show } from './dom.js';
+import { renderPortfolio } from './portfolio.js';
+
+const widget = $('kryptos-connect');
+
+async function start() {
+  const config = (await api.demoConfig()).body;
+  if (!config?.widgetBuilt) show($('#widget-missing'), true);
+  // Direct mode: the widget talks to the connect server itself (CORS, registered origins);
+  // the link token still comes from our backend.
+  if (document.body.dataset.mode === 'direct' && config?.connectUrl) {
+    widget.setAttribute('api-base', config.connectUrl);
+    $('#mode-note').textContent = `Direct mode: the widget calls ${config.connectUrl}/widget/* itself.`;
+  }
+  $('#signin-form').addEventListener('submit', onSignIn);
+  $('#signout').addEventListener('click', onSignOut);
+  $('#disconnect').addEventListener('click', onDisconnect);
+  widget.addEventListener('connect-success', onConnectSuccess);
+  widget.addEventListener('connect-error', onConnectError);
+  await refresh();
+}
+
+async function refresh() {
+  const username = (await api.whoAmI()).body?.username ?? null;
+  show($('#signin'), !username);
+  show($('#account'), Boolean(username));
+  show($('#signout'), Boolean(username));
+  $('#who').textContent = username ? `Signed in as ${username}` : '';
+  if (username) await refreshConnection();
+}
+
+async function refreshConnection() {
+  const { status, body } = await api.getConnection();
+  const connected = status === 200 && body.connected;
+  $('#connection-status').replaceChildren(
+    connected
+      ? el('span', {}, el('span', { class: 'badge ok' }, 'Connected'), ` since ${new Date(body.connected_at).toLocaleString()} · shares ${body.scopes.join(', ')}`)
+      : status === 200
+        ? el('span', {}, el('span', { class: 'badge' }, 'Not connected'), ' Share your crypto portfolio with Acme Portfolio through Kryptos.')
+        : el('span', { class: 'notice' }, body?.error ?? `Could not load the connection (${status}).`),
+  );
+  // The same button adds more accounts: our backend answers isAuthorized and the widget skips sign-in and consent.
+  widget.textContent = connected ? 'Add more accounts' : 'Connect with Kryptos';
+  show($('#disconnect'), connected);
+  show($('#portfolio'), connected);
+  if (connected) await renderPortfolio($('#portfolio'));
+}
+
+async function onSignIn(event) {
+  event.preventDefault();
+  const username = new FormData(event.target).get('username');
+  const { status, body } = await api.signIn(String(username ?? '').trim());
+  $('#signin-error').textContent = status === 200 ? '' : (body?.error ?? 'Could not sign in');
+  await refresh();
+}
+
+async function onSignOut() {
+  await api.signOut();
+  await refresh();
+}
+
+async function onConnectSuccess(event) {
+  // detail is {public_token} for a new connection, or null when accounts were added to an existing one.
+  if (event.detail?.public_token) {
+    const { status, body } = await api.exchange(event.detail.public_token);
+    if (status !== 200) message(`Could not finish connecting: ${body?.error ?? status}`);
+    else message('Connected. Your accounts are syncing.');
+  } else {
+    message('Accounts added.');
+  }
+  await refreshConnection();
+}
+
+function onConnectError(event) {
+  const error = event.detail;
+  if (error?.name === 'AbortError') return message('Closed without connecting.');
+  message(`Kryptos Connect: ${error?.message ?? 'something went wrong'}`);
+}
+
+async function onDisconnect() {
+  const { status, body } = await api.disconnect();
+  message(status === 200 ? 'Disconnected: Acme Portfolio can no longer read your Kryptos data.' : `Could not disconnect: ${body?.error ?? status}`);
+  await refreshConnection();
+}
+
+function message(text) {
+  $('#message').textContent = text;
+}
+
+start().catch((error) => message(`The demo failed to start: ${error.message}`));

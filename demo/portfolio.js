@@ -1,0 +1,104 @@
+// The shared portfolio: one panel per data API resource. Each panel shows the data when the
+// connect server answers, and says plainly why not otherwise (not available yet, not shared, …).
+import { getData } from './api.js';
+import { el } from './dom.js';
+
+const PANELS = [
+  { resource: 'integrations', title: 'Connected accounts', render: renderIntegrations },
+  { resource: 'holdings', title: 'Holdings', render: renderHoldings },
+  { resource: 'transactions', title: 'Recent transactions', query: '?limit=10&order=desc', render: renderTransactions },
+  { resource: 'defi-holdings', title: 'DeFi positions', render: renderDefi },
+  { resource: 'nft-holdings', title: 'NFTs', query: '?limit=12', render: renderNfts },
+];
+
+/** Renders every panel into `container` (replacing what was there). */
+export async function renderPortfolio(container) {
+  container.replaceChildren(...PANELS.map((p) => el('section', { class: 'panel', id: `panel-${p.resource}` }, el('h3', {}, p.title), el('p', { class: 'muted' }, 'Loading…'))));
+  await Promise.all(PANELS.map(async (panel) => {
+    const section = container.querySelector(`#panel-${panel.resource}`);
+    const { status, body } = await getData(panel.resource, panel.query).catch(() => ({ status: 0, body: null }));
+    section.replaceChildren(el('h3', {}, panel.title), status === 200 ? panel.render(body) : explain(status, body));
+  }));
+}
+
+function explain(status, body) {
+  const reasons = {
+    0: 'The demo backend could not be reached.',
+    401: 'The connection is no longer valid. Connect again.',
+    403: 'Not shared: the grant does not include the scope this needs.',
+    404: 'Not available yet on this connect server.',
+    429: 'Too many requests; try again in a moment.',
+  };
+  const text = reasons[status] ?? `The data API answered ${status}${body?.message ? `: ${body.message}` : ''}.`;
+  return el('p', { class: status === 404 ? 'muted' : 'notice' }, text);
+}
+
+/** The first array among the given keys (the v1 shapes name their lists differently). */
+function listOf(body, keys) {
+  for (const key of keys) if (Array.isArray(body?.[key])) return body[key];
+  return [];
+}
+
+const empty = (text) => el('p', { class: 'muted' }, text);
+const when = (value) => (value ? new Date(value).toLocaleString() : '—');
+const money = (amount, currency = 'USD') => {
+  const n = Number(amount);
+  return Number.isFinite(n) ? n.toLocaleString(undefined, { style: 'currency', currency }) : '—';
+};
+
+const STATUS_CLASS = { COMPLETED: 'ok', ONGOING: 'busy', 'PARTIALLY SYNCED': 'warn', FAILED: 'bad' };
+
+function renderIntegrations(body) {
+  const items = listOf(body, ['data', 'integrations']);
+  if (!items.length) return empty('No accounts shared yet.');
+  return el('ul', { class: 'list' }, items.map((i) =>
+    el('li', {},
+      i.logoUrl ? el('img', { src: i.logoUrl, alt: '', width: 24, height: 24 }) : null,
+      el('span', { class: 'grow' },
+        el('strong', {}, i.alias || i.providerPublicName || i.provider),
+        el('span', { class: 'muted mono' }, i.publicAddress ? ` ${shorten(i.publicAddress)}` : ''),
+        i.chain ? el('span', { class: 'muted' }, ` on ${i.chain}`) : null),
+      el('span', { class: `badge ${STATUS_CLASS[i.status] ?? ''}`, title: i.message ?? '' }, i.status ?? 'unknown'),
+      el('span', { class: 'muted small' }, `synced ${when(i.lastSyncedAt)}`))));
+}
+
+function renderHoldings(body) {
+  const items = listOf(body, ['holdings', 'data']);
+  if (!items.length) return empty('No holdings reported.');
+  const table = el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Asset'), el('th', { class: 'num' }, 'Quantity'), el('th', { class: 'num' }, 'Value'))),
+    el('tbody', {}, items.map((h) => el('tr', {},
+      el('td', {}, h.asset?.symbol ?? '?', el('span', { class: 'muted' }, h.asset?.publicName ? ` ${h.asset.publicName}` : '')),
+      el('td', { class: 'num mono' }, h.totalQuantity ?? '—'),
+      el('td', { class: 'num' }, money(h.marketValue, h.baseCurrency))))));
+  const total = body?.summary?.totalValue;
+  return el('div', {}, table, total !== undefined ? el('p', { class: 'total' }, `Total ${money(total)}`) : null);
+}
+
+function renderTransactions(body) {
+  const items = listOf(body, ['data', 'transactions']);
+  if (!items.length) return empty('No transactions reported.');
+  return el('ul', { class: 'list' }, items.map((t) => {
+    const legs = [...(t.incomingAssets ?? []).map((l) => `+${l.quantity} ${l.asset?.symbol ?? ''}`), ...(t.outgoingAssets ?? []).map((l) => `−${l.quantity} ${l.asset?.symbol ?? ''}`)];
+    return el('li', {}, el('span', { class: 'grow' }, el('strong', {}, t.label ?? 'Transaction'), el('span', { class: 'muted' }, ` ${legs.join(', ')}`)), el('span', { class: 'muted small' }, when(t.timestamp)));
+  }));
+}
+
+function renderDefi(body) {
+  const items = listOf(body, ['holdings', 'data']);
+  if (!items.length) return empty('No DeFi positions reported.');
+  return el('ul', { class: 'list' }, items.map((d) =>
+    el('li', {}, el('span', { class: 'grow' }, el('strong', {}, d.protocolName ?? 'Protocol'), el('span', { class: 'muted' }, ` ${d.category ?? ''} on ${d.chain ?? '?'}`)),
+      el('span', {}, money(d.netValue?.price ?? d.totalValue?.price, d.totalValue?.baseCurrency)))));
+}
+
+function renderNfts(body) {
+  const items = listOf(body, ['data', 'nfts', 'nftHoldings']);
+  if (!items.length) return empty('No NFTs reported.');
+  return el('ul', { class: 'grid' }, items.map((n) =>
+    el('li', {}, n.thumbnailUrl ? el('img', { src: n.thumbnailUrl, alt: n.name ?? '', width: 96, height: 96, loading: 'lazy' }) : null,
+      el('span', {}, n.name ?? `#${n.tokenId}`), el('span', { class: 'muted small' }, n.collection?.name ?? ''))));
+}
+
+function shorten(address) {
+  return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}
