@@ -107,11 +107,38 @@ export const shared = css`
     background: var(--kc-bg-secondary);
     font-size: 0.875rem;
   }
+  /* Empty live regions stay in the layout (not display:none) so screen readers announce what is put in them later. */
   .alert:empty {
-    display: none;
+    border: 0;
+    padding: 0;
   }
   .alert button {
     margin-top: 0.5rem;
+  }
+  fieldset {
+    border: 0;
+    margin: 0;
+    padding: 0;
+    min-width: 0;
+  }
+  legend {
+    padding: 0;
+  }
+  .option {
+    padding: 0.5rem 0.75rem;
+    margin-bottom: 0.5rem;
+    border: 1px solid var(--kc-border);
+    border-radius: var(--kc-border-radius);
+  }
+  .option label {
+    margin: 0;
+    font-weight: 400;
+  }
+  .alert-text {
+    color: var(--_kc-error-text);
+  }
+  .hint:empty {
+    margin: 0;
   }
   .ok {
     color: var(--_kc-success-text);

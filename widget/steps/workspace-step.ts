@@ -21,7 +21,7 @@ export class KryptosWorkspaceStep extends StepElement {
   override render() {
     return html`
       <form @submit=${this.choose}>
-        <fieldset class="plain-fieldset">
+        <fieldset>
           <legend><h2>${this.t('workspaceTitle')}</h2></legend>
           <p>${this.t('workspaceText', { app: this.appName })}</p>
           ${this.workspaces.map(
