@@ -9,7 +9,7 @@ import { connectError, dataError } from './errors.ts';
 import { requestContext, refuseCredentialsInUrl, requireJson } from './http/request.middleware.ts';
 import { securityHeaders, crossOriginResource } from './http/security-headers.ts';
 import { renderConnectError, renderDataError } from './http/errors.middleware.ts';
-import { limiter, ipKey } from './http/rate-limit.ts';
+import { limiter, ipKey, createFailureCounter } from './http/rate-limit.ts';
 import { widgetOriginCheck, widgetPreflight, publicCors } from './http/cors.ts';
 import { requireClient } from './connect/client-auth.middleware.ts';
 import { requireLinkToken } from './connect/link-tokens.ts';
@@ -63,11 +63,11 @@ export function createApp(ctx: AppContext) {
     res.type('text/css').send(DOCS_CSS);
   });
 
-  // Partner endpoints: failed authentications per IP, then credentials, then per client and per IP.
+  // Partner endpoints: per IP, then credentials (failures counted per IP), then per client and route.
+  const authFailures = createFailureCounter({ windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
   const clientGuard = [
-    limiter({ windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, key: (req) => `authfail:${ipKey(req)}`, skipSuccessful: (status) => status !== 401, message: 'Too many failed client authentications' }),
     limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
-    requireClient(ctx),
+    requireClient(ctx, authFailures),
     limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${req.path}` }),
   ];
   app.use(partnerRoutes(ctx, { client: clientGuard }));

@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 import type { Mailer } from './mailer.ts';
 import type { Sealer } from './crypto.ts';
+import type { Writer } from './db/group-commit.ts';
 
 export type ChainDetector = (address: string) => Promise<string[]>;
 
@@ -17,6 +18,8 @@ export type AppContext = {
   logger: Logger;
   mailer: Mailer;
   sealer: Sealer;
+  /** Every write goes through group commit: one fsync per batch, each caller answered after COMMIT. */
+  write: Writer;
   /** HMAC key for one-time codes (derived from the master key, T7). */
   otpKey: Buffer;
   detectChains: ChainDetector;

@@ -4,11 +4,17 @@
  */
 import pino, { type Logger } from 'pino';
 
+/**
+ * Explicit paths only: pino's wildcard redaction costs on every line. Request lines carry
+ * method, path, status and timing only; these paths catch a credential logged by mistake
+ * at the top level, in a `body` or in request headers.
+ */
+const SECRET_KEYS = ['client_secret', 'access_token', 'public_token', 'link_token', 'code', 'apiKey', 'secretKey', 'password', 'authorization', 'cookie'];
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers["x-client-secret"]', 'req.headers["x-link-token"]', 'req.headers.cookie',
-  'headers.authorization', 'headers["x-client-secret"]', 'headers["x-link-token"]', 'headers.cookie',
-  '*.client_secret', '*.access_token', '*.public_token', '*.link_token', '*.code', '*.apiKey', '*.secretKey', '*.password',
-  'client_secret', 'access_token', 'public_token', 'link_token', 'code', 'apiKey', 'secretKey', 'password', 'body',
+  ...SECRET_KEYS,
+  'body',
+  'req.body',
+  ...['authorization', '["x-client-secret"]', '["x-link-token"]', 'cookie'].flatMap((h) => [`headers${h.startsWith('[') ? '' : '.'}${h}`, `req.headers${h.startsWith('[') ? '' : '.'}${h}`]),
 ];
 
 export type { Logger };

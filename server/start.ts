@@ -12,6 +12,7 @@ import { createOutboxMailer, createSmtpMailer, noMailer, type Mailer } from './m
 import { createSealer, deriveKey } from './crypto.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createApp } from './app.ts';
+import { createGroupCommit } from './db/group-commit.ts';
 import { SANDBOX_ADDRESSES } from './addresses.ts';
 import type { AppContext, ChainDetector } from './context.ts';
 
@@ -39,6 +40,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const ctx: AppContext = {
     db, sqlite, config, clock, logger, mailer,
     sealer: createSealer(config.encryptionKey),
+    write: createGroupCommit(db),
     otpKey: deriveKey(config.encryptionKey, 'otp'),
     detectChains: options.detectChains ?? offlineChainDetector,
   };

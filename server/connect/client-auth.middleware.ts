@@ -9,9 +9,11 @@ import { authenticateClient } from '../clients/clients.service.ts';
 import { connectError } from '../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { mask } from '../crypto.ts';
+import { ipKey, type FailureCounter } from '../http/rate-limit.ts';
 
-export function requireClient(ctx: AppContext): RequestHandler {
+export function requireClient(ctx: AppContext, failures: FailureCounter): RequestHandler {
   return async (req, res, next) => {
+    failures.guard(ipKey(req));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const headerId = req.get('x-client-id');
     const headerSecret = req.get('x-client-secret');
@@ -23,11 +25,12 @@ export function requireClient(ctx: AppContext): RequestHandler {
     const now = ctx.clock.now();
     const client = conflicting ? undefined : await authenticateClient(ctx.db, now, id, secret);
     if (!client) {
+      failures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
-      await recordAudit(ctx.db, now, {
+      await ctx.write((trx) => recordAudit(trx, now, {
         clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id,
         details: { path: req.path, secret: typeof secret === 'string' ? mask(secret) : null },
-      });
+      }));
       throw connectError('INVALID_CLIENT', id === undefined || secret === undefined ? 'Client credentials are required (X-Client-Id and X-Client-Secret)' : 'Invalid client credentials');
     }
     res.locals.client = client;

@@ -6,9 +6,10 @@
  * is refused and not burnt.
  */
 import type { Db } from '../db/database.ts';
-import { writeTransaction } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import { recordAudit } from '../audit.ts';
 import type { Client } from '../db/tables.ts';
-import { digest, isWellFormedToken, randomToken } from '../crypto.ts';
+import { digest, isWellFormedToken, mask, randomToken } from '../crypto.ts';
 import { ACCESS_TOKEN_TTL_MS, ACCESS_TOKEN_TTL_S, PUBLIC_TOKEN_TTL_MS } from '../clock.ts';
 import { connectError } from '../errors.ts';
 
@@ -19,12 +20,19 @@ export type Exchanged = {
 
 export type ExchangeFailure = 'invalid' | 'expired' | 'reused';
 
-export async function exchangePublicToken(db: Db, now: number, client: Client, publicToken: string): Promise<Exchanged | { failure: ExchangeFailure; revokedGrant?: string }> {
-  if (!isWellFormedToken(publicToken, 'public_')) return { failure: 'invalid' };
+type Meta = { ip?: string; requestId?: string };
+
+/** Exchanges (or refuses) a public token, with its audit record in the same commit. */
+export async function exchangePublicToken(write: Writer, now: number, client: Client, publicToken: string, meta: Meta = {}): Promise<Exchanged | { failure: ExchangeFailure; revokedGrant?: string }> {
+  const audit = { clientId: client.id, ip: meta.ip, requestId: meta.requestId };
+  if (!isWellFormedToken(publicToken, 'public_')) {
+    await write((trx) => recordAudit(trx, now, { ...audit, event: 'token.exchange_failed', outcome: 'failure', details: { reason: 'malformed' } }));
+    return { failure: 'invalid' };
+  }
   const tokenDigest = digest(publicToken);
   const accessToken = randomToken('cat_');
   const grantId = randomToken('cgrant_');
-  return writeTransaction(db, async (trx) => {
+  return write(async (trx) => {
     const consumed = await trx
       .updateTable('public_tokens')
       .set({ consumed_at: now, grant_id: grantId })
@@ -37,14 +45,19 @@ export async function exchangePublicToken(db: Db, now: number, client: Client, p
       .executeTakeFirst();
     if (!consumed) {
       const row = await trx.selectFrom('public_tokens').select(['client_id', 'sandbox', 'consumed_at', 'expires_at', 'grant_id']).where('digest', '=', tokenDigest).executeTakeFirst();
-      if (!row || row.client_id !== client.id || row.sandbox !== client.sandbox) return { failure: 'invalid' as const };
+      const fail = async (failure: ExchangeFailure, revokedGrant?: string) => {
+        const event = failure === 'reused' ? 'token.reuse_detected' : 'token.exchange_failed';
+        await recordAudit(trx, now, { ...audit, event, outcome: 'failure', details: { reason: failure, token: mask(publicToken), revoked_grant: revokedGrant ?? null } });
+        return { failure, revokedGrant };
+      };
+      if (!row || row.client_id !== client.id || row.sandbox !== client.sandbox) return fail('invalid');
       if (row.consumed_at !== null) {
         if (row.grant_id) {
           await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: 'public_token_reuse' }).where('id', '=', row.grant_id).where('revoked_at', 'is', null).execute();
         }
-        return { failure: 'reused' as const, revokedGrant: row.grant_id ?? undefined };
+        return fail('reused', row.grant_id ?? undefined);
       }
-      return { failure: 'expired' as const };
+      return fail('expired');
     }
     await trx
       .insertInto('grants')
@@ -58,6 +71,7 @@ export async function exchangePublicToken(db: Db, now: number, client: Client, p
       .insertInto('access_tokens')
       .values({ digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + ACCESS_TOKEN_TTL_MS, last_used_at: null })
       .execute();
+    await recordAudit(trx, now, { ...audit, event: 'token.exchanged', details: { grant_id: grantId, workspace_id: consumed.workspace_id } });
     return {
       access_token: accessToken, grant_id: grantId, token_type: 'Bearer' as const, expires_in: ACCESS_TOKEN_TTL_S,
       scope: consumed.scopes, workspace_id: consumed.workspace_id, user_id: consumed.user_id, user_reference: consumed.user_reference,

@@ -7,8 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Client } from '../db/tables.ts';
-import { writeTransaction } from '../db/database.ts';
-import { digest, isWellFormedToken, mask, randomId } from '../crypto.ts';
+import { digest, isWellFormedToken, randomId } from '../crypto.ts';
 import { LINK_TOKEN_TTL_MS, iso } from '../clock.ts';
 import { connectError } from '../errors.ts';
 import { parseScopes } from '../scopes.ts';
@@ -69,9 +68,12 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const now = clock.now();
     const resume = await resumableGrant(db, now, c, body.access_token);
     const userReference = body.user_reference ?? body.metadata?.user_id ?? null;
-    const { token, row } = await createLinkToken(db, now, c, scopes, userReference,
-      resume && { grantId: resume.id, userId: resume.user_id, workspaceId: resume.workspace_id });
-    await recordAudit(db, now, { clientId: c.id, event: 'link_token.issued', ip: req.ip, requestId: req.id, details: { link_token_id: row.id, resumed: Boolean(resume), scopes: row.scopes } });
+    const token = await ctx.write(async (trx) => {
+      const created = await createLinkToken(trx, now, c, scopes, userReference,
+        resume && { grantId: resume.id, userId: resume.user_id, workspaceId: resume.workspace_id });
+      await recordAudit(trx, now, { clientId: c.id, event: 'link_token.issued', ip: req.ip, requestId: req.id, details: { link_token_id: created.row.id, resumed: Boolean(resume), scopes: created.row.scopes } });
+      return created.token;
+    });
     sendOk(res, {
       link_token: token,
       expires_at: iso(now + LINK_TOKEN_TTL_MS),
@@ -101,13 +103,8 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const body = ExchangeBody.parse(req.body);
     const c = client(res);
     const now = clock.now();
-    const result = await exchangePublicToken(db, now, c, body.public_token);
-    if ('failure' in result) {
-      const event = result.failure === 'reused' ? 'token.reuse_detected' : 'token.exchange_failed';
-      await recordAudit(db, now, { clientId: c.id, event, outcome: 'failure', ip: req.ip, requestId: req.id, details: { reason: result.failure, token: mask(body.public_token), revoked_grant: result.revokedGrant ?? null } });
-      throw exchangeError(result.failure);
-    }
-    await recordAudit(db, now, { clientId: c.id, event: 'token.exchanged', ip: req.ip, requestId: req.id, details: { grant_id: result.grant_id, workspace_id: result.workspace_id } });
+    const result = await exchangePublicToken(ctx.write, now, c, body.public_token, { ip: req.ip, requestId: req.id });
+    if ('failure' in result) throw exchangeError(result.failure);
     sendOk(res, result);
   });
 
@@ -118,8 +115,13 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const c = client(res);
     const now = clock.now();
     // Unknown or foreign grants get the same answer as success (SECURITY T11).
-    const revoked = body.grant_id.startsWith('cgrant_') && (await revokeGrant(db, now, c.id, body.grant_id, 'revoked_by_client'));
-    if (revoked) await recordAudit(db, now, { clientId: c.id, event: 'grant.revoked', ip: req.ip, requestId: req.id, details: { grant_id: body.grant_id } });
+    if (body.grant_id.startsWith('cgrant_')) {
+      await ctx.write(async (trx) => {
+        if (await revokeGrant(trx, now, c.id, body.grant_id, 'revoked_by_client')) {
+          await recordAudit(trx, now, { clientId: c.id, event: 'grant.revoked', ip: req.ip, requestId: req.id, details: { grant_id: body.grant_id } });
+        }
+      });
+    }
     res.json({ success: true, message: 'Grant revoked successfully' });
   });
 
@@ -147,7 +149,7 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const planned = wanted.flatMap((i) => planIntegrations(i, { sandbox: true }, fingerprintKey));
     const now = clock.now();
     const linkId = randomId('lt_', 12);
-    const result = await writeTransaction(db, async (trx) => {
+    const result = await ctx.write(async (trx) => {
       const { userId, workspaceId } = await insertUserWithWorkspace(trx, now, null);
       await trx.insertInto('link_tokens').values({
         id: linkId, digest: digest(`sandbox:${linkId}`), client_id: c.id, sandbox: 1, scopes: scopes.join(' '), user_reference: body.user_reference ?? null,
@@ -155,10 +157,10 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
       }).execute();
       const { added } = await insertIntegrations(trx, now, ctx.sealer, workspaceId, dedupe(planned));
       const publicToken = await insertPublicToken(trx, now, { clientId: c.id, linkTokenId: linkId, userId, workspaceId, scopes, sandbox: 1, userReference: body.user_reference ?? null });
+      await recordAudit(trx, now, { clientId: c.id, event: 'sandbox.public_token', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId } });
       return { publicToken, userId, workspaceId, added };
     });
     ctx.onIntegrationsAdded?.(result.added.map((i) => i.id));
-    await recordAudit(db, now, { clientId: c.id, event: 'sandbox.public_token', ip: req.ip, requestId: req.id, details: { workspace_id: result.workspaceId } });
     sendOk(res, { public_token: result.publicToken, user_id: result.userId, workspace_id: result.workspaceId, integrations: result.added.map((i) => i.id) });
   });
 

@@ -35,9 +35,30 @@ function checkPragmas(sqlite: SQLite.Database, file: string): void {
   if (foreignKeys !== 1) throw new Error('SQLite foreign_keys is off');
 }
 
+/**
+ * Kysely prepares every statement it runs; preparing costs more than running a point
+ * query, so prepared statements are kept by SQL text (bounded). Statements run
+ * synchronously right after `prepare`, so sharing one is safe.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 500) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+    close: () => sqlite.close(),
+  };
+}
+
 export async function openDatabase(file: string): Promise<OpenedDatabase> {
   const sqlite = openSqlite(file);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrate(db);
   return { db, sqlite };
 }

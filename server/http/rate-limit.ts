@@ -1,6 +1,6 @@
 /**
  * Rate limits (T2, T29): per client and per IP on partner endpoints, failed client
- * authentications per IP, OTP requests per email and per link token, guest creation per IP.
+ * authentications per IP (createFailureCounter, below), OTP requests per email and per link token, guest creation per IP.
  * Every refusal is a 429 in the family's envelope with `retry_after` and a Retry-After header.
  * Keys use the client IP as Express computes it, so a forged X-Forwarded-For only counts
  * when `trust proxy` (CONNECT_TRUST_PROXY) says so (T34).
@@ -15,7 +15,6 @@ type LimitOptions = {
   key: (req: Request) => string | undefined;
   family?: 'connect' | 'data';
   message?: string;
-  skipSuccessful?: (status: number) => boolean;
 };
 
 export const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
@@ -34,9 +33,35 @@ export function limiter(o: LimitOptions): RequestHandler {
       next(new HttpError(base.status, base.code, base.message, { extra: { retry_after: retryAfter } }));
     },
   };
-  if (o.skipSuccessful) {
-    options.skipSuccessfulRequests = true;
-    options.requestWasSuccessful = (_req, res) => o.skipSuccessful!(res.statusCode);
-  }
   return rateLimit(options);
 }
+
+/**
+ * Counts only failures (T2: brute force of client secrets). express-rate-limit's
+ * skipSuccessfulRequests counts every request while it is in flight, which refuses honest
+ * traffic under concurrency, so failures are counted here after the fact: `guard` refuses
+ * a key over its limit, `fail` records one failure.
+ */
+export function createFailureCounter(o: { windowMs: number; limit: number; message: string }) {
+  const counts = new Map<string, { count: number; resetAt: number }>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [k, v] of counts) if (v.resetAt <= now) counts.delete(k);
+  }, Math.min(o.windowMs, 60_000));
+  sweep.unref();
+  return {
+    guard(key: string): void {
+      const entry = counts.get(key);
+      if (!entry || entry.resetAt <= Date.now() || entry.count < o.limit) return;
+      const retryAfter = Math.max(1, Math.ceil((entry.resetAt - Date.now()) / 1000));
+      throw new HttpError(429, 'RATE_LIMITED', o.message, { extra: { retry_after: retryAfter } });
+    },
+    fail(key: string): void {
+      const now = Date.now();
+      const entry = counts.get(key);
+      if (!entry || entry.resetAt <= now) counts.set(key, { count: 1, resetAt: now + o.windowMs });
+      else entry.count++;
+    },
+  };
+}
+export type FailureCounter = ReturnType<typeof createFailureCounter>;

@@ -8,7 +8,6 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { LinkToken } from '../db/tables.ts';
-import { writeTransaction } from '../db/database.ts';
 import { digestsEqual, hmac } from '../crypto.ts';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_MS, OTP_TTL_MS } from '../clock.ts';
 import { HttpError, connectError } from '../errors.ts';
@@ -54,7 +53,7 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const row = { email, code_digest: codeDigest(link, email, code), attempts: 0, created_at: now, expires_at: now + OTP_TTL_MS, consumed_at: null };
-    await db.insertInto('otp_codes').values({ link_token_id: link.id, ...row }).onConflict((oc) => oc.column('link_token_id').doUpdateSet(row)).execute();
+    await ctx.write((trx) => trx.insertInto('otp_codes').values({ link_token_id: link.id, ...row }).onConflict((oc) => oc.column('link_token_id').doUpdateSet(row)).execute());
     await ctx.mailer.send({
       to: email,
       subject: `${code} is your Kryptos sign-in code`,
@@ -77,14 +76,17 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
     if (otp.attempts >= OTP_MAX_ATTEMPTS) throw connectError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
     const audit = { clientId: link.client_id, ip: req.ip, requestId: req.id };
     if (!digestsEqual(codeDigest(link, email, code), otp.code_digest)) {
-      const r = await db.updateTable('otp_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('link_token_id', '=', link.id).where('attempts', '<', OTP_MAX_ATTEMPTS).where('consumed_at', 'is', null).executeTakeFirst();
-      await recordAudit(db, now, { ...audit, event: 'signin.code_failed', outcome: 'failure', details: { email: maskEmail(email), link_token_id: link.id } });
+      const r = await ctx.write(async (trx) => {
+        const counted = await trx.updateTable('otp_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+          .where('link_token_id', '=', link.id).where('attempts', '<', OTP_MAX_ATTEMPTS).where('consumed_at', 'is', null).executeTakeFirst();
+        await recordAudit(trx, now, { ...audit, event: 'signin.code_failed', outcome: 'failure', details: { email: maskEmail(email), link_token_id: link.id } });
+        return counted;
+      });
       const left = OTP_MAX_ATTEMPTS - otp.attempts - 1;
       if (r.numUpdatedRows === 0n || left <= 0) throw connectError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
       throw connectError('INVALID_OTP', `Wrong code; ${left} ${left === 1 ? 'try' : 'tries'} left`, { attempts_left: left });
     }
-    const session = await writeTransaction(db, async (trx) => {
+    const session = await ctx.write(async (trx) => {
       const consumed = await trx.updateTable('otp_codes').set({ consumed_at: now })
         .where('link_token_id', '=', link.id).where('consumed_at', 'is', null).where('attempts', '<', OTP_MAX_ATTEMPTS).where('expires_at', '>', now)
         .executeTakeFirst();
@@ -102,12 +104,12 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
       const claimed = await trx.updateTable('link_tokens').set({ user_id: user.id, workspace_id: workspaceId })
         .where('id', '=', link.id).where('user_id', 'is', null).executeTakeFirst();
       if (claimed.numUpdatedRows !== 1n) throw new SignInConflict();
+      await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id } });
       return { userId: user.id, workspaceId };
     }).catch((error: unknown) => {
       if (error instanceof SignInConflict) throw connectError('ALREADY_SIGNED_IN', 'This code was already used to sign in');
       throw error;
     });
-    await recordAudit(db, now, { ...audit, event: 'signin.succeeded', details: { user_id: session.userId, link_token_id: link.id } });
     sendOk(res, await signedInView(session.userId, session.workspaceId));
   });
 
@@ -121,14 +123,14 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
       if (existing.is_anonymous !== 1) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
       return sendOk(res, await signedInView(existing.id, link.workspace_id));
     }
-    const created = await writeTransaction(db, async (trx) => {
+    const created = await ctx.write(async (trx) => {
       const current = await trx.selectFrom('link_tokens').select(['user_id', 'workspace_id']).where('id', '=', link.id).executeTakeFirstOrThrow();
       if (current.user_id) return { userId: current.user_id, workspaceId: current.workspace_id, fresh: false };
       const ids = await insertUserWithWorkspace(trx, now, null);
       await trx.updateTable('link_tokens').set({ user_id: ids.userId, workspace_id: ids.workspaceId }).where('id', '=', link.id).where('user_id', 'is', null).execute();
+      await recordAudit(trx, now, { clientId: link.client_id, event: 'signin.guest', ip: req.ip, requestId: req.id, details: { user_id: ids.userId, link_token_id: link.id } });
       return { ...ids, fresh: true };
     });
-    if (created.fresh) await recordAudit(db, now, { clientId: link.client_id, event: 'signin.guest', ip: req.ip, requestId: req.id, details: { user_id: created.userId, link_token_id: link.id } });
     const view = await signedInView(created.userId, created.workspaceId);
     if (view.user && !view.user.is_anonymous) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
     sendOk(res, view);
@@ -144,7 +146,7 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
     const membership = (await listWorkspaces(db, link.user_id)).find((w) => w.id === workspace_id);
     if (!membership) throw connectError('WORKSPACE_NOT_FOUND', 'No such workspace');
     if (!CAN_SHARE.has(membership.role)) throw connectError('INSUFFICIENT_PERMISSIONS', 'Only an owner or admin can share this workspace');
-    await db.updateTable('link_tokens').set({ workspace_id }).where('id', '=', link.id).where('consented_at', 'is', null).execute();
+    await ctx.write((trx) => trx.updateTable('link_tokens').set({ workspace_id }).where('id', '=', link.id).where('consented_at', 'is', null).execute());
     sendOk(res, { workspace: workspaceView(membership) });
   });
 

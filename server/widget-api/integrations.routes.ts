@@ -3,7 +3,6 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { LinkToken } from '../db/tables.ts';
-import { writeTransaction } from '../db/database.ts';
 import { deriveKey } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 import { REQUIRED_SCOPES } from '../scopes.ts';
@@ -59,9 +58,12 @@ export function integrationRoutes(ctx: AppContext): Router {
     const workspaceId = await writableWorkspace(link);
     const planned = planIntegrations(body, { sandbox: link.sandbox === 1 }, fingerprintKey);
     const now = clock.now();
-    const { added, existing } = await writeTransaction(db, (trx) => insertIntegrations(trx, now, ctx.sealer, workspaceId, planned, body.alias));
+    const { added, existing } = await ctx.write(async (trx) => {
+      const result = await insertIntegrations(trx, now, ctx.sealer, workspaceId, planned, body.alias);
+      await recordAudit(trx, now, { clientId: link.client_id, event: 'integration.added', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId, integrations: result.added.map((i) => i.id), provider: body.provider } });
+      return result;
+    });
     ctx.onIntegrationsAdded?.(added.map((i) => i.id));
-    await recordAudit(db, now, { clientId: link.client_id, event: 'integration.added', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId, integrations: added.map((i) => i.id), provider: body.provider } });
     sendOk(res, { integrations: added.map(integrationView), existing: existing.map(integrationView) }, 201);
   });
 
@@ -71,8 +73,12 @@ export function integrationRoutes(ctx: AppContext): Router {
     const { link } = locals(res);
     const workspaceId = await writableWorkspace(link);
     const now = clock.now();
-    if (!parsed.success || !(await removeIntegration(db, now, workspaceId, parsed.data))) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in this workspace');
-    await recordAudit(db, now, { clientId: link.client_id, event: 'integration.removed', ip: req.ip, requestId: req.id, details: { integration_id: parsed.data } });
+    const removed = parsed.success && (await ctx.write(async (trx) => {
+      const done = await removeIntegration(trx, now, workspaceId, parsed.data);
+      if (done) await recordAudit(trx, now, { clientId: link.client_id, event: 'integration.removed', ip: req.ip, requestId: req.id, details: { integration_id: parsed.data } });
+      return done;
+    }));
+    if (!removed) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in this workspace');
     sendOk(res, { deleted: true });
   });
 
@@ -91,14 +97,14 @@ export function integrationRoutes(ctx: AppContext): Router {
     if (!link.grant_id && (await listIntegrations(db, workspaceId)).length === 0) throw connectError('NO_INTEGRATIONS', 'Connect at least one account before sharing');
     const granted = requested.filter((s) => scopes.includes(s)); // in the order the app asked
     const now = clock.now();
-    const publicToken = await writeTransaction(db, async (trx) => {
+    const publicToken = await ctx.write(async (trx) => {
       const r = await trx.updateTable('link_tokens').set({ consented_at: now }).where('id', '=', link.id).where('consented_at', 'is', null).executeTakeFirst();
       if (r.numUpdatedRows !== 1n) return undefined;
+      await recordAudit(trx, now, { clientId: link.client_id, event: 'consent.granted', ip: req.ip, requestId: req.id, details: { link_token_id: link.id, workspace_id: workspaceId, scopes: granted.join(' '), resumed: Boolean(link.grant_id) } });
       if (link.grant_id) return null;
       return insertPublicToken(trx, now, { clientId: link.client_id, linkTokenId: link.id, userId: link.user_id!, workspaceId, scopes: granted, sandbox: link.sandbox, userReference: link.user_reference });
     });
     if (publicToken === undefined) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
-    await recordAudit(db, now, { clientId: link.client_id, event: 'consent.granted', ip: req.ip, requestId: req.id, details: { link_token_id: link.id, workspace_id: workspaceId, scopes: granted.join(' '), resumed: Boolean(link.grant_id) } });
     sendOk(res, { public_token: publicToken });
   });
 
