@@ -74,9 +74,13 @@ export function createApp(ctx: AppContext) {
 
   // Widget API (X-LINK-TOKEN): CORS per client, per-IP and per-link-token limits.
   const linkKey = (req: Request) => `link:${digest(req.get('x-link-token') ?? '')}`;
+  // Per-IP widget limits apply to browsers calling directly (they send Origin). Through a
+  // partner's BFF every user shares the BFF's address; there each link token (which only
+  // the partner's backend can mint, itself limited per client) is the unit that is limited.
+  const viaBff = (req: Request) => req.get('origin') === undefined;
   const widget = express.Router();
   widget.use(
-    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}` }),
+    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}`, skip: viaBff }),
     requireLinkToken(ctx),
     widgetOriginCheck,
     limiter({ windowMs: MINUTE, limit: 300, key: linkKey }),
@@ -91,7 +95,7 @@ export function createApp(ctx: AppContext) {
       limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-email:${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase().slice(0, 254)}`, message: 'Too many codes requested for this email; try again later' }),
       limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-${linkKey(req)}`, message: 'Too many codes requested in this session' }),
     ],
-    guest: [limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, message: 'Too many guest accounts from this address' })],
+    guest: [limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' })],
   }));
   widget.use(integrationRoutes(ctx));
   app.use('/widget', widgetPreflight(ctx.db), widget);

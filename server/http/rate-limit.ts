@@ -15,6 +15,8 @@ type LimitOptions = {
   key: (req: Request) => string | undefined;
   family?: 'connect' | 'data';
   message?: string;
+  /** Requests this limiter does not count. */
+  skip?: (req: Request) => boolean;
 };
 
 export const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
@@ -26,6 +28,7 @@ export function limiter(o: LimitOptions): RequestHandler {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req) => o.key(req) ?? `ip:${ipKey(req)}`,
+    ...(o.skip ? { skip: o.skip } : {}),
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));

@@ -56,11 +56,24 @@ describe('per IP', () => {
     });
   });
 
-  test('guest creation per IP', async () => {
+  test('guest creation per IP, for browsers calling directly (with an Origin)', async () => {
     await withServer({ rateLimits: { guestsPerIpPerHour: 2 } }, async (s) => {
       const c = await newClient(s);
-      for (let i = 0; i < 2; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {})).status, 200);
-      expectLimited(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}), 'third guest');
+      const direct = { origin: 'http://localhost:3000' };
+      for (let i = 0; i < 2; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, direct)).status, 200);
+      expectLimited(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, direct), 'third guest');
+    });
+  });
+
+  test('through a BFF (no Origin) all users share one address: guests are bounded per link token instead', async () => {
+    await withServer({ rateLimits: { guestsPerIpPerHour: 2 } }, async (s) => {
+      const c = await newClient(s);
+      for (let i = 0; i < 4; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {})).status, 200);
+      const { link_token } = await linkToken(s, c);
+      const w = widget(s, link_token);
+      const first = await w('POST', '/auth/guest', {});
+      const again = await w('POST', '/auth/guest', {});
+      assert.equal(again.body.data.user.id, first.body.data.user.id, 'one guest per link token');
     });
   });
 });
