@@ -65,9 +65,16 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
 
 export async function migrate(db: Db): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+  // Kysely takes no migration lock on SQLite: processes opening a fresh file at once (a
+  // server and the CLI, several servers) race, and the losers fail with "table … already
+  // exists" or SQLITE_BUSY. A retry finds the winner's migrations recorded and does nothing.
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (!error && !failed) return;
+    if (attempt === 5) throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+  }
 }
 
 /** Online, consistent copy of a live database (T38): SQLite's backup API, never `cp`. */

@@ -135,19 +135,27 @@ describe('malformed tokens never reach the database', () => {
   let probe: TestServer;
   let c: TestClient;
   let statements: string[];
+  let restore: () => void;
   before(async () => {
     probe = await startTestServer();
     c = await newClient(probe);
-    const sqlite = probe.ctx.sqlite;
-    const prepare = sqlite.prepare.bind(sqlite);
     statements = [];
-    // Instrument the live connection (not a module mock): every statement Kysely runs goes through prepare().
-    sqlite.prepare = ((source: string) => {
-      statements.push(source);
-      return prepare(source);
-    }) as typeof sqlite.prepare;
+    // Instrument the driver's Statement class (not a module mock): the server caches prepared
+    // statements, so every execution — cached or not — is recorded with its SQL text.
+    const proto = Object.getPrototypeOf(probe.ctx.sqlite.prepare('select 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
+    const originals = { run: proto.run, get: proto.get, all: proto.all, iterate: proto.iterate };
+    for (const name of ['run', 'get', 'all', 'iterate'] as const) {
+      proto[name] = function (this: { source: string }, ...args: unknown[]) {
+        statements.push(this.source);
+        return originals[name].apply(this, args);
+      };
+    }
+    restore = () => Object.assign(proto, originals);
   });
-  after(() => probe.stop());
+  after(async () => {
+    restore();
+    await probe.stop();
+  });
 
   const flip = (token: string) => token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
 

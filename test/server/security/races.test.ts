@@ -122,6 +122,21 @@ describe('one process', () => {
   });
 });
 
+describe('opening one fresh database file from several connections at once', () => {
+  test('every opener migrates or finds the migrations done (was: "table clients already exists")', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const dir = mkdtempSync(join(tmpdir(), 'kc-migrate-'));
+      try {
+        const opened = await Promise.allSettled([0, 1, 2].map(() => openDatabase(join(dir, 'connect.db'))));
+        assert.deepEqual(opened.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)), []);
+        for (const o of opened) if (o.status === 'fulfilled') await o.value.db.destroy();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
 describe('three processes on one database file', () => {
   let dir: string;
   let dbFile: string;
