@@ -35,6 +35,9 @@ export type WorkspacesTable = {
   base_currency: string;
   transaction_limit: number | null;
   created_at: number;
+  cost_basis_method: Generated<'FIFO' | 'LIFO' | 'HIFO' | 'AVERAGE'>;
+  tax_year_start: Generated<string>; // MM-DD
+  long_term_days: Generated<number>;
 };
 
 export type WorkspaceMembersTable = {
@@ -85,6 +88,10 @@ export type IntegrationsTable = {
   updated_at: number;
   last_synced_at: number | null;
   deleted_at: number | null;
+  sync_log: string | null;
+  sync_cursor: string | null;
+  limit_exceeded: Generated<number>;
+  total_transactions: Generated<number>;
 };
 
 export type PublicTokensTable = {
@@ -157,7 +164,113 @@ export type WidgetEventsTable = {
   created_at: number;
 };
 
+export type AssetsTable = {
+  id: string;
+  symbol: string;
+  name: string;
+  chain: string | null;
+  contract: string | null;
+  decimals: number;
+  type: 'native' | 'token' | 'nft' | 'fiat';
+  category: string;
+  coingecko_id: string | null;
+  logo_url: string | null;
+  is_spam: number;
+};
+
+export type AssetPricesTable = { asset_id: string; day: number; price: string };
+
+export type BalancesTable = { integration_id: string; asset_id: string; workspace_id: string; quantity: string; updated_at: number };
+
+export type TransactionsTable = {
+  id: string;
+  workspace_id: string;
+  integration_id: string;
+  external_id: string;
+  platform_id: string | null;
+  timestamp: number;
+  label: string;
+  type: 'deposit' | 'withdrawal' | 'trade' | 'payment' | 'transfer';
+  description: string | null;
+  legs: string;
+  is_spam: number;
+  is_nft: number;
+  is_defi: number;
+  is_manual: number;
+  is_edited: number;
+  failed: number;
+  missing_price: number;
+  missing_purchase: number;
+  import_source: 'API' | 'CSV' | 'Manual';
+  raw: string | null;
+  total_cost_basis: string | null;
+  total_gains: string | null;
+  created_at: number;
+};
+
+export type AssetCostBasisTable = { workspace_id: string; asset_id: string; quantity: string; cost_basis: string; computed_at: number };
+
+export type TransactionAssetsTable = { transaction_id: string; asset_id: string; workspace_id: string; timestamp: number };
+
+export type DefiPositionsTable = {
+  id: string;
+  integration_id: string;
+  workspace_id: string;
+  protocol: string;
+  chain: string;
+  category: string;
+  site_url: string | null;
+  logo_url: string | null;
+  positions: string;
+  is_active: number;
+  created_at: number;
+  updated_at: number;
+};
+
+export type NftsTable = {
+  id: string;
+  integration_id: string;
+  workspace_id: string;
+  chain: string;
+  contract: string;
+  token_id: string;
+  name: string | null;
+  description: string | null;
+  content_type: string | null;
+  nft_url: string | null;
+  thumbnail_url: string | null;
+  erc_type: string;
+  amount: string;
+  price: string | null;
+  is_spam: number;
+  collection: string;
+  last_sale: string | null;
+  created_at: number;
+};
+
+export type SyncJobsTable = {
+  id: string;
+  integration_id: string;
+  mode: 'latest' | 'from_start';
+  status: 'queued' | 'running' | 'completed' | 'partially_synced' | 'failed';
+  attempts: number;
+  run_after: number;
+  started_at: number | null;
+  finished_at: number | null;
+  last_error: string | null;
+  created_at: number;
+};
+
 export type Database = {
+  assets: AssetsTable;
+  asset_prices: AssetPricesTable;
+  balances: BalancesTable;
+  transactions: TransactionsTable;
+  transaction_assets: TransactionAssetsTable;
+  defi_positions: DefiPositionsTable;
+  nfts: NftsTable;
+  sync_jobs: SyncJobsTable;
+  asset_cost_basis: AssetCostBasisTable;
   clients: ClientsTable;
   users: UsersTable;
   workspaces: WorkspacesTable;

@@ -119,6 +119,7 @@ export async function insertIntegrations(db: Db, now: number, sealer: Sealer, wo
       id, workspace_id: workspaceId, provider: p.provider.id, chain: p.chain, address: p.address, alias: alias ?? null,
       category: p.provider.type === 'services' ? 'unknown' : p.provider.type, credentials: p.credentials ? sealer.seal(p.credentials, `integrations:${id}:credentials`) : null,
       fingerprint: p.fingerprint, status: 'active', message: null, created_at: now, updated_at: now, last_synced_at: null, deleted_at: null,
+      sync_log: null, sync_cursor: null, limit_exceeded: 0, total_transactions: 0,
     };
     await db.insertInto('integrations').values(row).execute();
     added.push(row);

@@ -1,7 +1,9 @@
 /** Migrations are code, listed here in order and run on every start. */
 import type { Migration } from 'kysely';
 import * as connectCore from './2026-11-28-connect-core.ts';
+import * as portfolioData from './2026-11-29-portfolio-data.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-28-connect-core': connectCore,
+  '2026-11-29-portfolio-data': portfolioData,
 };
