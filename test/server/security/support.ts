@@ -15,10 +15,6 @@ import { TEST_KEY, type Reply } from '../helpers.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SERVER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'server-process.ts');
 
-export const TABLES = [
-  'clients', 'users', 'workspaces', 'workspace_members', 'link_tokens', 'otp_codes', 'integrations',
-  'public_tokens', 'grants', 'access_tokens', 'audit_events', 'mail_outbox', 'widget_events',
-] as const;
 
 /** Asserts the Connect error envelope and the status CONNECT_ERROR_STATUS gives the code. */
 export function expectError(r: Reply, code: ConnectErrorCode, note = ''): void {
@@ -30,9 +26,15 @@ export function expectError(r: Reply, code: ConnectErrorCode, note = ''): void {
   assert.ok(r.body.error.length > 0, where);
 }
 
+/** Every table of the schema (read from sqlite_master, so new migrations are covered). */
+export function tableNames(sqlite: SQLite.Database): string[] {
+  return sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name").pluck().all() as string[];
+}
+
+/** Row count of every table. */
 export function tableCounts(sqlite: SQLite.Database): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const t of TABLES) out[t] = sqlite.prepare(`select count(*) from ${t}`).pluck().get() as number;
+  for (const t of tableNames(sqlite)) out[t] = sqlite.prepare(`select count(*) from "${t}"`).pluck().get() as number;
   return out;
 }
 
