@@ -59,7 +59,7 @@ export async function spawnServer(dbFile: string, env: NodeJS.ProcessEnv = {}): 
   const output: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server child did not start in 20 s:\n${output.join('')}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server child did not start in 60 s:\n${output.join('')}`)), 60_000);
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output.push(String(chunk));
