@@ -217,9 +217,9 @@ export async function fuzzTargets(server: TestServer): Promise<Target[]> {
     { name: 'POST /widget/workspaces/select', method: 'POST', path: () => '/widget/workspaces/select', headers: linkOf('signed'), schema: SelectWorkspaceBody },
     {
       name: 'POST /widget/integrations', method: 'POST', path: () => '/widget/integrations', headers: linkOf('signed'), schema: AddIntegrationBody,
-      hints: { provider: fc.constantFrom(...providerIds, 'nope'), address: fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, SANDBOX_ETH.toUpperCase(), '0x52908400098527886E0F7030069857D2E4169EE7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', ''), 'chains[]': fc.constantFrom('ethereum', 'solana', 'base', 'polygon', 'x') },
+      hints: { provider: fc.oneof({ arbitrary: fc.constantFrom('ethereum', 'solana'), weight: 3 }, { arbitrary: fc.constantFrom(...providerIds, 'nope'), weight: 1 }), address: fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, SANDBOX_ETH.toUpperCase(), '0x52908400098527886E0F7030069857D2E4169EE7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', ''), 'chains[]': fc.constantFrom('ethereum', 'solana', 'base', 'polygon', 'x') },
     },
-    { name: 'POST /widget/consent', method: 'POST', path: () => '/widget/consent', headers: linkOf('signed'), schema: ConsentBody, hints: { 'scopes[]': fc.constantFrom(...KNOWN_SCOPES, 'nope') } },
+    { name: 'POST /widget/consent', method: 'POST', path: () => '/widget/consent', headers: linkOf('signed'), schema: ConsentBody, hints: { scopes: fc.oneof(fc.subarray(['openid', 'email', 'portfolios:read'], { minLength: 1 }), fc.array(fc.constantFrom(...KNOWN_SCOPES, 'nope'), { maxLength: 6 })) } },
     { name: 'POST /widget/exit', method: 'POST', path: () => '/widget/exit', headers: linkOf('fresh'), schema: ExitBody },
     { name: 'POST /widget/address/chains', method: 'POST', path: () => '/widget/address/chains', headers: linkOf('fresh'), schema: AddressBody, hints: { address: fc.oneof(fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, '0x52908400098527886E0F7030069857D2E4169Ee7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'), fc.string()) } },
     { name: 'POST /admin/clients', method: 'POST', path: () => '/admin/clients', headers: admin, schema: ClientFields, hints: { scopes: scopeString } },
