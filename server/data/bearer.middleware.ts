@@ -12,7 +12,7 @@ import { dataError } from '../errors.ts';
 import { findActiveClient } from '../clients/clients.repository.ts';
 import { authenticateClient } from '../clients/clients.service.ts';
 
-export type GrantContext = { grantId: string; clientId: string; userId: string; workspaceId: string; scopes: Set<string>; tokenDigest: string };
+export type GrantContext = { grantId: string; clientId: string; userId: string; workspaceId: string; scopes: Set<string>; tokenDigest: string; sandbox: boolean };
 
 export const grantOf = (res: Response) => res.locals.grant as GrantContext;
 
@@ -48,7 +48,7 @@ export function requireBearer(ctx: AppContext): RequestHandler {
     }
     res.locals.grant = {
       grantId: row.id, clientId: row.client_id, userId: row.user_id, workspaceId: row.workspace_id,
-      scopes: new Set(row.scopes.split(' ')), tokenDigest,
+      scopes: new Set(row.scopes.split(' ')), tokenDigest, sandbox: row.sandbox === 1,
     } satisfies GrantContext;
     next();
   };

@@ -1,0 +1,124 @@
+/**
+ * Portfolio reads: `/v1/holdings`, `/v1/defi-holdings`, `/v1/nft-holdings`, `/v1/profiling`
+ * (portfolios:read, contract 8.3, 8.5–8.7) and ours behind the finer scopes:
+ * `/v1/balances` (balances:read), `/v1/defi` (defi:read), `/v1/nfts` (nft:read).
+ * Money is in USD (the prices we hold) as exact decimal strings; see amounts.ts.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../context.ts';
+import { route } from '../openapi.ts';
+import { grantOf, requireScope } from './bearer.middleware.ts';
+import { BalancesQuery, DefiQuery, EmptyQuery, HoldingsQuery, NftQuery } from './data.schema.ts';
+import { ZERO, money, quantity, roundMoney, sum } from './amounts.ts';
+import { assetRef } from './holdings.ts';
+import { computeDefi, computeHoldings, liveEntries, listNfts, nftValue, nftView, pricedAssets } from './portfolio.service.ts';
+import { dayOf } from './portfolio.repository.ts';
+import type { DataDeps } from './transactions.routes.ts';
+import { profile } from './profiling.ts';
+
+/** The documented page block (contract 8.4–8.6) over an in-memory list. */
+export function paginate<T>(items: T[], limit: number, offset: number) {
+  const page = items.slice(offset, offset + limit);
+  return {
+    page,
+    pagination: { limit, offset, returned_count: page.length, totalCount: items.length, hasNextPage: offset + page.length < items.length, hasPreviousPage: offset > 0 },
+  };
+}
+
+const has = (list: string[] | undefined, ...values: (string | null | undefined)[]) =>
+  !list || values.some((v) => v !== null && v !== undefined && list.some((x) => x.toLowerCase() === v.toLowerCase()));
+
+export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
+  const router = Router();
+  const { db, clock } = ctx;
+  const deps = { db, cache };
+
+  route({
+    method: 'get', path: '/api/v1/holdings', tag: 'Data v1', auth: 'bearer', query: HoldingsQuery,
+    summary: 'Holdings per asset with cost basis, unrealised PnL, ROI, 24 h change and distribution per account (portfolios:read)',
+    description: 'Quantities are exact decimal strings; money is a decimal string rounded to 8 dp and summary totals are the exact sums of the rows. roi is 0 when the cost basis is unknown (hasCostBasis=false).',
+  });
+  router.get('/v1/holdings', requireScope('portfolios:read'), async (req, res) => {
+    const q = HoldingsQuery.parse(req.query);
+    const g = grantOf(res);
+    const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, clock.now());
+    res.json({ message: 'User holdings retrieved successfully', holdings, summary, user_id: g.userId, timestamp: clock.now() });
+  });
+
+  route({ method: 'get', path: '/api/v1/balances', tag: 'Data (ours)', auth: 'bearer', query: BalancesQuery, summary: 'Live quantities and values per integration and asset (balances:read)' });
+  router.get('/v1/balances', requireScope('balances:read'), async (req, res) => {
+    const q = BalancesQuery.parse(req.query);
+    const g = grantOf(res);
+    const day = dayOf(clock.now());
+    const [entries, integrations] = await Promise.all([
+      liveEntries(deps, g.workspaceId),
+      db.selectFrom('integrations').select(['id', 'provider', 'address', 'chain']).where('workspace_id', '=', g.workspaceId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute(),
+    ]);
+    const assets = await pricedAssets(deps, entries.map((e) => e.assetId), day);
+    const accounts = integrations
+      .filter((i) => has(q.walletId, i.id))
+      .map((i) => {
+        const rows = entries
+          .filter((e) => e.walletId === i.id && has(q.currencyId, e.assetId) && (q.isSpam || assets.get(e.assetId)?.is_spam !== 1))
+          .map((e) => {
+            const a = assets.get(e.assetId);
+            const value = a?.price ? roundMoney(e.quantity.times(a.price)) : ZERO;
+            return { value, view: { asset: assetRef(a, e.assetId), assetId: e.assetId, quantity: quantity(e.quantity), marketPrice: a?.price ?? null, marketValue: money(value), baseCurrency: 'USD' } };
+          });
+        const total = sum(rows.map((r) => r.value));
+        return { total, view: { walletId: i.id, provider: i.provider, publicAddress: i.address, chain: i.chain, balances: rows.map((r) => r.view), totalValue: money(total), baseCurrency: 'USD' } };
+      });
+    res.json({
+      message: 'Balances retrieved successfully',
+      data: accounts.map((a) => a.view),
+      summary: { totalValue: money(sum(accounts.map((a) => a.total))), baseCurrency: 'USD' },
+      user_id: g.userId,
+      timestamp: clock.now(),
+    });
+  });
+
+  const defi = async (req: Request, res: Response, message: string) => {
+    const q = DefiQuery.parse(req.query);
+    const g = grantOf(res);
+    const all = (await computeDefi(deps, g.workspaceId, clock.now())).filter(
+      (d) => has(q.source, d.row.integration_id, d.row.provider) && has(q.protocol, d.row.protocol) && has(q.chain, d.row.chain),
+    );
+    const { page, pagination } = paginate(all, q.limit, q.offset);
+    const totalValue = sum(all.map((d) => d.assetsValue));
+    const totalDebt = sum(all.map((d) => d.debt));
+    res.json({
+      message, holdings: page.map((d) => d.view), pagination,
+      totals: { totalValue: money(totalValue), totalDebt: money(totalDebt), netValue: money(totalValue.minus(totalDebt)), baseCurrency: 'USD' },
+      user_id: g.userId, timestamp: clock.now(),
+    });
+  };
+  route({ method: 'get', path: '/api/v1/defi-holdings', tag: 'Data v1', auth: 'bearer', query: DefiQuery, summary: 'DeFi positions by protocol with values (portfolios:read)' });
+  router.get('/v1/defi-holdings', requireScope('portfolios:read'), (req, res) => defi(req, res, 'User DeFi holdings retrieved successfully'));
+  route({ method: 'get', path: '/api/v1/defi', tag: 'Data (ours)', auth: 'bearer', query: DefiQuery, summary: 'The same DeFi positions behind the finer defi:read scope' });
+  router.get('/v1/defi', requireScope('defi:read'), (req, res) => defi(req, res, 'DeFi positions retrieved successfully'));
+
+  const nfts = async (req: Request, res: Response, message: string) => {
+    const q = NftQuery.parse(req.query);
+    const g = grantOf(res);
+    const all = (await listNfts(db, g.workspaceId)).filter((n) => {
+      const c = JSON.parse(n.collection || '{}') as { collectionId?: string; name?: string };
+      return (q.isSpam || n.is_spam === 0) && has(q.source, n.integration_id, n.provider) && has(q.collection, c.collectionId, c.name) && has(q.chain, n.chain)
+        && (!q.tokenId || n.token_id === q.tokenId) && (!q.contract || n.contract.toLowerCase() === q.contract.toLowerCase());
+    });
+    const { page, pagination } = paginate(all, q.limit, q.offset);
+    res.json({ message, data: page.map(nftView), pagination, totalValue: { price: money(sum(all.map(nftValue))), baseCurrency: 'USD' }, user_id: g.userId, timestamp: clock.now() });
+  };
+  route({ method: 'get', path: '/api/v1/nft-holdings', tag: 'Data v1', auth: 'bearer', query: NftQuery, summary: 'NFTs held, with collection and last sale (portfolios:read)' });
+  router.get('/v1/nft-holdings', requireScope('portfolios:read'), (req, res) => nfts(req, res, 'User NFT holdings retrieved successfully'));
+  route({ method: 'get', path: '/api/v1/nfts', tag: 'Data (ours)', auth: 'bearer', query: NftQuery, summary: 'The same NFTs behind the finer nft:read scope' });
+  router.get('/v1/nfts', requireScope('nft:read'), (req, res) => nfts(req, res, 'NFTs retrieved successfully'));
+
+  route({ method: 'get', path: '/api/v1/profiling', tag: 'Data v1', auth: 'bearer', query: EmptyQuery, summary: 'Portfolio insights: classification, size, breakdown and activity (portfolios:read)' });
+  router.get('/v1/profiling', requireScope('portfolios:read'), async (req, res) => {
+    EmptyQuery.parse(req.query);
+    const g = grantOf(res);
+    res.json(await profile(deps, g.workspaceId, g.userId, clock.now()));
+  });
+
+  return router;
+}

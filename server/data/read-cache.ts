@@ -1,0 +1,79 @@
+/**
+ * A small cache for expensive reads (transaction counts, ledger balances, asset rows),
+ * dropped whenever the database changes. The change marker is SQLite's: `total_changes()`
+ * counts every row this connection wrote (all of this server's writes share it), and
+ * `PRAGMA data_version` moves when another process (CLI, a sync worker) commits. Both are
+ * read per request in a few microseconds; any write anywhere clears everything, which is
+ * coarse but never stale. This is the one SQLite-specific piece of the data APIs (on
+ * PostgreSQL the marker would be a per-workspace change counter bumped by the writers).
+ */
+import type SQLite from 'better-sqlite3';
+
+export type ReadCache = {
+  /** Returns the cached value for `key`, computing it when absent or the database changed. */
+  get<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** Like `get` for many keys at once: `load` receives only the missing keys. */
+  getMany<T>(keys: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>>;
+  /** Forgets everything (after our own writes, so the next read sees them even mid-batch). */
+  clear(): void;
+};
+
+const MAX_ENTRIES = 2000;
+
+export function createReadCache(sqlite: SQLite.Database): ReadCache {
+  const changes = sqlite.prepare('select total_changes()').pluck();
+  const dataVersion = sqlite.prepare('pragma data_version').pluck();
+  let marker = '';
+  const entries = new Map<string, unknown>();
+
+  function current(): string {
+    return `${String(dataVersion.get())}:${String(changes.get())}`;
+  }
+
+  function sync(): string {
+    const now = current();
+    if (now !== marker) {
+      entries.clear();
+      marker = now;
+    }
+    return now;
+  }
+
+  function keep(key: string, value: unknown, version: string) {
+    // Only keep it if nothing was written while computing (awaits may interleave writes).
+    if (current() !== version) return;
+    if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+    entries.set(key, value);
+  }
+
+  return {
+    async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
+      const version = sync();
+      if (entries.has(key)) return entries.get(key) as T;
+      const value = await compute();
+      keep(key, value, version);
+      return value;
+    },
+    async getMany<T>(keys: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
+      const version = sync();
+      const out = new Map<string, T>();
+      const missing: string[] = [];
+      for (const key of keys) {
+        if (entries.has(key)) out.set(key, entries.get(key) as T);
+        else missing.push(key);
+      }
+      if (missing.length) {
+        const loaded = await load(missing);
+        for (const [key, value] of loaded) {
+          out.set(key, value);
+          keep(key, value, version);
+        }
+      }
+      return out;
+    },
+    clear() {
+      entries.clear();
+      marker = '';
+    },
+  };
+}

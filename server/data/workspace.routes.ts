@@ -1,0 +1,112 @@
+/**
+ * Ours, behind scopes the contract lists without endpoints: the workspace's settings,
+ * limits and usage (`GET/PATCH /v1/workspace`, workspace:read / workspace:write) and adding
+ * an address integration (`POST /v1/integrations`, integrations:write) with the sandbox
+ * rules of the grant's environment; the sync engine is told through `onIntegrationsAdded`.
+ */
+import { Router } from 'express';
+import type { AppContext } from '../context.ts';
+import { route } from '../openapi.ts';
+import { deriveKey } from '../crypto.ts';
+import { HttpError, dataError } from '../errors.ts';
+import { recordAudit } from '../audit.ts';
+import { findWorkspace } from '../users/users.service.ts';
+import { insertIntegrations, planIntegrations } from '../integrations/integrations.service.ts';
+import { grantOf, requireScope } from './bearer.middleware.ts';
+import { AddAddressIntegration, EmptyQuery, WorkspaceUpdate } from './data.schema.ts';
+import { countTransactions } from './transactions.repository.ts';
+import { effectiveTransactionLimit, integrationItem } from './v1.routes.ts';
+import type { DataDeps } from './transactions.routes.ts';
+
+/** Connect-family errors from the shared integration rules, in the data family's shape. */
+function asDataError(error: unknown): unknown {
+  if (!(error instanceof HttpError) || /^[a-z_]+$/.test(error.code)) return error;
+  if (error.code === 'ALREADY_CONNECTED') return new HttpError(409, 'already_connected', error.message, { details: [{ code: error.code, ...(error.extra ?? {}) }] });
+  if (error.status === 400) return dataError('invalid_parameters', error.message, [{ code: error.code, path: 'address', message: error.message, ...(error.extra ?? {}) }]);
+  return error;
+}
+
+export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
+  const router = Router();
+  const { db, clock } = ctx;
+  const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
+
+  async function workspaceView(grantId: string, workspaceId: string) {
+    const w = await findWorkspace(db, workspaceId);
+    if (!w) throw dataError('not_found', 'Workspace not found');
+    const [limit, transactions, usage] = await Promise.all([
+      effectiveTransactionLimit(ctx, grantId, workspaceId),
+      cache.get(`count-all:${workspaceId}`, () => countTransactions(db, workspaceId, { order: 'desc', isSpam: true })),
+      cache.get(`usage:${workspaceId}`, async () => {
+        const n = (t: 'integrations' | 'defi_positions' | 'nfts' | 'balances') =>
+          db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspaceId)
+            .$if(t === 'integrations', (qb) => qb.where('deleted_at' as never, 'is', null)).executeTakeFirstOrThrow().then((r) => Number(r.n));
+        const [integrations, defiPositions, nfts, balances] = await Promise.all([n('integrations'), n('defi_positions'), n('nfts'), n('balances')]);
+        return { integrations, defiPositions, nfts, balances };
+      }),
+    ]);
+    return {
+      workspaceId: w.id, name: w.name, baseCurrency: w.base_currency, costBasisMethod: w.cost_basis_method, taxYearStart: w.tax_year_start,
+      longTermDays: w.long_term_days, createdAt: w.created_at,
+      limits: {
+        effectiveTransactionLimit: limit, currentTransactionCount: transactions,
+        remainingTransactions: limit === null ? null : Math.max(0, limit - transactions), limitExceeded: limit !== null && transactions >= limit,
+      },
+      usage: { ...usage, transactions },
+    };
+  }
+
+  route({ method: 'get', path: '/api/v1/workspace', tag: 'Data (ours)', auth: 'bearer', query: EmptyQuery, summary: 'Workspace settings (base currency, cost-basis method, tax year, long-term days), limits and usage (workspace:read)' });
+  router.get('/v1/workspace', requireScope('workspace:read'), async (req, res) => {
+    EmptyQuery.parse(req.query);
+    const g = grantOf(res);
+    res.json({ message: 'Workspace retrieved successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
+  });
+
+  route({
+    method: 'patch', path: '/api/v1/workspace', tag: 'Data (ours)', auth: 'bearer', body: WorkspaceUpdate,
+    summary: 'Change workspace settings (workspace:write). baseCurrency accepts USD only: values are computed from USD prices until FX rates exist.',
+  });
+  router.patch('/v1/workspace', requireScope('workspace:write'), async (req, res) => {
+    const body = WorkspaceUpdate.parse(req.body);
+    const g = grantOf(res);
+    await ctx.write((trx) =>
+      trx.updateTable('workspaces')
+        .set({
+          ...(body.baseCurrency ? { base_currency: body.baseCurrency } : {}),
+          ...(body.costBasisMethod ? { cost_basis_method: body.costBasisMethod } : {}),
+          ...(body.taxYearStart ? { tax_year_start: body.taxYearStart } : {}),
+          ...(body.longTermDays !== undefined ? { long_term_days: body.longTermDays } : {}),
+        })
+        .where('id', '=', g.workspaceId)
+        .execute(),
+    );
+    res.json({ message: 'Workspace updated successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
+  });
+
+  route({
+    method: 'post', path: '/api/v1/integrations', tag: 'Data (ours)', auth: 'bearer', body: AddAddressIntegration,
+    summary: "Add an address integration (integrations:write); sandbox grants accept only the sandbox test addresses. Exchanges (API keys) are added in the widget only.",
+  });
+  router.post('/v1/integrations', requireScope('integrations:write'), async (req, res) => {
+    const body = AddAddressIntegration.parse(req.body);
+    const g = grantOf(res);
+    const now = clock.now();
+    let added;
+    try {
+      const planned = planIntegrations(body, { sandbox: g.sandbox }, fingerprintKey);
+      if (planned.some((p) => p.provider.type === 'exchange')) throw dataError('invalid_parameters', 'Only address integrations can be added by API', [{ path: 'provider', message: 'Exchanges are connected in the widget' }]);
+      ({ added } = await ctx.write(async (trx) => {
+        const result = await insertIntegrations(trx, now, ctx.sealer, g.workspaceId, planned, body.alias);
+        await recordAudit(trx, now, { clientId: g.clientId, event: 'integration.added', ip: req.ip, requestId: req.id, details: { workspace_id: g.workspaceId, integrations: result.added.map((i) => i.id), provider: body.provider, via: 'data_api' } });
+        return result;
+      }));
+    } catch (error) {
+      throw asDataError(error);
+    }
+    ctx.onIntegrationsAdded?.(added.map((i) => i.id));
+    res.status(201).json({ message: `${added.length} integration(s) added successfully`, data: added.map(integrationItem), user_id: g.userId, timestamp: now });
+  });
+
+  return router;
+}
