@@ -66,7 +66,8 @@ export async function call<T = any>(server: { url: string }, method: string, pat
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(server.url + path, { method, headers, body });
+  // Bounded: a stuck server fails the test instead of hanging the suite.
+  const res = await fetch(server.url + path, { method, headers, body, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   let parsed: unknown = text;
   try {

@@ -147,8 +147,17 @@ export async function runCrashLoop(options: { iterations: number; log?: (line: s
         if (!(error instanceof Killed)) throw error;
       }));
       const before = acked.grants.size;
-      // Let the load get going, then kill at a random moment.
-      while (acked.grants.size === before) await new Promise((r) => setTimeout(r, 10));
+      // Let the load get going (bounded: a worker that failed ends the wait with its error), then kill at a random moment.
+      let failure: unknown;
+      const watched = workers.map((w) => w.catch((error: unknown) => { failure = error; }));
+      const deadline = Date.now() + 60_000;
+      while (acked.grants.size === before && failure === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      if (failure !== undefined || acked.grants.size === before) {
+        stopped = true;
+        await server.kill9();
+        await Promise.all(watched);
+        throw failure ?? new Error('no grant was acknowledged within 60 s of load');
+      }
       const delay = 100 + Math.floor(Math.random() * 900);
       await new Promise((r) => setTimeout(r, delay));
       await server.kill9();
