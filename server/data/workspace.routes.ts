@@ -22,7 +22,8 @@ import type { DataDeps } from './transactions.routes.ts';
 function asDataError(error: unknown): unknown {
   if (!(error instanceof HttpError) || /^[a-z_]+$/.test(error.code)) return error;
   if (error.code === 'ALREADY_CONNECTED') return new HttpError(409, 'already_connected', error.message, { details: [{ code: error.code, ...(error.extra ?? {}) }] });
-  if (error.status === 400) return dataError('invalid_parameters', error.message, [{ code: error.code, path: 'address', message: error.message, ...(error.extra ?? {}) }]);
+  const path = { UNKNOWN_PROVIDER: 'provider', SANDBOX_PROVIDER_NOT_ALLOWED: 'provider', INVALID_ADDRESS: 'address', SANDBOX_ADDRESS_NOT_ALLOWED: 'address' }[error.code] ?? '';
+  if (error.status === 400) return dataError('invalid_parameters', error.message, [{ code: error.code, path, message: error.message, ...(error.extra ?? {}) }]);
   return error;
 }
 

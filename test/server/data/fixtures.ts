@@ -30,8 +30,8 @@ export const ALL_SCOPES = [
 export type Connected = { token: string; auth: Record<string, string>; workspaceId: string; userId: string; grantId: string; sandboxIntegrations: string[] };
 
 /** A sandbox workspace through the real flow: POST /sandbox/public-token, then /token/exchange. */
-export async function connectWorkspace(server: RunningServer, client: TestClient, scopes = ALL_SCOPES): Promise<Connected> {
-  const pt = await call(server, 'POST', '/sandbox/public-token', { headers: client.headers, body: { scopes } });
+export async function connectWorkspace(server: RunningServer, client: TestClient, scopes = ALL_SCOPES, integrations?: { provider: string; address: string }[]): Promise<Connected> {
+  const pt = await call(server, 'POST', '/sandbox/public-token', { headers: client.headers, body: { scopes, ...(integrations ? { integrations } : {}) } });
   if (pt.status !== 200) throw new Error(`sandbox public token: ${pt.status} ${JSON.stringify(pt.body)}`);
   const ex = await exchange(server, client, pt.body.data.public_token);
   if (ex.status !== 200) throw new Error(`exchange: ${ex.status} ${JSON.stringify(ex.body)}`);
