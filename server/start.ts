@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type pino from 'pino';
 import { loadConfig, type Config } from './config.ts';
-import { openDatabase } from './db/database.ts';
+import { openDatabase, startWalWatchdog } from './db/database.ts';
 import { createLogger } from './logger.ts';
 import { createOutboxMailer, createSmtpMailer, noMailer, type Mailer } from './mailer.ts';
 import { createSealer, deriveKey } from './crypto.ts';
@@ -15,6 +15,8 @@ import { createApp } from './app.ts';
 import { createGroupCommit } from './db/group-commit.ts';
 import { SANDBOX_ADDRESSES } from './addresses.ts';
 import type { AppContext, ChainDetector } from './context.ts';
+import { createSyncRunner, defaultBackoff, type SyncRunnerOptions } from './sync/runner.ts';
+import { createSourceRegistry } from './sync/sources/registry.ts';
 
 export type StartOptions = {
   env?: NodeJS.ProcessEnv;
@@ -22,6 +24,8 @@ export type StartOptions = {
   clock?: Clock;
   logDestination?: pino.DestinationStream;
   detectChains?: ChainDetector;
+  /** Sync runner tuning (tests: faster backoff, test sources), or false to not run syncs at all. */
+  sync?: Partial<SyncRunnerOptions> | false;
 };
 
 export type RunningServer = { url: string; server: Server; ctx: AppContext; close(): Promise<void> };
@@ -34,6 +38,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const { db, sqlite } = await openDatabase(config.dbFile);
+  const stopWalWatchdog = startWalWatchdog(sqlite, config.dbFile);
   let mailer: Mailer = noMailer;
   if (config.smtpUrl) mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);
   else if (config.env !== 'production') mailer = createOutboxMailer(db, clock);
@@ -44,6 +49,14 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
     otpKey: deriveKey(config.encryptionKey, 'otp'),
     detectChains: options.detectChains ?? offlineChainDetector,
   };
+  if (options.sync !== false) {
+    const sync = createSyncRunner(ctx, {
+      concurrency: 2, maxAttempts: 5, backoffMs: defaultBackoff, pollMs: 1000, leaseMs: 60_000, clock, sources: createSourceRegistry(), ...options.sync,
+    });
+    ctx.sync = sync;
+    ctx.onIntegrationsAdded = (ids) => void sync.queue(ids, 'latest').catch((error: unknown) => logger.error({ err: String(error) }, 'sync: could not queue'));
+    await sync.start();
+  }
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -62,6 +75,8 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
+        await ctx.sync?.stop();
+        stopWalWatchdog();
         await db.destroy();
       })();
       return closing;

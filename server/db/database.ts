@@ -3,7 +3,7 @@
  * decides (WAL, synchronous=FULL — T36 —, foreign keys, busy_timeout) and runs migrations.
  * The only module that knows the database is SQLite.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type MigrationProvider } from 'kysely';
@@ -108,4 +108,22 @@ export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): 
       throw error;
     }
   });
+}
+
+/**
+ * Keeps the WAL from growing without bound (T39): long readers can starve SQLite's
+ * automatic checkpoints, so past `maxBytes` a RESTART checkpoint is run. Returns a stop function.
+ */
+export function startWalWatchdog(sqlite: SQLite.Database, file: string, options: { maxBytes?: number; intervalMs?: number } = {}): () => void {
+  if (file === ':memory:') return () => undefined;
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const timer = setInterval(() => {
+    try {
+      if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > maxBytes) sqlite.pragma('wal_checkpoint(RESTART)');
+    } catch {
+      /* busy or closed: the next round retries */
+    }
+  }, options.intervalMs ?? 30_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }
