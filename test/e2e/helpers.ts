@@ -265,7 +265,7 @@ export async function connectAsGuest(page: Page): Promise<void> {
 }
 
 export type Recorded = { success: unknown[]; errors: { name?: string; code?: string }[]; events: { type: string; step?: string }[]; csp: unknown[] };
-export const recorded = (page: Page): Promise<Recorded> => page.evaluate(() => (window as unknown as { __kc: Recorded }).__kc);
+export const recorded = (page: Page): Promise<Recorded> => page.evaluate(() => (globalThis as unknown as { __kc: Recorded }).__kc);
 
 /** Rows of the demo's "Connected accounts" panel once it has loaded. */
 export async function portfolioAccounts(page: Page, expected: number): Promise<void> {
@@ -301,18 +301,16 @@ export async function storedAccessToken(stack: Stack, username: string): Promise
 
 /** localStorage, sessionStorage, IndexedDB names and Cache Storage names of the page's origin. */
 export async function storageOf(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const out: string[] = [];
+  // A string, evaluated in the page (this file is type-checked without the DOM library).
+  return page.evaluate(`(async () => {
+    const out = [];
     for (const store of [localStorage, sessionStorage]) {
-      for (let i = 0; i < store.length; i++) {
-        const key = store.key(i)!;
-        out.push(`${key}=${store.getItem(key)}`);
-      }
+      for (let i = 0; i < store.length; i++) out.push(store.key(i) + '=' + store.getItem(store.key(i)));
     }
-    for (const db of await indexedDB.databases()) out.push(`indexedDB:${db.name}`);
-    if ('caches' in self) for (const name of await caches.keys()) out.push(`cache:${name}`);
+    for (const db of await indexedDB.databases()) out.push('indexedDB:' + db.name);
+    if ('caches' in self) for (const name of await caches.keys()) out.push('cache:' + name);
     return out;
-  });
+  })()`);
 }
 
 /** Data resources the connect server does not serve yet: the demo shows "Not available yet" for their 404. */
