@@ -14,6 +14,7 @@ import { widgetOriginCheck, widgetPreflight, publicCors } from './http/cors.ts';
 import { requireClient } from './connect/client-auth.middleware.ts';
 import { requireLinkToken } from './connect/link-tokens.ts';
 import { partnerRoutes } from './connect/partner.routes.ts';
+import { developerRoutes } from './developer/developer.routes.ts';
 import { sessionRoutes } from './widget-api/session.routes.ts';
 import { authRoutes } from './widget-api/auth.routes.ts';
 import { integrationRoutes } from './widget-api/integrations.routes.ts';
@@ -71,6 +72,7 @@ export function createApp(ctx: AppContext) {
     limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${req.path}` }),
   ];
   app.use(partnerRoutes(ctx, { client: clientGuard }));
+  app.use(developerRoutes(ctx, { client: clientGuard }));
 
   // Widget API (X-LINK-TOKEN): CORS per client, per-IP and per-link-token limits.
   const linkKey = (req: Request) => `link:${digest(req.get('x-link-token') ?? '')}`;

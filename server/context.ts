@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import type { Mailer } from './mailer.ts';
 import type { Sealer } from './crypto.ts';
 import type { Writer } from './db/group-commit.ts';
+import type { SyncEngine } from './sync/runner.ts';
 
 export type ChainDetector = (address: string) => Promise<string[]>;
 
@@ -25,4 +26,6 @@ export type AppContext = {
   detectChains: ChainDetector;
   /** Called after integrations are added (the sync engine queues their first sync). */
   onIntegrationsAdded?: (integrationIds: string[]) => void;
+  /** The background sync runner (persisted job queue); absent when started with `sync: false`. */
+  sync?: SyncEngine;
 };

@@ -1,0 +1,350 @@
+/**
+ * The background sync runner over the persisted `sync_jobs` queue. It claims due jobs (a
+ * conditional UPDATE: two processes never run one job), runs up to `concurrency` at once,
+ * renews their leases, re-queues jobs a crashed process left running, retries failures
+ * with exponential backoff and ends in `failed` with the reason after `maxAttempts`.
+ *
+ * A job runs the source's functions one by one — Balances, Defi Balances, NFT Holdings,
+ * Transactions — each in short write transactions with no network I/O inside, then fills
+ * daily prices and re-runs the workspace's cost-basis pass. The integration shows ONGOING
+ * while queued or running, then COMPLETED, PARTIALLY SYNCED (some functions failed, or the
+ * transaction limit was reached) or FAILED, with `sync_log` per function.
+ */
+import type { Db } from '../db/database.ts';
+import { writeTransaction } from '../db/database.ts';
+import type { Integration } from '../db/tables.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Sealer } from '../crypto.ts';
+import type { Writer } from '../db/group-commit.ts';
+import * as jobs from './jobs.repository.ts';
+import * as store from './portfolio.repository.ts';
+import { computeCostBasis } from './cost-basis.ts';
+import { effectiveTransactionLimit, limitMessage } from './limits.ts';
+import type { SourceRegistry } from './sources/registry.ts';
+import { PermanentSourceError, dayOf, type Source, type SyncContext } from './source.ts';
+
+export type SyncFunction = 'Balances' | 'Defi Balances' | 'NFT Holdings' | 'Transactions';
+export type SyncLogEntry = { status: 'COMPLETED' | 'FAILED'; message?: string; limitExceeded?: boolean };
+export type SyncLog = Partial<Record<SyncFunction, SyncLogEntry>>;
+
+export type SyncRunnerOptions = {
+  concurrency: number;
+  maxAttempts: number;
+  /** Delay before retry number `attempt` + 1 (attempt counts from 1). */
+  backoffMs: (attempt: number) => number;
+  pollMs: number;
+  leaseMs: number;
+  clock: Clock;
+  sources: SourceRegistry;
+};
+
+export type SyncEngine = {
+  start(): Promise<void>;
+  /** Stops claiming, aborts running jobs and puts them back in the queue. */
+  stop(): Promise<void>;
+  /** Queues syncs (through group commit) and wakes the runner; returns the job ids. */
+  queue(integrationIds: string[], mode: jobs.SyncMode): Promise<string[]>;
+  /** Wakes the runner after jobs were queued by someone else's transaction. */
+  kick(): void;
+  /** Resolves when no job is queued or running (tests). */
+  waitIdle(timeoutMs?: number): Promise<void>;
+};
+
+export type SyncDeps = { db: Db; logger: Logger; sealer: Sealer; write: Writer };
+
+export const defaultBackoff = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3_600_000);
+
+const FUNCTIONS: SyncFunction[] = ['Balances', 'Defi Balances', 'NFT Holdings', 'Transactions'];
+const PRICE_HISTORY_DAYS = 800;
+
+class Aborted extends Error {
+  override name = 'AbortError';
+}
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300) || 'Unknown error';
+
+export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): SyncEngine {
+  const { db, logger } = deps;
+  const { clock, sources } = options;
+  const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  const passes = new Map<string, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+  let again = false;
+  let running = false;
+  let lastRecover = -Infinity;
+  let lastRenew = -Infinity;
+
+  function schedule(ms: number) {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void tick(), ms);
+    timer.unref();
+  }
+
+  async function tick(): Promise<void> {
+    if (!running) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      const now = clock.now();
+      const mine = [...active.keys()];
+      if (now - lastRecover >= options.leaseMs / 2 || now < lastRecover) {
+        lastRecover = now;
+        const n = await writeTransaction(db, (trx) => jobs.requeueExpired(trx, now, mine));
+        if (n) logger.warn({ jobs: n }, 'sync: re-queued jobs left running by a stopped process');
+      }
+      if (mine.length && (now - lastRenew >= options.leaseMs / 3 || now < lastRenew)) {
+        lastRenew = now;
+        await writeTransaction(db, (trx) => jobs.renewLeases(trx, now, mine, options.leaseMs));
+      }
+      const free = options.concurrency - active.size;
+      if (free > 0 && running) {
+        const claimed = await writeTransaction(db, (trx) => jobs.claimDueJobs(trx, now, free, options.leaseMs));
+        for (const job of claimed) launch(job);
+      }
+    } catch (error) {
+      if (running) logger.error({ err: errorText(error) }, 'sync: runner tick failed');
+    } finally {
+      ticking = false;
+    }
+    if (again) {
+      again = false;
+      setImmediate(() => void tick());
+    } else schedule(options.pollMs);
+  }
+
+  function launch(job: jobs.SyncJob) {
+    const controller = new AbortController();
+    const done = runJob(job, controller.signal)
+      .catch((error) => logger.error({ job: job.id, err: errorText(error) }, 'sync: job crashed'))
+      .finally(() => {
+        active.delete(job.id);
+        kick();
+      });
+    active.set(job.id, { controller, done });
+  }
+
+  function kick() {
+    if (!running) return;
+    setImmediate(() => void tick());
+  }
+
+  /** Runs one cost-basis pass at a time per workspace, in order. */
+  function costBasis(workspaceId: string): Promise<void> {
+    const previous = passes.get(workspaceId) ?? Promise.resolve();
+    const next = previous.then(() => computeCostBasis(db, workspaceId, clock.now())).catch((error) => {
+      logger.error({ workspace: workspaceId, err: errorText(error) }, 'sync: cost-basis pass failed');
+    });
+    passes.set(workspaceId, next);
+    void next.finally(() => {
+      if (passes.get(workspaceId) === next) passes.delete(workspaceId);
+    });
+    return next;
+  }
+
+  async function runJob(job: jobs.SyncJob, signal: AbortSignal): Promise<void> {
+    const integration = await db.selectFrom('integrations').selectAll().where('id', '=', job.integrationId).executeTakeFirst();
+    if (!integration || integration.deleted_at !== null) {
+      await writeTransaction(db, (trx) => jobs.finishJob(trx, clock.now(), job.id, 'failed', 'The integration was removed'));
+      return;
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await syncIntegration(integration, job, signal);
+    } catch (error) {
+      if (signal.aborted) {
+        await writeTransaction(db, (trx) => jobs.releaseJob(trx, clock.now(), job.id));
+        return;
+      }
+      outcome = { log: {}, errors: [{ fn: null, message: errorText(error), permanent: false }], limited: false, total: null };
+    }
+    if (signal.aborted) {
+      await writeTransaction(db, (trx) => jobs.releaseJob(trx, clock.now(), job.id));
+      return;
+    }
+    await finish(integration, job, outcome);
+  }
+
+  type Outcome = { log: SyncLog; errors: { fn: SyncFunction | null; message: string; permanent: boolean }[]; limited: boolean; total: number | null };
+
+  async function syncIntegration(integration: Integration, job: jobs.SyncJob, signal: AbortSignal): Promise<Outcome> {
+    const source: Source = sources.sourceFor(integration);
+    const now = clock.now();
+    if (job.mode === 'from_start') {
+      await writeTransaction(db, (trx) => store.wipeIntegrationData(trx, integration.id));
+      integration = { ...integration, sync_cursor: null };
+    }
+    const limit = await effectiveTransactionLimit(db, integration.workspace_id, now);
+    const used = limit === null ? 0 : await store.countWorkspaceTransactions(db, integration.workspace_id);
+    const ctx: SyncContext = {
+      integration,
+      credentials: () => (integration.credentials ? JSON.parse(deps.sealer.open(integration.credentials, `integrations:${integration.id}:credentials`)) : null),
+      cursor: integration.sync_cursor,
+      signal,
+      allowance: limit === null ? null : Math.max(0, limit - used),
+      now,
+    };
+    const account = { provider: integration.provider, walletId: integration.id, publicAddress: integration.address };
+    const chain = integration.chain ?? integration.provider;
+    const outcome: Outcome = { log: {}, errors: [], limited: false, total: null };
+
+    const steps: Record<SyncFunction, (() => Promise<void>) | undefined> = {
+      'Balances': async () => {
+        const holdings = await source.balances(ctx);
+        await writeTransaction(db, (trx) => store.replaceBalances(trx, integration, holdings, clock.now()));
+      },
+      'Defi Balances': source.defi && (async () => {
+        const positions = await source.defi!(ctx);
+        await writeTransaction(db, (trx) => store.replaceDefi(trx, integration, positions, clock.now()));
+      }),
+      'NFT Holdings': source.nfts && (async () => {
+        const nfts = await source.nfts!(ctx);
+        await writeTransaction(db, (trx) => store.replaceNfts(trx, integration, nfts, clock.now()));
+      }),
+      'Transactions': async () => {
+        for await (const page of source.transactions(ctx)) {
+          if (signal.aborted) throw new Aborted('stopped');
+          const stored = await writeTransaction(db, async (trx) => {
+            await store.upsertAssets(trx, page.assets);
+            const r = await store.storeTransactions(trx, integration, account, page.transactions, limit, clock.now());
+            if (!r.limited && page.cursor !== null) await trx.updateTable('integrations').set({ sync_cursor: page.cursor }).where('id', '=', integration.id).execute();
+            return r;
+          });
+          if (stored.limited) {
+            outcome.limited = true;
+            break;
+          }
+        }
+      },
+    };
+
+    for (const fn of FUNCTIONS) {
+      const step = steps[fn];
+      if (!step) continue;
+      if (signal.aborted) throw new Aborted('stopped');
+      try {
+        await step();
+        outcome.log[fn] = fn === 'Transactions' && outcome.limited ? { status: 'FAILED', message: limitMessage(chain), limitExceeded: true } : { status: 'COMPLETED' };
+      } catch (error) {
+        if (signal.aborted) throw error;
+        const message = errorText(error);
+        outcome.log[fn] = { status: 'FAILED', message };
+        outcome.errors.push({ fn, message, permanent: error instanceof PermanentSourceError });
+        logger.warn({ job: job.id, integration: integration.id, fn, err: message }, 'sync: function failed');
+      }
+    }
+    outcome.total = await store.countIntegrationTransactions(db, integration.id);
+    if (outcome.errors.length < Object.keys(outcome.log).length) {
+      await fillPrices(integration, signal);
+      await costBasis(integration.workspace_id);
+    }
+    return outcome;
+  }
+
+  /** Daily prices for every asset the integration touches, from the last stored day on. */
+  async function fillPrices(integration: Integration, signal: AbortSignal): Promise<void> {
+    const ids = new Set<string>();
+    for (const r of await db.selectFrom('balances').select('asset_id').where('integration_id', '=', integration.id).execute()) ids.add(r.asset_id);
+    for (const r of await db.selectFrom('transaction_assets as a').innerJoin('transactions as t', 't.id', 'a.transaction_id').select('a.asset_id').distinct().where('t.integration_id', '=', integration.id).execute()) ids.add(r.asset_id);
+    const assets = ids.size ? await db.selectFrom('assets').selectAll().where('id', 'in', [...ids]).execute() : [];
+    const last = await store.lastPriceDays(db, [...ids]);
+    const today = dayOf(clock.now());
+    for (const a of assets) {
+      if (signal.aborted) return;
+      const from = (last.get(a.id) ?? today - PRICE_HISTORY_DAYS - 1) + 1;
+      if (from > today) continue;
+      try {
+        const prices = await sources.prices.dailyPrices(
+          { id: a.id, symbol: a.symbol, name: a.name, chain: a.chain, contract: a.contract, decimals: a.decimals, type: a.type, category: a.category, coingeckoId: a.coingecko_id, logoUrl: a.logo_url, isSpam: a.is_spam === 1 },
+          from, today, signal,
+        );
+        if (prices.length) await writeTransaction(db, (trx) => store.insertPrices(trx, a.id, prices));
+      } catch (error) {
+        logger.warn({ asset: a.id, err: errorText(error) }, 'sync: daily prices failed');
+      }
+    }
+  }
+
+  async function finish(integration: Integration, job: jobs.SyncJob, o: Outcome): Promise<void> {
+    const now = clock.now();
+    const failed = o.errors;
+    const ran = Object.keys(o.log).length;
+    const retryable = failed.some((e) => !e.permanent);
+    if (failed.length && retryable && job.attempts < options.maxAttempts) {
+      const delay = options.backoffMs(job.attempts);
+      const reason = failed[0]!.message;
+      logger.warn({ job: job.id, attempt: job.attempts, retryInMs: delay }, 'sync: will retry');
+      await writeTransaction(db, async (trx) => {
+        await jobs.retryLater(trx, job.id, now + delay, reason);
+        await trx.updateTable('integrations').set({ message: `Sync attempt ${job.attempts} of ${options.maxAttempts} failed, retrying: ${reason}`, updated_at: now }).where('id', '=', integration.id).execute();
+      });
+      return;
+    }
+    const allFailed = failed.length > 0 && (ran === 0 || failed.length >= ran);
+    const status = allFailed ? 'FAILED' : failed.length || o.limited ? 'PARTIALLY SYNCED' : 'COMPLETED';
+    const chain = integration.chain ?? integration.provider;
+    const message = allFailed
+      ? failed[0]!.message
+      : o.limited
+        ? limitMessage(chain)
+        : failed.length
+          ? failed.map((e) => `${e.fn}: ${e.message}`).join('; ')
+          : null;
+    const jobStatus = status === 'FAILED' ? 'failed' : status === 'COMPLETED' ? 'completed' : 'partially_synced';
+    await writeTransaction(db, async (trx) => {
+      await jobs.finishJob(trx, now, job.id, jobStatus, failed.length ? failed.map((e) => (e.fn ? `${e.fn}: ${e.message}` : e.message)).join('; ') : o.limited ? message : null);
+      const waiting = await jobs.hasQueuedJob(trx, integration.id);
+      await trx.updateTable('integrations').set({
+        status: waiting ? 'ONGOING' : status,
+        message,
+        sync_log: ran ? JSON.stringify(o.log) : integration.sync_log,
+        ...(allFailed ? {} : { last_synced_at: now }),
+        ...(o.total !== null ? { total_transactions: o.total } : {}),
+        limit_exceeded: o.limited ? 1 : 0,
+        updated_at: now,
+      }).where('id', '=', integration.id).execute();
+    });
+    logger.info({ job: job.id, integration: integration.id, status, attempts: job.attempts }, 'sync: finished');
+  }
+
+  return {
+    async start() {
+      if (running) return;
+      running = true;
+      lastRecover = -Infinity;
+      await tick();
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      for (const { controller } of active.values()) controller.abort(new Aborted('server stopping'));
+      await Promise.allSettled([...active.values()].map((a) => a.done));
+      await Promise.allSettled([...passes.values()]);
+    },
+    async queue(integrationIds, mode) {
+      if (integrationIds.length === 0) return [];
+      const now = clock.now();
+      const ids = await deps.write(async (trx) => {
+        const out: string[] = [];
+        for (const id of integrationIds) out.push(await jobs.queueSync(trx, now, id, mode));
+        return out;
+      });
+      kick();
+      return ids;
+    },
+    kick,
+    async waitIdle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (active.size === 0 && passes.size === 0 && (await jobs.countUnfinished(db)) === 0) return;
+        if (Date.now() > deadline) throw new Error('sync: still busy after waitIdle timeout');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+  };
+}
