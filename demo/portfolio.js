@@ -53,7 +53,7 @@ function renderIntegrations(body) {
   if (!items.length) return empty('No accounts shared yet.');
   return el('ul', { class: 'list' }, items.map((i) =>
     el('li', {},
-      i.logoUrl ? el('img', { src: i.logoUrl, alt: '', width: 24, height: 24 }) : null,
+      localImage(i.logoUrl) ? el('img', { src: localImage(i.logoUrl), alt: '', width: 24, height: 24 }) : null,
       el('span', { class: 'grow' },
         el('strong', {}, i.alias || i.providerPublicName || i.provider),
         el('span', { class: 'muted mono' }, i.publicAddress ? ` ${shorten(i.publicAddress)}` : ''),
@@ -95,8 +95,22 @@ function renderNfts(body) {
   const items = listOf(body, ['data', 'nfts', 'nftHoldings']);
   if (!items.length) return empty('No NFTs reported.');
   return el('ul', { class: 'grid' }, items.map((n) =>
-    el('li', {}, n.thumbnailUrl ? el('img', { src: n.thumbnailUrl, alt: n.name ?? '', width: 96, height: 96, loading: 'lazy' }) : null,
+    el('li', {}, localImage(n.thumbnailUrl) ? el('img', { src: localImage(n.thumbnailUrl), alt: n.name ?? '', width: 96, height: 96, loading: 'lazy' }) : null,
       el('span', {}, n.name ?? `#${n.tokenId}`), el('span', { class: 'muted small' }, n.collection?.name ?? ''))));
+}
+
+/**
+ * Image URLs come from API data: load only same-origin (or data:) images. A URL on another host would
+ * break this page's CSP (img-src 'self' data:) and have the user's browser call hosts chosen by data.
+ */
+function localImage(url) {
+  if (typeof url !== 'string' || !url) return null;
+  try {
+    const u = new URL(url, location.href);
+    return u.protocol === 'data:' || u.origin === location.origin ? u.href : null;
+  } catch {
+    return null;
+  }
 }
 
 function shorten(address) {
