@@ -274,6 +274,12 @@ export async function portfolioAccounts(page: Page, expected: number): Promise<v
   assert.equal(await rows.count(), expected);
 }
 
+/** Waits until every panel of the demo's portfolio has finished loading. */
+export async function portfolioLoaded(page: Page): Promise<void> {
+  await page.locator('#panel-integrations').waitFor();
+  await page.locator('#portfolio .panel p.muted', { hasText: 'Loading…' }).first().waitFor({ state: 'detached' });
+}
+
 /** The latest sign-in code mailed to `email` (the development mailer's outbox). */
 export async function latestCode(stack: Stack, email: string): Promise<string> {
   const [mail] = await readOutbox(stack.connect.ctx.db, email, 1);

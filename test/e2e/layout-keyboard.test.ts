@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import {
   SANDBOX_ETH, addAddress, allowAccess, continueAsGuest, continueFromAccounts, dialog, finishAndWaitConnected, launchBrowser, newSession,
-  openWidget, pickProvider, portfolioAccounts, recorded, signIn, startStack, type Stack,
+  openWidget, pickProvider, portfolioAccounts, portfolioLoaded, recorded, signIn, startStack, type Stack,
 } from './helpers.ts';
 
 type Focused = { tag: string; id: string; text: string; cls: string; provider: string | null; inDialog: boolean };
@@ -90,7 +90,8 @@ describe('phone layout and keyboard only', () => {
     await fitsWidth(page, 'kryptos-status-step');
     await finishAndWaitConnected(page);
     await portfolioAccounts(page, 1);
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the demo page fits 390 px');
+    await portfolioLoaded(page);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the demo page (portfolio panels included) fits 390 px');
     await context.close();
   });
 

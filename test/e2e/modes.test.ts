@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { UNSERVED_DATA, connectAsGuest, unexpectedConsoleErrors, launchBrowser, newSession, portfolioAccounts, recorded, signIn, startStack, type Stack } from './helpers.ts';
+import { UNSERVED_DATA, connectAsGuest, portfolioLoaded, unexpectedConsoleErrors, launchBrowser, newSession, portfolioAccounts, recorded, signIn, startStack, type Stack } from './helpers.ts';
 
 describe('direct mode and strict CSP', () => {
   let stack: Stack;
@@ -50,6 +50,8 @@ describe('direct mode and strict CSP', () => {
     await signIn(page, stack.origin, 'sam', '/strict-csp.html');
     await connectAsGuest(page);
     await portfolioAccounts(page, 1);
+    // The data panels (holdings, transactions, DeFi, NFTs) render under the same policy.
+    await portfolioLoaded(page);
     const kc = await recorded(page);
     assert.deepEqual(kc.csp, []);
     const cspConsole = observer.console.filter((m) => /Content Security Policy|Content-Security-Policy|Refused to/i.test(m));

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import {
-  ROOT, SANDBOX_ETH, continueFromAccounts, dialog, latestCode, launchBrowser, newSession, openWidget, pickProvider, signIn, startStack,
+  ROOT, SANDBOX_ETH, continueFromAccounts, dialog, latestCode, launchBrowser, newSession, openWidget, pickProvider, portfolioLoaded, signIn, startStack,
   type Stack,
 } from './helpers.ts';
 
@@ -109,7 +109,7 @@ describe('screens: axe-core and screenshots in light, dark and phone size', () =
       await dialog(page).waitFor({ state: 'hidden' });
 
       await page.locator('#panel-integrations li').first().waitFor();
-      await page.locator('.panel .muted', { hasText: 'Loading…' }).first().waitFor({ state: 'detached' });
+      await portfolioLoaded(page);
       await screen('portfolio', false);
 
       assert.deepEqual(failures, []);
