@@ -22,7 +22,7 @@ function runningClock() {
   return { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms), set: (ms: number) => void (offset = ms - Date.now()) };
 }
 
-export async function startSyncServer(options: { dbFile?: string; dir?: string; sync?: Partial<SyncRunnerOptions> } = {}): Promise<SyncTestServer> {
+export async function startSyncServer(options: { dbFile?: string; dir?: string; sync?: Partial<SyncRunnerOptions> | false } = {}): Promise<SyncTestServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kc-sync-'));
   const dbFile = options.dbFile ?? join(dir, 'connect.db');
   const clock = runningClock();
@@ -38,7 +38,7 @@ export async function startSyncServer(options: { dbFile?: string; dir?: string; 
     config: { rateLimits: { perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000 } },
     clock,
     logDestination,
-    sync: { pollMs: 25, backoffMs: () => 30, ...options.sync },
+    sync: options.sync === false ? false : { pollMs: 25, backoffMs: () => 30, ...options.sync },
   });
   return {
     ...running, clock, logs, dir, dbFile,
@@ -83,7 +83,12 @@ export function controlledSource() {
   const state = {
     transactions: [] as SourceTransaction[],
     failWith: null as Error | null,
+    balancesError: null as Error | null,
     calls: 0,
+    /** The cursor each transactions() call started from. */
+    cursors: [] as (string | null)[],
+    /** Integrations whose balances were asked for, in order (one entry per sync). */
+    synced: [] as string[],
     gate: null as Promise<void> | null,
     release: () => undefined as void,
     /** Resolves when a sync is waiting at the gate. */
@@ -99,13 +104,16 @@ export function controlledSource() {
   };
   const source: Source = {
     name: 'controlled',
-    async balances() {
+    async balances(ctx) {
       state.calls++;
+      state.synced.push(ctx.integration.id);
       if (state.failWith) throw state.failWith;
+      if (state.balancesError) throw state.balancesError;
       const total = state.transactions.reduce((n, t) => n + Number(t.legs[0]!.quantity), 0);
       return [{ asset: TEST_ASSET, quantity: String(total) }];
     },
     async *transactions(ctx) {
+      state.cursors.push(ctx.cursor);
       if (state.failWith) throw state.failWith;
       let i = ctx.cursor ? Number(ctx.cursor) : 0;
       while (i < state.transactions.length) {
@@ -128,11 +136,13 @@ export function controlledSource() {
 }
 
 /** A Polygon wallet integration served by the controlled source, queued for a first sync. */
-export async function addControlledIntegration(server: TestServer, workspaceId: string, n = 1): Promise<string> {
+export async function addControlledIntegration(server: TestServer, workspaceId: string, n = 1, options: { provider?: string; controlled?: boolean } = {}): Promise<string> {
   const now = server.clock.now();
   const id = `wallet_${'c0ffee'.padEnd(18, '0')}${String(n).padStart(6, '0')}`;
+  const provider = options.provider ?? 'polygon';
+  const exchange = provider !== 'polygon';
   await server.ctx.db.insertInto('integrations').values({
-    id, workspace_id: workspaceId, provider: 'polygon', chain: 'polygon', address: `0xc0ffee${String(n).padStart(34, '0')}`, alias: null, category: 'blockchain',
+    id, workspace_id: workspaceId, provider, chain: exchange ? null : 'polygon', address: exchange ? null : `0x${options.controlled === false ? 'ab' : 'c0ffee'}${String(n).padStart(options.controlled === false ? 38 : 34, '0')}`, alias: null, category: exchange ? 'exchange' : 'blockchain',
     credentials: null, fingerprint: null, status: 'active', message: null, created_at: now, updated_at: now, last_synced_at: null, deleted_at: null,
     sync_log: null, sync_cursor: null,
   }).execute();
