@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import {
   OTHER_ETH, SANDBOX_ETH, SANDBOX_SOL, addAddress, allowAccess, connectAsGuest, continueAsGuest, continueFromAccounts, dialog,
   finishAndWaitConnected, latestCode, launchBrowser, newSession, openWidget, partnerCall, pickProvider, portfolioAccounts, recorded,
-  signIn, startStack, storedAccessToken, type Stack,
+  signIn, startStack, storedAccessToken, type Session, type Stack,
 } from './helpers.ts';
 
 describe('demo flows in Chromium', () => {
@@ -23,8 +23,25 @@ describe('demo flows in Chromium', () => {
     await stack?.close();
   });
 
+  /**
+   * A signed-in, connected demo user with one account. The resume and disconnect tests continue
+   * with the guest path's user (saves two full flows); if that test failed, they connect their own.
+   */
+  let connected: { session: Session; username: string } | undefined;
+  async function connectedUser(fallback: string): Promise<{ session: Session; username: string }> {
+    const kept = connected;
+    connected = undefined;
+    if (kept && (await storedAccessToken(stack, kept.username))) return kept;
+    await kept?.session.context.close();
+    const session = await newSession(browser);
+    await signIn(session.page, stack.origin, fallback);
+    await connectAsGuest(session.page);
+    await portfolioAccounts(session.page, 1);
+    return { session, username: fallback };
+  }
+
   it('guest path: sign in to the demo, connect as guest with the Ethereum test address, consent, exchange', async () => {
-    const { page, context } = await newSession(browser);
+    const { page, context, observer } = await newSession(browser);
     await signIn(page, stack.origin, 'alice');
     await page.locator('#connection-status').getByText('Not connected').waitFor();
     await openWidget(page);
@@ -52,7 +69,7 @@ describe('demo flows in Chromium', () => {
     const grants = await partnerCall(stack, 'GET', '/token/grants');
     assert.equal(grants.status, 200);
     assert.ok(grants.json.data.grants.length >= 1);
-    await context.close();
+    connected = { session: { page, context, observer }, username: 'alice' };
   });
 
   it('email-code path: the code from the outbox signs in, then the flow reaches the exchange', async () => {
@@ -142,10 +159,8 @@ describe('demo flows in Chromium', () => {
   });
 
   it('resume: a connected user adds the Solana test address without sign-in or consent; success is null', async () => {
-    const { page, context } = await newSession(browser);
-    await signIn(page, stack.origin, 'erin');
-    await connectAsGuest(page);
-    await portfolioAccounts(page, 1);
+    const { session, username } = await connectedUser('erin');
+    const { page } = session;
     await page.evaluate(() => {
       const kc = (window as unknown as { __kc: { success: unknown[]; events: unknown[] } }).__kc;
       kc.success.length = 0;
@@ -171,14 +186,13 @@ describe('demo flows in Chromium', () => {
     const list = data.data ?? data.integrations;
     assert.equal(list.length, 2);
     assert.deepEqual(list.map((i: { provider: string }) => i.provider).sort(), ['ethereum', 'solana']);
-    await context.close();
+    connected = { session, username };
   });
 
   it('disconnect revokes: the BFF data call answers 401 and the old access token is dead at the server', async () => {
-    const { page, context } = await newSession(browser);
-    await signIn(page, stack.origin, 'frank');
-    await connectAsGuest(page);
-    const token = await storedAccessToken(stack, 'frank');
+    const { session, username } = await connectedUser('frank');
+    const { page, context } = session;
+    const token = await storedAccessToken(stack, username);
     assert.ok(token);
     const before = await fetch(`${stack.connect.url}/api/v1/userinfo`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(before.status, 200);
@@ -194,7 +208,7 @@ describe('demo flows in Chromium', () => {
     assert.equal(data.body.error, 'unauthorized');
     const afterRevoke = await fetch(`${stack.connect.url}/api/v1/userinfo`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(afterRevoke.status, 401);
-    assert.equal(await storedAccessToken(stack, 'frank'), undefined);
+    assert.equal(await storedAccessToken(stack, username), undefined);
     await context.close();
   });
 });
