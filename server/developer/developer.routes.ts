@@ -7,7 +7,7 @@ import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Client } from '../db/tables.ts';
-import { connectError } from '../errors.ts';
+import { HttpError, connectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { route } from '../openapi.ts';
 import { queueSync } from '../sync/jobs.repository.ts';
@@ -85,7 +85,8 @@ export function developerRoutes(ctx: AppContext, guard: { client: RequestHandler
       .where('g.revoked_at', 'is', null)
       .where('g.expires_at', '>', now)
       .executeTakeFirst();
-    if (!grant) throw connectError('GRANT_NOT_FOUND', 'No such grant');
+    // The contract answers 404 here but 403 for the same code on resync (4.6 vs 4.7).
+    if (!grant) throw new HttpError(404, 'GRANT_NOT_FOUND', 'No such grant');
     if (grant.client_id !== c.id) throw connectError('ACCESS_DENIED', 'This grant belongs to another client');
     if (grant.is_anonymous !== 1) throw connectError('NOT_ANON_USER', 'Transaction limits apply to guest users only');
     const next = {
