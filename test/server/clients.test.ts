@@ -17,7 +17,7 @@ import {
   call, DEFAULT_SCOPES, exchange, guestPublicToken, latestCode, linkToken, newClient, SANDBOX_ETH, startTestServer, TEST_KEY, widget,
   type TestServer,
 } from './helpers.ts';
-import { expectError, REPO_ROOT } from './security/support.ts';
+import { expectError, pool, REPO_ROOT } from './security/support.ts';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789abcdef0123456789' };
 const CLIENT_ID = /^client_[0-9a-f]{32}$/;
@@ -27,10 +27,11 @@ type Run = { code: number; stdout: string; stderr: string };
 function cli(dbFile: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile('npm', ['run', '-s', 'connect', '--', ...args], {
-      cwd: REPO_ROOT, timeout: 60_000,
+      cwd: REPO_ROOT, timeout: 120_000,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' },
     }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      const signal = error && 'signal' in error && error.signal ? ` (killed by ${String(error.signal)}, timeout?)` : '';
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr: stderr + signal });
     });
   });
 }
@@ -124,7 +125,7 @@ describe('CLI', () => {
       [['client', 'create', '--name', 'x', '--origin', 'https://a.example/path'], 1, /Invalid input/],
       [['client', 'create', '--name', 'x', '--scopes', 'openid root'], 1, /INVALID_SCOPE/],
     ];
-    const runs = await Promise.all(cases.map(([args]) => cli(dbFile, ...args)));
+    const runs = await pool(cases, 3, ([args]) => cli(dbFile, ...args));
     runs.forEach((r, i) => {
       const [args, code, message] = cases[i]!;
       assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);

@@ -5,6 +5,9 @@
  */
 import { startConnectServer } from '../../../server/start.ts';
 
-const running = await startConnectServer();
+// The sync engine is off unless KC_TEST_SYNC=1: these tests are about the Connect flow, and
+// sandbox syncs of every integration the load adds would only compete for the two cores
+// (the sync engine's own crash and restart tests live in test/server/sync/).
+const running = await startConnectServer({ sync: process.env.KC_TEST_SYNC === '1' ? undefined : false });
 process.stdout.write(`${JSON.stringify({ url: running.url, pid: process.pid })}\n`);
 process.once('SIGTERM', () => void running.close().then(() => process.exit(0)));

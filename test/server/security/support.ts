@@ -50,7 +50,7 @@ export async function spawnServer(dbFile: string, env: NodeJS.ProcessEnv = {}): 
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
     cwd: REPO_ROOT,
     env: {
-      PATH: process.env.PATH, NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'warn',
+      PATH: process.env.PATH, KC_TEST_SYNC: process.env.KC_TEST_SYNC, NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'warn',
       CONNECT_RATE_LIMIT_PER_MINUTE: '10000000', CONNECT_IP_RATE_LIMIT_PER_MINUTE: '10000000', CONNECT_AUTH_FAILURES_PER_15_MINUTES: '1000000',
       CONNECT_OTP_REQUESTS_PER_HOUR: '10000', CONNECT_GUESTS_PER_IP_PER_HOUR: '1000000', ...env,
     },
@@ -59,7 +59,10 @@ export async function spawnServer(dbFile: string, env: NodeJS.ProcessEnv = {}): 
   const output: string[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server child did not start in 60 s:\n${output.join('')}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server child did not start in 60 s:\n${output.join('')}`));
+    }, 60_000);
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       output.push(String(chunk));
