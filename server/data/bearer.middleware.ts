@@ -9,7 +9,6 @@ import type { RequestHandler, Response } from 'express';
 import type { AppContext } from '../context.ts';
 import { digest, isWellFormedToken } from '../crypto.ts';
 import { dataError } from '../errors.ts';
-import { findActiveClient } from '../clients/clients.repository.ts';
 import { authenticateClient } from '../clients/clients.service.ts';
 
 export type GrantContext = { grantId: string; clientId: string; userId: string; workspaceId: string; scopes: Set<string>; tokenDigest: string; sandbox: boolean };
@@ -28,15 +27,17 @@ export function requireBearer(ctx: AppContext): RequestHandler {
     const row = await ctx.db
       .selectFrom('access_tokens as t')
       .innerJoin('grants as g', 'g.id', 't.grant_id')
-      .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 't.last_used_at'])
+      .innerJoin('clients as c', 'c.id', 'g.client_id')
+      .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 't.last_used_at', 'c.sandbox as client_sandbox'])
+      .where('c.deleted_at', 'is', null)
       .where('t.digest', '=', tokenDigest)
       .where('g.revoked_at', 'is', null)
       .where('g.expires_at', '>', now)
       .where('t.expires_at', '>', now)
       .executeTakeFirst();
+    // One query: token, live grant and active client (a deleted client's tokens die with it).
     if (!row) throw dataError('unauthorized', 'The access token is invalid, expired or revoked');
-    const client = await findActiveClient(ctx.db, row.client_id);
-    if (!client || client.sandbox !== row.sandbox) throw dataError('unauthorized', 'The access token is not valid in this environment');
+    if (row.client_sandbox !== row.sandbox) throw dataError('unauthorized', 'The access token is not valid in this environment');
     const id = req.get('x-client-id');
     const secret = req.get('x-client-secret');
     if (id !== undefined || secret !== undefined) {

@@ -36,6 +36,27 @@ export async function assetsFor(db: Db, cache: ReadCache, ids: Iterable<string>)
   return out;
 }
 
+type Parsed = { q: TransactionsQuery; canonical: string; filterKey: string };
+const PARSED_MAX = 1000;
+const parsed = new Map<string, Parsed>();
+
+/**
+ * Parses (and canonicalises) a query, memoised by its query string: the result is a pure
+ * function of it, and partners repeat the same few queries (page after page differs only by
+ * `cursor`, which stays out of the key's work but inside the key).
+ */
+function parseQuery(url: string, query: unknown): Parsed {
+  const key = url.slice(url.indexOf('?') + 1);
+  const hit = parsed.get(key);
+  if (hit) return hit;
+  const q = TransactionsQuery.parse(query);
+  const canonical = canonicalFilters(q);
+  const value = { q, canonical, filterKey: createHash('sha256').update(canonical).digest('base64url').slice(0, 22) };
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(key, value);
+  return value;
+}
+
 export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps): Router {
   const router = Router();
   const { db, clock } = ctx;
@@ -46,10 +67,8 @@ export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps)
     description: 'Ordered by timestamp then id (order=desc by default). Quantities, prices, totalCostbasis and totalGains are exact decimal strings.',
   });
   router.get('/v1/transactions', requireScope('transactions:read'), async (req, res) => {
-    const q = TransactionsQuery.parse(req.query);
     const g = grantOf(res);
-    const canonical = canonicalFilters(q);
-    const filterKey = createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
+    const { q, canonical, filterKey } = parseQuery(req.url, req.query);
     const after = q.cursor ? cursors.decode(q.cursor, g.workspaceId, filterKey) : undefined;
     const offset = after ? after.position : q.offset;
     const [rows, totalCount] = await Promise.all([

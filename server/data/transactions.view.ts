@@ -1,5 +1,7 @@
 /** The v1 transaction object (contract 8.4), built from a stored row and its legs' assets. */
-import type { TransactionRow, AssetMeta } from './transactions.repository.ts';
+import { FLAG, type TransactionRow, type AssetMeta } from './transactions.repository.ts';
+
+const has = (flags: number, bit: number) => (flags & bit) !== 0;
 
 type Account = { provider?: string; walletId?: string; publicAddress?: string | null };
 export type StoredLeg = { kind: 'incoming' | 'outgoing' | 'fee'; assetId: string; quantity: string; price: string | null; account?: Account | null };
@@ -40,7 +42,6 @@ export function transactionView(row: TransactionRow, legs: StoredLeg[], assets: 
   return {
     id: row.id,
     transactionPlatfromId: row.platform_id, // (sic) the contract's spelling
-    transactionPlatformId: row.platform_id, // v2's corrected spelling, same value
     timestamp: row.timestamp,
     label: row.label,
     transactionType: row.type,
@@ -50,8 +51,9 @@ export function transactionView(row: TransactionRow, legs: StoredLeg[], assets: 
     outgoingAssets: legs.filter((l) => l.kind === 'outgoing').map(leg),
     fee: legs.filter((l) => l.kind === 'fee').map(leg),
     metadata: {
-      importSource: row.import_source, isManual: row.is_manual === 1, isEdited: row.is_edited === 1, isDefiTrx: row.is_defi === 1, isNFTTrx: row.is_nft === 1,
-      isSpam: row.is_spam === 1, isFailed: row.failed === 1, isMissingPrice: row.missing_price === 1, isMissingPurchase: row.missing_purchase === 1,
+      importSource: row.import_source, isManual: has(row.flags, FLAG.manual), isEdited: has(row.flags, FLAG.edited), isDefiTrx: has(row.flags, FLAG.defi),
+      isNFTTrx: has(row.flags, FLAG.nft), isSpam: has(row.flags, FLAG.spam), isFailed: has(row.flags, FLAG.failed), isMissingPrice: has(row.flags, FLAG.missingPrice),
+      isMissingPurchase: has(row.flags, FLAG.missingPurchase),
     },
     totalCostbasis: row.total_cost_basis,
     totalGains: row.total_gains,

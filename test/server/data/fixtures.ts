@@ -29,6 +29,15 @@ export const ALL_SCOPES = [
 
 export type Connected = { token: string; auth: Record<string, string>; workspaceId: string; userId: string; grantId: string; sandboxIntegrations: string[] };
 
+/**
+ * Stops the background sync so these tests see only their fixtures (the sandbox addresses
+ * each connected workspace carries would otherwise fill it); sandbox-dataset.test.ts keeps it.
+ */
+export async function withoutSync(server: RunningServer): Promise<void> {
+  await server.ctx.sync?.stop();
+  server.ctx.onIntegrationsAdded = undefined;
+}
+
 /** A sandbox workspace through the real flow: POST /sandbox/public-token, then /token/exchange. */
 export async function connectWorkspace(server: RunningServer, client: TestClient, scopes = ALL_SCOPES, integrations?: { provider: string; address: string }[]): Promise<Connected> {
   const pt = await call(server, 'POST', '/sandbox/public-token', { headers: client.headers, body: { scopes, ...(integrations ? { integrations } : {}) } });

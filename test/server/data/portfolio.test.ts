@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, guestPublicToken, exchange, newClient, SANDBOX_ETH, SANDBOX_SOL, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
-import { A, ALL_SCOPES, BIG, TINY, connectWorkspace, seedPortfolio, type Connected, type Portfolio } from './fixtures.ts';
+import { A, ALL_SCOPES, BIG, TINY, connectWorkspace, withoutSync, seedPortfolio, type Connected, type Portfolio } from './fixtures.ts';
 
 let server: TestServer;
 let client: TestClient;
@@ -16,6 +16,7 @@ let fx: Portfolio;
 
 before(async () => {
   server = await startTestServer();
+  await withoutSync(server);
   client = await newClient(server, { scopes: ALL_SCOPES });
   ws = await connectWorkspace(server, client);
   fx = await seedPortfolio(server.ctx.db, ws.workspaceId, server.clock.now());
@@ -62,7 +63,7 @@ describe('GET /api/v1/holdings', () => {
     assert.equal(native.baseCurrency, 'USD');
     assert.equal(native.hasCalculatedBalance, false);
     assert.deepEqual(native.marketLinks, { coingecko: 'https://www.coingecko.com/en/coins/fixture-native' });
-    const dist = Object.fromEntries(native.assetDistribution.map((d) => [d.account.walletId, d]));
+    const dist: Record<string, any> = Object.fromEntries(native.assetDistribution.map((d) => [d.account.walletId, d]));
     assert.equal(dist[fx.walletA].quantity, BIG, 'an 18-decimal balance is returned unchanged');
     assert.equal(dist[fx.walletB].quantity, TINY);
     assert.deepEqual(Object.keys(dist[fx.walletA]).sort(), ['account', 'allocationPercentage', 'isCalculatedBalance', 'quantity']);

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, newClient, SANDBOX_ETH, SANDBOX_SOL, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, connectWorkspace, seedAssets } from './fixtures.ts';
+import { A, ALL_SCOPES, connectWorkspace, withoutSync, seedAssets } from './fixtures.ts';
 
 type Case = { method: string; path: string; scope: string; body?: () => unknown };
 
@@ -34,6 +34,7 @@ const CASES: Case[] = [
 
 before(async () => {
   server = await startTestServer();
+  await withoutSync(server);
   client = await newClient(server, { scopes: ALL_SCOPES });
   await seedAssets(server.ctx.db, server.clock.now());
 });

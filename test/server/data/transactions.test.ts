@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, newClient, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, BIG, DAY, connectWorkspace, generatedTransactions, insertTransactions, seedPortfolio, type Connected, type Portfolio } from './fixtures.ts';
+import { A, ALL_SCOPES, BIG, DAY, connectWorkspace, withoutSync, generatedTransactions, insertTransactions, seedPortfolio, type Connected, type Portfolio } from './fixtures.ts';
 
 let server: TestServer;
 let client: TestClient;
@@ -17,6 +17,7 @@ let mine = '';
 
 before(async () => {
   server = await startTestServer();
+  await withoutSync(server);
   client = await newClient(server, { scopes: ALL_SCOPES });
   ws = await connectWorkspace(server, client);
   fx = await seedPortfolio(server.ctx.db, ws.workspaceId, server.clock.now());
