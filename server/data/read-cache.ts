@@ -25,6 +25,8 @@ export function createReadCache(sqlite: SQLite.Database): ReadCache {
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   let marker = '';
   const entries = new Map<string, unknown>();
+  // Single flight: concurrent readers of a key being computed share one computation.
+  const pending = new Map<string, Promise<unknown>>();
 
   function current(): string {
     return `${String(dataVersion.get())}:${String(changes.get())}`;
@@ -34,6 +36,7 @@ export function createReadCache(sqlite: SQLite.Database): ReadCache {
     const now = current();
     if (now !== marker) {
       entries.clear();
+      pending.clear();
       marker = now;
     }
     return now;
@@ -50,9 +53,19 @@ export function createReadCache(sqlite: SQLite.Database): ReadCache {
     async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
       const version = sync();
       if (entries.has(key)) return entries.get(key) as T;
-      const value = await compute();
-      keep(key, value, version);
-      return value;
+      const flight = `${version}\u0000${key}`;
+      const running = pending.get(flight);
+      if (running) return running as Promise<T>;
+      const promise = compute().then((value) => {
+        keep(key, value, version);
+        return value;
+      });
+      pending.set(flight, promise);
+      try {
+        return await promise;
+      } finally {
+        pending.delete(flight);
+      }
     },
     async getMany<T>(keys: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>> {
       const version = sync();
@@ -73,6 +86,7 @@ export function createReadCache(sqlite: SQLite.Database): ReadCache {
     },
     clear() {
       entries.clear();
+      pending.clear();
       marker = '';
     },
   };
