@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startTestServer } from '../test/server/helpers.ts';
-import { fuzzRoute, fuzzTargets } from '../test/server/security/fuzz-harness.ts';
+import { fuzzRoute, fuzzTargets, quietSyncEngine } from '../test/server/security/fuzz-harness.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3000' }, route: { type: 'string' }, seed: { type: 'string' } }, strict: true });
 const runs = Number(values.runs);
@@ -18,6 +18,7 @@ if (!Number.isInteger(runs) || runs < 1 || (seed !== undefined && !Number.isInte
 const rejections: unknown[] = [];
 process.on('unhandledRejection', (reason) => rejections.push(reason));
 const server = await startTestServer();
+await quietSyncEngine(server);
 let failed = false;
 try {
   const targets = (await fuzzTargets(server)).filter((t) => !values.route || t.name.includes(values.route));

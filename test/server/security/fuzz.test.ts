@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers.ts';
-import { fuzzRoute, fuzzTargets } from './fuzz-harness.ts';
+import { fuzzRoute, fuzzTargets, quietSyncEngine } from './fuzz-harness.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 
@@ -18,6 +18,7 @@ const onRejection = (reason: unknown) => rejections.push(reason);
 before(async () => {
   process.on('unhandledRejection', onRejection);
   server = await startTestServer();
+  await quietSyncEngine(server);
 });
 after(async () => {
   process.off('unhandledRejection', onRejection);
