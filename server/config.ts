@@ -6,9 +6,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { EVM_CHAIN_IDS, PROVIDERS } from './catalogue.ts';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const HttpUrl = z.url({ protocol: /^https?$/ });
+const EXCHANGE_IDS = PROVIDERS.filter((p) => p.type === 'exchange').map((p) => p.id);
+export const DEFAULT_COINGECKO_URL = 'https://api.coingecko.com/api/v3';
 
 const Env = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -30,7 +34,42 @@ const Env = z.object({
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   LOG_LEVEL: LogLevel.default('info'),
+  // Data sources (README "Data sources"): per-chain RPCs and explorers, Solana, Bitcoin, exchanges, prices.
+  EVM_LOG_CHUNK_BLOCKS: Int(1, 1_000_000).default(2000),
+  SOLANA_RPC_URL: HttpUrl.optional(),
+  BITCOIN_ESPLORA_URL: HttpUrl.optional(),
+  COINGECKO_URL: HttpUrl.optional(),
+  COINGECKO_API_KEY: z.string().min(1).optional(),
+  SOURCE_TIMEOUT_MS: Int(100, 600_000).default(20_000),
+  EXCHANGE_MIN_REQUEST_INTERVAL_MS: Int(0, 60_000).optional(),
 });
+
+/** Per-chain and per-exchange variables (`EVM_RPC_URL_POLYGON`, `EXCHANGE_URL_KRAKEN`, …). */
+const SourceEnv = z.object(Object.fromEntries([
+  ...EVM_CHAIN_IDS.flatMap((c) => {
+    const C = c.toUpperCase();
+    return [[`EVM_RPC_URL_${C}`, HttpUrl.optional()], [`EVM_EXPLORER_URL_${C}`, HttpUrl.optional()], [`EVM_EXPLORER_API_KEY_${C}`, z.string().min(1).optional()], [`EVM_TOKEN_LIST_${C}`, z.string().min(1).optional()]];
+  }),
+  ...EXCHANGE_IDS.map((id) => [`EXCHANGE_URL_${id.toUpperCase()}`, HttpUrl.optional()]),
+]) as Record<string, z.ZodOptional<z.ZodString>>);
+
+export type EvmChainConfig = { rpcUrl?: string; explorerUrl?: string; explorerApiKey?: string; tokenListFile?: string };
+
+/** Where the real data sources connect; unset = that source fails clearly ("No RPC configured for polygon"). */
+export type SourcesConfig = {
+  evm: Record<string, EvmChainConfig>;
+  logChunkBlocks: number;
+  solanaRpcUrl?: string;
+  bitcoinEsploraUrl?: string;
+  /** Override of an exchange's REST base URL, by ccxt id (tests point ccxt at 127.0.0.1; unset in production). */
+  exchangeUrls: Record<string, string>;
+  /** Replaces ccxt's own request throttle (0 = none); unset = ccxt's per-exchange rate limit. */
+  exchangeMinIntervalMs?: number;
+  /** CoinGecko-compatible price API; unset = https://api.coingecko.com/api/v3 in production, offline sandbox prices otherwise. */
+  coingeckoUrl?: string;
+  coingeckoApiKey?: string;
+  timeoutMs: number;
+};
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -51,6 +90,7 @@ export type Config = {
   smtpUrl: string | undefined;
   mailFrom: string;
   logLevel: z.infer<typeof LogLevel>;
+  sources: SourcesConfig;
 };
 
 export class ConfigError extends Error {
@@ -78,8 +118,9 @@ function developmentKey(dbFile: string): Buffer {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const sourceEnv = SourceEnv.safeParse(env);
+  if (!parsed.success || !sourceEnv.success) {
+    const lines = [...(parsed.error?.issues ?? []), ...(sourceEnv.error?.issues ?? [])].map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
@@ -110,5 +151,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.CONNECT_SMTP_URL,
     mailFrom: e.CONNECT_MAIL_FROM,
     logLevel: e.LOG_LEVEL,
+    sources: sourcesConfig(e, sourceEnv.data),
+  };
+}
+
+function sourcesConfig(e: z.infer<typeof Env>, s: Record<string, string | undefined>): SourcesConfig {
+  const get = (name: string) => s[name];
+  const evm: Record<string, EvmChainConfig> = {};
+  for (const c of EVM_CHAIN_IDS) {
+    const C = c.toUpperCase();
+    const chain: EvmChainConfig = { rpcUrl: get(`EVM_RPC_URL_${C}`), explorerUrl: get(`EVM_EXPLORER_URL_${C}`), explorerApiKey: get(`EVM_EXPLORER_API_KEY_${C}`), tokenListFile: get(`EVM_TOKEN_LIST_${C}`) };
+    if (chain.tokenListFile && !existsSync(chain.tokenListFile)) throw new ConfigError(`EVM_TOKEN_LIST_${C}: no such file ${chain.tokenListFile}`);
+    evm[c] = chain;
+  }
+  const exchangeUrls: Record<string, string> = {};
+  for (const id of EXCHANGE_IDS) {
+    const url = get(`EXCHANGE_URL_${id.toUpperCase()}`);
+    if (url) exchangeUrls[id] = url.replace(/\/$/, '');
+  }
+  return {
+    evm, logChunkBlocks: e.EVM_LOG_CHUNK_BLOCKS, solanaRpcUrl: e.SOLANA_RPC_URL, bitcoinEsploraUrl: e.BITCOIN_ESPLORA_URL?.replace(/\/$/, ''), exchangeUrls,
+    exchangeMinIntervalMs: e.EXCHANGE_MIN_REQUEST_INTERVAL_MS,
+    coingeckoUrl: (e.COINGECKO_URL ?? (e.NODE_ENV === 'production' ? DEFAULT_COINGECKO_URL : undefined))?.replace(/\/$/, ''),
+    coingeckoApiKey: e.COINGECKO_API_KEY, timeoutMs: e.SOURCE_TIMEOUT_MS,
   };
 }

@@ -17,6 +17,7 @@ import { SANDBOX_ADDRESSES } from './addresses.ts';
 import type { AppContext, ChainDetector } from './context.ts';
 import { createSyncRunner, defaultBackoff, type SyncRunnerOptions } from './sync/runner.ts';
 import { createSourceRegistry } from './sync/sources/registry.ts';
+import { createEvmChainDetector, hasEvmRpc } from './sync/sources/evm-detector.ts';
 
 export type StartOptions = {
   env?: NodeJS.ProcessEnv;
@@ -47,11 +48,11 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
     sealer: createSealer(config.encryptionKey),
     write: createGroupCommit(db),
     otpKey: deriveKey(config.encryptionKey, 'otp'),
-    detectChains: options.detectChains ?? offlineChainDetector,
+    detectChains: options.detectChains ?? (hasEvmRpc(config.sources) ? createEvmChainDetector(config.sources, { fallback: offlineChainDetector }) : offlineChainDetector),
   };
   if (options.sync !== false) {
     const sync = createSyncRunner(ctx, {
-      concurrency: 2, maxAttempts: 5, backoffMs: defaultBackoff, pollMs: 1000, leaseMs: 60_000, clock, sources: createSourceRegistry(), ...options.sync,
+      concurrency: 2, maxAttempts: 5, backoffMs: defaultBackoff, pollMs: 1000, leaseMs: 60_000, clock, sources: createSourceRegistry({ config: config.sources, db, realExchanges: config.env === 'production' }), ...options.sync,
     });
     ctx.sync = sync;
     ctx.onIntegrationsAdded = (ids) => void sync.queue(ids, 'latest').catch((error: unknown) => logger.error({ err: String(error) }, 'sync: could not queue'));
