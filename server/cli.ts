@@ -46,9 +46,13 @@ function int(value: string | undefined, name: string, fallback: number): number 
 
 async function main(argv: string[]): Promise<number> {
   const { values: v, positionals: p } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  if (v.help || p.length === 0) {
+  if (v.help) {
     console.log(USAGE);
-    return p.length === 0 && !v.help ? 64 : 0;
+    return 0;
+  }
+  if (p.length === 0) {
+    console.error(USAGE);
+    return 64;
   }
   const config = loadConfig();
   const { db, sqlite } = await openDatabase(config.dbFile);

@@ -29,7 +29,7 @@ const Credentials = {
 const UserReference = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'printable ASCII only');
 
 export const LinkTokenBody = z.strictObject({
-  scopes: z.string().max(1024),
+  scopes: z.string(), // size and content checked by parseScopes → INVALID_SCOPE (the body limit caps it)
   access_token: z.string().max(128).optional(),
   user_reference: UserReference.optional(),
   // Accepted for partners still on older docs (contract 4.1); `metadata.user_id` is the old end-user reference.
@@ -42,7 +42,7 @@ export const CheckSessionBody = z.strictObject({ access_token: z.string().max(12
 export const ExchangeBody = z.strictObject({ public_token: z.string().max(128), ...Credentials });
 export const RevokeBody = z.strictObject({ grant_id: z.string().max(128), ...Credentials });
 export const SandboxPublicTokenBody = z.strictObject({
-  scopes: z.string().max(1024),
+  scopes: z.string(), // size and content checked by parseScopes → INVALID_SCOPE (the body limit caps it)
   integrations: z
     .array(z.strictObject({ provider: z.string().min(1).max(64), address: z.string().min(1).max(128) }))
     .min(1)
