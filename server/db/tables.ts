@@ -17,6 +17,8 @@ export type ClientsTable = {
   created_at: number;
   updated_at: number;
   deleted_at: number | null;
+  webhook_secret: string | null; // sealed whsec_… (we must replay it to sign)
+  webhook_secret_created_at: number | null;
 };
 
 export type UsersTable = {
@@ -261,7 +263,54 @@ export type SyncJobsTable = {
   created_at: number;
 };
 
+export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number };
+
+export type TaxDisposalsTable = {
+  id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; kind: 'disposal' | 'fee'; quantity: string;
+  acquired_at: number | null; disposed_at: number; tax_year: number; term: 'short' | 'long'; proceeds: string; cost_basis: string; gain: string; fee: string;
+  lots: string; missing_price: number; missing_purchase: number;
+};
+
+export type TaxIncomeTable = {
+  id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; label: string; quantity: string; received_at: number;
+  tax_year: number; value: string; missing_price: number;
+};
+
+export type TaxLotsTable = { id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; acquired_at: number; quantity: string; cost_basis: string };
+
+export type LedgerLinesTable = {
+  workspace_id: string; seq: number; line: number; transaction_id: string; timestamp: number; account: string; wallet_id: string | null;
+  asset_id: string | null; quantity: string | null; debit: string; credit: string;
+};
+
+export type ReportsTable = {
+  id: string; workspace_id: string; grant_id: string; type: 'capital_gains' | 'income'; tax_year: number; status: 'queued' | 'running' | 'completed' | 'failed';
+  rows: number | null; content: string | null; error: string | null; attempts: Generated<number>; created_at: number; started_at: number | null; completed_at: number | null;
+};
+
+export type WebhookEventsTable = {
+  seq: Generated<number>; workspace_id: string; event: string; integration_id: string | null; status: string | null; message: string | null;
+  data: string | null; created_at: number; fanned_out_at: number | null;
+};
+
+export type WebhookDeliveriesTable = {
+  id: string; event_seq: number; client_id: string; grant_id: string; workspace_id: string; event: string; url: string; body: string;
+  status: 'pending' | 'delivered' | 'failed'; attempts: number; next_attempt_at: number; last_status: number | null; last_error: string | null;
+  created_at: number; delivered_at: number | null;
+};
+
+export type WebhookAttemptsTable = { delivery_id: string; attempt: number; status: number | null; error: string | null; duration_ms: number; created_at: number };
+
 export type Database = {
+  tax_runs: TaxRunsTable;
+  tax_disposals: TaxDisposalsTable;
+  tax_income: TaxIncomeTable;
+  tax_lots: TaxLotsTable;
+  ledger_lines: LedgerLinesTable;
+  reports: ReportsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
   assets: AssetsTable;
   asset_prices: AssetPricesTable;
   balances: BalancesTable;
