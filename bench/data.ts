@@ -6,37 +6,21 @@
  *
  *   BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_TRANSACTIONS=100000 npx tsx bench/data.ts
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import { openDatabase } from '../server/db/database.ts';
 import { createClient } from '../server/clients/clients.service.ts';
 import { insertUserWithWorkspace } from '../server/users/users.service.ts';
+import { CONNECTIONS, DURATION, load, startChild, type LoadRow } from './connect.ts';
 import { generatedTransactions, insertGrant, insertTransactions, seedPortfolio } from '../test/server/data/fixtures.ts';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 100_000);
 const DEPTH = Math.min(90_000, Math.floor(TRANSACTIONS * 0.9));
-const here = import.meta.dirname;
 
-export type Row = { name: string; rps: number; p50: number; p99: number; errors: number; non2xx: number };
-
-function startChild(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(here, script), { env: { ...process.env, ...env }, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.once('message', (m) => resolve({ child, url: (m as { url: string }).url }));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-async function load(name: string, opts: autocannon.Options): Promise<Row> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
-  return { name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
-}
+export type Row = LoadRow;
 
 /** One workspace: the standard portfolio plus `count` transactions, and a `cat_` for it. */
 export async function seedDataBench(file: string, count: number) {

@@ -6,16 +6,18 @@
  *   BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_ONLY=connect,data,widget npm run bench
  *
  * Sections: connect (link tokens and exchange vs bare Express), data (v1 reads on 100,000
- * transactions vs bare Express), widget (gzipped size vs Lit, click → first paint).
+ * transactions vs bare Express), widget (gzipped size vs Lit, click → first paint), sync
+ * (transactions imported per second from a local EVM chain and a local exchange server).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectBench, DURATION, CONNECTIONS, type LoadRow } from './connect.ts';
 import { dataBench } from './data.ts';
 import { widgetBench, formatRows as formatWidgetRows } from './widget.ts';
+import { syncBench } from './sync.ts';
 
 const here = import.meta.dirname;
-const only = new Set((process.env.BENCH_ONLY ?? 'connect,data,widget').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'connect,data,widget,sync').split(',').map((s) => s.trim()));
 
 function loadTable(title: string, rows: LoadRow[]): string {
   const base = rows[0]!.rps;
@@ -50,6 +52,12 @@ if (only.has('widget')) {
   const rows = await widgetBench();
   results.widget = rows;
   out.push('### Widget', formatWidgetRows(rows));
+}
+
+if (only.has('sync')) {
+  const rows = await syncBench();
+  results.sync = rows;
+  out.push('### Sync throughput', '| measure | value |', '|---|---:|', ...rows.map((r) => `| ${r.name} | ${r.value} ${r.unit} |`));
 }
 
 console.log(out.join('\n\n'));
