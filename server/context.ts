@@ -8,6 +8,8 @@ import type { Mailer } from './mailer.ts';
 import type { Sealer } from './crypto.ts';
 import type { Writer } from './db/group-commit.ts';
 import type { SyncEngine } from './sync/runner.ts';
+import type { ReportWorker } from './reports/reports.worker.ts';
+import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 export type ChainDetector = (address: string) => Promise<string[]>;
 
@@ -28,4 +30,8 @@ export type AppContext = {
   onIntegrationsAdded?: (integrationIds: string[]) => void;
   /** The background sync runner (persisted job queue); absent when started with `sync: false`. */
   sync?: SyncEngine;
+  /** Generates queued tax reports in the background (persisted queue). */
+  reports?: ReportWorker;
+  /** Delivers the webhook outbox (absent when started with `webhooks: false`). */
+  webhooks?: WebhookDispatcher;
 };

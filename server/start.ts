@@ -18,6 +18,8 @@ import type { AppContext, ChainDetector } from './context.ts';
 import { createSyncRunner, defaultBackoff, type SyncRunnerOptions } from './sync/runner.ts';
 import { createSourceRegistry } from './sync/sources/registry.ts';
 import { createEvmChainDetector, hasEvmRpc } from './sync/sources/evm-detector.ts';
+import { createReportWorker } from './reports/reports.worker.ts';
+import { createWebhookDispatcher, defaultWebhookOptions, type WebhookOptions } from './webhooks/dispatcher.ts';
 
 export type StartOptions = {
   env?: NodeJS.ProcessEnv;
@@ -27,6 +29,8 @@ export type StartOptions = {
   detectChains?: ChainDetector;
   /** Sync runner tuning (tests: faster backoff, test sources), or false to not run syncs at all. */
   sync?: Partial<SyncRunnerOptions> | false;
+  /** Webhook delivery tuning (tests: fast backoff and poll), or false to deliver nothing. */
+  webhooks?: Partial<WebhookOptions> | false;
 };
 
 export type RunningServer = { url: string; server: Server; ctx: AppContext; close(): Promise<void> };
@@ -58,6 +62,12 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
     ctx.onIntegrationsAdded = (ids) => void sync.queue(ids, 'latest').catch((error: unknown) => logger.error({ err: String(error) }, 'sync: could not queue'));
     await sync.start();
   }
+  ctx.reports = createReportWorker(ctx);
+  await ctx.reports.start();
+  if (options.webhooks !== false) {
+    ctx.webhooks = createWebhookDispatcher(ctx, { ...defaultWebhookOptions, ...options.webhooks });
+    await ctx.webhooks.start();
+  }
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -77,6 +87,8 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         await ctx.sync?.stop();
+        await ctx.reports?.stop();
+        await ctx.webhooks?.stop();
         stopWalWatchdog();
         await db.destroy();
       })();

@@ -19,6 +19,8 @@ import { createCursorCodec } from './cursor.ts';
 import { transactionRoutes } from './transactions.routes.ts';
 import { portfolioRoutes } from './portfolio.routes.ts';
 import { workspaceRoutes } from './workspace.routes.ts';
+import { taxRoutes } from '../tax/tax.routes.ts';
+import { reportRoutes } from '../reports/reports.routes.ts';
 
 export const DEFAULT_TRANSACTION_LIMIT = 100_000;
 
@@ -106,5 +108,6 @@ export function v1Routes(ctx: AppContext): Router {
   router.use(transactionRoutes(ctx, deps));
   router.use(portfolioRoutes(ctx, deps));
   router.use(workspaceRoutes(ctx, deps));
+  router.use(taxRoutes(ctx), reportRoutes(ctx));
   return router;
 }

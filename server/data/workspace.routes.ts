@@ -17,6 +17,7 @@ import { AddAddressIntegration, EmptyQuery, WorkspaceUpdate } from './data.schem
 import { countTransactions } from './transactions.repository.ts';
 import { effectiveTransactionLimit, integrationItem } from './v1.routes.ts';
 import type { DataDeps } from './transactions.routes.ts';
+import { rerunTaxPass } from '../tax/pass.ts';
 
 /** Connect-family errors from the shared integration rules, in the data family's shape. */
 function asDataError(error: unknown): unknown {
@@ -82,6 +83,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
         .where('id', '=', g.workspaceId)
         .execute(),
     );
+    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined) rerunTaxPass(ctx, g.workspaceId);
     res.json({ message: 'Workspace updated successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
   });
 

@@ -1,0 +1,172 @@
+/**
+ * The tax pass of a workspace: loads its transactions, fills missing leg prices from the
+ * daily prices, runs the engine with the workspace's settings and rewrites the stored
+ * results (`tax_disposals`, `tax_income`, `tax_lots`, `ledger_lines`, `asset_cost_basis`
+ * — which holdings read — and each transaction's flags and totals), then records a
+ * `costbasis.completed` webhook event in the same transaction. Runs after each sync
+ * (sync/cost-basis.ts), after a settings change, and on first read. One pass at a time
+ * per workspace; short write transactions, no network I/O.
+ */
+import type { Db } from '../db/database.ts';
+import { writeTransaction } from '../db/database.ts';
+import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineTransaction } from './engine.ts';
+import { enqueueEvent } from '../webhooks/outbox.repository.ts';
+
+export const DAY_MS = 86_400_000;
+
+type StoredLeg = { kind: EngineLeg['kind']; assetId: string; quantity: string; price: string | null; account?: { walletId?: string } | null };
+
+export type PassSummary = { workspaceId: string; method: CostBasisMethod; transactions: number; disposals: number; income: number; computedAt: number };
+
+const running = new WeakMap<Db, Map<string, Promise<PassSummary>>>();
+
+/** Runs the pass for `workspaceId`, after any pass already running for it. */
+export function runTaxPass(db: Db, workspaceId: string, now: number): Promise<PassSummary> {
+  let perDb = running.get(db);
+  if (!perDb) running.set(db, (perDb = new Map()));
+  const previous = perDb.get(workspaceId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => pass(db, workspaceId, now));
+  perDb.set(workspaceId, next);
+  const map = perDb;
+  void next.finally(() => {
+    if (map.get(workspaceId) === next) map.delete(workspaceId);
+  }).catch(() => undefined);
+  return next;
+}
+
+/**
+ * After a settings change (cost-basis method, long-term days, tax year): recomputes in the
+ * background when results exist (a workspace never computed is computed on first read),
+ * which ends in a `costbasis.completed` webhook.
+ */
+export function rerunTaxPass(ctx: { db: Db; clock: { now(): number }; logger: { error(o: object, m: string): void } }, workspaceId: string): void {
+  void (async () => {
+    const run = await ctx.db.selectFrom('tax_runs').select('workspace_id').where('workspace_id', '=', workspaceId).executeTakeFirst();
+    if (run) await runTaxPass(ctx.db, workspaceId, ctx.clock.now());
+  })().catch((error: unknown) => ctx.logger.error({ workspace: workspaceId, err: error instanceof Error ? error.message : String(error) }, 'tax: pass after a settings change failed'));
+}
+
+/** Runs the pass unless stored results match the workspace's settings and transaction count. */
+export async function ensureTaxResults(db: Db, workspaceId: string, now: number): Promise<void> {
+  const pending = running.get(db)?.get(workspaceId);
+  if (pending) await pending.catch(() => undefined);
+  const [run, w, count] = await Promise.all([
+    db.selectFrom('tax_runs').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
+    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start']).where('id', '=', workspaceId).executeTakeFirst(),
+    countTransactions(db, workspaceId),
+  ]);
+  if (!w) return;
+  const fresh = run && run.status === 'completed' && run.method === w.cost_basis_method && run.long_term_days === w.long_term_days && run.tax_year_start === w.tax_year_start && run.transactions === count;
+  if (!fresh) await runTaxPass(db, workspaceId, now);
+}
+
+async function countTransactions(db: Db, workspaceId: string): Promise<number> {
+  const r = await db.selectFrom('transactions as t').innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .select((eb) => eb.fn.countAll<number>().as('n')).where('t.workspace_id', '=', workspaceId).where('i.deleted_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+const CHUNK = 200;
+
+async function pass(db: Db, workspaceId: string, now: number): Promise<PassSummary> {
+  const w = await db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start']).where('id', '=', workspaceId).executeTakeFirst();
+  const method = (w?.cost_basis_method ?? 'FIFO') as CostBasisMethod;
+  const longTermDays = w?.long_term_days ?? 365;
+  const yearStart = w?.tax_year_start ?? '01-01';
+  const rows = await db
+    .selectFrom('transactions as t')
+    .innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .select(['t.id', 't.integration_id', 't.timestamp', 't.type', 't.label', 't.legs', 't.raw', 't.failed', 't.is_spam', 't.total_cost_basis', 't.total_gains', 't.missing_price', 't.missing_purchase'])
+    .where('t.workspace_id', '=', workspaceId)
+    .where('i.deleted_at', 'is', null)
+    .orderBy('t.timestamp')
+    .orderBy('t.id')
+    .execute();
+
+  const parsed = rows.map((r) => {
+    let legs: StoredLeg[] = [];
+    let raw: { transferId?: unknown } = {};
+    try {
+      legs = JSON.parse(r.legs) as StoredLeg[];
+      raw = r.raw ? (JSON.parse(r.raw) as { transferId?: unknown }) : {};
+    } catch {
+      /* unreadable rows count as empty */
+    }
+    return { row: r, legs: Array.isArray(legs) ? legs : [], transferId: typeof raw.transferId === 'string' ? raw.transferId : null, legsChanged: false };
+  });
+
+  // A leg without a price takes that day's stored price (the sync stores daily closes).
+  const unpriced = new Set(parsed.flatMap((t) => t.legs.filter((l) => l.price === null).map((l) => l.assetId)));
+  const dayPrices = new Map<string, string>();
+  for (const ids of chunks([...unpriced], 500)) {
+    for (const p of await db.selectFrom('asset_prices').select(['asset_id', 'day', 'price']).where('asset_id', 'in', ids).execute()) dayPrices.set(`${p.asset_id}@${p.day}`, p.price);
+  }
+  for (const t of parsed) {
+    for (const l of t.legs) {
+      if (l.price !== null) continue;
+      const found = dayPrices.get(`${l.assetId}@${Math.floor(t.row.timestamp / DAY_MS)}`);
+      if (found) {
+        l.price = found;
+        t.legsChanged = true;
+      }
+    }
+  }
+
+  const input: EngineTransaction[] = parsed.map((t) => ({
+    id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: t.transferId,
+    legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: l.price, walletId: l.account?.walletId ?? t.row.integration_id })),
+  }));
+  const result = computeTax(input, { method, longTermDays });
+
+  // Transactions' flags and totals (v1 isMissingPrice / isMissingPurchase, totalCostbasis, totalGains).
+  const byId = new Map(parsed.map((t) => [t.row.id, t]));
+  const updates = result.transactions.flatMap((r) => {
+    const t = byId.get(r.transactionId)!;
+    const next = { total_cost_basis: r.costBasis, total_gains: r.missingPrice ? null : r.gains, missing_price: r.missingPrice ? 1 : 0, missing_purchase: r.missingPurchase ? 1 : 0 };
+    const o = t.row;
+    const same = o.total_cost_basis === next.total_cost_basis && o.total_gains === next.total_gains && o.missing_price === next.missing_price && o.missing_purchase === next.missing_purchase;
+    return same && !t.legsChanged ? [] : [{ id: o.id, ...next, ...(t.legsChanged ? { legs: JSON.stringify(t.legs) } : {}) }];
+  });
+  for (const chunk of chunks(updates, 500)) {
+    await writeTransaction(db, async (trx) => {
+      for (const { id, ...set } of chunk) await trx.updateTable('transactions').set(set).where('id', '=', id).execute();
+    });
+  }
+
+  await writeTransaction(db, async (trx) => {
+    for (const table of ['tax_disposals', 'tax_income', 'tax_lots', 'ledger_lines', 'asset_cost_basis'] as const) await trx.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
+    for (const c of chunks(result.disposals.map((d, seq) => ({
+      id: `${workspaceId}:${d.id}`, workspace_id: workspaceId, seq, transaction_id: d.transactionId, asset_id: d.assetId, kind: d.kind, quantity: d.quantity,
+      acquired_at: d.acquiredAt, disposed_at: d.disposedAt, tax_year: taxYearOf(d.disposedAt, yearStart), term: d.term, proceeds: d.proceeds, cost_basis: d.costBasis,
+      gain: d.gain, fee: d.fee, lots: JSON.stringify(d.lots), missing_price: d.missingPrice ? 1 : 0, missing_purchase: d.missingPurchase ? 1 : 0,
+    })), CHUNK)) await trx.insertInto('tax_disposals').values(c).execute();
+    for (const c of chunks(result.income.map((i, seq) => ({
+      id: `${workspaceId}:${i.id}`, workspace_id: workspaceId, seq, transaction_id: i.transactionId, asset_id: i.assetId, label: i.label, quantity: i.quantity,
+      received_at: i.receivedAt, tax_year: taxYearOf(i.receivedAt, yearStart), value: i.value, missing_price: i.missingPrice ? 1 : 0,
+    })), CHUNK)) await trx.insertInto('tax_income').values(c).execute();
+    for (const c of chunks(result.lots.map((l, seq) => ({
+      id: l.id, workspace_id: workspaceId, seq, transaction_id: l.transactionId, asset_id: l.assetId, acquired_at: l.acquiredAt, quantity: l.quantity, cost_basis: l.costBasis,
+    })), CHUNK)) await trx.insertInto('tax_lots').values(c).execute();
+    const lines = result.journal.flatMap((e, seq) => e.lines.map((l, line) => ({
+      workspace_id: workspaceId, seq, line, transaction_id: e.transactionId, timestamp: e.timestamp, account: l.account, wallet_id: l.walletId, asset_id: l.assetId,
+      quantity: l.quantity, debit: l.debit, credit: l.credit,
+    })));
+    for (const c of chunks(lines, CHUNK)) await trx.insertInto('ledger_lines').values(c).execute();
+    for (const c of chunks(result.positions.map((p) => ({ workspace_id: workspaceId, asset_id: p.assetId, quantity: p.quantity, cost_basis: p.costBasis, computed_at: now })), CHUNK)) {
+      await trx.insertInto('asset_cost_basis').values(c).execute();
+    }
+    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
+    await trx.insertInto('tax_runs').values({ workspace_id: workspaceId, ...run }).onConflict((oc) => oc.column('workspace_id').doUpdateSet(run)).execute();
+    await enqueueEvent(trx, {
+      workspaceId, event: 'costbasis.completed', now,
+      data: { action: 'ACCOUNT_MANAGER', status: 'COMPLETED', reason: null, timestamp: now, costBasisMethod: method, transactions: rows.length, disposals: result.disposals.length },
+    });
+  });
+  return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now };
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

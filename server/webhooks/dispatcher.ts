@@ -1,0 +1,177 @@
+/**
+ * The webhook dispatcher: a background loop over the persisted outbox. It fans each new
+ * event out into one delivery per active grant of a client with a webhook (needing the
+ * scope that covers the event), then delivers due deliveries: POST to the client's URL with
+ * the contract's headers (section 9), a 10 s timeout, no redirects; 2xx is delivered;
+ * 429, 5xx, a timeout or a network error is retried with exponential backoff until
+ * `attempts` (3 by the contract); any other answer fails it. Every attempt is recorded.
+ * A delivery is taken with a lease (a conditional UPDATE), so after a crash or restart it is
+ * sent again once the lease ends — at least once; receivers dedupe by `X-Webhook-Id`.
+ */
+import type { Db } from '../db/database.ts';
+import { writeTransaction } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { Sealer } from '../crypto.ts';
+import { randomId } from '../crypto.ts';
+import { integrationItem } from '../data/v1.routes.ts';
+import * as outbox from './outbox.repository.ts';
+import { signWebhook } from './signature.ts';
+import { openWebhookSecret } from './webhooks.service.ts';
+
+export type WebhookOptions = {
+  /** Attempts per delivery, the first included (the contract: 3). */
+  attempts: number;
+  /** Delay before attempt `attempt + 1` (attempt counts from 1). */
+  backoffMs: (attempt: number) => number;
+  timeoutMs: number;
+  pollMs: number;
+  concurrency: number;
+};
+
+export const defaultWebhookOptions: WebhookOptions = { attempts: 3, backoffMs: (a) => 30_000 * 4 ** (a - 1), timeoutMs: 10_000, pollMs: 1000, concurrency: 4 };
+
+export type WebhookDispatcher = { start(): Promise<void>; stop(): Promise<void>; kick(): void };
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'] };
+
+export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Logger; sealer: Sealer }, options: WebhookOptions): WebhookDispatcher {
+  const { db, clock, logger, sealer } = deps;
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking = false;
+  let again = false;
+  const inflight = new Set<Promise<void>>();
+
+  async function fanOut(): Promise<void> {
+    // With no webhook configured anywhere there is nobody to deliver to, and nothing is
+    // written (setWebhook retires the backlog when the first webhook appears).
+    if (!(await outbox.anyWebhook(db))) return;
+    const events = await outbox.pendingEvents(db, 100);
+    for (const e of events) {
+      const now = clock.now();
+      const grants = (await outbox.subscribers(db, e.workspace_id, now)).filter((g) => {
+        const scopes = g.scopes.split(' ');
+        return (SCOPE_FOR[e.event.split('.')[0]!] ?? []).some((s) => scopes.includes(s));
+      });
+      let base: Record<string, unknown> = {};
+      if (e.integration_id) {
+        const row = await db.selectFrom('integrations').selectAll().where('id', '=', e.integration_id).executeTakeFirst();
+        if (row) base = { ...integrationItem({ ...row, status: e.status ?? row.status, message: e.message }), ...(e.event === 'integration.failed' ? { errorMessage: e.message } : {}) };
+      } else if (e.data) base = JSON.parse(e.data) as Record<string, unknown>;
+      const deliveries = grants.map((g) => {
+        const id = randomId('whd_', 16);
+        const body = JSON.stringify({ id, event: e.event, timestamp: new Date(e.created_at).toISOString(), grant_id: g.grant_id, workspace_id: e.workspace_id, data: { uid: g.user_id, ...base } });
+        return {
+          id, event_seq: e.seq, client_id: g.client_id, grant_id: g.grant_id, workspace_id: e.workspace_id, event: e.event, url: g.webhook_url!, body,
+          status: 'pending' as const, attempts: 0, next_attempt_at: now, last_status: null, last_error: null, created_at: now, delivered_at: null,
+        };
+      });
+      await writeTransaction(db, async (trx) => {
+        if (deliveries.length) await trx.insertInto('webhook_deliveries').values(deliveries).onConflict((oc) => oc.columns(['event_seq', 'grant_id']).doNothing()).execute();
+        await trx.updateTable('webhook_events').set({ fanned_out_at: now }).where('seq', '=', e.seq).execute();
+      });
+    }
+  }
+
+  async function attempt(d: outbox.DeliveryRow): Promise<void> {
+    const attemptNo = d.attempts + 1;
+    const client = await db.selectFrom('clients').select(['id', 'webhook_url', 'webhook_secret', 'deleted_at']).where('id', '=', d.client_id).executeTakeFirst();
+    const started = Date.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    if (!client || client.deleted_at !== null || !client.webhook_url || !client.webhook_secret) error = 'Webhook removed';
+    else {
+      try {
+        const timestamp = new Date(clock.now()).toISOString();
+        const secret = openWebhookSecret(sealer, client.id, client.webhook_secret);
+        const res = await fetch(client.webhook_url, {
+          method: 'POST', body: d.body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs),
+          headers: {
+            'Content-Type': 'application/json', 'User-Agent': 'kryptos-connect-webhooks/1.0', 'X-Webhook-Id': d.id, 'X-Webhook-Event': d.event,
+            'X-Webhook-Timestamp': timestamp, 'X-Webhook-Signature': signWebhook(secret, timestamp, d.body),
+          },
+        });
+        status = res.status;
+        await res.body?.cancel().catch(() => undefined);
+      } catch (e) {
+        error = (e as Error)?.name === 'TimeoutError' ? `Timed out after ${options.timeoutMs} ms` : 'Connection failed';
+      }
+    }
+    const now = clock.now();
+    const delivered = status !== null && status >= 200 && status < 300;
+    const retryable = !delivered && error !== 'Webhook removed' && (status === null || RETRY_STATUS.has(status));
+    const retry = retryable && attemptNo < options.attempts;
+    await writeTransaction(db, async (trx) => {
+      await trx.insertInto('webhook_attempts').values({ delivery_id: d.id, attempt: attemptNo, status, error, duration_ms: Date.now() - started, created_at: now })
+        .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing()).execute();
+      await trx.updateTable('webhook_deliveries').set({
+        status: delivered ? 'delivered' : retry ? 'pending' : 'failed', attempts: attemptNo, last_status: status,
+        last_error: delivered ? null : (error ?? `HTTP ${status}`), next_attempt_at: retry ? now + options.backoffMs(attemptNo) : now,
+        ...(delivered ? { delivered_at: now } : {}),
+      }).where('id', '=', d.id).execute();
+    });
+    if (!delivered) logger.warn({ delivery: d.id, event: d.event, attempt: attemptNo, status, err: error, retry }, 'webhooks: delivery attempt failed');
+  }
+
+  async function tick(): Promise<void> {
+    if (!running) return;
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    try {
+      await fanOut();
+      const free = options.concurrency - inflight.size;
+      if (free > 0) {
+        const now = clock.now();
+        for (const d of await outbox.dueDeliveries(db, now, free)) {
+          // The lease: long enough for one attempt; a crash leaves the delivery due again after it.
+          const claimed = await writeTransaction(db, (trx) => outbox.claimDelivery(trx, d.id, now, now + options.timeoutMs + 5000));
+          if (!claimed) continue;
+          const p: Promise<void> = attempt(d)
+            .catch((e: unknown) => logger.error({ delivery: d.id, err: String(e) }, 'webhooks: attempt crashed'))
+            .finally(() => {
+              inflight.delete(p);
+              kick();
+            });
+          inflight.add(p);
+        }
+      }
+    } catch (e) {
+      if (running) logger.error({ err: e instanceof Error ? e.message : String(e) }, 'webhooks: dispatcher tick failed');
+    } finally {
+      ticking = false;
+    }
+    if (again) {
+      again = false;
+      setImmediate(() => void tick());
+    } else schedule();
+  }
+
+  function schedule() {
+    if (!running) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => void tick(), options.pollMs);
+    timer.unref();
+  }
+
+  function kick() {
+    if (running) setImmediate(() => void tick());
+  }
+
+  return {
+    async start() {
+      running = true;
+      await tick();
+    },
+    async stop() {
+      running = false;
+      clearTimeout(timer);
+      await Promise.allSettled([...inflight]);
+    },
+    kick,
+  };
+}
