@@ -12,6 +12,9 @@ import { listAudit } from './audit.ts';
 import { readOutbox } from './mailer.ts';
 import { listActiveClients } from './clients/clients.repository.ts';
 import { clientView, createClient, deleteClient, getClient, rotateClientSecret, updateClient, type ClientUpdate } from './clients/clients.service.ts';
+import { createSealer } from './crypto.ts';
+import { removeWebhook, rotateWebhookSecret, setWebhook, showWebhook } from './webhooks/webhooks.service.ts';
+import { listDeliveries } from './webhooks/outbox.repository.ts';
 
 const USAGE = `Usage: npm run connect -- <command>
 
@@ -24,6 +27,11 @@ const USAGE = `Usage: npm run connect -- <command>
   client rotate-secret <client_id> [--grace <minutes>] [--json]
   client delete <client_id> [--json]
   audit <client_id> [--limit <n>] [--json]
+  webhook set <client_id> --url <url> [--json]        (prints the signing secret once, when new)
+  webhook show <client_id> [--json]
+  webhook rotate-secret <client_id> [--json]          (prints the new secret once)
+  webhook remove <client_id> [--json]
+  webhook deliveries <client_id> [--limit <n>] [--json]
   backup <file>
   outbox [--to <email>] [--limit <n>]
 
@@ -32,7 +40,7 @@ Environment: CONNECT_DB (default data/connect.db). Tip: \`npm run -s connect -- 
 const options = {
   name: { type: 'string' }, origin: { type: 'string', multiple: true }, 'redirect-uri': { type: 'string', multiple: true },
   scopes: { type: 'string' }, logo: { type: 'string' }, description: { type: 'string' }, production: { type: 'boolean' },
-  sandbox: { type: 'boolean' }, json: { type: 'boolean' }, grace: { type: 'string' }, limit: { type: 'string' }, to: { type: 'string' },
+  sandbox: { type: 'boolean' }, url: { type: 'string' }, json: { type: 'boolean' }, grace: { type: 'string' }, limit: { type: 'string' }, to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -96,6 +104,23 @@ async function main(argv: string[]): Promise<number> {
       await getClient(db, sub);
       const events = await listAudit(db, sub, int(v.limit, 'limit', 50));
       out(events.map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`).join('\n') || 'No events.', events);
+    } else if (cmd === 'webhook' && sub === 'set' && id) {
+      if (!v.url) throw new UsageError('webhook set needs --url');
+      const r = await setWebhook(db, createSealer(config.encryptionKey), now, id, v.url);
+      out(`Webhook of ${id}: ${r.url}\n${r.secret ? `  signing secret: ${r.secret}\n\nThe secret is shown only this once; verify X-Webhook-Signature with it.` : 'The signing secret is unchanged (rotate it with: webhook rotate-secret).'}`, r);
+    } else if (cmd === 'webhook' && sub === 'show' && id) {
+      const r = await showWebhook(db, id);
+      out(`Webhook of ${id}: ${r.url ?? '(none)'}\n  secret: ${r.has_secret ? `set ${r.secret_created_at}` : 'none'}\n  events: ${r.events.join(', ')}`, r);
+    } else if (cmd === 'webhook' && sub === 'rotate-secret' && id) {
+      const r = await rotateWebhookSecret(db, createSealer(config.encryptionKey), now, id);
+      out(`New signing secret: ${r.secret}\nIt signs every delivery from now on; the old one no longer does.`, r);
+    } else if (cmd === 'webhook' && sub === 'remove' && id) {
+      const r = await removeWebhook(db, now, id);
+      out(`Webhook of ${id} removed.`, r);
+    } else if (cmd === 'webhook' && sub === 'deliveries' && id) {
+      await getClient(db, id);
+      const rows = await listDeliveries(db, id, int(v.limit, 'limit', 20));
+      out(rows.map((d) => `${new Date(d.created_at).toISOString()}  ${d.id}  ${d.event.padEnd(20)} ${d.status.padEnd(9)} attempts ${d.attempts}${d.last_status ? ` last HTTP ${d.last_status}` : ''}${d.last_error ? ` (${d.last_error})` : ''}`).join('\n') || 'No deliveries.', rows);
     } else if (cmd === 'backup' && sub) {
       const r = await backupDatabase(sqlite, sub);
       out(`Backed up ${config.dbFile} to ${sub} (${r.totalPages} pages).`, { file: sub, pages: r.totalPages });

@@ -14,9 +14,12 @@ import { recordAudit, listAudit } from '../audit.ts';
 import { readOutbox } from '../mailer.ts';
 import { listActiveClients } from '../clients/clients.repository.ts';
 import { ClientFields, ClientUpdate, clientView, createClient, deleteClient, getClient, rotateClientSecret, updateClient } from '../clients/clients.service.ts';
+import { WebhookBody, removeWebhook, rotateWebhookSecret, setWebhook, showWebhook } from '../webhooks/webhooks.service.ts';
+import { listAttempts, listDeliveries } from '../webhooks/outbox.repository.ts';
 
 const RotateBody = z.strictObject({ grace_minutes: z.number().int().min(0).max(43_200).default(0) });
 const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const OutboxQuery = z.object({ to: z.string().max(254).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) });
 
 export function requireAdmin(ctx: AppContext): RequestHandler {
@@ -67,6 +70,31 @@ export function adminRoutes(ctx: AppContext): Router {
     const { limit } = AuditQuery.parse(req.query);
     await getClient(db, req.params.id);
     sendOk(res, { events: await listAudit(db, req.params.id, limit) });
+  });
+
+  route({ method: 'put', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: 'Set the webhook URL; the signing secret (whsec_…) is created and shown once when the client has none', body: WebhookBody, auth: 'admin' });
+  router.put('/clients/:id/webhook', async (req, res) => {
+    const { url } = WebhookBody.parse(req.body);
+    sendOk(res, await ctx.write((trx) => setWebhook(trx, ctx.sealer, clock.now(), req.params.id, url)));
+    ctx.webhooks?.kick();
+  });
+
+  route({ method: 'get', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: "The client's webhook URL and events (never the secret)", auth: 'admin' });
+  router.get('/clients/:id/webhook', async (req, res) => sendOk(res, await showWebhook(db, req.params.id)));
+
+  route({ method: 'post', path: '/admin/clients/:id/webhook/rotate-secret', tag: 'Admin', summary: 'A new webhook signing secret, shown once, used for every delivery from now on', auth: 'admin' });
+  router.post('/clients/:id/webhook/rotate-secret', async (req, res) => sendOk(res, await ctx.write((trx) => rotateWebhookSecret(trx, ctx.sealer, clock.now(), req.params.id))));
+
+  route({ method: 'delete', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: 'Remove the webhook (pending deliveries are dropped)', auth: 'admin' });
+  router.delete('/clients/:id/webhook', async (req, res) => sendOk(res, await ctx.write((trx) => removeWebhook(trx, clock.now(), req.params.id))));
+
+  route({ method: 'get', path: '/admin/clients/:id/webhook/deliveries', tag: 'Admin', summary: 'Recent webhook deliveries with status and every attempt', query: DeliveriesQuery, auth: 'admin' });
+  router.get('/clients/:id/webhook/deliveries', async (req, res) => {
+    const { limit } = DeliveriesQuery.parse(req.query);
+    await getClient(db, req.params.id);
+    const deliveries = await listDeliveries(db, req.params.id, limit);
+    const attempts = await listAttempts(db, deliveries.map((d) => d.id));
+    sendOk(res, { deliveries: deliveries.map((d) => ({ ...d, attempt_log: attempts.filter((a) => a.delivery_id === d.id).map(({ delivery_id: _, ...a }) => a) })) });
   });
 
   route({ method: 'get', path: '/admin/outbox', tag: 'Admin', summary: 'Development mailer outbox (sign-in codes sent when no SMTP is configured)', query: OutboxQuery, auth: 'admin' });

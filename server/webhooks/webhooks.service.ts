@@ -15,6 +15,7 @@ import { getClient } from '../clients/clients.service.ts';
 import { anyWebhook, retireBacklog } from './outbox.repository.ts';
 
 export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(500).refine((u) => {
+  if (!URL.canParse(u)) return false;
   const url = new URL(u);
   return !url.username && !url.password && !url.hash;
 }, 'A webhook URL is http(s)://host[:port]/path without credentials or fragment');
