@@ -16,6 +16,8 @@ import { exchangeRoutes } from './exchange.routes.ts';
 import { dataRoutes } from './data.routes.ts';
 import { widgetProxyRoutes } from './widget-proxy.routes.ts';
 import { assetRoutes } from './assets.routes.ts';
+import { webhookReceiverRoutes, webhookStatusRoutes } from './webhooks.routes.ts';
+import { taxRoutes } from './tax.routes.ts';
 
 const BODY_LIMIT = '32kb';
 const MINUTE = 60_000;
@@ -60,13 +62,15 @@ export function createBffApp(ctx: BffContext, options: { demoLogin: boolean }) {
   };
 
   app.use(requestLog, securityHeaders(config.connectUrl), limit(MINUTE, config.rateLimitPerMinute, 'all'));
+  // Server-to-server, signed: before the JSON parser (it verifies the raw bytes) and the CSRF check.
+  app.use(webhookReceiverRoutes(ctx));
   app.use(['/api', '/kryptos/widget'], requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(ctx.sessions.loadSession);
   app.use('/api', requireCsrfHeader);
   app.use(['/api/kryptos/link-token', '/api/kryptos/exchange', '/api/demo/login'], limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'));
 
   if (options.demoLogin) app.use(demoAuthRoutes(ctx));
-  app.use(linkTokenRoutes(ctx), exchangeRoutes(ctx), dataRoutes(ctx), widgetProxyRoutes(ctx), assetRoutes(ctx));
+  app.use(linkTokenRoutes(ctx), exchangeRoutes(ctx), dataRoutes(ctx), taxRoutes(ctx), webhookStatusRoutes(ctx), widgetProxyRoutes(ctx), assetRoutes(ctx));
 
   app.use((req, _res, next) => next(req.path.startsWith('/api/kryptos/data/') ? dataError(404, 'not_found', 'Not found') : bffError(404, 'NOT_FOUND', 'Not found')));
 

@@ -50,6 +50,8 @@ const Env = z.object({
   BFF_SESSION_TTL_HOURS: Int(1, 24 * 90).default(24 * 7),
   BFF_RATE_LIMIT_PER_MINUTE: Int(1, 10_000_000).default(600),
   LOG_LEVEL: LogLevel.default('info'),
+  /** The webhook signing secret the connect server showed for this client (whsec_…); without it the receiver is off. */
+  BFF_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_-]{20,200}$/, 'must be the webhook signing secret from the connect server (whsec_…)').optional(),
 });
 
 export type BffConfig = {
@@ -69,6 +71,7 @@ export type BffConfig = {
   sessionTtlMs: number;
   rateLimitPerMinute: number;
   logLevel: z.infer<typeof LogLevel>;
+  webhookSecret: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -99,5 +102,6 @@ export function loadBffConfig(env: NodeJS.ProcessEnv = process.env): BffConfig {
     sessionTtlMs: e.BFF_SESSION_TTL_HOURS * 3_600_000,
     rateLimitPerMinute: e.BFF_RATE_LIMIT_PER_MINUTE,
     logLevel: e.LOG_LEVEL,
+    webhookSecret: e.BFF_WEBHOOK_SECRET,
   };
 }

@@ -75,6 +75,11 @@ export function createConnectClient(o: ConnectClientOptions) {
       return send('GET', `api/v1/${resource}`, { ...clientHeaders, Authorization: `Bearer ${accessToken}`, Accept: 'application/json' }, undefined, query);
     },
 
+    /** `POST /api/v1/reports` (reports:write): queues a tax report for the user's workspace. */
+    createReport(body: { type: string; year: number }, accessToken: string): Promise<RawResponse> {
+      return send('POST', 'api/v1/reports', { ...clientHeaders, Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' }, JSON.stringify(body));
+    },
+
     /** A widget call (`/widget/<path>`): only the link token and the JSON body travel; no client credentials. */
     widget(method: string, path: string, linkToken: string, body: string | undefined): Promise<RawResponse> {
       const headers: Record<string, string> = { 'X-LINK-TOKEN': linkToken, Accept: 'application/json' };

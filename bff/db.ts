@@ -30,7 +30,10 @@ export type ConnectionsTable = {
   updated_at: number;
 };
 
-export type BffDatabase = { sessions: SessionsTable; connections: ConnectionsTable };
+/** Webhook deliveries received (verified): the id deduplicates retries; the demo polls the latest per workspace. */
+export type WebhookEventsTable = { id: string; event: string; workspace_id: string; grant_id: string | null; status: string | null; received_at: number };
+
+export type BffDatabase = { sessions: SessionsTable; connections: ConnectionsTable; webhook_events: WebhookEventsTable };
 export type BffDb = Kysely<BffDatabase>;
 
 export function openBffDatabase(file: string): { db: BffDb; sqlite: SQLite.Database } {
@@ -63,6 +66,15 @@ export function openBffDatabase(file: string): { db: BffDb; sqlite: SQLite.Datab
       connected_at INTEGER NOT NULL,
       updated_at INTEGER NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS webhook_events (
+      id TEXT PRIMARY KEY,
+      event TEXT NOT NULL,
+      workspace_id TEXT NOT NULL,
+      grant_id TEXT,
+      status TEXT,
+      received_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS webhook_events_workspace ON webhook_events (workspace_id, received_at);
   `);
   const db = new Kysely<BffDatabase>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, sqlite };
