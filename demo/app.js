@@ -54,6 +54,26 @@ async function refreshConnection() {
   show($('#disconnect'), connected);
   show($('#portfolio'), connected);
   if (connected) await renderPortfolio($('#portfolio'));
+  watchWebhooks(connected);
+}
+
+// Our backend receives signed webhooks from Kryptos; when one arrives for this user (a sync
+// completed, cost basis recomputed, an account failed or was removed) the portfolio is redrawn.
+let webhookTimer;
+let lastWebhook;
+async function watchWebhooks(connected) {
+  clearTimeout(webhookTimer);
+  if (!connected) return;
+  const { status, body } = await api.latestWebhook().catch(() => ({ status: 0 }));
+  if (status !== 200 || !body?.enabled) return;
+  const id = body.latest?.id ?? null;
+  if (lastWebhook !== undefined && id !== lastWebhook) {
+    lastWebhook = id;
+    message(body.latest.event === 'integration.updated' && body.latest.status === 'COMPLETED' ? 'Sync completed: portfolio refreshed.' : `Update from Kryptos (${body.latest.event}): portfolio refreshed.`);
+    await renderPortfolio($('#portfolio'));
+  }
+  lastWebhook = id;
+  webhookTimer = setTimeout(() => watchWebhooks(true), 5000);
 }
 
 async function onSignIn(event) {

@@ -1,6 +1,6 @@
 // The shared portfolio: one panel per data API resource. Each panel shows the data when the
 // connect server answers, and says plainly why not otherwise (not available yet, not shared, …).
-import { getData } from './api.js';
+import { createReport, getData, getTaxSummary, listReports, reportDownloadUrl } from './api.js';
 import { el } from './dom.js';
 
 const PANELS = [
@@ -13,12 +13,63 @@ const PANELS = [
 
 /** Renders every panel into `container` (replacing what was there). */
 export async function renderPortfolio(container) {
-  container.replaceChildren(...PANELS.map((p) => el('section', { class: 'panel', id: `panel-${p.resource}` }, el('h3', {}, p.title), el('p', { class: 'muted' }, 'Loading…'))));
-  await Promise.all(PANELS.map(async (panel) => {
+  container.replaceChildren(...PANELS.map((p) => el('section', { class: 'panel', id: `panel-${p.resource}` }, el('h3', {}, p.title), el('p', { class: 'muted' }, 'Loading…'))),
+    el('section', { class: 'panel', id: 'panel-tax' }, el('h3', {}, 'Tax summary'), el('p', { class: 'muted' }, 'Loading…')));
+  await Promise.all([...PANELS.map(async (panel) => {
     const section = container.querySelector(`#panel-${panel.resource}`);
     const { status, body } = await getData(panel.resource, panel.query).catch(() => ({ status: 0, body: null }));
     section.replaceChildren(el('h3', {}, panel.title), status === 200 ? panel.render(body) : explain(status, body));
-  }));
+  }), renderTax(container.querySelector('#panel-tax'))]);
+}
+
+/** Realised gains, income and fees per tax year, and CSV reports (capital gains, income) to download. */
+async function renderTax(section) {
+  const [{ status, body }, reports] = await Promise.all([
+    getTaxSummary().catch(() => ({ status: 0, body: null })),
+    listReports().catch(() => ({ status: 0, body: null })),
+  ]);
+  if (status !== 200) return section.replaceChildren(el('h3', {}, 'Tax summary'), explain(status, body));
+  const years = body?.data ?? [];
+  if (!years.length) return section.replaceChildren(el('h3', {}, 'Tax summary'), empty('No disposals or income yet.'));
+  const table = el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Tax year'), el('th', { class: 'num' }, 'Short-term'), el('th', { class: 'num' }, 'Long-term'), el('th', { class: 'num' }, 'Income'), el('th', { class: 'num' }, 'Fees'))),
+    el('tbody', {}, years.map((y) => el('tr', {},
+      el('td', {}, String(y.taxYear)),
+      el('td', { class: 'num' }, money(y.shortTerm.net)),
+      el('td', { class: 'num' }, money(y.longTerm.net)),
+      el('td', { class: 'num' }, money(y.income.total)),
+      el('td', { class: 'num' }, money(y.fees))))));
+  const year = years[0].taxYear;
+  const downloads = el('ul', { class: 'list', id: 'tax-reports' });
+  const note = el('p', { class: 'muted small', role: 'status' }, `Cost basis: ${body.costBasisMethod ?? '—'}.`);
+  const showReport = (r) => downloads.prepend(el('li', {}, el('span', { class: 'grow' }, `${r.type === 'capital_gains' ? 'Capital gains' : 'Income'} ${r.year}`),
+    r.status === 'completed' ? el('a', { href: reportDownloadUrl(r.id), download: '' }, `Download CSV (${r.rows} rows)`) : el('span', { class: 'muted small' }, r.status)));
+  for (const r of (reports.status === 200 ? reports.body?.data ?? [] : []).slice(0, 4).reverse()) showReport(r);
+  const generate = (type) => async (event) => {
+    event.target.disabled = true;
+    note.textContent = 'Generating the report…';
+    const created = await createReport(type, year);
+    if (created.status !== 202) {
+      note.textContent = created.status === 403 ? 'Not shared: generating reports needs the reports:write scope.' : `Could not generate the report (${created.status}).`;
+      event.target.disabled = false;
+      return;
+    }
+    for (let i = 0; i < 60; i++) {
+      const list = await listReports();
+      const r = list.body?.data?.find((x) => x.id === created.body.data.id);
+      if (r && (r.status === 'completed' || r.status === 'failed')) {
+        note.textContent = r.status === 'completed' ? 'Report ready.' : 'The report could not be generated.';
+        if (r.status === 'completed') showReport(r);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    event.target.disabled = false;
+  };
+  const capital = el('button', { type: 'button', class: 'small' }, `Capital gains CSV ${year}`);
+  const income = el('button', { type: 'button', class: 'small' }, `Income CSV ${year}`);
+  capital.addEventListener('click', generate('capital_gains'));
+  income.addEventListener('click', generate('income'));
+  section.replaceChildren(el('h3', {}, 'Tax summary'), el('div', { class: 'scroll-x' }, table), el('div', { class: 'actions' }, capital, income), note, downloads);
 }
 
 function explain(status, body) {

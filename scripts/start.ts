@@ -20,6 +20,8 @@ import { ConfigError as ConnectConfigError } from '../server/config.ts';
 import { createClient, updateClient } from '../server/clients/clients.service.ts';
 import { findActiveClient } from '../server/clients/clients.repository.ts';
 import { readOutbox } from '../server/mailer.ts';
+import { DEFAULT_CLIENT_SCOPES } from '../server/scopes.ts';
+import { openWebhookSecret, rotateWebhookSecret, setWebhook } from '../server/webhooks/webhooks.service.ts';
 import { startBff, type RunningBff } from '../bff/start.ts';
 import { ConfigError as BffConfigError } from '../bff/config.ts';
 
@@ -65,6 +67,26 @@ async function demoClient(connect: RunningServer, origins: string[]): Promise<De
   return saved;
 }
 
+/** The demo generates tax reports too: its client and the BFF ask for reports:write on top of the defaults. */
+const DEMO_SCOPES = `${DEFAULT_CLIENT_SCOPES} reports:write`;
+
+/**
+ * Registers the BFF's webhook receiver for the demo client and returns its signing secret
+ * (kept in data/bff-webhook.secret, mode 0600; rotated when that file and the database disagree).
+ */
+async function demoWebhook(connect: RunningServer, clientId: string, url: string): Promise<string> {
+  const file = join(DATA, 'bff-webhook.secret');
+  const { db, sealer } = connect.ctx;
+  const saved = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+  const set = await setWebhook(db, sealer, Date.now(), clientId, url);
+  let secret = set.secret ?? saved;
+  const row = await findActiveClient(db, clientId);
+  if (!secret || !row?.webhook_secret || openWebhookSecret(sealer, clientId, row.webhook_secret) !== secret) secret = (await rotateWebhookSecret(db, sealer, Date.now(), clientId)).secret;
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}
+
 /** Prints mails of the development mailer as they arrive: the dev inbox, not a log. */
 async function watchDevInbox(connect: RunningServer): Promise<() => void> {
   if (connect.ctx.mailer.kind !== 'outbox') return () => undefined;
@@ -104,6 +126,9 @@ async function main() {
 
   try {
     const client = await demoClient(connect, [`http://localhost:${bffPort}`, `http://127.0.0.1:${bffPort}`]);
+    const registered = await findActiveClient(connect.ctx.db, client.client_id);
+    if (registered && !registered.scopes.split(' ').includes('reports:write')) await updateClient(connect.ctx.db, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
+    const webhookSecret = await demoWebhook(connect, client.client_id, `http://127.0.0.1:${bffPort}/api/kryptos/webhooks`);
     bff = await startBff({
       env: {
         ...env,
@@ -114,9 +139,13 @@ async function main() {
         BFF_SESSION_SECRET: env.BFF_SESSION_SECRET ?? secretFile('bff-session.secret', () => randomBytes(48).toString('base64url')),
         BFF_PORT: bffPort,
         BFF_DB: env.BFF_DB ?? join(DATA, 'bff.db'),
+        BFF_SCOPES: env.BFF_SCOPES ?? DEMO_SCOPES,
+        BFF_WEBHOOK_SECRET: webhookSecret,
         LOG_LEVEL: logLevel,
       },
     });
+    // The connect server tells the demo's backend when a sync completes (signed webhooks).
+    await setWebhook(connect.ctx.db, connect.ctx.sealer, Date.now(), client.client_id, `${bff.url}/api/kryptos/webhooks`);
   } catch (error) {
     await connect.close();
     throw error;
