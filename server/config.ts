@@ -33,6 +33,7 @@ const Env = z.object({
   CONNECT_GUESTS_PER_IP_PER_HOUR: Int(1, 1_000_000).default(60),
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
+  CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
   LOG_LEVEL: LogLevel.default('info'),
   // Data sources (README "Data sources"): per-chain RPCs and explorers, Solana, Bitcoin, exchanges, prices.
   EVM_LOG_CHUNK_BLOCKS: Int(1, 1_000_000).default(2000),
@@ -90,6 +91,8 @@ export type Config = {
   smtpUrl: string | undefined;
   mailFrom: string;
   logLevel: z.infer<typeof LogLevel>;
+  /** Byte budget of serialized data pages kept until the next write (0 = off). */
+  readCacheMb: number;
   sources: SourcesConfig;
 };
 
@@ -151,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.CONNECT_SMTP_URL,
     mailFrom: e.CONNECT_MAIL_FROM,
     logLevel: e.LOG_LEVEL,
+    readCacheMb: e.CONNECT_READ_CACHE_MB,
     sources: sourcesConfig(e, sourceEnv.data),
   };
 }

@@ -1,6 +1,9 @@
 /**
  * Data API authentication (contract section 8; SECURITY T9, T10, T14, T16): a `cat_` bearer
- * token checked on every request against its grant (no cache, so a revoke is immediate),
+ * token checked on every request against its grant. The lookup may come from the read
+ * cache, which is dropped by ANY committed write of any process (a revoke, a client delete
+ * or switch included), so a revoke is still effective on the very next request; expiry is
+ * checked against the clock every time.
  * the client still active and in the same environment, and — when client credentials
  * accompany the call, as v1 partners send them — those credentials matching the token's
  * client. Scopes are checked per route with `requireScope`.
@@ -10,6 +13,7 @@ import type { AppContext } from '../context.ts';
 import { digest, isWellFormedToken } from '../crypto.ts';
 import { dataError } from '../errors.ts';
 import { authenticateClient } from '../clients/clients.service.ts';
+import type { ReadCache } from '../db/read-cache.ts';
 
 export type GrantContext = { grantId: string; clientId: string; userId: string; workspaceId: string; scopes: Set<string>; tokenDigest: string; sandbox: boolean };
 
@@ -17,7 +21,7 @@ export const grantOf = (res: Response) => res.locals.grant as GrantContext;
 
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-export function requireBearer(ctx: AppContext): RequestHandler {
+export function requireBearer(ctx: AppContext, cache: ReadCache): RequestHandler {
   // When each token was last stamped by this process: one write per token per minute, not
   // one per concurrent request (50 in-flight requests would otherwise each UPDATE and fsync).
   const stamped = new Map<string, number>();
@@ -27,18 +31,18 @@ export function requireBearer(ctx: AppContext): RequestHandler {
     if (!isWellFormedToken(token, 'cat_')) throw dataError('unauthorized', 'A valid access token is required (Authorization: Bearer cat_…)');
     const now = ctx.clock.now();
     const tokenDigest = digest(token);
-    const row = await ctx.db
-      .selectFrom('access_tokens as t')
-      .innerJoin('grants as g', 'g.id', 't.grant_id')
-      .innerJoin('clients as c', 'c.id', 'g.client_id')
-      .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 't.last_used_at', 'c.sandbox as client_sandbox'])
-      .where('c.deleted_at', 'is', null)
-      .where('t.digest', '=', tokenDigest)
-      .where('g.revoked_at', 'is', null)
-      .where('g.expires_at', '>', now)
-      .where('t.expires_at', '>', now)
-      .executeTakeFirst();
     // One query: token, live grant and active client (a deleted client's tokens die with it).
+    const found = await cache.get(`bearer:${tokenDigest}`, () =>
+      ctx.db
+        .selectFrom('access_tokens as t')
+        .innerJoin('grants as g', 'g.id', 't.grant_id')
+        .innerJoin('clients as c', 'c.id', 'g.client_id')
+        .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 't.last_used_at', 'c.sandbox as client_sandbox', 'g.expires_at', 't.expires_at as token_expires_at'])
+        .where('c.deleted_at', 'is', null)
+        .where('t.digest', '=', tokenDigest)
+        .where('g.revoked_at', 'is', null)
+        .executeTakeFirst());
+    const row = found && found.expires_at > now && found.token_expires_at > now ? found : undefined;
     if (!row) throw dataError('unauthorized', 'The access token is invalid, expired or revoked');
     if (row.client_sandbox !== row.sandbox) throw dataError('unauthorized', 'The access token is not valid in this environment');
     const id = req.get('x-client-id');

@@ -41,8 +41,13 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
   router.get('/v1/holdings', requireScope('portfolios:read'), async (req, res) => {
     const q = HoldingsQuery.parse(req.query);
     const g = grantOf(res);
-    const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, clock.now());
-    res.json({ message: 'User holdings retrieved successfully', holdings, summary, user_id: g.userId, timestamp: clock.now() });
+    const now = clock.now();
+    // Serialized once per workspace, options and day, and served until the next write.
+    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}`, async () => {
+      const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
+      return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
+    });
+    res.type('application/json').send(`{"message":"User holdings retrieved successfully",${body},"user_id":${JSON.stringify(g.userId)},"timestamp":${now}}`);
   });
 
   route({ method: 'get', path: '/api/v1/balances', tag: 'Data (ours)', auth: 'bearer', query: BalancesQuery, summary: 'Live quantities and values per integration and asset (balances:read)' });

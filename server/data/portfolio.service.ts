@@ -4,7 +4,7 @@
  * decimal.js. Results are cached until the database changes (read-cache.ts).
  */
 import type { Db } from '../db/database.ts';
-import type { ReadCache } from './read-cache.ts';
+import type { ReadCache } from '../db/read-cache.ts';
 import { Decimal, ZERO, dec, money, quantity, roundMoney, sum } from './amounts.ts';
 import { buildHoldings, ledgerBalances, type BalanceEntry } from './holdings.ts';
 import {

@@ -14,7 +14,7 @@ import { findUser, findWorkspace } from '../users/users.service.ts';
 import { listIntegrations } from '../integrations/integrations.service.ts';
 import { grantOf, requireBearer, requireScope } from './bearer.middleware.ts';
 import { dataError } from '../errors.ts';
-import { createReadCache } from './read-cache.ts';
+import { createReadCache } from '../db/read-cache.ts';
 import { createCursorCodec } from './cursor.ts';
 import { transactionRoutes } from './transactions.routes.ts';
 import { portfolioRoutes } from './portfolio.routes.ts';
@@ -60,8 +60,8 @@ export async function effectiveTransactionLimit(ctx: AppContext, grantId: string
 export function v1Routes(ctx: AppContext): Router {
   const router = Router();
   const { db, clock } = ctx;
-  const deps = { cache: createReadCache(ctx.sqlite), cursors: createCursorCodec(deriveKey(ctx.config.encryptionKey, 'cursor')) };
-  router.use(requireBearer(ctx));
+  const deps = { cache: createReadCache(ctx.sqlite, { sizedBudgetBytes: ctx.config.readCacheMb * 1024 * 1024 }), cursors: createCursorCodec(deriveKey(ctx.config.encryptionKey, 'cursor')) };
+  router.use(requireBearer(ctx, deps.cache));
 
   route({ method: 'get', path: '/api/v1/userinfo', tag: 'Data v1', summary: 'The user, with claims by scope (openid, profile, email) (users:read)', auth: 'bearer' });
   router.get('/v1/userinfo', requireScope('users:read'), async (_req, res) => {

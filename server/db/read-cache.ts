@@ -1,5 +1,6 @@
 /**
- * A small cache for expensive reads (transaction counts, ledger balances, asset rows),
+ * A small cache for expensive reads (transaction counts, ledger balances, asset rows, and
+ * serialized transaction pages within a byte budget: CONNECT_READ_CACHE_MB),
  * dropped whenever the database changes. The change marker is SQLite's: `total_changes()`
  * counts every row this connection wrote (all of this server's writes share it), and
  * `PRAGMA data_version` moves when another process (CLI, a sync worker) commits. Both are
@@ -14,13 +15,21 @@ export type ReadCache = {
   get<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /** Like `get` for many keys at once: `load` receives only the missing keys. */
   getMany<T>(keys: string[], load: (missing: string[]) => Promise<Map<string, T>>): Promise<Map<string, T>>;
+  /**
+   * Like `get` for large values (serialized response pages): kept within a byte budget,
+   * oldest first out; nothing is kept when the budget is 0.
+   */
+  getSized(key: string, compute: () => Promise<string>): Promise<string>;
   /** Forgets everything (after our own writes, so the next read sees them even mid-batch). */
   clear(): void;
 };
 
 const MAX_ENTRIES = 2000;
 
-export function createReadCache(sqlite: SQLite.Database): ReadCache {
+export function createReadCache(sqlite: SQLite.Database, options: { sizedBudgetBytes?: number } = {}): ReadCache {
+  const budget = options.sizedBudgetBytes ?? 32 * 1024 * 1024;
+  const sized = new Map<string, string>();
+  let sizedBytes = 0;
   const changes = sqlite.prepare('select total_changes()').pluck();
   const dataVersion = sqlite.prepare('pragma data_version').pluck();
   let marker = '';
@@ -37,6 +46,8 @@ export function createReadCache(sqlite: SQLite.Database): ReadCache {
     if (now !== marker) {
       entries.clear();
       pending.clear();
+      sized.clear();
+      sizedBytes = 0;
       marker = now;
     }
     return now;
@@ -84,9 +95,27 @@ export function createReadCache(sqlite: SQLite.Database): ReadCache {
       }
       return out;
     },
+    async getSized(key, compute) {
+      const version = sync();
+      const hit = sized.get(key);
+      if (hit !== undefined) return hit;
+      const value = await compute();
+      if (budget > 0 && value.length <= budget / 8 && current() === version) {
+        sized.set(key, value);
+        sizedBytes += value.length;
+        for (const [k, v] of sized) {
+          if (sizedBytes <= budget) break;
+          sized.delete(k);
+          sizedBytes -= v.length;
+        }
+      }
+      return value;
+    },
     clear() {
       entries.clear();
       pending.clear();
+      sized.clear();
+      sizedBytes = 0;
       marker = '';
     },
   };
