@@ -21,6 +21,7 @@ export function openSqlite(file: string): SQLite.Database {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('cache_size = -65536'); // 64 MB: token and grant keys are random, so their B-tree pages are touched all over
   checkPragmas(sqlite, file);
   return sqlite;
 }
