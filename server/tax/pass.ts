@@ -46,8 +46,24 @@ export function rerunTaxPass(ctx: { db: Db; clock: { now(): number }; logger: { 
   })().catch((error: unknown) => ctx.logger.error({ workspace: workspaceId, err: error instanceof Error ? error.message : String(error) }, 'tax: pass after a settings change failed'));
 }
 
-/** Runs the pass unless stored results match the workspace's settings and transaction count. */
-export async function ensureTaxResults(db: Db, workspaceId: string, now: number): Promise<void> {
+const checking = new WeakMap<Db, Map<string, Promise<void>>>();
+
+/**
+ * Runs the pass unless stored results match the workspace's settings and transaction count.
+ * Concurrent callers for one workspace share one check (and so at most one pass).
+ */
+export function ensureTaxResults(db: Db, workspaceId: string, now: number): Promise<void> {
+  let perDb = checking.get(db);
+  if (!perDb) checking.set(db, (perDb = new Map()));
+  const inFlight = perDb.get(workspaceId);
+  if (inFlight) return inFlight;
+  const map = perDb;
+  const check = freshen(db, workspaceId, now).finally(() => map.delete(workspaceId));
+  map.set(workspaceId, check);
+  return check;
+}
+
+async function freshen(db: Db, workspaceId: string, now: number): Promise<void> {
   const pending = running.get(db)?.get(workspaceId);
   if (pending) await pending.catch(() => undefined);
   const [run, w, count] = await Promise.all([

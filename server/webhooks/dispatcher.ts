@@ -33,6 +33,9 @@ export const defaultWebhookOptions: WebhookOptions = { attempts: 3, backoffMs: (
 
 export type WebhookDispatcher = { start(): Promise<void>; stop(): Promise<void>; kick(): void };
 
+/** Handled events and finished deliveries (with their attempts) are kept 30 days. */
+const RETAIN_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'] };
 
@@ -43,11 +46,16 @@ export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Lo
   let ticking = false;
   let again = false;
   const inflight = new Set<Promise<void>>();
+  let lastPrune = -Infinity;
 
   async function fanOut(): Promise<void> {
     // With no webhook configured anywhere there is nobody to deliver to, and nothing is
     // written (setWebhook retires the backlog when the first webhook appears).
     if (!(await outbox.anyWebhook(db))) return;
+    if (clock.now() - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = clock.now();
+      await writeTransaction(db, (trx) => outbox.prune(trx, lastPrune - RETAIN_MS));
+    }
     const events = await outbox.pendingEvents(db, 100);
     for (const e of events) {
       const now = clock.now();

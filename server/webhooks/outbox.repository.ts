@@ -70,3 +70,10 @@ export async function listAttempts(db: Db, deliveryIds: string[]) {
   if (!deliveryIds.length) return [];
   return db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveryIds).orderBy('delivery_id').orderBy('attempt').execute();
 }
+
+/** Drops handled events and finished deliveries older than `before`. */
+export async function prune(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'pending').where('created_at', '<', before)).execute();
+  await db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('created_at', '<', before).execute();
+  await db.deleteFrom('webhook_events').where('fanned_out_at', 'is not', null).where('created_at', '<', before).execute();
+}
