@@ -136,6 +136,9 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
           attributes: ['api-base', 'app-name', 'size', 'theme'],
         });
 
+        // Svelte's `bind:this` handed the app the element itself.
+        if (framework === 'svelte') await page.locator('main[data-bound="kryptos-connect"]').waitFor();
+
         // The guest flow. Every connect-event updates app state, so the app re-renders at each step.
         await trigger(page).click();
         await dialog(page).waitFor({ state: 'visible' });
