@@ -30,6 +30,7 @@ export const WIDGET_ROUTES: readonly Rule[] = Object.freeze([
   { method: 'POST', path: /^address\/chains$/ },
   { method: 'POST', path: /^integrations$/ },
   { method: 'POST', path: /^consent$/ },
+  { method: 'POST', path: /^session\/continue$/ },
   { method: 'POST', path: /^exit$/ },
   { method: 'DELETE', path: /^integrations\/[A-Za-z0-9_-]{1,64}$/ },
 ]);

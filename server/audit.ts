@@ -3,7 +3,7 @@ import type { Db } from './db/database.ts';
 
 export type AuditEvent =
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
-  | 'link_token.issued' | 'signin.code_sent' | 'signin.succeeded' | 'signin.code_failed' | 'signin.guest'
+  | 'link_token.issued' | 'signin.code_sent' | 'signin.succeeded' | 'signin.code_failed' | 'signin.guest' | 'signin.continued'
   | 'consent.granted' | 'token.exchanged' | 'token.exchange_failed' | 'token.reuse_detected'
   | 'grant.revoked' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed';
 

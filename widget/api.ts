@@ -110,13 +110,22 @@ const TOKEN_CODES = new Set(['TOKEN_EXPIRED', 'INVALID_TOKEN']);
 export function createWidgetApi({ apiBase, linkToken }: WidgetApiOptions): WidgetApi {
   const base = new URL(apiBase.replace(/\/+$/, '') + '/widget/', document.baseURI);
 
+  /** After a refresh, carries the sign-in over from the replaced token (one hand-over, server-checked). */
+  async function withHandover(token: string): Promise<string> {
+    const previous = linkToken.takeReplaced();
+    if (previous) await sendOnce('POST', 'session/continue', { previous_link_token: previous }, token).catch(() => undefined);
+    return token;
+  }
+
   async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const token = await withHandover(await linkToken.get());
     try {
-      return await sendOnce<T>(method, path, body, await linkToken.get());
+      return await sendOnce<T>(method, path, body, token);
     } catch (error) {
       if (!(error instanceof WidgetApiError) || !TOKEN_CODES.has(error.code)) throw error;
-      // The link token lapsed (30 min) or was rotated: get a fresh one silently and retry once.
-      return sendOnce<T>(method, path, body, await linkToken.refresh());
+      // The link token lapsed (30 min) or was rotated: get a fresh one silently, carry the
+      // sign-in over to it, and retry once.
+      return sendOnce<T>(method, path, body, await withHandover(await linkToken.refresh()));
     }
   }
 

@@ -14,6 +14,8 @@ export interface LinkTokenSource {
   setExpiry(expiresAt: string | undefined): void;
   /** `isAuthorized` from the last token response. */
   readonly isAuthorized: boolean;
+  /** The token the last refresh replaced, once (for the server-side hand-over of the sign-in). */
+  takeReplaced(): string | undefined;
 }
 
 /** Safety margin so a token is not sent in its last seconds. */
@@ -24,6 +26,7 @@ export function createLinkTokenSource(provider: LinkTokenProvider, now: () => nu
   let expiresAt = Infinity;
   let authorized = false;
   let pending: Promise<string> | undefined;
+  let replaced: string | undefined;
 
   function setExpiry(iso: string | undefined) {
     const ms = iso ? Date.parse(iso) : NaN;
@@ -31,6 +34,7 @@ export function createLinkTokenSource(provider: LinkTokenProvider, now: () => nu
   }
 
   function refresh(): Promise<string> {
+    if (token) replaced = token;
     token = undefined;
     pending ??= (async () => {
       try {
@@ -55,6 +59,11 @@ export function createLinkTokenSource(provider: LinkTokenProvider, now: () => nu
     setExpiry,
     get isAuthorized() {
       return authorized;
+    },
+    takeReplaced() {
+      const previous = replaced;
+      replaced = undefined;
+      return previous;
     },
   };
 }

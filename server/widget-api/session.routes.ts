@@ -8,12 +8,18 @@ import { describeScopes } from '../scopes.ts';
 import { PROVIDERS } from '../catalogue.ts';
 import { checkAddress } from '../addresses.ts';
 import { connectError } from '../errors.ts';
+import { digest, isWellFormedToken } from '../crypto.ts';
+import { recordAudit } from '../audit.ts';
 import { sendOk } from '../http/envelope.ts';
 import { route } from '../openapi.ts';
 import { findUser, findWorkspace, listWorkspaces, userView, workspaceView } from '../users/users.service.ts';
 import { SANDBOX_RULES } from '../integrations/integrations.service.ts';
 
 export const AddressBody = z.strictObject({ address: z.string().trim().min(1).max(128) });
+export const ContinueBody = z.strictObject({ previous_link_token: z.string().max(128) });
+/** How long after its expiry a link token's sign-in may still be carried to its successor. */
+const CONTINUE_WINDOW_MS = 2 * 60 * 60_000;
+
 export const ExitBody = z.strictObject({
   step: z.enum(['auth', 'otp', 'workspace', 'integrations', 'connect', 'consent', 'success', 'unknown']),
   reason: z.enum(['user_closed', 'error', 'timeout', 'other']),
@@ -63,6 +69,35 @@ export function sessionRoutes(ctx: AppContext): Router {
     if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason);
     const chains = check.kind === 'evm' ? await ctx.detectChains(check.normalized).catch(() => []) : [check.kind];
     sendOk(res, { address: check.normalized, kind: check.kind, valid: true, checksum_ok: true, checksummed: check.checksummed, chains });
+  });
+
+  route({
+    method: 'post', path: '/widget/session/continue', tag: 'Widget', body: ContinueBody, auth: 'link',
+    summary: "Carry the sign-in of this user's previous (expired) link token over to this fresh one, so a 30-minute expiry mid-flow is silent",
+    description: 'Only for link tokens of the same client, environment and user_reference, not yet consented, within 2 hours of the previous expiry; the previous token stops working.',
+  });
+  router.post('/session/continue', async (req, res) => {
+    const { previous_link_token } = ContinueBody.parse(req.body);
+    const { link, client } = locals(res);
+    const now = ctx.clock.now();
+    if (!isWellFormedToken(previous_link_token, 'link_')) throw connectError('INVALID_TOKEN', 'Malformed previous link token');
+    const moved = await ctx.write(async (trx) => {
+      const previous = await trx.selectFrom('link_tokens').selectAll().where('digest', '=', digest(previous_link_token)).executeTakeFirst();
+      const eligible = previous && previous.id !== link.id && previous.client_id === link.client_id && previous.sandbox === link.sandbox
+        && previous.user_reference === link.user_reference && previous.user_id !== null && previous.consented_at === null
+        && previous.grant_id === link.grant_id && now - previous.expires_at < CONTINUE_WINDOW_MS;
+      if (!eligible) return false;
+      const claimed = await trx.updateTable('link_tokens').set({ user_id: previous.user_id, workspace_id: previous.workspace_id })
+        .where('id', '=', link.id).where('user_id', 'is', null).where('consented_at', 'is', null).executeTakeFirst();
+      if (claimed.numUpdatedRows !== 1n) return false;
+      // The previous token can no longer be used or continued (single hand-over).
+      await trx.updateTable('link_tokens').set({ expires_at: Math.min(previous.expires_at, now), consented_at: now }).where('id', '=', previous.id).execute();
+      await recordAudit(trx, now, { clientId: link.client_id, event: 'signin.continued', ip: req.ip, requestId: req.id, details: { from: previous.id, to: link.id } });
+      return true;
+    });
+    if (!moved) throw connectError('INVALID_TOKEN', 'That session cannot be continued; sign in again');
+    const fresh = await ctx.db.selectFrom('link_tokens').selectAll().where('id', '=', link.id).executeTakeFirstOrThrow();
+    sendOk(res, await sessionView(ctx, fresh, client));
   });
 
   route({ method: 'post', path: '/widget/exit', tag: 'Widget', summary: 'Record where the user left the flow (partner analytics)', body: ExitBody, auth: 'link' });

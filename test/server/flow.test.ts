@@ -335,3 +335,31 @@ describe('exit and analytics', () => {
     assert.equal(row.client_id, client.client_id);
   });
 });
+
+describe('link token expiry mid-flow', () => {
+  test("a fresh link token for the same user takes over the expired one's sign-in, once", async () => {
+    const first = await linkToken(server, client, { user_reference: 'partner-user-7' });
+    const w1 = widget(server, first.link_token);
+    const guest = await w1('POST', '/auth/guest', {});
+    await w1('POST', '/integrations', { provider: 'ethereum', address: SANDBOX_ETH });
+    server.clock.advance(31 * 60_000);
+    assert.equal((await w1('GET', '/session')).body.code, 'TOKEN_EXPIRED');
+    const second = await linkToken(server, client, { user_reference: 'partner-user-7' });
+    const w2 = widget(server, second.link_token);
+    assert.equal((await w2('GET', '/session')).body.data.user, null);
+    const moved = await w2('POST', '/session/continue', { previous_link_token: first.link_token });
+    assert.equal(moved.status, 200);
+    assert.equal(moved.body.data.user.id, guest.body.data.user.id);
+    assert.equal((await w2('GET', '/integrations')).body.data.integrations.length, 1);
+    // Only one hand-over, and only between link tokens of the same user reference.
+    const third = await linkToken(server, client, { user_reference: 'partner-user-7' });
+    assert.equal((await widget(server, third.link_token)('POST', '/session/continue', { previous_link_token: first.link_token })).body.code, 'INVALID_TOKEN');
+    const other = await linkToken(server, client, { user_reference: 'someone-else' });
+    const w3 = widget(server, second.link_token);
+    assert.equal((await widget(server, other.link_token)('POST', '/session/continue', { previous_link_token: second.link_token })).body.code, 'INVALID_TOKEN');
+    const consent = await w3('POST', '/consent', { scopes: DEFAULT_SCOPES.split(' ') });
+    const ex = await exchange(server, client, consent.body.data.public_token);
+    assert.equal(ex.body.data.user_id, guest.body.data.user.id);
+    assert.equal(ex.body.data.user_reference, 'partner-user-7');
+  });
+});
