@@ -29,7 +29,7 @@ export class KryptosAccountsStep extends StepElement {
     return html`
       <h2>${this.t('accountsTitle')}</h2>
       ${this.integrations.length
-        ? integrationList(this.integrations, this.strings, (p) => this.api?.resolve(p) ?? p)
+        ? integrationList(this.integrations, this.strings, (p) => this.api?.resolve(p))
         : html`<p>${this.t('accountsEmpty')}</p>`}
       <div class="alert" role="alert">${this.error}</div>
       <div class="actions">

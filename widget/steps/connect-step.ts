@@ -121,7 +121,7 @@ export class KryptosConnectStep extends StepElement {
     const name = provider.publicName;
     return html`
       <div class="row header">
-        ${provider.logo ? html`<img class="logo" src=${this.api?.resolve(provider.logo) ?? provider.logo} alt="" />` : nothing}
+        ${provider.logo && this.api ? html`<img class="logo" src=${this.api.resolve(provider.logo)} alt="" />` : nothing}
         <h2 class="grow">${this.t('addTitle', { name })}</h2>
       </div>
       ${this.fields.length === 0

@@ -86,7 +86,7 @@ export class KryptosConsentStep extends StepElement {
         ${this.integrations.length
           ? html`<div>
               <p class="label">${this.t('consentAccounts')}</p>
-              ${integrationList(this.integrations, this.strings, (p) => this.api?.resolve(p) ?? p)}
+              ${integrationList(this.integrations, this.strings, (p) => this.api?.resolve(p))}
             </div>`
           : ''}
         <div class="alert" role="alert">${this.error}</div>

@@ -93,7 +93,7 @@ export class KryptosIntegrationStep extends StepElement {
               ${shown.map(
                 (p) => html`<li>
                   <button class="item" type="button" data-provider=${p.id} @click=${() => this.choose(p)}>
-                    ${p.logo ? html`<img class="logo" src=${this.api?.resolve(p.logo) ?? p.logo} alt="" loading="lazy" />` : html`<span class="logo"></span>`}
+                    ${p.logo && this.api ? html`<img class="logo" src=${this.api.resolve(p.logo)} alt="" loading="lazy" />` : html`<span class="logo"></span>`}
                     <span class="grow">${p.publicName}</span>
                   </button>
                 </li>`,

@@ -43,7 +43,7 @@ export class KryptosStatusStep extends StepElement {
       <div class="hero">${checkIcon}</div>
       <h2>${this.t('successTitle')}</h2>
       <p role="status">${this.sync.settled ? this.t('synced') : this.t('syncing')}</p>
-      ${integrationList(items, this.strings, (p) => this.api?.resolve(p) ?? p, true)}
+      ${integrationList(items, this.strings, (p) => this.api?.resolve(p), true)}
       <div class="actions">
         <button class="primary" part="primary-button" type="button" @click=${() => this.done({ close: true })}>${this.t('done')}</button>
       </div>
