@@ -51,7 +51,7 @@ export async function setWebhook(db: Db, sealer: Sealer, now: number, clientId: 
   await db.updateTable('clients').set({
     webhook_url: parsed, updated_at: now, ...(secret ? { webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now } : {}),
   }).where('id', '=', clientId).execute();
-  await recordAudit(db, now, { clientId, event: 'client.updated', details: { webhook: 'set', url: parsed, secret_created: Boolean(secret) } });
+  await recordAudit(db, now, { clientId, event: 'webhook.set', details: { url: parsed, secret_created: Boolean(secret) } });
   return { ...webhookView({ ...client, webhook_url: parsed, webhook_secret: client.webhook_secret ?? 'new', webhook_secret_created_at: secret ? now : client.webhook_secret_created_at }), ...(secret ? { secret } : {}) };
 }
 
@@ -60,7 +60,7 @@ export async function rotateWebhookSecret(db: Db, sealer: Sealer, now: number, c
   const client = await getClient(db, clientId);
   const secret = newWebhookSecret();
   await db.updateTable('clients').set({ webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now, updated_at: now }).where('id', '=', clientId).execute();
-  await recordAudit(db, now, { clientId, event: 'client.updated', details: { webhook: 'secret_rotated' } });
+  await recordAudit(db, now, { clientId, event: 'webhook.secret_rotated' });
   return { ...webhookView({ ...client, webhook_secret: 'new', webhook_secret_created_at: now }), secret };
 }
 
@@ -69,7 +69,7 @@ export async function removeWebhook(db: Db, now: number, clientId: string) {
   const client = await getClient(db, clientId);
   await db.updateTable('clients').set({ webhook_url: null, webhook_secret: null, webhook_secret_created_at: null, updated_at: now }).where('id', '=', clientId).execute();
   await db.updateTable('webhook_deliveries').set({ status: 'failed', last_error: 'Webhook removed' }).where('client_id', '=', clientId).where('status', '=', 'pending').execute();
-  await recordAudit(db, now, { clientId, event: 'client.updated', details: { webhook: 'removed' } });
+  await recordAudit(db, now, { clientId, event: 'webhook.removed' });
   return webhookView({ ...client, webhook_url: null, webhook_secret: null, webhook_secret_created_at: null });
 }
 

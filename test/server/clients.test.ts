@@ -66,6 +66,28 @@ describe('CLI', () => {
     }
   });
 
+  test('webhook set (secret once) / show (never the secret) / rotate-secret / deliveries / remove, each audited', async () => {
+    const created = json(await cli(dbFile, 'client', 'create', '--name', 'Hooks', '--json'));
+    const set = json(await cli(dbFile, 'webhook', 'set', created.client_id, '--url', 'http://127.0.0.1:9/kryptos-webhooks', '--json'));
+    assert.equal(set.url, 'http://127.0.0.1:9/kryptos-webhooks');
+    assert.match(set.secret, /^whsec_/);
+    const again = json(await cli(dbFile, 'webhook', 'set', created.client_id, '--url', 'http://127.0.0.1:9/other', '--json'));
+    assert.equal(again.secret, undefined, 'changing the URL keeps the secret and does not print it again');
+    const shown = await cli(dbFile, 'webhook', 'show', created.client_id, '--json');
+    assert.ok(!shown.stdout.includes(set.secret), 'show never prints the secret');
+    assert.equal(json(shown).url, 'http://127.0.0.1:9/other');
+    const rotated = json(await cli(dbFile, 'webhook', 'rotate-secret', created.client_id, '--json'));
+    assert.match(rotated.secret, /^whsec_/);
+    assert.notEqual(rotated.secret, set.secret);
+    assert.ok(Array.isArray(json(await cli(dbFile, 'webhook', 'deliveries', created.client_id, '--json'))));
+    json(await cli(dbFile, 'webhook', 'remove', created.client_id, '--json'));
+    assert.equal(json(await cli(dbFile, 'webhook', 'show', created.client_id, '--json')).url, null);
+    const events = json(await cli(dbFile, 'audit', created.client_id, '--json')).map((e: { event: string }) => e.event);
+    for (const e of ['webhook.set', 'webhook.secret_rotated', 'webhook.removed']) assert.ok(events.includes(e), `${e} audited`);
+    const bad = await cli(dbFile, 'webhook', 'set', created.client_id, '--url', 'ftp://example.com/x');
+    assert.notEqual(bad.code, 0);
+  });
+
   test('list, show (default scopes are the contract’s), update, rotate-secret --grace, delete, audit', async () => {
     const created = json(await cli(dbFile, 'client', 'create', '--name', 'Portal', '--origin', 'https://portal.example', '--json'));
     const [shownRun, listed, human] = await Promise.all([
