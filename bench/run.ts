@@ -57,7 +57,7 @@ if (only.has('widget')) {
 if (only.has('sync')) {
   const rows = await syncBench();
   results.sync = rows;
-  out.push('### Sync throughput', '| measure | value |', '|---|---:|', ...rows.map((r) => `| ${r.name} | ${r.value} ${r.unit} |`));
+  out.push(['### Sync throughput', '| measure | value |', '|---|---:|', ...rows.map((r) => `| ${r.name} | ${r.value} ${r.unit} |`)].join('\n'));
 }
 
 console.log(out.join('\n\n'));
