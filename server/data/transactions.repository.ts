@@ -25,7 +25,9 @@ export function canonicalFilters(q: TransactionsQuery): string {
 }
 
 function filtered(db: Db, workspaceId: string, f: Filters) {
-  let qb = db.selectFrom('transactions as t').where('t.workspace_id', '=', workspaceId);
+  let qb = db.selectFrom('transactions as t').where('t.workspace_id', '=', workspaceId)
+    // A removed integration's history leaves the workspace's views with it (its rows stay until purged).
+    .where('t.integration_id', 'not in', (eb) => eb.selectFrom('integrations').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is not', null));
   if (!f.isSpam) qb = qb.where('t.is_spam', '=', 0);
   if (f.walletId) qb = qb.where('t.integration_id', 'in', f.walletId);
   if (f.currencyId) {
