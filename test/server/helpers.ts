@@ -23,16 +23,34 @@ export function manualClock(start = Date.UTC(2026, 10, 28, 12, 0, 0)): ManualClo
   return { now: () => t, advance: (ms) => void (t += ms), set: (ms) => void (t = ms) };
 }
 
+/** Real time plus an offset the test can move (sync backoff and leases need time to pass). */
+export function runningClock(): ManualClock {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => void (offset += ms), set: (ms) => void (offset = ms - Date.now()) };
+}
+
 export type TestServer = RunningServer & { clock: ManualClock; logs: string[]; dir: string; dbFile: string; stop(): Promise<void> };
 
 const HIGH_LIMITS: Config['rateLimits'] = {
   perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000,
 };
 
-export async function startTestServer(options: { config?: Partial<Config>; rateLimits?: Partial<Config['rateLimits']>; env?: NodeJS.ProcessEnv; detectChains?: StartOptions['detectChains']; dbFile?: string } = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-test-'));
+export type TestServerOptions = {
+  config?: Partial<Config>;
+  rateLimits?: Partial<Config['rateLimits']>;
+  env?: NodeJS.ProcessEnv;
+  detectChains?: StartOptions['detectChains'];
+  dbFile?: string;
+  /** A folder the caller owns (kept on stop, e.g. to restart on the same file). */
+  dir?: string;
+  clock?: ManualClock;
+  sync?: StartOptions['sync'];
+};
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kc-test-'));
   const dbFile = options.dbFile ?? join(dir, 'connect.db');
-  const clock = manualClock();
+  const clock = options.clock ?? manualClock();
   const logs: string[] = [];
   const logDestination = new Writable({
     write(chunk, _enc, cb) {
@@ -46,12 +64,13 @@ export async function startTestServer(options: { config?: Partial<Config>; rateL
     clock,
     logDestination,
     detectChains: options.detectChains,
+    sync: options.sync,
   });
   return {
     ...running, clock, logs, dir, dbFile,
     async stop() {
       await running.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

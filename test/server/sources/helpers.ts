@@ -3,42 +3,13 @@
  * operator would), with a fast runner, and the production widget flow that connects an
  * address or an exchange key and returns a data-API token.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startConnectServer } from '../../../server/start.ts';
 import type { SyncRunnerOptions } from '../../../server/sync/runner.ts';
 import type { SyncContext } from '../../../server/sync/source.ts';
 import type { Integration } from '../../../server/db/tables.ts';
-import { call, DEFAULT_SCOPES, exchange, linkToken, newClient, TEST_KEY, widget, type TestServer } from '../helpers.ts';
+import { call, DEFAULT_SCOPES, exchange, linkToken, newClient, runningClock, startTestServer, widget, type TestServer } from '../helpers.ts';
 
 export async function startSourcesServer(env: Record<string, string>, sync: Partial<SyncRunnerOptions> = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'kc-sources-'));
-  const dbFile = join(dir, 'connect.db');
-  let offset = 0;
-  const clock = { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms), set: (ms: number) => void (offset = ms - Date.now()) };
-  const logs: string[] = [];
-  const logDestination = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const running = await startConnectServer({
-    env: { NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'info', ...env },
-    config: { rateLimits: { perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000 } },
-    clock,
-    logDestination,
-    sync: { pollMs: 25, backoffMs: () => 30, ...sync },
-  });
-  return {
-    ...running, clock, logs, dir, dbFile,
-    async stop() {
-      await running.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return startTestServer({ clock: runningClock(), env: { LOG_LEVEL: 'info', ...env }, sync: { pollMs: 25, backoffMs: () => 30, ...sync } });
 }
 
 export type Connection = { auth: Record<string, string>; integrationIds: string[]; workspaceId: string };

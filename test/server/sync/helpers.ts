@@ -3,50 +3,19 @@
  * poll, test sources), a clock that runs in real time but can be moved, the sandbox grant
  * shortcut, and a source the test controls (blocks until released, fails on demand).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { startConnectServer } from '../../../server/start.ts';
 import type { SyncRunnerOptions } from '../../../server/sync/runner.ts';
 import { createSourceRegistry, type SourceRegistry } from '../../../server/sync/sources/registry.ts';
 import type { Integration } from '../../../server/db/tables.ts';
 import type { AssetInfo, Source, SourceTransaction } from '../../../server/sync/source.ts';
-import { call, DEFAULT_SCOPES, exchange, TEST_KEY, type TestClient, type TestServer } from '../helpers.ts';
+import { call, DEFAULT_SCOPES, exchange, runningClock, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
 
 export type SyncTestServer = TestServer;
 
-/** Real time plus an offset the test can move (backoff and leases need time to pass). */
-function runningClock() {
-  let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms: number) => void (offset += ms), set: (ms: number) => void (offset = ms - Date.now()) };
-}
-
 export async function startSyncServer(options: { dbFile?: string; dir?: string; sync?: Partial<SyncRunnerOptions> | false } = {}): Promise<SyncTestServer> {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'kc-sync-'));
-  const dbFile = options.dbFile ?? join(dir, 'connect.db');
-  const clock = runningClock();
-  const logs: string[] = [];
-  const logDestination = new Writable({
-    write(chunk, _enc, cb) {
-      logs.push(String(chunk));
-      cb();
-    },
-  });
-  const running = await startConnectServer({
-    env: { NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'info' },
-    config: { rateLimits: { perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000 } },
-    clock,
-    logDestination,
+  return startTestServer({
+    dbFile: options.dbFile, dir: options.dir, clock: runningClock(), env: { LOG_LEVEL: 'info' },
     sync: options.sync === false ? false : { pollMs: 25, backoffMs: () => 30, ...options.sync },
   });
-  return {
-    ...running, clock, logs, dir, dbFile,
-    async stop() {
-      await running.close();
-      if (!options.dir) rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 export type SandboxGrant = { userId: string; workspaceId: string; integrations: string[]; grantId: string; accessToken: string };
