@@ -64,17 +64,22 @@ export async function openDatabase(file: string): Promise<OpenedDatabase> {
   return { db, sqlite };
 }
 
+const MIGRATION_RETRY_MS = 30_000;
+
 export async function migrate(db: Db): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   // Kysely takes no migration lock on SQLite: processes opening a fresh file at once (a
   // server and the CLI, several servers) race, and the losers fail with "table … already
   // exists" or SQLITE_BUSY. A retry finds the winner's migrations recorded and does nothing.
+  // The winner may need seconds on a loaded machine, so the losers keep retrying for up to
+  // MIGRATION_RETRY_MS (a real failure — a bad migration — still ends in an error).
+  const deadline = Date.now() + MIGRATION_RETRY_MS;
   for (let attempt = 1; ; attempt++) {
     const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (!error && !failed) return;
-    if (attempt === 5) throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    if (Date.now() > deadline) throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(25 * attempt, 500)));
   }
 }
 
