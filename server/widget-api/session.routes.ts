@@ -6,7 +6,7 @@ import type { Client, LinkToken } from '../db/tables.ts';
 import { ACCESS_TOKEN_TTL_S, iso } from '../clock.ts';
 import { describeScopes } from '../scopes.ts';
 import { PROVIDERS } from '../catalogue.ts';
-import { checkAddress } from '../addresses.ts';
+import { checkAddress, invalidAddressExtra } from '../addresses.ts';
 import { connectError } from '../errors.ts';
 import { digest, isWellFormedToken } from '../crypto.ts';
 import { recordAudit } from '../audit.ts';
@@ -66,7 +66,7 @@ export function sessionRoutes(ctx: AppContext): Router {
   router.post('/address/chains', async (req, res) => {
     const { address } = AddressBody.parse(req.body);
     const check = checkAddress(address);
-    if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason);
+    if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason, invalidAddressExtra(check));
     const chains = check.kind === 'evm' ? await ctx.detectChains(check.normalized).catch(() => []) : [check.kind];
     sendOk(res, { address: check.normalized, kind: check.kind, valid: true, checksum_ok: true, checksummed: check.checksummed, chains });
   });

@@ -3,7 +3,7 @@ import 'axe-core/axe.min.js';
 import type { AxeResults, RunOptions } from 'axe-core';
 import '../../widget/index.ts';
 import type { KryptosConnect } from '../../widget/index.ts';
-import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, ETH_TEST, type FakeApi } from './helpers.ts';
+import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, animationsSettled, ETH_TEST, type FakeApi } from './helpers.ts';
 
 declare global {
   interface Window { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }
@@ -13,8 +13,8 @@ let fake: FakeApi;
 afterEach(() => fake?.restore());
 
 async function expectNoViolations(el: Element, screen: string) {
-  // Let entry animations finish so colours are measured at rest.
-  await Promise.all(el.shadowRoot!.querySelector('dialog')?.getAnimations().map((a) => a.finished) ?? []);
+  // Let entry animations and step transitions finish so colours are measured at rest.
+  await animationsSettled(el);
   const { violations } = await window.axe.run(el, { resultTypes: ['violations'] });
   const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')} ${v.nodes[0]?.failureSummary ?? ''}`);
   expect(summary, screen).to.deep.equal([]);
@@ -84,8 +84,10 @@ const screens: Screen[] = [
       const form = await step(el, 'kryptos-connect-step');
       type($<HTMLInputElement>(form, '#address'), '0x2222222222222222222222222222222222222222');
       await waitUntil(() => form.shadowRoot.querySelector('.chips'), 'chips', { timeout: 3000 });
+      // Sandbox accepts only the test address: said while typing, with the fix offered.
+      await waitUntil(() => $(form, '#address-error').textContent!.includes('Sandbox'), 'sandbox rule said', { timeout: 3000 });
       $<HTMLButtonElement>(form, 'button[type=submit]').click();
-      await waitUntil(() => form.shadowRoot.querySelector('.alert button'));
+      await waitUntil(() => $(form, '.alert[role=alert]').textContent!.includes('Sandbox'), 'server refusal', { timeout: 3000 });
     },
   },
   {
