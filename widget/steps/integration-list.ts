@@ -41,7 +41,7 @@ export function integrationList(items: Integration[], strings: Strings, resolve:
       const busy = remove?.removing === i.id;
       return html`<li class="row account" data-id=${i.id}>
         ${logo(i.logoUrl ? resolve(i.logoUrl) : undefined, i.providerPublicName, options.compact ? 'sm' : 'md')}
-        <span class="grow"><strong>${name}</strong>${i.publicAddress
+        <span class="grow"><strong>${name}</strong> ${i.publicAddress
           ? html`<span class="hint address" title=${i.publicAddress}>${shortAddress(i.publicAddress)}</span>`
           : nothing}</span>
         ${options.status
