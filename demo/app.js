@@ -25,8 +25,9 @@ async function start() {
   }
   $('#signin-form').addEventListener('submit', onSignIn);
   $('#signout').addEventListener('click', onSignOut);
-  $('#disconnect').addEventListener('click', () => $('#confirm-disconnect').showModal());
-  $('#confirm-disconnect').addEventListener('close', onConfirmDisconnect);
+  const confirmation = confirmDialog();
+  $('#disconnect').addEventListener('click', () => confirmation.showModal());
+  confirmation.addEventListener('close', onConfirmDisconnect);
   widget.addEventListener('connect-success', onConnectSuccess);
   widget.addEventListener('connect-error', onConnectError);
   await refresh();
@@ -150,6 +151,19 @@ function onConnectError(event) {
   const error = event.detail;
   if (error?.name === 'AbortError') return message('Closed without connecting.');
   message(`Kryptos Connect: ${error?.message ?? 'something went wrong'}`);
+}
+
+/** "Disconnect Kryptos?": Cancel (focused first) or Disconnect. */
+function confirmDialog() {
+  const dialog = el('dialog', { id: 'confirm-disconnect', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
+    el('form', { method: 'dialog' },
+      el('h2', { id: 'confirm-title' }, 'Disconnect Kryptos?'),
+      el('p', { id: 'confirm-text' }, 'Acme Portfolio will no longer be able to read your Kryptos data. Your accounts stay in Kryptos, and you can connect again at any time.'),
+      el('div', { class: 'actions' },
+        el('button', { value: 'cancel', class: 'quiet', autofocus: true }, 'Cancel'),
+        el('button', { value: 'confirm', class: 'danger' }, 'Disconnect'))));
+  document.body.append(dialog);
+  return dialog;
 }
 
 /** The confirmation dialog closed: disconnect only when the user chose "Disconnect". */

@@ -20,9 +20,10 @@ function squeezed(page: Page): Promise<string[]> {
       if (node.children.length || node.closest('[hidden], dialog:not([open]), kryptos-connect')) continue;
       const text = (node.textContent ?? '').trim();
       if (text.length < 6) continue;
-      const style = getComputedStyle(node);
-      const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
-      const lines = Math.max(1, Math.round(node.getBoundingClientRect().height / line));
+      // Lines of text actually laid out: the distinct tops of the text's line boxes.
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size || 1;
       if (text.length / lines < 4) out.push(`${node.tagName}.${node.className}: "${text.slice(0, 40)}" on ${lines} lines`);
     }
     return out;
@@ -72,7 +73,7 @@ describe('the demo app', () => {
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
 
       // Dark mode: the page and the widget (theme="auto") in one palette.
-      const colours = await page.evaluate(() => ({ page: getComputedStyle(document.body).backgroundColor, accent: getComputedStyle(document.querySelector('main a, footer a')!).color }));
+      const colours = await page.evaluate(() => ({ page: getComputedStyle(document.documentElement).backgroundColor, accent: getComputedStyle(document.querySelector('main a, footer a')!).color }));
       if (colorScheme === 'dark') assert.deepEqual(colours, { page: 'rgb(10, 10, 10)', accent: 'rgb(66, 255, 208)' });
       else assert.deepEqual(colours, { page: 'rgb(249, 250, 251)', accent: 'rgb(0, 117, 88)' });
       await openWidget(page);
