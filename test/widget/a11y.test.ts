@@ -1,9 +1,10 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import 'axe-core/axe.min.js';
+import { setViewport } from '@web/test-runner-commands';
 import type { AxeResults, RunOptions } from 'axe-core';
 import '../../widget/index.ts';
 import type { KryptosConnect } from '../../widget/index.ts';
-import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, animationsSettled, ETH_TEST, type FakeApi } from './helpers.ts';
+import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, animationsSettled, ETH_TEST, SANDBOX_RULES, type FakeApi } from './helpers.ts';
 
 declare global {
   interface Window { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }
@@ -99,7 +100,35 @@ const screens: Screen[] = [
       await step(el, 'kryptos-connect-step');
     },
   },
+  {
+    name: 'sandbox picker (unavailable providers)',
+    session: { sandbox: true, sandbox_rules: SANDBOX_RULES },
+    reach: async (el) => {
+      void el.open();
+      $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+      await step(el, 'kryptos-integration-step');
+    },
+  },
+  {
+    name: 'a provider sandbox refuses',
+    session: { sandbox: true, sandbox_rules: SANDBOX_RULES },
+    reach: async (el) => {
+      el.integrationName = 'metamask';
+      void el.open();
+      $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+      await step(el, 'kryptos-connect-step');
+    },
+  },
   { name: 'accounts', reach: async (el) => void (await guestToAccounts(el)) },
+  {
+    name: 'accounts with a refused removal',
+    reach: async (el) => {
+      fake.refuseRemoval = true;
+      const accounts = await guestToAccounts(el);
+      $<HTMLButtonElement>(accounts, '.account button').click();
+      await waitUntil(() => $(accounts, '.alert').textContent !== '', 'refusal');
+    },
+  },
   {
     name: 'consent',
     reach: async (el) => {
@@ -127,14 +156,19 @@ describe('accessibility (axe-core)', () => {
     expect(violations.map((v) => v.id)).to.include('color-contrast');
   });
 
-  for (const theme of ['light', 'dark']) {
+  for (const variant of ['light', 'dark', 'mobile']) {
     for (const screen of screens) {
-      it(`${screen.name} — ${theme}: no violations`, async () => {
-        fake = installFakeApi(makeSession(screen.session));
-        const { el } = await mount(fake, { theme });
-        await screen.reach(el);
-        await expectNoViolations(el, `${screen.name} (${theme})`);
-        el.close();
+      it(`${screen.name} — ${variant}: no violations`, async () => {
+        if (variant === 'mobile') await setViewport({ width: 390, height: 844 });
+        try {
+          fake = installFakeApi(makeSession(screen.session));
+          const { el } = await mount(fake, { theme: variant === 'dark' ? 'dark' : 'light' });
+          await screen.reach(el);
+          await expectNoViolations(el, `${screen.name} (${variant})`);
+          el.close();
+        } finally {
+          await setViewport({ width: 800, height: 600 });
+        }
       });
     }
   }
