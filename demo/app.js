@@ -42,9 +42,12 @@ async function refresh() {
   if (username) await refreshConnection();
 }
 
+/** Whether this user has a connection now (set by refreshConnection). */
+let connected = false;
+
 async function refreshConnection() {
   const { status, body } = await api.getConnection();
-  const connected = status === 200 && body.connected;
+  connected = status === 200 && body.connected;
   $('#connection-status').replaceChildren(
     connected
       ? el('span', {}, el('span', { class: 'badge ok' }, 'Connected'), ` since ${when(body.connected_at)}. Acme Portfolio can see ${scopeList(body.scopes)}.`)
@@ -144,7 +147,8 @@ async function onConnectSuccess(event) {
 let accountsBefore = null;
 
 widget.addEventListener('connect-event', async (event) => {
-  if (event.detail?.type === 'open') accountsBefore = (await sharedAccounts())?.length ?? null;
+  // Only a connected user has shared accounts to count (asking otherwise would be a needless 401).
+  if (event.detail?.type === 'open') accountsBefore = connected ? ((await sharedAccounts())?.length ?? null) : null;
 });
 
 function onConnectError(event) {
