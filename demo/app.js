@@ -9,7 +9,8 @@
 //    never sees the access token or the client secret.
 import * as api from './api.js';
 import { $, el, show } from './dom.js';
-import { renderPortfolio } from './portfolio.js';
+import { renderIntegrations, renderPortfolio } from './portfolio.js';
+import { isSyncing, scopeList, when } from './format.js';
 
 const widget = $('kryptos-connect');
 
@@ -24,7 +25,9 @@ async function start() {
   }
   $('#signin-form').addEventListener('submit', onSignIn);
   $('#signout').addEventListener('click', onSignOut);
-  $('#disconnect').addEventListener('click', onDisconnect);
+  const confirmation = confirmDialog();
+  $('#disconnect').addEventListener('click', () => confirmation.showModal());
+  confirmation.addEventListener('close', onConfirmDisconnect);
   widget.addEventListener('connect-success', onConnectSuccess);
   widget.addEventListener('connect-error', onConnectError);
   await refresh();
@@ -39,12 +42,15 @@ async function refresh() {
   if (username) await refreshConnection();
 }
 
+/** Whether this user has a connection now (set by refreshConnection). */
+let connected = false;
+
 async function refreshConnection() {
   const { status, body } = await api.getConnection();
-  const connected = status === 200 && body.connected;
+  connected = status === 200 && body.connected;
   $('#connection-status').replaceChildren(
     connected
-      ? el('span', {}, el('span', { class: 'badge ok' }, 'Connected'), ` since ${new Date(body.connected_at).toLocaleString()} · shares ${body.scopes.join(', ')}`)
+      ? el('span', {}, el('span', { class: 'badge ok' }, 'Connected'), ` since ${when(body.connected_at)}. Acme Portfolio can see ${scopeList(body.scopes)}.`)
       : status === 200
         ? el('span', {}, el('span', { class: 'badge' }, 'Not connected'), ' Share your crypto portfolio with Acme Portfolio through Kryptos.')
         : el('span', { class: 'notice' }, body?.error ?? `Could not load the connection (${status}).`),
@@ -89,17 +95,61 @@ async function onSignOut() {
   await refresh();
 }
 
+/** The shared accounts as the data API lists them now (empty when it cannot be read). */
+async function sharedAccounts() {
+  const { status, body } = await api.getData('integrations').catch(() => ({ status: 0 }));
+  if (status !== 200) return null;
+  return body?.data ?? body?.integrations ?? [];
+}
+
+/** Says what is true now: syncing only while an account syncs, then that the sync finished. */
+let syncTimer;
+function reportSync(accounts, prefix) {
+  clearTimeout(syncTimer);
+  if (!accounts) return message(prefix);
+  const syncing = accounts.filter((i) => isSyncing(i.status)).length;
+  const failed = accounts.filter((i) => i.status === 'FAILED').length;
+  if (syncing) {
+    message(`${prefix} Your accounts are syncing.`);
+    // Bounded: at most 5 minutes of checks, every 3 seconds.
+    let checks = 100;
+    const check = async () => {
+      const now = await sharedAccounts();
+      const panel = $('#panel-integrations');
+      if (now && panel) panel.replaceChildren(el('h3', {}, 'Connected accounts'), renderIntegrations({ data: now }));
+      if (now && !now.some((i) => isSyncing(i.status))) return reportSync(now, prefix);
+      if (--checks > 0) syncTimer = setTimeout(check, 3000);
+    };
+    syncTimer = setTimeout(check, 3000);
+  } else {
+    message(`${prefix} ${failed ? `${failed} account${failed > 1 ? 's' : ''} could not be synced.` : 'All accounts are synced.'}`);
+  }
+}
+
 async function onConnectSuccess(event) {
   // detail is {public_token} for a new connection, or null when accounts were added to an existing one.
+  const before = accountsBefore;
   if (event.detail?.public_token) {
     const { status, body } = await api.exchange(event.detail.public_token);
-    if (status !== 200) message(`Could not finish connecting: ${body?.error ?? status}`);
-    else message('Connected. Your accounts are syncing.');
+    await refreshConnection();
+    if (status !== 200) return message(`Could not finish connecting: ${body?.error ?? status}`);
+    reportSync(await sharedAccounts(), 'Connected.');
   } else {
-    message('Accounts added.');
+    await refreshConnection();
+    const accounts = await sharedAccounts();
+    const added = accounts && before !== null ? accounts.length - before : null;
+    if (added === 0) return message('No new accounts were added.');
+    reportSync(accounts, added ? `${added} account${added > 1 ? 's' : ''} added.` : 'Accounts added.');
   }
-  await refreshConnection();
 }
+
+/** How many accounts were shared when the widget opened (to say truthfully what a resumed flow added). */
+let accountsBefore = null;
+
+widget.addEventListener('connect-event', async (event) => {
+  // Only a connected user has shared accounts to count (asking otherwise would be a needless 401).
+  if (event.detail?.type === 'open') accountsBefore = connected ? ((await sharedAccounts())?.length ?? null) : null;
+});
 
 function onConnectError(event) {
   const error = event.detail;
@@ -107,7 +157,23 @@ function onConnectError(event) {
   message(`Kryptos Connect: ${error?.message ?? 'something went wrong'}`);
 }
 
-async function onDisconnect() {
+/** "Disconnect Kryptos?": Cancel (focused first) or Disconnect. */
+function confirmDialog() {
+  const dialog = el('dialog', { id: 'confirm-disconnect', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
+    el('form', { method: 'dialog' },
+      el('h2', { id: 'confirm-title' }, 'Disconnect Kryptos?'),
+      el('p', { id: 'confirm-text' }, 'Acme Portfolio will no longer be able to read your Kryptos data. Your accounts stay in Kryptos, and you can connect again at any time.'),
+      el('div', { class: 'actions' },
+        el('button', { value: 'cancel', class: 'quiet', autofocus: true }, 'Cancel'),
+        el('button', { value: 'confirm', class: 'danger' }, 'Disconnect'))));
+  document.body.append(dialog);
+  return dialog;
+}
+
+/** The confirmation dialog closed: disconnect only when the user chose "Disconnect". */
+async function onConfirmDisconnect() {
+  if ($('#confirm-disconnect').returnValue !== 'confirm') return;
+  clearTimeout(syncTimer);
   const { status, body } = await api.disconnect();
   message(status === 200 ? 'Disconnected: Acme Portfolio can no longer read your Kryptos data.' : `Could not disconnect: ${body?.error ?? status}`);
   await refreshConnection();

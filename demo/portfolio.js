@@ -2,6 +2,7 @@
 // connect server answers, and says plainly why not otherwise (not available yet, not shared, …).
 import { createReport, getData, getTaxSummary, listReports, reportDownloadUrl } from './api.js';
 import { el } from './dom.js';
+import { STATUS, money, quantity, shorten, when } from './format.js';
 
 const PANELS = [
   { resource: 'integrations', title: 'Connected accounts', render: renderIntegrations },
@@ -34,15 +35,18 @@ async function renderTax(section) {
   const table = el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Tax year'), el('th', { class: 'num' }, 'Short-term'), el('th', { class: 'num' }, 'Long-term'), el('th', { class: 'num' }, 'Income'), el('th', { class: 'num' }, 'Fees'))),
     el('tbody', {}, years.map((y) => el('tr', {},
       el('td', {}, String(y.taxYear)),
-      el('td', { class: 'num' }, money(y.shortTerm.net)),
-      el('td', { class: 'num' }, money(y.longTerm.net)),
-      el('td', { class: 'num' }, money(y.income.total)),
-      el('td', { class: 'num' }, money(y.fees))))));
+      el('td', { class: 'num' }, money(y.shortTerm.net, body.baseCurrency)),
+      el('td', { class: 'num' }, money(y.longTerm.net, body.baseCurrency)),
+      el('td', { class: 'num' }, money(y.income.total, body.baseCurrency)),
+      el('td', { class: 'num' }, money(y.fees, body.baseCurrency))))));
   const year = years[0].taxYear;
   const downloads = el('ul', { class: 'list', id: 'tax-reports' });
   const note = el('p', { class: 'muted small', role: 'status' }, `Cost basis: ${body.costBasisMethod ?? '—'}.`);
+  const REPORT_STATUS = { completed: 'Ready', pending: 'Waiting', running: 'Generating…', failed: 'Failed' };
   const showReport = (r) => downloads.prepend(el('li', {}, el('span', { class: 'grow' }, `${r.type === 'capital_gains' ? 'Capital gains' : 'Income'} ${r.year}`),
-    r.status === 'completed' ? el('a', { href: reportDownloadUrl(r.id), download: '' }, `Download CSV (${r.rows} rows)`) : el('span', { class: 'muted small' }, r.status)));
+    r.status === 'completed'
+      ? el('a', { href: reportDownloadUrl(r.id), download: '' }, `Download CSV (${new Intl.NumberFormat().format(r.rows)} rows)`)
+      : el('span', { class: 'muted small' }, REPORT_STATUS[r.status] ?? r.status)));
   for (const r of (reports.status === 200 ? reports.body?.data ?? [] : []).slice(0, 4).reverse()) showReport(r);
   const generate = (type) => async (event) => {
     event.target.disabled = true;
@@ -91,26 +95,23 @@ function listOf(body, keys) {
 }
 
 const empty = (text) => el('p', { class: 'muted' }, text);
-const when = (value) => (value ? new Date(value).toLocaleString() : '—');
-const money = (amount, currency = 'USD') => {
-  const n = Number(amount);
-  return Number.isFinite(n) ? n.toLocaleString(undefined, { style: 'currency', currency }) : '—';
-};
 
-const STATUS_CLASS = { COMPLETED: 'ok', ONGOING: 'busy', 'PARTIALLY SYNCED': 'warn', FAILED: 'bad' };
-
-function renderIntegrations(body) {
+export function renderIntegrations(body) {
   const items = listOf(body, ['data', 'integrations']);
   if (!items.length) return empty('No accounts shared yet.');
-  return el('ul', { class: 'list' }, items.map((i) =>
-    el('li', {},
-      localImage(i.logoUrl) ? el('img', { src: localImage(i.logoUrl), alt: '', width: 24, height: 24 }) : null,
+  return el('ul', { class: 'list accounts' }, items.map((i) => {
+    const status = STATUS[i.status] ?? { label: 'Unknown', style: '' };
+    const name = i.alias || i.providerPublicName || i.provider;
+    return el('li', {},
+      localImage(i.logoUrl) ? el('img', { class: 'logo', src: localImage(i.logoUrl), alt: '', width: 28, height: 28 }) : null,
       el('span', { class: 'grow' },
-        el('strong', {}, i.alias || i.providerPublicName || i.provider),
-        el('span', { class: 'muted mono' }, i.publicAddress ? ` ${shorten(i.publicAddress)}` : ''),
-        i.chain ? el('span', { class: 'muted' }, ` on ${i.chain}`) : null),
-      el('span', { class: `badge ${STATUS_CLASS[i.status] ?? ''}`, title: i.message ?? '' }, i.status ?? 'unknown'),
-      el('span', { class: 'muted small' }, `synced ${when(i.lastSyncedAt)}`))));
+        el('strong', {}, name),
+        i.chain && i.chain.toLowerCase() !== name.toLowerCase() ? el('span', { class: 'muted' }, ` on ${i.chain}`) : null,
+        i.publicAddress ? el('span', { class: 'muted mono address', title: i.publicAddress }, shorten(i.publicAddress)) : null),
+      el('span', { class: 'meta' },
+        el('span', { class: `badge ${status.style}`, title: i.message ?? null }, status.label),
+        el('span', { class: 'muted small' }, i.lastSyncedAt ? `synced ${when(i.lastSyncedAt)}` : 'not synced yet')));
+  }));
 }
 
 function renderHoldings(body) {
@@ -118,19 +119,21 @@ function renderHoldings(body) {
   if (!items.length) return empty('No holdings reported.');
   const table = el('table', {}, el('thead', {}, el('tr', {}, el('th', {}, 'Asset'), el('th', { class: 'num' }, 'Quantity'), el('th', { class: 'num' }, 'Value'))),
     el('tbody', {}, items.map((h) => el('tr', {},
-      el('td', {}, h.asset?.symbol ?? '?', el('span', { class: 'muted' }, h.asset?.publicName ? ` ${h.asset.publicName}` : '')),
-      el('td', { class: 'num mono' }, h.totalQuantity ?? '—'),
+      el('td', {}, el('strong', {}, h.asset?.symbol ?? '?'), h.asset?.publicName ? el('span', { class: 'muted asset-name' }, ` ${h.asset.publicName}`) : null),
+      el('td', { class: 'num' }, quantity(h.totalQuantity)),
       el('td', { class: 'num' }, money(h.marketValue, h.baseCurrency))))));
   const total = body?.summary?.totalValue;
-  return el('div', {}, table, total !== undefined ? el('p', { class: 'total' }, `Total ${money(total)}`) : null);
+  return el('div', {}, table, total !== undefined ? el('p', { class: 'total' }, 'Total ', money(total, items[0]?.baseCurrency)) : null);
 }
 
 function renderTransactions(body) {
   const items = listOf(body, ['data', 'transactions']);
   if (!items.length) return empty('No transactions reported.');
+  const leg = (sign) => (l) => el('span', { class: 'leg' }, quantity(l.quantity, sign), ` ${l.asset?.symbol ?? ''}`);
   return el('ul', { class: 'list' }, items.map((t) => {
-    const legs = [...(t.incomingAssets ?? []).map((l) => `+${l.quantity} ${l.asset?.symbol ?? ''}`), ...(t.outgoingAssets ?? []).map((l) => `−${l.quantity} ${l.asset?.symbol ?? ''}`)];
-    return el('li', {}, el('span', { class: 'grow' }, el('strong', {}, t.label ?? 'Transaction'), el('span', { class: 'muted' }, ` ${legs.join(', ')}`)), el('span', { class: 'muted small' }, when(t.timestamp)));
+    const legs = [...(t.incomingAssets ?? []).map(leg('+')), ...(t.outgoingAssets ?? []).map(leg('−'))];
+    return el('li', {}, el('span', { class: 'grow' }, el('strong', {}, t.label ?? 'Transaction'), el('span', { class: 'legs' }, legs)),
+      el('span', { class: 'muted small' }, when(t.timestamp)));
   }));
 }
 
@@ -164,6 +167,3 @@ function localImage(url) {
   }
 }
 
-function shorten(address) {
-  return address.length > 14 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
-}

@@ -128,6 +128,12 @@ async function main() {
     const client = await demoClient(connect, [`http://localhost:${bffPort}`, `http://127.0.0.1:${bffPort}`]);
     const registered = await findActiveClient(connect.ctx.db, client.client_id);
     if (registered && !registered.scopes.split(' ').includes('reports:write')) await updateClient(connect.ctx.db, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
+    // The consent screen links to the demo's own privacy policy and terms (demo/privacy.html, demo/terms.html).
+    if (registered && !registered.privacy_policy_url) {
+      await updateClient(connect.ctx.db, Date.now(), client.client_id, {
+        privacy_policy_url: `http://localhost:${bffPort}/privacy.html`, terms_url: `http://localhost:${bffPort}/terms.html`,
+      });
+    }
     const webhookSecret = await demoWebhook(connect, client.client_id, `http://127.0.0.1:${bffPort}/api/kryptos/webhooks`);
     bff = await startBff({
       env: {

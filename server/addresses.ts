@@ -13,9 +13,12 @@ export const SANDBOX_ADDRESSES = {
   solana: '2r8Hm938GzCQ2gXTP2deDarkn52ezYf1UUaEzMpkwrk1',
 } as const;
 
+/** `INVALID_ADDRESS` envelope extras: `checksum_ok: false` when only the EIP-55 capitalisation is wrong. */
+export const invalidAddressExtra = (check: { badChecksum?: true }) => (check.badChecksum ? { checksum_ok: false } : undefined);
+
 export type AddressCheck =
   | { valid: true; kind: AddressKind; normalized: string; checksummed: boolean }
-  | { valid: false; kind: AddressKind | null; reason: string };
+  | { valid: false; kind: AddressKind | null; reason: string; badChecksum?: true };
 
 const base58check = createBase58check(sha256);
 
@@ -24,7 +27,7 @@ function checkEvm(address: string): AddressCheck {
   const body = address.slice(2);
   const uniform = body === body.toLowerCase() || body === body.toUpperCase();
   const checksummed = getAddress(address.toLowerCase());
-  if (!uniform && checksummed !== address) return { valid: false, kind: 'evm', reason: 'The address checksum (EIP-55 capitalisation) does not match; check for a typo' };
+  if (!uniform && checksummed !== address) return { valid: false, kind: 'evm', reason: 'The address checksum (EIP-55 capitalisation) does not match; check for a typo', badChecksum: true };
   return { valid: true, kind: 'evm', normalized: address.toLowerCase(), checksummed: !uniform };
 }
 

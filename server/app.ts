@@ -20,7 +20,9 @@ import { authRoutes } from './widget-api/auth.routes.ts';
 import { integrationRoutes } from './widget-api/integrations.routes.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { v1Routes } from './data/v1.routes.ts';
-import { PROVIDERS, providerLogoSvg, publicProvider } from './catalogue.ts';
+import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './catalogue.ts';
+import { providerIcon } from './provider-icons.ts';
+import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
 
 const BODY_LIMIT = '32kb';
@@ -48,12 +50,17 @@ export function createApp(ctx: AppContext) {
     res.set('Cache-Control', 'public, max-age=300');
     res.json({ success: true, data: PROVIDERS.map(publicProvider) });
   });
-  app.get('/integrations/logos/:file', crossOriginResource, publicCors, (req, res) => {
+  // Brand icons (@web3icons/core) for the catalogue, a monogram for a provider without one.
+  app.get('/integrations/logos/:file', crossOriginResource, publicCors, async (req, res) => {
     const file = String(req.params.file);
-    const svg = /^[a-z0-9-]+\.svg$/.test(file) ? providerLogoSvg(file.slice(0, -4)) : undefined;
+    const id = /^[a-z0-9-]+\.svg$/.test(file) ? file.slice(0, -4) : '';
+    const svg = findProvider(id) ? ((await providerIcon(id)) ?? providerLogoSvg(id)) : undefined;
     if (!svg) throw connectError('NOT_FOUND', 'No such logo');
     res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(svg);
   });
+  route({ method: 'get', path: '/legal/privacy', tag: 'Public', summary: "Kryptos' privacy policy (HTML; linked from the consent screen)", auth: 'none' });
+  route({ method: 'get', path: '/legal/terms', tag: 'Public', summary: "Kryptos' terms of service (HTML; linked from the consent screen)", auth: 'none' });
+  app.use(legalRoutes());
   app.get('/openapi.json', (req, res) => {
     res.json(openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`));
   });

@@ -1,7 +1,8 @@
 /**
  * The provider catalogue (contract section 4.8): blockchains, address-based wallets and
- * exchanges by their ccxt ids. Icons are SVGs generated here and served by the server
- * itself (`/integrations/logos/<id>.svg`), so nothing loads from a third-party CDN.
+ * exchanges by their ccxt ids. Icons are the brands' own (provider-icons.ts, from @web3icons/core)
+ * served by the server itself (`/integrations/logos/<id>.svg`), so nothing loads from a third-party
+ * CDN; a provider without one gets the monogram below.
  */
 export type ProviderType = 'wallet' | 'exchange' | 'blockchain' | 'services';
 export type AddressKind = 'evm' | 'solana' | 'bitcoin';
@@ -124,7 +125,7 @@ const COLORS: Record<string, string> = {
   kucoin: '#23AF91', bitstamp: '#00A650', gemini: '#00DCFA',
 };
 
-/** A monogram icon for a provider: a coloured disc with its initials. */
+/** The fallback icon for a provider without a brand icon: a coloured disc with its initials. */
 export function providerLogoSvg(id: string): string | undefined {
   const p = BY_ID.get(id);
   if (!p) return undefined;

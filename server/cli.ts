@@ -19,11 +19,12 @@ import { listDeliveries } from './webhooks/outbox.repository.ts';
 const USAGE = `Usage: npm run connect -- <command>
 
   client create --name <name> [--origin <url>]... [--redirect-uri <url>]... [--scopes "<a b c>"]
-                [--logo <url>] [--description <text>] [--production] [--json]
+                [--logo <url>] [--privacy-policy <url>] [--terms <url>] [--description <text>] [--production] [--json]
   client list [--json]
   client show <client_id> [--json]
   client update <client_id> [--name <name>] [--origin <url>]... [--redirect-uri <url>]... [--scopes "<…>"]
-                [--logo <url>] [--description <text>] [--production | --sandbox] [--json]
+                [--logo <url>] [--privacy-policy <url>] [--terms <url>] [--description <text>] [--production | --sandbox] [--json]
+                (an empty value, e.g. --terms "", removes a link)
   client rotate-secret <client_id> [--grace <minutes>] [--json]
   client delete <client_id> [--json]
   audit <client_id> [--limit <n>] [--json]
@@ -39,7 +40,7 @@ Environment: CONNECT_DB (default data/connect.db). Tip: \`npm run -s connect -- 
 
 const options = {
   name: { type: 'string' }, origin: { type: 'string', multiple: true }, 'redirect-uri': { type: 'string', multiple: true },
-  scopes: { type: 'string' }, logo: { type: 'string' }, description: { type: 'string' }, production: { type: 'boolean' },
+  scopes: { type: 'string' }, logo: { type: 'string' }, 'privacy-policy': { type: 'string' }, terms: { type: 'string' }, description: { type: 'string' }, production: { type: 'boolean' },
   sandbox: { type: 'boolean' }, url: { type: 'string' }, json: { type: 'boolean' }, grace: { type: 'string' }, limit: { type: 'string' }, to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       if (!v.name) throw new UsageError('client create needs --name');
       const created = await createClient(db, now, {
         name: v.name, origins: v.origin, redirect_uris: v['redirect-uri'], scopes: v.scopes, logo_url: v.logo, description: v.description, sandbox: !v.production,
+        privacy_policy_url: v['privacy-policy'] || undefined, terms_url: v.terms || undefined,
       });
       if (v.json) console.log(JSON.stringify(created));
       else console.log(`Created ${created.sandbox ? 'sandbox' : 'production'} client\n  client_id:     ${created.client_id}\n  client_secret: ${created.client_secret}\n\nThe secret is shown only this once; store it in your backend's secret manager.`);
@@ -89,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       if (v['redirect-uri'] !== undefined) update.redirect_uris = v['redirect-uri'];
       if (v.scopes !== undefined) update.scopes = v.scopes;
       if (v.logo !== undefined) update.logo_url = v.logo;
+      if (v['privacy-policy'] !== undefined) update.privacy_policy_url = v['privacy-policy'] || null;
+      if (v.terms !== undefined) update.terms_url = v.terms || null;
       if (v.description !== undefined) update.description = v.description;
       if (v.production) update.sandbox = false;
       if (v.sandbox) update.sandbox = true;

@@ -8,9 +8,16 @@ import type { LinkTokenSource } from './link-token.ts';
 export interface Scope { scope: string; description: string; required: boolean }
 export interface User { id: string; email: string | null; is_anonymous: boolean }
 export interface Workspace { id: string; name: string; role?: string }
-export interface SandboxRules { providers: string[]; addresses: Record<string, string> }
+export interface SandboxRules {
+  providers: string[];
+  addresses: Record<string, string>;
+  /** Display names of `providers` (`{ethereum: 'Ethereum'}`); older servers omit it. */
+  provider_names?: Record<string, string>;
+}
 export interface Session {
-  client: { name: string; logo_url: string | null };
+  client: { name: string; logo_url: string | null; privacy_policy_url?: string | null; terms_url?: string | null };
+  /** Kryptos' own privacy policy and terms (pages on the connect server); older servers omit it. */
+  legal?: { privacy_policy_url: string; terms_url: string };
   scopes: Scope[];
   sandbox: boolean;
   sandbox_rules: SandboxRules | null;
@@ -90,6 +97,7 @@ export interface WidgetApi {
   providers(): Promise<Provider[]>;
   detectChains(address: string): Promise<AddressInfo>;
   integrations(): Promise<Integration[]>;
+  /** The integrations the call added, then those of the request that were already there (`existing`). */
   addIntegration(body: NewIntegration): Promise<Integration[]>;
   deleteIntegration(id: string): Promise<void>;
   consent(scopes: string[]): Promise<{ public_token: string | null }>;
@@ -148,11 +156,13 @@ export function createWidgetApi({ apiBase, linkToken }: WidgetApiOptions): Widge
     if (response.ok && json?.success) return json.data as T;
     const header = Number(response.headers.get('Retry-After'));
     const retryAfter = json?.retry_after ?? (json?.data as { retry_after?: number } | undefined)?.retry_after;
+    // Extra fields of the error envelope (`attempts_left`, `existing`, `checksum_ok`, …) sit beside `error` and `code`.
+    const { success: _s, error: _e, code: _c, data, ...extra } = json ?? {};
     throw new WidgetApiError(
       response.status,
       json?.code ?? `HTTP_${response.status}`,
       json?.error ?? response.statusText,
-      json?.data,
+      data && typeof data === 'object' ? { ...extra, ...data } : Object.keys(extra).length ? extra : data,
       retryAfter ?? (Number.isFinite(header) && header > 0 ? header : undefined),
     );
   }
@@ -166,7 +176,10 @@ export function createWidgetApi({ apiBase, linkToken }: WidgetApiOptions): Widge
     providers: async () => (await send<{ providers: Provider[] }>('GET', 'providers')).providers,
     detectChains: (address) => send('POST', 'address/chains', { address }),
     integrations: async () => (await send<{ integrations: Integration[] }>('GET', 'integrations')).integrations,
-    addIntegration: async (body) => (await send<{ integrations: Integration[] }>('POST', 'integrations', body)).integrations,
+    addIntegration: async (body) => {
+      const { integrations, existing = [] } = await send<{ integrations: Integration[]; existing?: Integration[] }>('POST', 'integrations', body);
+      return [...integrations, ...existing.filter((e) => !integrations.some((i) => i.id === e.id))];
+    },
     deleteIntegration: async (id) => void (await send('DELETE', `integrations/${encodeURIComponent(id)}`)),
     consent: (scopes) => send('POST', 'consent', { scopes }),
     exit: async (body) => void (await send('POST', 'exit', body)),
@@ -174,7 +187,7 @@ export function createWidgetApi({ apiBase, linkToken }: WidgetApiOptions): Widge
   };
 }
 
-interface Envelope<T> { success: boolean; data?: T; error?: string; code?: string; retry_after?: number }
+interface Envelope<T> { success: boolean; data?: T; error?: string; code?: string; retry_after?: number; [extra: string]: unknown }
 
 /** Wraps anything thrown into a WidgetApiError so screens can rely on `.code`. */
 export function toWidgetApiError(error: unknown): WidgetApiError {

@@ -30,10 +30,34 @@ export function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : 'UNKNOWN_ERROR';
 }
 
-export function errorMessage(strings: Strings, error: unknown, rules: SandboxRules | null): string {
-  const key = KEYS[errorCode(error)] ?? 'errGeneric';
-  return format(strings[key], {
-    list: rules?.providers.join(', ') ?? '',
+/** A field of the error's `data` (the envelope's extra fields), if it is there. */
+function errorData(error: unknown, field: string): unknown {
+  const data = (error as { data?: unknown } | null)?.data;
+  return data && typeof data === 'object' ? (data as Record<string, unknown>)[field] : undefined;
+}
+
+/** Display names of the providers sandbox allows ("Ethereum, Solana"), never their ids. */
+export function sandboxProviderNames(rules: SandboxRules | null, language: string, style: 'list' | 'and' = 'list'): string {
+  const names = (rules?.providers ?? []).map((id) => rules?.provider_names?.[id] ?? id.charAt(0).toUpperCase() + id.slice(1));
+  return new Intl.ListFormat(language, style === 'and' ? { type: 'conjunction' } : { type: 'unit', style: 'short' }).format(names);
+}
+
+/** `INVALID_ADDRESS` because the EIP-55 capitalisation does not match (the server says `checksum_ok: false`). */
+export function isChecksumError(error: unknown): boolean {
+  return errorCode(error) === 'INVALID_ADDRESS' && errorData(error, 'checksum_ok') === false;
+}
+
+export function errorMessage(strings: Strings, error: unknown, rules: SandboxRules | null, language = 'en'): string {
+  const code = errorCode(error);
+  // A wrong EIP-55 capitalisation is its own, more helpful message.
+  if (isChecksumError(error)) return strings.addressChecksum;
+  const message = format(strings[KEYS[code] ?? 'errGeneric'], {
+    list: sandboxProviderNames(rules, language),
     address: Object.values(rules?.addresses ?? {}).join(', '),
   });
+  const left = errorData(error, 'attempts_left');
+  if (code === 'INVALID_OTP' && typeof left === 'number' && left > 0) {
+    return `${message} ${format(left === 1 ? strings.attemptsLeftOne : strings.attemptsLeftOther, { n: left })}`;
+  }
+  return message;
 }

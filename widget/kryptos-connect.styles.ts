@@ -49,9 +49,14 @@ export const styles = css`
     outline: 2px solid var(--kc-border-focus);
     outline-offset: 2px;
   }
+  /*
+   * Desktop: one fixed-size frame for every step (no jump, no re-centring between steps); the body
+   * scrolls inside it and each step's primary button is pinned at its bottom.
+   */
   dialog {
-    width: min(440px, calc(100vw - 2rem));
-    max-height: min(760px, calc(100dvh - 2rem));
+    width: min(420px, calc(100vw - 2rem));
+    height: min(680px, calc(100dvh - 2rem));
+    max-height: none;
     padding: 0;
     border: 1px solid var(--kc-border);
     border-radius: calc(var(--kc-border-radius) * 2);
@@ -73,7 +78,7 @@ export const styles = css`
     display: flex;
     align-items: center;
     gap: 0.5rem;
-    padding: 0.75rem 1rem;
+    padding: 0.5rem 0.75rem;
     border-bottom: 1px solid var(--kc-border);
   }
   header .title {
@@ -107,20 +112,50 @@ export const styles = css`
   }
   .body {
     flex: 1;
+    min-height: 0;
+    display: flex;
+    flex-direction: column;
     overflow-y: auto;
-    padding: 1rem 1.25rem 1.25rem;
+    overscroll-behavior: contain;
+    padding: 1rem 1.25rem 1rem;
+  }
+  .body > * {
+    flex: 1 0 auto;
+  }
+  /* The picker's list scrolls by itself, so search and tabs stay in view. */
+  .body > kryptos-integration-step {
+    flex: 1 1 0;
+    min-height: 0;
   }
   footer {
-    padding: 0.5rem 1rem;
+    padding: 0.375rem 1rem;
     border-top: 1px solid var(--kc-border);
     text-align: center;
     font-size: 0.75rem;
     color: var(--kc-text-secondary);
   }
   .center {
+    display: flex;
+    flex-direction: column;
+    align-items: center;
+    justify-content: center;
+    gap: 0.75rem;
     text-align: center;
-    padding: 2rem 0;
     color: var(--kc-text-secondary);
+  }
+  .spinner {
+    display: inline-block;
+    width: 2rem;
+    height: 2rem;
+    border: 3px solid var(--kc-border);
+    border-top-color: var(--_kc-accent-text);
+    border-radius: 50%;
+    animation: kc-spin 0.7s linear infinite;
+  }
+  @keyframes kc-spin {
+    to {
+      transform: rotate(360deg);
+    }
   }
   .alert {
     border: 1px solid var(--_kc-error-text);
@@ -141,7 +176,7 @@ export const styles = css`
     font-weight: 600;
     cursor: pointer;
   }
-  /* Phones: the dialog takes the whole screen. */
+  /* Phones: a full-screen sheet; the notch and the home indicator keep their room (safe areas). */
   @media (max-width: 480px) {
     dialog {
       width: 100vw;
@@ -152,15 +187,56 @@ export const styles = css`
       border: 0;
       border-radius: 0;
     }
+    header {
+      padding-top: max(0.5rem, env(safe-area-inset-top));
+      padding-left: max(0.75rem, env(safe-area-inset-left));
+      padding-right: max(0.75rem, env(safe-area-inset-right));
+    }
+    .body {
+      padding-left: max(1rem, env(safe-area-inset-left));
+      padding-right: max(1rem, env(safe-area-inset-right));
+    }
+    footer {
+      padding-bottom: max(0.375rem, env(safe-area-inset-bottom));
+    }
   }
+  /* Short transitions: the frame fades in, each step slides in a few pixels. */
   @media (prefers-reduced-motion: no-preference) {
     dialog[open] {
-      animation: kc-in 0.15s ease-out;
+      animation: kc-in 0.16s ease-out;
+    }
+    dialog[open]::backdrop {
+      animation: kc-fade 0.16s ease-out;
+    }
+    .body > * {
+      animation: kc-step 0.16s ease-out;
     }
     @keyframes kc-in {
       from {
         opacity: 0;
-        transform: translateY(8px);
+        transform: translateY(8px) scale(0.99);
+      }
+    }
+    @keyframes kc-fade {
+      from {
+        opacity: 0;
+      }
+    }
+    @keyframes kc-step {
+      from {
+        opacity: 0;
+        transform: translateX(12px);
+      }
+    }
+    @media (max-width: 480px) {
+      dialog[open] {
+        animation: kc-sheet 0.2s ease-out;
+      }
+      @keyframes kc-sheet {
+        from {
+          transform: translateY(24px);
+          opacity: 0;
+        }
       }
     }
   }

@@ -21,11 +21,11 @@ import { createWidgetApi, type ExitStep, type Integration, type Provider, type S
 import { createLinkTokenSource, linkTokenFromUrl, type LinkTokenProvider } from './link-token.ts';
 import { emit, STEP_DONE, STEP_TRACK, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type TrackDetail } from './events.ts';
 import { en, type Strings } from './i18n/en.ts';
-import { loadStrings, toLanguage } from './i18n/load.ts';
+import { browserLanguage, loadStrings, toLanguage } from './i18n/load.ts';
 import { errorCode, errorMessage } from './errors.ts';
 import { theme } from './theme.styles.ts';
 import { styles } from './kryptos-connect.styles.ts';
-import { backIcon, closeIcon } from './icons.ts';
+import { backIcon, closeIcon, spinner } from './icons.ts';
 import type { Prefill } from './steps/connect-step.ts';
 import './steps/email-step.ts';
 import './steps/code-step.ts';
@@ -84,8 +84,8 @@ export class KryptosConnect extends LitElement {
   /** Logo URL shown in the header. */
   @property({ attribute: 'app-logo' }) appLogo?: string;
   @property({ reflect: true }) theme: 'light' | 'dark' | 'auto' = 'light';
-  /** `en fr de pt sv es pl it`. */
-  @property() language = 'en';
+  /** `en fr de pt sv es pl it`; unset: the browser's language when it is one of these, else English. */
+  @property() language?: string;
   /** `email`, `anonymous` (space or comma separated, or an array). */
   @property({ attribute: 'auth-methods', converter: listConverter }) authMethods?: string[] | string;
   /** A provider id: skips the integration picker. */
@@ -103,7 +103,12 @@ export class KryptosConnect extends LitElement {
   @state() private session?: Session;
   @state() private providers: Provider[] = [];
   @state() private provider?: Provider;
+  /** Every account the grant will share: the workspace's (listed after sign-in) and those added in this flow. */
   @state() private integrations: Integration[] = [];
+  /** Ids added in this flow: these can always be removed again before finishing. */
+  @state() private addedIds = new Set<string>();
+  /** False when the server refused to list the workspace's accounts (a resumed session): only this flow's are known. */
+  @state() private listed = false;
   @state() private email = '';
   @state() private resendIn = 30;
   @state() private failure = '';
@@ -118,13 +123,24 @@ export class KryptosConnect extends LitElement {
 
   override connectedCallback() {
     super.connectedCallback();
+    window.addEventListener('languagechange', this.followBrowserLanguage);
     // Re-mounted during a flow: removing a modal dialog takes it out of the top layer, so show it again.
     if (this.flow) void this.updateComplete.then(() => this.flow && !this.dialog.matches(':modal') && this.reshow());
   }
 
-  protected override willUpdate(changed: PropertyValues<this>) {
-    if (changed.has('language')) void this.loadLanguage();
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    window.removeEventListener('languagechange', this.followBrowserLanguage);
   }
+
+  protected override willUpdate(changed: PropertyValues<this>) {
+    if (changed.has('language') || !this.hasUpdated) void this.loadLanguage();
+  }
+
+  /** With no `language` set, a change of the browser's language applies at once. */
+  private followBrowserLanguage = () => {
+    if (!this.language) void this.loadLanguage();
+  };
 
   override render() {
     const title = this.appName || this.session?.client.name || this.strings.dialogLabel;
@@ -132,7 +148,7 @@ export class KryptosConnect extends LitElement {
       <button class="trigger" part="button" type="button" ?disabled=${this.disabled || this.step === 'loading'} @click=${this.open}>
         <slot>${this.strings.connect}</slot>
       </button>
-      <dialog part="dialog" aria-labelledby="kc-title" lang=${toLanguage(this.language)} @close=${this.handleClose}
+      <dialog part="dialog" aria-labelledby="kc-title" lang=${this.effectiveLanguage} @close=${this.handleClose}
         @kc-step-done=${this.handleStepDone} @kc-step-track=${this.handleTrack}>
         ${this.step === 'closed'
           ? nothing
@@ -154,7 +170,7 @@ export class KryptosConnect extends LitElement {
     const s = this.session;
     switch (this.step) {
       case 'loading':
-        return html`<p class="center" role="status">${this.strings.loading}</p>`;
+        return html`<div class="center" role="status">${spinner}<span>${this.strings.loading}</span></div>`;
       case 'failed':
         return html`<div class="alert" role="alert">${this.failure}
           <button class="retry" part="primary-button" type="button" @click=${() => this.retryStart?.()}>${this.strings.retry}</button></div>`;
@@ -171,7 +187,7 @@ export class KryptosConnect extends LitElement {
         return html`<kryptos-connect-step exportparts=${PARTS} .session=${s} .provider=${this.provider} .prefill=${this.prefill ?? {}}></kryptos-connect-step>`;
       case 'accounts':
         return html`<kryptos-accounts-step exportparts=${PARTS} .session=${s} .integrations=${this.integrations} ?resumed=${this.resumed}
-          ?busy=${this.busy} .error=${this.stepError}></kryptos-accounts-step>`;
+          .removable=${this.removableIds} ?busy=${this.busy} .error=${this.stepError}></kryptos-accounts-step>`;
       case 'consent':
         return html`<kryptos-consent-step exportparts=${PARTS} .session=${s} .integrations=${this.integrations}></kryptos-consent-step>`;
       case 'success':
@@ -220,13 +236,22 @@ export class KryptosConnect extends LitElement {
       else this.show('auth');
     } catch (error) {
       if (flow !== this.flow) return;
-      this.fail(error, errorCode(error) === 'NETWORK_ERROR' ? errorMessage(this.strings, error, null) : this.strings.errStart);
+      this.fail(error, errorCode(error) === 'NETWORK_ERROR' ? errorMessage(this.strings, error, null, this.strings.locale) : this.strings.errStart);
     }
   }
 
   /** True when the link token resumes an existing grant: no sign-in, no consent screen, success is `null`. */
   private get resumed(): boolean {
     return this.session?.has_existing_grant === true || (this.flow?.authorized() ?? false);
+  }
+
+  /** Accounts the user may remove here: this flow's, and in a signed-in (not resumed) flow every listed one. */
+  private get removableIds(): Set<string> {
+    return this.resumed || !this.listed ? this.addedIds : new Set(this.integrations.map((i) => i.id));
+  }
+
+  private get effectiveLanguage() {
+    return this.language ? toLanguage(this.language) : browserLanguage();
   }
 
   private get methods(): string[] {
@@ -242,22 +267,37 @@ export class KryptosConnect extends LitElement {
     else await this.showIntegrations();
   }
 
+  /**
+   * The accounts already in the workspace, which the grant will share too. Not asked on a resumed
+   * session (the server keeps them to an email sign-in); a refusal leaves this flow's accounts only.
+   */
+  private async listExisting(flow: Flow): Promise<void> {
+    this.listed = false;
+    if (this.resumed) return;
+    try {
+      const existing = await flow.api.integrations();
+      if (flow !== this.flow) return;
+      this.integrations = mergeIntegrations(existing, this.integrations);
+      this.listed = true;
+    } catch {
+      // 401/403/409: keep what this flow added; the user can still add accounts and share them.
+    }
+  }
+
   private async showIntegrations() {
     const flow = this.flow!;
-    if (!this.providers.length) {
-      this.step = 'loading';
-      try {
-        const providers = await flow.api.providers();
-        if (flow !== this.flow) return;
-        this.providers = providers;
-      } catch (error) {
-        if (flow === this.flow) this.fail(error, errorMessage(this.strings, error, null), () => this.showIntegrations());
-        return;
-      }
+    this.step = 'loading';
+    try {
+      const [providers] = await Promise.all([this.providers.length ? this.providers : flow.api.providers(), this.listExisting(flow)]);
+      if (flow !== this.flow) return;
+      this.providers = providers;
+    } catch (error) {
+      if (flow === this.flow) this.fail(error, errorMessage(this.strings, error, null, this.strings.locale), () => this.showIntegrations());
+      return;
     }
     const wanted = this.integrationName && this.providers.find((p) => p.id === this.integrationName);
     if (wanted && !this.integrations.length) this.chooseProvider(wanted);
-    else this.show('integrations');
+    else this.show(this.integrations.length ? 'accounts' : 'integrations');
   }
 
   private chooseProvider(provider: Provider) {
@@ -294,11 +334,17 @@ export class KryptosConnect extends LitElement {
         return this.showIntegrations();
       case 'integrations':
         return this.chooseProvider(d.provider as Provider);
-      case 'connect':
-        this.integrations = d.integrations as Integration[];
+      case 'connect': {
+        if (d.choose) return this.show('integrations');
+        // The server answers with what this call added (and what of it was already there): merge, never replace.
+        const added = d.integrations as Integration[];
+        this.integrations = mergeIntegrations(this.integrations, added);
+        this.addedIds = new Set([...this.addedIds, ...added.filter((i) => d.fresh !== false).map((i) => i.id)]);
         return this.show('accounts');
+      }
       case 'accounts':
         if (d.add) return this.show('integrations');
+        if (typeof d.removed === 'string') return this.forget(d.removed);
         return this.resumed ? this.confirmResumed() : this.show('consent');
       case 'consent': {
         const token = d.public_token as string | null;
@@ -309,6 +355,13 @@ export class KryptosConnect extends LitElement {
         return this.close();
     }
   };
+
+  private forget(id: string) {
+    this.integrations = this.integrations.filter((i) => i.id !== id);
+    const added = new Set(this.addedIds);
+    added.delete(id);
+    this.addedIds = added;
+  }
 
   /** Resumed session: record the consent (all requested scopes) so the server knows; it answers `{public_token: null}`. */
   private async confirmResumed() {
@@ -321,7 +374,7 @@ export class KryptosConnect extends LitElement {
     } catch (error) {
       // Already recorded on this link token: the grant exists, so the flow still succeeded.
       if (errorCode(error) !== 'CONSENT_ALREADY_GIVEN') {
-        this.stepError = errorMessage(this.strings, error, this.session?.sandbox_rules ?? null);
+        this.stepError = errorMessage(this.strings, error, this.session?.sandbox_rules ?? null, this.strings.locale);
         this.track('error', { code: errorCode(error) });
         return;
       }
@@ -416,6 +469,8 @@ export class KryptosConnect extends LitElement {
     this.providers = [];
     this.provider = undefined;
     this.integrations = [];
+    this.addedIds = new Set();
+    this.listed = false;
     this.email = '';
     this.failure = '';
     this.stepError = '';
@@ -423,10 +478,17 @@ export class KryptosConnect extends LitElement {
   }
 
   private async loadLanguage() {
-    const language = toLanguage(this.language);
+    const language = this.effectiveLanguage;
     const strings = await loadStrings(language);
-    if (toLanguage(this.language) === language) this.strings = strings;
+    if (this.effectiveLanguage === language) this.strings = strings;
   }
+}
+
+/** `base` updated with `more` (same id: the newer row), in the order first seen. */
+function mergeIntegrations(base: Integration[], more: Integration[]): Integration[] {
+  const byId = new Map(base.map((i) => [i.id, i]));
+  for (const i of more) byId.set(i.id, i);
+  return [...byId.values()];
 }
 
 function toConnectError(error: unknown): ConnectError {

@@ -2,8 +2,10 @@
 import { css } from 'lit';
 
 export const shared = css`
+  /* A step fills the frame's body; its .actions block sits at the bottom (pinned while the body scrolls). */
   :host {
-    display: block;
+    display: flex;
+    flex-direction: column;
     color: var(--kc-text-primary);
     font: inherit;
   }
@@ -20,8 +22,10 @@ export const shared = css`
     color: var(--kc-text-secondary);
   }
   form {
-    display: grid;
+    display: flex;
+    flex-direction: column;
     gap: 0.75rem;
+    flex: 1 0 auto;
   }
   label,
   .label {
@@ -146,20 +150,91 @@ export const shared = css`
   .actions {
     display: grid;
     gap: 0.5rem;
-    margin-top: 1rem;
+    margin-top: auto;
+    padding-top: 0.75rem;
+    position: sticky;
+    bottom: 0;
+    z-index: 1;
+    background: var(--kc-bg-primary);
+    box-shadow: 0 -8px 8px -8px rgba(0, 0, 0, 0.08);
+  }
+  .spinner {
+    display: inline-block;
+    flex: none;
+    width: 1em;
+    height: 1em;
+    margin-inline-end: 0.5em;
+    vertical-align: -0.125em;
+    border: 2px solid currentColor;
+    border-right-color: transparent;
+    border-radius: 50%;
+    animation: kc-spin 0.7s linear infinite;
+  }
+  @keyframes kc-spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation-duration: 2s;
+    }
+  }
+  .icon-button {
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    flex: none;
+    width: 44px;
+    height: 44px;
+    padding: 0;
+    border: 0;
+    background: none;
+    color: var(--kc-text-secondary);
+  }
+  .icon-button:hover:not(:disabled) {
+    background: var(--kc-bg-hover);
+    color: var(--_kc-error-text);
+  }
+  .icon-button .spinner {
+    margin: 0;
   }
   ul.plain {
     list-style: none;
     margin: 0;
     padding: 0;
   }
+  /* A brand icon on a white tile over the provider's monogram (shown when there is no icon or it fails). */
   .logo {
-    width: 32px;
-    height: 32px;
-    border-radius: 50%;
+    position: relative;
+    display: inline-grid;
+    place-items: center;
     flex: none;
-    object-fit: contain;
+    width: 36px;
+    height: 36px;
+    border-radius: 50%;
+    overflow: hidden;
     background: var(--kc-bg-tertiary);
+    color: var(--kc-text-primary);
+    font-size: 0.75rem;
+    font-weight: 700;
+    letter-spacing: 0.02em;
+  }
+  .logo.sm {
+    width: 28px;
+    height: 28px;
+    font-size: 0.625rem;
+  }
+  .logo img {
+    position: absolute;
+    inset: 0;
+    width: 100%;
+    height: 100%;
+    padding: 15%;
+    object-fit: contain;
+    background: #ffffff;
+    border: 1px solid var(--kc-border);
+    border-radius: 50%;
   }
   .row {
     display: flex;

@@ -34,7 +34,7 @@ export class StepElement extends LitElement {
 
   /** Translated message for an error, with sandbox rules filled in. */
   protected describe(error: unknown): string {
-    return errorMessage(this.strings, error, this.session?.sandbox_rules ?? null);
+    return errorMessage(this.strings, error, this.session?.sandbox_rules ?? null, this.strings.locale);
   }
 
   protected done(detail: unknown = {}): void {

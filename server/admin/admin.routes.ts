@@ -53,7 +53,7 @@ export function adminRoutes(ctx: AppContext): Router {
   route({ method: 'get', path: '/admin/clients/:id', tag: 'Admin', summary: 'Show a client', auth: 'admin' });
   router.get('/clients/:id', async (req, res) => sendOk(res, clientView(await getClient(db, req.params.id))));
 
-  route({ method: 'patch', path: '/admin/clients/:id', tag: 'Admin', summary: 'Update a client (name, origins, redirect URIs, scopes, logo, sandbox)', body: ClientUpdate, auth: 'admin' });
+  route({ method: 'patch', path: '/admin/clients/:id', tag: 'Admin', summary: 'Update a client (name, origins, redirect URIs, scopes, logo, privacy policy and terms links, sandbox)', body: ClientUpdate, auth: 'admin' });
   router.patch('/clients/:id', async (req, res) => sendOk(res, clientView(await updateClient(db, clock.now(), req.params.id, ClientUpdate.parse(req.body)))));
 
   route({ method: 'post', path: '/admin/clients/:id/rotate-secret', tag: 'Admin', summary: 'New secret; the old one works for grace_minutes (0 = revoked now)', body: RotateBody, auth: 'admin' });

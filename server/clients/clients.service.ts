@@ -21,6 +21,8 @@ const Origin = z.url({ protocol: /^https?$/ }).max(200).transform((u, ctx) => {
   return url.origin;
 });
 const RedirectUri = z.url({ protocol: /^https?$/ }).max(500);
+/** A page the consent screen links to (http(s) only: the widget never renders another scheme as a link). */
+const PageUrl = z.url({ protocol: /^https?$/ }).max(500);
 
 export const ClientFields = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -29,6 +31,8 @@ export const ClientFields = z.strictObject({
   redirect_uris: z.array(RedirectUri).max(20).optional(),
   scopes: z.string().max(1024).optional(),
   logo_url: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
+  privacy_policy_url: PageUrl.nullable().optional(),
+  terms_url: PageUrl.nullable().optional(),
   sandbox: z.boolean().optional(),
 });
 export type ClientFields = z.infer<typeof ClientFields>;
@@ -44,6 +48,8 @@ export function clientView(c: Client) {
     redirect_uris: JSON.parse(c.redirect_uris) as string[],
     scopes: c.scopes,
     logo_url: c.logo_url,
+    privacy_policy_url: c.privacy_policy_url,
+    terms_url: c.terms_url,
     sandbox: c.sandbox === 1,
     status: 'active' as const,
     previous_secret_expires_at: c.previous_secret_expires_at && c.previous_secret_expires_at > Date.now() ? new Date(c.previous_secret_expires_at).toISOString() : null,
@@ -64,6 +70,7 @@ export async function createClient(db: Db, now: number, input: ClientFields) {
       previous_secret_digest: null, previous_secret_expires_at: null,
       origins: JSON.stringify(fields.origins ?? []), redirect_uris: JSON.stringify(fields.redirect_uris ?? []),
       scopes: scopes.join(' '), logo_url: fields.logo_url ?? null, sandbox: fields.sandbox === false ? 0 : 1,
+      privacy_policy_url: fields.privacy_policy_url ?? null, terms_url: fields.terms_url ?? null,
       webhook_url: null, created_at: now, updated_at: now, deleted_at: null,
     })
     .execute();
@@ -87,6 +94,8 @@ export async function updateClient(db: Db, now: number, id: string, input: Clien
   if (fields.redirect_uris !== undefined) set.redirect_uris = JSON.stringify(fields.redirect_uris);
   if (fields.scopes !== undefined) set.scopes = parseScopes(fields.scopes).join(' ');
   if (fields.logo_url !== undefined) set.logo_url = fields.logo_url;
+  if (fields.privacy_policy_url !== undefined) set.privacy_policy_url = fields.privacy_policy_url;
+  if (fields.terms_url !== undefined) set.terms_url = fields.terms_url;
   if (fields.sandbox !== undefined) set.sandbox = fields.sandbox ? 1 : 0;
   await db.updateTable('clients').set(set).where('id', '=', id).execute();
   await recordAudit(db, now, { clientId: id, event: 'client.updated', details: { fields: Object.keys(fields) } });

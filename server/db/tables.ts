@@ -19,6 +19,8 @@ export type ClientsTable = {
   deleted_at: number | null;
   webhook_secret: string | null; // sealed whsec_… (we must replay it to sign)
   webhook_secret_created_at: number | null;
+  privacy_policy_url: string | null; // shown on the consent screen
+  terms_url: string | null;
 };
 
 export type UsersTable = {

@@ -6,7 +6,7 @@
 import type { Db } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
 import { findProvider, type Provider } from '../catalogue.ts';
-import { checkAddress, isSandboxAddress, SANDBOX_ADDRESSES } from '../addresses.ts';
+import { checkAddress, invalidAddressExtra, isSandboxAddress, SANDBOX_ADDRESSES } from '../addresses.ts';
 import { hmac, randomId, type Sealer } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 
@@ -38,14 +38,19 @@ export function integrationView(i: Integration) {
   };
 }
 
+const SANDBOX_PROVIDERS = ['ethereum', 'solana'];
+/** Display names, never ids, in anything a person reads ("Sandbox mode only allows: Ethereum, Solana"). */
+const providerName = (id: string) => findProvider(id)?.publicName ?? id;
+
 export const SANDBOX_RULES = {
-  providers: ['ethereum', 'solana'],
+  providers: SANDBOX_PROVIDERS,
+  provider_names: Object.fromEntries(SANDBOX_PROVIDERS.map((id) => [id, providerName(id)])),
   addresses: SANDBOX_ADDRESSES,
   message: 'Sandbox clients can connect only the Ethereum and Solana test addresses. Switch the client to production to connect real accounts.',
 };
 
 function sandboxProviderError(provider: string) {
-  return connectError('SANDBOX_PROVIDER_NOT_ALLOWED', `Sandbox mode allows only the ethereum and solana providers, not ${provider}`, { sandbox_rules: SANDBOX_RULES });
+  return connectError('SANDBOX_PROVIDER_NOT_ALLOWED', `Sandbox mode only allows: ${SANDBOX_PROVIDERS.map(providerName).join(', ')} (not ${providerName(provider)})`, { sandbox_rules: SANDBOX_RULES });
 }
 
 type Planned = { provider: Provider; chain: string | null; address: string | null; credentials: string | null; fingerprint: string | null };
@@ -68,7 +73,7 @@ export function planIntegrations(input: AddIntegration, env: Sandboxed, fingerpr
   const offChain = env.sandbox ? input.chains?.find((c) => c !== provider.id) : undefined;
   if (offChain) throw sandboxProviderError(offChain.slice(0, 32));
   const check = checkAddress(input.address, provider.addressKinds);
-  if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason);
+  if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason, invalidAddressExtra(check));
   const chains = chainsFor(provider, check.kind, input.chains);
   if (env.sandbox) {
     if (!isSandboxAddress(provider.id, check.normalized)) {

@@ -1,12 +1,12 @@
 /** `/widget/session`, providers, address checks and exit events (docs/widget-api.md). */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Client, LinkToken } from '../db/tables.ts';
 import { ACCESS_TOKEN_TTL_S, iso } from '../clock.ts';
 import { describeScopes } from '../scopes.ts';
 import { PROVIDERS } from '../catalogue.ts';
-import { checkAddress } from '../addresses.ts';
+import { checkAddress, invalidAddressExtra } from '../addresses.ts';
 import { connectError } from '../errors.ts';
 import { digest, isWellFormedToken } from '../crypto.ts';
 import { recordAudit } from '../audit.ts';
@@ -28,12 +28,19 @@ export const ExitBody = z.strictObject({
 
 export const locals = (res: { locals: Record<string, unknown> }) => ({ link: res.locals.link as LinkToken, client: res.locals.client as Client });
 
-export async function sessionView(ctx: AppContext, link: LinkToken, client: Client) {
+/** Where this server is reached from outside: CONNECT_PUBLIC_URL, else the request's own scheme and host. */
+export function publicBase(ctx: AppContext, req: Request): string {
+  return ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
+}
+
+export async function sessionView(ctx: AppContext, link: LinkToken, client: Client, base: string) {
   const user = link.user_id ? await findUser(ctx.db, link.user_id) : undefined;
   const workspace = link.workspace_id ? await findWorkspace(ctx.db, link.workspace_id) : undefined;
   const workspaces = user ? await listWorkspaces(ctx.db, user.id) : [];
   return {
-    client: { name: client.name, logo_url: client.logo_url },
+    client: { name: client.name, logo_url: client.logo_url, privacy_policy_url: client.privacy_policy_url, terms_url: client.terms_url },
+    // Our own pages (docs/legal), linked from the consent screen beside the partner's.
+    legal: { privacy_policy_url: `${base}/legal/privacy`, terms_url: `${base}/legal/terms` },
     scopes: describeScopes(link.scopes.split(' ')),
     sandbox: link.sandbox === 1,
     sandbox_rules: link.sandbox === 1 ? SANDBOX_RULES : null,
@@ -52,9 +59,9 @@ export function sessionRoutes(ctx: AppContext): Router {
   const router = Router();
 
   route({ method: 'get', path: '/widget/session', tag: 'Widget', summary: 'The flow: client, requested scopes, sandbox rules, signed-in user, workspace', auth: 'link' });
-  router.get('/session', async (_req, res) => {
+  router.get('/session', async (req, res) => {
     const { link, client } = locals(res);
-    sendOk(res, await sessionView(ctx, link, client));
+    sendOk(res, await sessionView(ctx, link, client, publicBase(ctx, req)));
   });
 
   route({ method: 'get', path: '/widget/providers', tag: 'Widget', summary: 'The provider catalogue with credential fields, chains and sandbox availability', auth: 'link' });
@@ -66,7 +73,7 @@ export function sessionRoutes(ctx: AppContext): Router {
   router.post('/address/chains', async (req, res) => {
     const { address } = AddressBody.parse(req.body);
     const check = checkAddress(address);
-    if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason);
+    if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason, invalidAddressExtra(check));
     const chains = check.kind === 'evm' ? await ctx.detectChains(check.normalized).catch(() => []) : [check.kind];
     sendOk(res, { address: check.normalized, kind: check.kind, valid: true, checksum_ok: true, checksummed: check.checksummed, chains });
   });
@@ -97,7 +104,7 @@ export function sessionRoutes(ctx: AppContext): Router {
     });
     if (!moved) throw connectError('INVALID_TOKEN', 'That session cannot be continued; sign in again');
     const fresh = await ctx.db.selectFrom('link_tokens').selectAll().where('id', '=', link.id).executeTakeFirstOrThrow();
-    sendOk(res, await sessionView(ctx, fresh, client));
+    sendOk(res, await sessionView(ctx, fresh, client, publicBase(ctx, req)));
   });
 
   route({ method: 'post', path: '/widget/exit', tag: 'Widget', summary: 'Record where the user left the flow (partner analytics)', body: ExitBody, auth: 'link' });

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import {
   OTHER_ETH, SANDBOX_ETH, SANDBOX_SOL, addAddress, allowAccess, connectAsGuest, continueAsGuest, continueFromAccounts, dialog,
   finishAndWaitConnected, latestCode, launchBrowser, newSession, openWidget, partnerCall, pickProvider, portfolioAccounts, recorded,
-  signIn, startStack, storedAccessToken, type Session, type Stack,
+  signIn, startStack, storedAccessToken, accountRows, addAnotherAccount, type Session, type Stack,
 } from './helpers.ts';
 
 describe('demo flows in Chromium', () => {
@@ -56,7 +56,8 @@ describe('demo flows in Chromium', () => {
     await allowAccess(page);
     await finishAndWaitConnected(page);
 
-    await page.getByText('Connected. Your accounts are syncing.').waitFor();
+    // Said truthfully: "syncing" while an account syncs, then that all are synced.
+    await page.locator('#message').getByText(/^Connected\. (Your accounts are syncing|All accounts are synced)\.$/).waitFor();
     await portfolioAccounts(page, 1);
     assert.match(await page.locator('#panel-integrations').innerText(), /0x47c2…fcfa/);
     // The same button now adds accounts (its accessible name comes from the slotted label).
@@ -103,10 +104,12 @@ describe('demo flows in Chromium', () => {
     await pickProvider(page, 'ethereum', 'Ethereum');
     const step = page.locator('kryptos-connect-step');
     await step.getByLabel('Wallet address').fill(OTHER_ETH);
-    await step.getByText('Valid EVM address').waitFor();
+    // Said while typing, never "Valid EVM address" first: only the Ethereum test address is accepted.
+    await step.locator('#address-error').getByText(`Sandbox mode only allows the test address ${SANDBOX_ETH}.`).waitFor();
+    assert.equal(await step.getByText('Valid EVM address').count(), 0);
     await step.getByRole('button', { name: 'Add account' }).click();
     const alert = step.locator('.alert[role="alert"]');
-    // The message names the sandbox test addresses (all of them, Ethereum's first).
+    // The server refuses too (the rule is enforced there), naming the sandbox test addresses, Ethereum's first.
     await alert.getByText(/^Sandbox mode only allows the test address 0x47c2e31e9ce22437bcf6313d2b9e98245a7bfcfa\b/).waitFor();
     assert.equal(await dialog(page).isVisible(), true);
     // The offered fix fills the test address in.
@@ -122,7 +125,7 @@ describe('demo flows in Chromium', () => {
     await context.close();
   });
 
-  it('consent with an optional scope unticked: the grant lacks it', async () => {
+  it('consent with an optional group switched off: the grant lacks its scopes; the required group cannot be switched off', async () => {
     const { page, context } = await newSession(browser);
     await signIn(page, stack.origin, 'dave');
     await openWidget(page);
@@ -131,30 +134,72 @@ describe('demo flows in Chromium', () => {
     await addAddress(page, SANDBOX_ETH, 'EVM');
     await continueFromAccounts(page);
     const consent = page.locator('kryptos-consent-step');
-    const integrations = consent.getByLabel('See which wallets and exchanges you connected');
-    await integrations.uncheck();
-    assert.equal(await integrations.isChecked(), false);
-    // openid is required: locked and ticked.
-    const openid = consent.getByLabel('Confirm who you are');
-    assert.equal(await openid.isDisabled(), true);
-    assert.equal(await openid.isChecked(), true);
+    const tax = consent.getByRole('switch', { name: 'See your tax reports and accounting' });
+    await tax.uncheck();
+    assert.equal(await tax.isChecked(), false);
+    // "Know who you are" holds openid (required): marked, and no control to switch it off.
+    const identity = consent.locator('[data-group="identity"]');
+    await identity.getByText('Required').waitFor();
+    assert.equal(await identity.getByRole('switch').count(), 0);
+    assert.equal(await identity.getByRole('checkbox').count(), 0);
+    // The partner's privacy policy and terms, and ours, are linked (new tab).
+    for (const [name, href] of [
+      ['Acme Portfolio (demo) Privacy policy (opens in a new tab)', `${stack.origin}/privacy.html`],
+      ['Acme Portfolio (demo) Terms (opens in a new tab)', `${stack.origin}/terms.html`],
+      ['Kryptos Privacy policy (opens in a new tab)', `${stack.connect.url}/legal/privacy`],
+      ['Kryptos Terms (opens in a new tab)', `${stack.connect.url}/legal/terms`],
+    ]) {
+      const link = consent.getByRole('link', { name });
+      assert.equal(await link.getAttribute('href'), href);
+      assert.equal(await link.getAttribute('target'), '_blank');
+    }
     await allowAccess(page);
     await finishAndWaitConnected(page);
 
     const connection = await page.evaluate(async () => (await fetch('/api/kryptos/connection')).json());
     assert.equal(connection.connected, true);
-    assert.ok(!connection.scopes.includes('integrations:read'), connection.scopes.join(' '));
+    for (const scope of ['tax:read', 'accounting:read', 'reports:read']) assert.ok(!connection.scopes.includes(scope), connection.scopes.join(' '));
     assert.ok(connection.scopes.includes('portfolios:read'));
     const grants = await partnerCall(stack, 'GET', '/token/grants');
     const grant = grants.json.data.grants.find((g: { grant_id: string }) => g.grant_id === connection.grant_id);
     assert.ok(grant, 'the grant is listed by /token/grants');
     const scopes = Array.isArray(grant.scopes) ? grant.scopes : String(grant.scopes).split(' ');
-    assert.ok(!scopes.includes('integrations:read'));
+    assert.ok(!scopes.includes('tax:read'));
     assert.ok(scopes.includes('openid'));
     // The data call that needs the unshared scope answers 403 (the demo says "Not shared").
-    await page.locator('#panel-integrations').getByText('Not shared').waitFor();
-    const status = await page.evaluate(async () => (await fetch('/api/kryptos/data/integrations')).status);
+    await page.locator('#panel-tax').getByText('Not shared').waitFor();
+    const status = await page.evaluate(async () => (await fetch('/api/kryptos/tax/summary')).status);
     assert.equal(status, 403);
+    await context.close();
+  });
+
+  it('Ethereum then Solana: accounts, consent and success list both; one removed in the flow is not shared', async () => {
+    const { page, context } = await newSession(browser);
+    await signIn(page, stack.origin, 'gina');
+    await openWidget(page);
+    await continueAsGuest(page);
+    await pickProvider(page, 'ethereum', 'Ethereum');
+    await addAddress(page, SANDBOX_ETH, 'EVM');
+    await addAnotherAccount(page, 'solana', 'Solana', SANDBOX_SOL, 'SOLANA');
+    assert.deepEqual(await accountRows(page, 'kryptos-accounts-step'), ['Ethereum 0x47c2…fcfa', 'Solana 2r8Hm9…wrk1']);
+    await continueFromAccounts(page);
+    assert.deepEqual(await accountRows(page, 'kryptos-consent-step'), ['Ethereum 0x47c2…fcfa', 'Solana 2r8Hm9…wrk1']);
+    // Back to the accounts, remove Solana (DELETE /widget/integrations/:id on the real server), consent again.
+    await page.locator('kryptos-connect').getByRole('button', { name: 'Back' }).click();
+    await page.locator('kryptos-accounts-step').getByRole('button', { name: 'Remove Solana 2r8Hm9…wrk1' }).click();
+    await page.locator('kryptos-accounts-step').getByText('Solana removed.').waitFor({ state: 'attached' });
+    assert.deepEqual(await accountRows(page, 'kryptos-accounts-step'), ['Ethereum 0x47c2…fcfa']);
+    await addAnotherAccount(page, 'solana', 'Solana', SANDBOX_SOL, 'SOLANA');
+    await continueFromAccounts(page);
+    assert.deepEqual(await accountRows(page, 'kryptos-consent-step'), ['Ethereum 0x47c2…fcfa', 'Solana 2r8Hm9…wrk1']);
+    await allowAccess(page);
+    await page.getByRole('heading', { name: 'Connection successful' }).waitFor();
+    assert.deepEqual(await accountRows(page, 'kryptos-status-step'), ['Ethereum 0x47c2…fcfa', 'Solana 2r8Hm9…wrk1']);
+    // The headline never says finished while a row is not.
+    await page.locator('kryptos-status-step .summary').getByText('Sync finished.').waitFor({ timeout: 30_000 });
+    assert.deepEqual(await page.locator('kryptos-status-step .badge').allInnerTexts(), ['Synced', 'Synced']);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await portfolioAccounts(page, 2);
     await context.close();
   });
 
@@ -180,7 +225,7 @@ describe('demo flows in Chromium', () => {
     const shown = kc.events.filter((e) => e.type === 'step_shown').map((e) => e.step);
     assert.ok(!shown.includes('auth') && !shown.includes('otp') && !shown.includes('consent'), shown.join(','));
     await page.getByRole('button', { name: 'Done' }).click();
-    await page.getByText('Accounts added.').waitFor();
+    await page.locator('#message').getByText(/^1 account added\./).waitFor();
     await portfolioAccounts(page, 2);
     const data = await page.evaluate(async () => (await fetch('/api/kryptos/data/integrations')).json());
     const list = data.data ?? data.integrations;
@@ -197,7 +242,16 @@ describe('demo flows in Chromium', () => {
     const before = await fetch(`${stack.connect.url}/api/v1/userinfo`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(before.status, 200);
 
+    // Disconnecting asks first; Cancel changes nothing.
     await page.getByRole('button', { name: 'Disconnect' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Disconnect Kryptos?' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    assert.equal((await fetch(`${stack.connect.url}/api/v1/userinfo`, { headers: { Authorization: `Bearer ${token}` } })).status, 200);
+    await page.locator('#connection-status .badge.ok').waitFor();
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await confirm.getByRole('button', { name: 'Disconnect' }).click();
     await page.getByText('Disconnected: Acme Portfolio can no longer read your Kryptos data.').waitFor();
     await page.locator('#connection-status').getByText('Not connected').waitFor();
     const data = await page.evaluate(async () => {

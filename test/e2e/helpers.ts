@@ -111,7 +111,11 @@ export async function startStack(): Promise<Stack> {
     throw error;
   }
   const port = new URL(bff.url).port;
-  await updateClient(connect.ctx.db, Date.now(), client.client_id, { origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`] });
+  // As `npm start` does: the BFF's origins, and the demo's own privacy policy and terms for the consent screen.
+  await updateClient(connect.ctx.db, Date.now(), client.client_id, {
+    origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
+    privacy_policy_url: `http://127.0.0.1:${port}/privacy.html`, terms_url: `http://127.0.0.1:${port}/terms.html`,
+  });
   return {
     connect, bff, client,
     origin: `http://127.0.0.1:${port}`,
@@ -245,6 +249,20 @@ export async function allowAccess(page: Page): Promise<void> {
   await page.locator('kryptos-consent-step').getByRole('button', { name: 'Allow access' }).click();
 }
 
+/** The accounts listed on a widget step (name and short address), in order. */
+export async function accountRows(page: Page, step: string): Promise<string[]> {
+  const rows = page.locator(`${step} .account .grow`);
+  return (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+}
+
+/** From the accounts step: "Add another account", pick the provider, add the address, back on the accounts step. */
+export async function addAnotherAccount(page: Page, id: string, search: string, address: string, kind: 'EVM' | 'SOLANA'): Promise<void> {
+  await page.locator('kryptos-accounts-step').getByRole('button', { name: 'Add another account' }).click();
+  await pickProvider(page, id, search);
+  await addAddress(page, address, kind);
+  await page.getByRole('heading', { name: 'Accounts to share' }).waitFor();
+}
+
 /** Waits for the success screen, closes it with Done, waits for the demo to show the connection. */
 export async function finishAndWaitConnected(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Connection successful' }).waitFor();
@@ -262,6 +280,12 @@ export async function connectAsGuest(page: Page): Promise<void> {
   await continueFromAccounts(page);
   await allowAccess(page);
   await finishAndWaitConnected(page);
+}
+
+/** The demo's Disconnect button, then "Disconnect" in the confirmation it asks for. */
+export async function disconnectDemo(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Disconnect' }).click();
+  await page.getByRole('dialog', { name: 'Disconnect Kryptos?' }).getByRole('button', { name: 'Disconnect' }).click();
 }
 
 export type Recorded = { success: unknown[]; errors: { name?: string; code?: string }[]; events: { type: string; step?: string }[]; csp: unknown[] };

@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import {
+import { disconnectDemo,
   SANDBOX_ETH, SANDBOX_SOL, addAddress, allowAccess, assertNothingLeaks, connectAsGuest, continueFromAccounts, dialog, finishAndWaitConnected,
   latestCode, launchBrowser, newSession, openWidget, partnerCall, pickProvider, signIn, startStack, storageOf, storedAccessToken,
   type Observer, type Stack,
@@ -74,8 +74,8 @@ describe('leakage: no token or secret outside where it belongs', () => {
       await addAddress(page, SANDBOX_SOL, 'SOLANA');
       await page.locator('kryptos-accounts-step').getByRole('button', { name: 'Confirm' }).click();
       await page.getByRole('button', { name: 'Done' }).click();
-      await page.getByText('Accounts added.').waitFor();
-      await page.getByRole('button', { name: 'Disconnect' }).click();
+      await page.locator('#message').getByText(/^1 account added\./).waitFor();
+      await disconnectDemo(page);
       await page.locator('#connection-status').getByText('Not connected').waitFor();
       await observer.settle();
       await collectStorage(page);

@@ -1,25 +1,30 @@
 /**
  * Every screen of the flow, in light, dark and phone size: axe-core finds no violation on the
  * widget (its shadow roots included), and a viewport screenshot of each screen is written to
- * docs/screenshots/<screen>-<variant>.png (listed in docs/screenshots/README.md).
+ * `<dir>/<screen>-<variant>.png`. In `npm test` the folder is `test-results/screenshots/` (ignored
+ * by git: a test run never rewrites a tracked file); `npm run screenshots` sets
+ * KC_SCREENSHOTS_DIR=docs/screenshots to regenerate the committed pictures (docs/screenshots/README.md).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import {
-  ROOT, SANDBOX_ETH, continueFromAccounts, dialog, latestCode, launchBrowser, newSession, openWidget, pickProvider, portfolioLoaded, signIn, startStack,
-  type Stack,
+  ROOT, SANDBOX_ETH, SANDBOX_SOL, addAnotherAccount, continueFromAccounts, dialog, latestCode, launchBrowser, newSession, openWidget, pickProvider,
+  portfolioLoaded, signIn, startStack, type Stack,
 } from './helpers.ts';
 
 const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
-const SHOTS = join(ROOT, 'docs', 'screenshots');
+const SHOTS = resolve(ROOT, process.env.KC_SCREENSHOTS_DIR ?? join('test-results', 'screenshots'));
+/** Regenerating the committed pictures is the one run allowed to write to a tracked folder. */
+const REGENERATING = resolve(ROOT, 'docs', 'screenshots') === SHOTS;
 
 type Variant = { name: 'light' | 'dark' | 'mobile'; theme: 'light' | 'dark'; options: BrowserContextOptions };
 const VARIANTS: Variant[] = [
-  { name: 'light', theme: 'light', options: { viewport: { width: 900, height: 800 }, colorScheme: 'light' } },
-  { name: 'dark', theme: 'dark', options: { viewport: { width: 900, height: 800 }, colorScheme: 'dark' } },
+  { name: 'light', theme: 'light', options: { viewport: { width: 1280, height: 800 }, colorScheme: 'light' } },
+  { name: 'dark', theme: 'dark', options: { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' } },
   { name: 'mobile', theme: 'light', options: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } },
 ];
 
@@ -44,6 +49,11 @@ describe('screens: axe-core and screenshots in light, dark and phone size', () =
   let browser: Browser;
   before(async () => {
     mkdirSync(SHOTS, { recursive: true });
+    if (!REGENERATING) {
+      // git says the folder is ignored: this run cannot change a tracked file.
+      const ignored = spawnSync('git', ['check-ignore', '-q', join(SHOTS, 'probe.png')], { cwd: ROOT });
+      assert.equal(ignored.status, 0, `${SHOTS} must be ignored by git (tests write only to ignored folders)`);
+    }
     [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
   });
   after(async () => {
@@ -81,8 +91,13 @@ describe('screens: axe-core and screenshots in light, dark and phone size', () =
       await page.locator('kryptos-email-step').getByRole('button', { name: 'Continue', exact: true }).click();
 
       await page.getByLabel('6-digit code').waitFor();
+      // A wrong code first: the screen then says how many attempts are left.
+      const code = await latestCode(stack, email);
+      await page.getByLabel('6-digit code').fill(code === '000000' ? '111111' : '000000');
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.locator('kryptos-code-step').getByText('4 attempts left.').waitFor();
       await screen('code');
-      await page.getByLabel('6-digit code').fill(await latestCode(stack, email));
+      await page.getByLabel('6-digit code').fill(code);
       await page.getByRole('button', { name: 'Verify' }).click();
 
       await page.locator('kryptos-integration-step button[data-provider="ethereum"]').waitFor();
@@ -96,6 +111,7 @@ describe('screens: axe-core and screenshots in light, dark and phone size', () =
       await connect.getByRole('button', { name: 'Add account' }).click();
 
       await page.getByRole('heading', { name: 'Accounts to share' }).waitFor();
+      await addAnotherAccount(page, 'solana', 'Solana', SANDBOX_SOL, 'SOLANA');
       await screen('accounts');
       await continueFromAccounts(page);
 
@@ -104,6 +120,7 @@ describe('screens: axe-core and screenshots in light, dark and phone size', () =
       await page.locator('kryptos-consent-step').getByRole('button', { name: 'Allow access' }).click();
 
       await page.getByRole('heading', { name: 'Connection successful' }).waitFor();
+      await page.locator('kryptos-status-step .summary').getByText('Sync finished.').waitFor({ timeout: 30_000 });
       await screen('success');
       await page.getByRole('button', { name: 'Done' }).click();
       await dialog(page).waitFor({ state: 'hidden' });

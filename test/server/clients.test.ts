@@ -66,6 +66,19 @@ describe('CLI', () => {
     }
   });
 
+  test('client create/update --privacy-policy --terms set the consent screen links; an empty value removes one; a bad URL is refused', async () => {
+    const created = json(await cli(dbFile, 'client', 'create', '--name', 'Links', '--privacy-policy', 'https://links.example/privacy', '--terms', 'https://links.example/terms', '--json'));
+    const shown = json(await cli(dbFile, 'client', 'show', created.client_id, '--json'));
+    assert.equal(shown.privacy_policy_url, 'https://links.example/privacy');
+    assert.equal(shown.terms_url, 'https://links.example/terms');
+    const updated = json(await cli(dbFile, 'client', 'update', created.client_id, '--terms', '', '--privacy-policy', 'https://links.example/p2', '--json'));
+    assert.equal(updated.privacy_policy_url, 'https://links.example/p2');
+    assert.equal(updated.terms_url, null);
+    const bad = await cli(dbFile, 'client', 'update', created.client_id, '--terms', 'javascript:alert(1)');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /terms_url/);
+  });
+
   test('webhook set (secret once) / show (never the secret) / rotate-secret / deliveries / remove, each audited', async () => {
     const created = json(await cli(dbFile, 'client', 'create', '--name', 'Hooks', '--json'));
     const set = json(await cli(dbFile, 'webhook', 'set', created.client_id, '--url', 'http://127.0.0.1:9/kryptos-webhooks', '--json'));

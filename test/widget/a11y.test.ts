@@ -1,9 +1,10 @@
 import { expect, waitUntil } from '@open-wc/testing';
 import 'axe-core/axe.min.js';
+import { setViewport } from '@web/test-runner-commands';
 import type { AxeResults, RunOptions } from 'axe-core';
 import '../../widget/index.ts';
 import type { KryptosConnect } from '../../widget/index.ts';
-import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, ETH_TEST, type FakeApi } from './helpers.ts';
+import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, animationsSettled, ETH_TEST, SANDBOX_RULES, type FakeApi } from './helpers.ts';
 
 declare global {
   interface Window { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }
@@ -13,8 +14,8 @@ let fake: FakeApi;
 afterEach(() => fake?.restore());
 
 async function expectNoViolations(el: Element, screen: string) {
-  // Let entry animations finish so colours are measured at rest.
-  await Promise.all(el.shadowRoot!.querySelector('dialog')?.getAnimations().map((a) => a.finished) ?? []);
+  // Let entry animations and step transitions finish so colours are measured at rest.
+  await animationsSettled(el);
   const { violations } = await window.axe.run(el, { resultTypes: ['violations'] });
   const summary = violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')} ${v.nodes[0]?.failureSummary ?? ''}`);
   expect(summary, screen).to.deep.equal([]);
@@ -84,8 +85,10 @@ const screens: Screen[] = [
       const form = await step(el, 'kryptos-connect-step');
       type($<HTMLInputElement>(form, '#address'), '0x2222222222222222222222222222222222222222');
       await waitUntil(() => form.shadowRoot.querySelector('.chips'), 'chips', { timeout: 3000 });
+      // Sandbox accepts only the test address: said while typing, with the fix offered.
+      await waitUntil(() => $(form, '#address-error').textContent!.includes('Sandbox'), 'sandbox rule said', { timeout: 3000 });
       $<HTMLButtonElement>(form, 'button[type=submit]').click();
-      await waitUntil(() => form.shadowRoot.querySelector('.alert button'));
+      await waitUntil(() => $(form, '.alert[role=alert]').textContent!.includes('Sandbox'), 'server refusal', { timeout: 3000 });
     },
   },
   {
@@ -97,7 +100,35 @@ const screens: Screen[] = [
       await step(el, 'kryptos-connect-step');
     },
   },
+  {
+    name: 'sandbox picker (unavailable providers)',
+    session: { sandbox: true, sandbox_rules: SANDBOX_RULES },
+    reach: async (el) => {
+      void el.open();
+      $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+      await step(el, 'kryptos-integration-step');
+    },
+  },
+  {
+    name: 'a provider sandbox refuses',
+    session: { sandbox: true, sandbox_rules: SANDBOX_RULES },
+    reach: async (el) => {
+      el.integrationName = 'metamask';
+      void el.open();
+      $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+      await step(el, 'kryptos-connect-step');
+    },
+  },
   { name: 'accounts', reach: async (el) => void (await guestToAccounts(el)) },
+  {
+    name: 'accounts with a refused removal',
+    reach: async (el) => {
+      fake.refuseRemoval = true;
+      const accounts = await guestToAccounts(el);
+      $<HTMLButtonElement>(accounts, '.account button').click();
+      await waitUntil(() => $(accounts, '.alert').textContent !== '', 'refusal');
+    },
+  },
   {
     name: 'consent',
     reach: async (el) => {
@@ -125,14 +156,19 @@ describe('accessibility (axe-core)', () => {
     expect(violations.map((v) => v.id)).to.include('color-contrast');
   });
 
-  for (const theme of ['light', 'dark']) {
+  for (const variant of ['light', 'dark', 'mobile']) {
     for (const screen of screens) {
-      it(`${screen.name} — ${theme}: no violations`, async () => {
-        fake = installFakeApi(makeSession(screen.session));
-        const { el } = await mount(fake, { theme });
-        await screen.reach(el);
-        await expectNoViolations(el, `${screen.name} (${theme})`);
-        el.close();
+      it(`${screen.name} — ${variant}: no violations`, async () => {
+        if (variant === 'mobile') await setViewport({ width: 390, height: 844 });
+        try {
+          fake = installFakeApi(makeSession(screen.session));
+          const { el } = await mount(fake, { theme: variant === 'dark' ? 'dark' : 'light' });
+          await screen.reach(el);
+          await expectNoViolations(el, `${screen.name} (${variant})`);
+          el.close();
+        } finally {
+          await setViewport({ width: 800, height: 600 });
+        }
       });
     }
   }

@@ -2,7 +2,9 @@ import { expect, waitUntil, oneEvent, aTimeout } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../widget/index.ts';
 import type { ConnectEventDetail, ConnectError } from '../../widget/index.ts';
-import { installFakeApi, makeSession, mount, step, $, type, collect, deepActiveElement, guestToAccounts, ETH_TEST, SOL_TEST, type FakeApi } from './helpers.ts';
+import {
+  installFakeApi, makeSession, mount, step, $, type, collect, deepActiveElement, guestToAccounts, ETH_TEST, SOL_TEST, BAD_CHECKSUM, SANDBOX_RULES, type FakeApi,
+} from './helpers.ts';
 
 let fake: FakeApi;
 afterEach(() => fake?.restore());
@@ -74,16 +76,21 @@ describe('<kryptos-connect> flow', () => {
 
     const consent = await step(el, 'kryptos-consent-step');
     const text = consent.shadowRoot.textContent!;
-    expect(text).to.contain('Acme Portfolio').and.contain('See your transactions').and.contain('15 years');
-    const boxes = [...consent.shadowRoot.querySelectorAll<HTMLInputElement>('input[type=checkbox]')];
-    expect(boxes.map((b) => b.disabled)).to.deep.equal([true, true, false]);
-    boxes[2]!.focus();
+    expect(text).to.contain('Acme Portfolio').and.contain('See your portfolio and transactions').and.contain('15 years');
+    // Grouped sentences: the required one is marked and has no control; the optional ones are switches.
+    expect([...consent.shadowRoot.querySelectorAll('[data-group]')].map((g) => g.getAttribute('data-group'))).to.deep.equal(['identity', 'portfolio', 'tax']);
+    expect($(consent, '[data-group=identity]').textContent).to.contain('Required');
+    expect($(consent, '[data-group=identity]').querySelector('input')).to.equal(null);
+    const switches = [...consent.shadowRoot.querySelectorAll<HTMLInputElement>('input[role=switch]')];
+    expect(switches.map((b) => b.checked)).to.deep.equal([true, true]);
+    switches[1]!.focus();
     await sendKeys({ press: 'Space' });
+    expect(switches[1]!.checked).to.equal(false);
     $(consent, 'button.primary').focus();
     await sendKeys({ press: 'Enter' });
 
     const status = await step(el, 'kryptos-status-step');
-    expect(fake.widgetCalls('consent')[0]!.body).to.deep.equal({ scopes: ['openid', 'portfolios:read'] });
+    expect(fake.widgetCalls('consent')[0]!.body).to.deep.equal({ scopes: ['openid', 'portfolios:read', 'transactions:read'] });
     expect(success).to.have.length(1);
     expect((success[0] as { public_token: string }).public_token).to.match(/^public_/);
     await waitUntil(() => $(status, 'p[role=status]').textContent!.includes('Sync finished'), 'sync settles', { timeout: 5000 });
@@ -172,7 +179,7 @@ describe('<kryptos-connect> flow', () => {
   });
 
   it('sandbox refusals explain what sandbox allows and offer the test address', async () => {
-    fake = installFakeApi(makeSession({ sandbox: true, sandbox_rules: { providers: ['ethereum', 'solana'], addresses: { ethereum: ETH_TEST, solana: SOL_TEST } } }));
+    fake = installFakeApi(makeSession({ sandbox: true, sandbox_rules: SANDBOX_RULES }));
     const { el } = await mount(fake, { integrationName: 'ethereum' });
     void el.open();
     $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
@@ -190,15 +197,73 @@ describe('<kryptos-connect> flow', () => {
     await step(el, 'kryptos-accounts-step');
   });
 
-  it('sandbox provider refusal lists the allowed providers', async () => {
-    fake = installFakeApi(makeSession({ sandbox: true, sandbox_rules: { providers: ['ethereum', 'solana'], addresses: { ethereum: ETH_TEST } } }));
+  it('a provider sandbox refuses is explained up front, by display name, with a way back to the picker', async () => {
+    fake = installFakeApi(makeSession({ sandbox: true, sandbox_rules: SANDBOX_RULES }));
     const { el } = await mount(fake, { integrationName: 'metamask' });
     void el.open();
     $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
     const form = await step(el, 'kryptos-connect-step');
-    type($<HTMLInputElement>(form, '#address'), ETH_TEST);
+    // No form to fill in for nothing: the rule is said before any typing.
+    expect(form.shadowRoot.querySelector('#address')).to.equal(null);
+    expect($(form, '.alert').textContent!.trim()).to.equal('Sandbox mode only allows: Ethereum, Solana.');
+    $<HTMLButtonElement>(form, 'button.primary').click();
+    await step(el, 'kryptos-integration-step');
+    expect(fake.widgetCalls('integrations').filter((c) => c.method === 'POST')).to.have.length(0);
+  });
+
+  it('sandbox: the picker shows the providers sandbox refuses as unavailable, with the reason, and they do nothing', async () => {
+    fake = installFakeApi(makeSession({ sandbox: true, sandbox_rules: SANDBOX_RULES }));
+    const { el } = await mount(fake);
+    const events = collect<ConnectEventDetail>(el, 'connect-event');
+    void el.open();
+    $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+    const picker = await step(el, 'kryptos-integration-step');
+    const ids = [...picker.shadowRoot.querySelectorAll('[data-provider]')].map((b) => b.getAttribute('data-provider'));
+    expect(ids).to.deep.equal(['ethereum', 'solana', 'binance', 'metamask']);
+    const binance = $<HTMLButtonElement>(picker, '[data-provider=binance]');
+    expect(binance.getAttribute('aria-disabled')).to.equal('true');
+    expect(binance.textContent).to.contain('Not available in sandbox');
+    expect(picker.shadowRoot.getElementById(binance.getAttribute('aria-describedby')!)!.textContent).to.equal('Sandbox mode: only Ethereum and Solana test accounts can be added.');
+    expect($(picker, '[data-provider=ethereum]').getAttribute('aria-disabled')).to.equal('false');
+    binance.click();
+    await aTimeout(50);
+    expect(el.shadowRoot!.querySelector('kryptos-connect-step')).to.equal(null);
+    expect(events.filter((e) => e.type === 'provider_selected')).to.have.length(0);
+  });
+
+  it('sandbox: a valid non-test address is refused while typing (never "Valid EVM address"), with the test address offered', async () => {
+    fake = installFakeApi(makeSession({ sandbox: true, sandbox_rules: SANDBOX_RULES }));
+    const { el } = await mount(fake, { integrationName: 'ethereum' });
+    void el.open();
+    $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+    const form = await step(el, 'kryptos-connect-step');
+    const input = $<HTMLInputElement>(form, '#address');
+    type(input, '0x2222222222222222222222222222222222222222');
+    await waitUntil(() => $(form, '#address-error').textContent !== '', 'said while typing', { timeout: 3000 });
+    expect($(form, '#address-error').textContent).to.equal(`Sandbox mode only allows the test address ${ETH_TEST}.`);
+    expect($(form, '#address-status').textContent).not.to.contain('Valid');
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(fake.widgetCalls('integrations').filter((c) => c.method === 'POST')).to.have.length(0);
+    $<HTMLButtonElement>(form, '#address-error + button').click();
+    await waitUntil(() => $(form, '#address-status').textContent!.includes('Valid EVM address'), 'test address valid', { timeout: 3000 });
+    expect(input.value).to.equal(ETH_TEST);
+    expect($(form, '#address-error').textContent).to.equal('');
+  });
+
+  it('a wrong EIP-55 checksum says so (not the generic "not a valid address"), while typing and on submit', async () => {
+    fake = installFakeApi();
+    fake.intercept = (call) => (call.path === 'widget/integrations' && call.method === 'POST' && (call.body as { address?: string }).address === BAD_CHECKSUM
+      ? { status: 400, body: { success: false, error: 'checksum', code: 'INVALID_ADDRESS', checksum_ok: false } } : undefined);
+    const { el } = await mount(fake, { integrationName: 'ethereum' });
+    void el.open();
+    $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+    const form = await step(el, 'kryptos-connect-step');
+    type($<HTMLInputElement>(form, '#address'), BAD_CHECKSUM);
+    await waitUntil(() => $(form, '#address-error').textContent !== '', 'checked', { timeout: 3000 });
+    expect($(form, '#address-error').textContent).to.equal('Check the capital letters: the checksum does not match.');
     $<HTMLButtonElement>(form, 'button[type=submit]').click();
-    await waitUntil(() => $(form, '.alert').textContent!.includes('Sandbox mode only allows: ethereum, solana'));
+    await waitUntil(() => $(form, '.alert[role=alert]').textContent !== '', 'refused', { timeout: 3000 });
+    expect($(form, '.alert[role=alert]').textContent!.trim()).to.equal('Check the capital letters: the checksum does not match.');
   });
 
   it('ALREADY_CONNECTED tells the user and lets them continue', async () => {
@@ -271,7 +336,7 @@ describe('<kryptos-connect> flow', () => {
     $<HTMLButtonElement>(accounts, 'button.primary').click();
     await step(el, 'kryptos-status-step');
     expect(el.shadowRoot!.querySelector('kryptos-consent-step')).to.equal(null);
-    expect(fake.widgetCalls('consent')[0]!.body).to.deep.equal({ scopes: ['openid', 'portfolios:read', 'transactions:read'] });
+    expect(fake.widgetCalls('consent')[0]!.body).to.deep.equal({ scopes: ['openid', 'portfolios:read', 'transactions:read', 'tax:read'] });
     expect(success).to.deep.equal([null]);
   });
 
@@ -380,5 +445,130 @@ describe('<kryptos-connect> flow', () => {
     const again = '../../widget/kryptos-connect.ts?again';
     await import(again);
     expect(customElements.get('kryptos-connect')).to.equal(ctor);
+  });
+});
+
+/** Adds one more account from the accounts step: picker → provider → address → back on the accounts step. */
+async function addAnother(el: Parameters<typeof step>[0], provider: string, address: string) {
+  $<HTMLButtonElement>(await step(el, 'kryptos-accounts-step'), 'button.add').click();
+  $<HTMLButtonElement>(await step(el, 'kryptos-integration-step'), `[data-provider=${provider}]`).click();
+  const form = await step(el, 'kryptos-connect-step');
+  type($<HTMLInputElement>(form, '#address'), address);
+  await waitUntil(() => $(form, '#address-status').textContent!.includes('Valid'), 'address checked', { timeout: 3000 });
+  $<HTMLButtonElement>(form, 'button[type=submit]').click();
+  return step(el, 'kryptos-accounts-step');
+}
+
+const rows = (node: { shadowRoot: ShadowRoot }) => [...node.shadowRoot.querySelectorAll('.account strong')].map((s) => s.textContent);
+
+describe('<kryptos-connect> accounts across the flow', () => {
+  it('Ethereum then Solana: accounts, consent and success list every account (the add response is merged, not taken as the list)', async () => {
+    fake = installFakeApi();
+    const { el } = await mount(fake);
+    await guestToAccounts(el);
+    const accounts = await addAnother(el, 'solana', SOL_TEST);
+    expect(rows(accounts)).to.deep.equal(['Ethereum', 'Ethereum · base', 'Solana']);
+    $<HTMLButtonElement>(accounts, 'button.primary').click();
+    const consent = await step(el, 'kryptos-consent-step');
+    expect(rows(consent)).to.deep.equal(['Ethereum', 'Ethereum · base', 'Solana']);
+    $<HTMLButtonElement>(consent, 'button.primary').click();
+    const status = await step(el, 'kryptos-status-step');
+    expect(rows(status)).to.deep.equal(['Ethereum', 'Ethereum · base', 'Solana']);
+  });
+
+  it('the success headline always agrees with the rows beside it (no "Sync finished." next to "Waiting to sync")', async () => {
+    fake = installFakeApi();
+    fake.ongoingPolls = 2;
+    const { el } = await mount(fake);
+    const seen: { headline: string; badges: string[] }[] = [];
+    $<HTMLButtonElement>(await guestToAccounts(el), 'button.primary').click();
+    $<HTMLButtonElement>(await step(el, 'kryptos-consent-step'), 'button.primary').click();
+    const status = await step(el, 'kryptos-status-step');
+    const record = () => seen.push({ headline: $(status, '.summary').textContent!.trim(), badges: [...status.shadowRoot.querySelectorAll('.badge')].map((b) => b.textContent!.trim()) });
+    record();
+    const observer = new MutationObserver(record);
+    observer.observe(status.shadowRoot, { subtree: true, childList: true, characterData: true });
+    await waitUntil(() => $(status, '.summary').textContent!.includes('Sync finished'), 'settles', { timeout: 8000 });
+    observer.disconnect();
+    record();
+    expect(seen[0]!.badges).to.have.length(2);
+    for (const s of seen) {
+      const finished = s.badges.every((b) => b === 'Synced');
+      if (s.headline === 'Sync finished.') expect(finished, JSON.stringify(s)).to.equal(true);
+      else expect(finished, JSON.stringify(s)).to.equal(false);
+    }
+    expect(seen.some((s) => s.headline.startsWith('Sync in progress'))).to.equal(true);
+  });
+
+  it('an account added in the flow can be removed before consent; the consent then lists only what is left', async () => {
+    fake = installFakeApi();
+    const { el } = await mount(fake);
+    await guestToAccounts(el);
+    const accounts = await addAnother(el, 'solana', SOL_TEST);
+    const remove = $<HTMLButtonElement>(accounts, '[data-id=int_3] button');
+    expect(remove.getAttribute('aria-label')).to.equal(`Remove Solana ${SOL_TEST.slice(0, 6)}…${SOL_TEST.slice(-4)}`);
+    remove.click();
+    await waitUntil(() => rows(accounts).length === 2, 'removed');
+    expect(fake.calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).to.deep.equal(['widget/integrations/int_3']);
+    expect($(accounts, '[role=status]').textContent).to.equal('Solana removed.');
+    $<HTMLButtonElement>(accounts, 'button.primary').click();
+    expect(rows(await step(el, 'kryptos-consent-step'))).to.deep.equal(['Ethereum', 'Ethereum · base']);
+  });
+
+  it('a signed-in user sees the accounts already in the workspace first, and may remove them', async () => {
+    fake = installFakeApi();
+    fake.integrations.push({ id: 'int_old', provider: 'solana', providerPublicName: 'Solana', publicAddress: SOL_TEST, chain: 'solana', alias: null,
+      category: 'blockchain', status: 'COMPLETED', message: null, addedOn: 1, lastSyncedAt: 1, logoUrl: '/integrations/logos/solana.svg' });
+    const { el } = await mount(fake);
+    void el.open();
+    $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
+    const accounts = await step(el, 'kryptos-accounts-step');
+    expect(rows(accounts)).to.deep.equal(['Solana']);
+    expect(accounts.shadowRoot.querySelector('[data-id=int_old] button')).to.exist;
+  });
+
+  it('resumed session: no listing is relied on, only accounts added in this flow are removable, and a 403 is said plainly', async () => {
+    fake = installFakeApi(makeSession({ has_existing_grant: true, user: { id: 'usr_1', email: null, is_anonymous: false }, workspace: { id: 'ws_1', name: 'W' } }));
+    fake.refuseListing = true;
+    fake.refuseRemoval = true;
+    const { el } = await mount(fake, { isAuthorized: true });
+    void el.open();
+    $<HTMLButtonElement>(await step(el, 'kryptos-integration-step'), '[data-provider=solana]').click();
+    const form = await step(el, 'kryptos-connect-step');
+    type($<HTMLInputElement>(form, '#address'), SOL_TEST);
+    $<HTMLButtonElement>(form, 'button[type=submit]').click();
+    const accounts = await step(el, 'kryptos-accounts-step');
+    expect(fake.widgetCalls('integrations').filter((c) => c.method === 'GET')).to.have.length(0);
+    expect(rows(accounts)).to.deep.equal(['Solana']);
+    $<HTMLButtonElement>(accounts, '.account button').click();
+    await waitUntil(() => $(accounts, '.alert').textContent !== '', 'refusal said');
+    expect($(accounts, '.alert').textContent).to.equal('Sign in with your email to manage accounts you added before.');
+    expect(rows(accounts)).to.deep.equal(['Solana']);
+    $<HTMLButtonElement>(accounts, 'button.primary').click();
+    const status = await step(el, 'kryptos-status-step');
+    await waitUntil(() => $(status, '.summary').textContent!.includes('shows their sync status'), 'listing refused', { timeout: 3000 });
+    expect(rows(status)).to.deep.equal(['Solana']);
+  });
+});
+
+describe('<kryptos-connect> sign-in code', () => {
+  it('a wrong code says how many attempts are left; resend counts down', async () => {
+    fake = installFakeApi();
+    const { el } = await mount(fake);
+    void el.open();
+    const auth = await step(el, 'kryptos-email-step');
+    type($<HTMLInputElement>(auth, '#email'), 'ada@example.com');
+    $<HTMLButtonElement>(auth, 'button[type=submit]').click();
+    const code = await step(el, 'kryptos-code-step');
+    const resend = $<HTMLButtonElement>(code, '.resend button');
+    expect(resend.disabled).to.equal(true);
+    expect(resend.textContent!.trim()).to.equal('Resend code in 30 s');
+    await waitUntil(() => resend.textContent!.includes('29 s'), 'counts down', { timeout: 2500 });
+    for (const left of [4, 3]) {
+      type($<HTMLInputElement>(code, '#code'), '000000');
+      $<HTMLButtonElement>(code, 'button[type=submit]').click();
+      await waitUntil(() => $(code, '[role=alert]').textContent!.includes(`${left} attempts left`), `${left} left`);
+    }
+    expect($(code, '[role=alert]').textContent).to.equal('That code is not right. Check it and try again. 3 attempts left.');
   });
 });

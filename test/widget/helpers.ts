@@ -8,6 +8,9 @@ import type { Integration, Provider, Session } from '../../widget/api.ts';
 
 export const ETH_TEST = '0x47c2e31e9ce22437bcf6313d2b9e98245a7bfcfa';
 export const SOL_TEST = '2r8Hm938GzCQ2gXTP2deDarkn52ezYf1UUaEzMpkwrk1';
+/** ETH_TEST checksummed with one letter's case flipped: the EIP-55 checksum no longer matches. */
+export const BAD_CHECKSUM = '0x47c2E31E9ce22437BCF6313D2b9e98245A7bfcFA';
+export const SANDBOX_RULES = { providers: ['ethereum', 'solana'], provider_names: { ethereum: 'Ethereum', solana: 'Solana' }, addresses: { ethereum: ETH_TEST, solana: SOL_TEST } };
 
 export const PROVIDERS: Provider[] = [
   { id: 'ethereum', name: 'ethereum', publicName: 'Ethereum', logo: '/integrations/logos/ethereum.svg', type: 'blockchain', isEVM: true,
@@ -26,11 +29,13 @@ export const PROVIDERS: Provider[] = [
 
 export function makeSession(overrides: Partial<Session> = {}): Session {
   return {
-    client: { name: 'Acme Portfolio', logo_url: null },
+    client: { name: 'Acme Portfolio', logo_url: null, privacy_policy_url: 'https://acme.example/privacy', terms_url: 'https://acme.example/terms' },
+    legal: { privacy_policy_url: 'http://127.0.0.1:4000/legal/privacy', terms_url: 'http://127.0.0.1:4000/legal/terms' },
     scopes: [
       { scope: 'openid', description: 'Confirm your identity', required: true },
-      { scope: 'portfolios:read', description: 'See your portfolio balances', required: true },
+      { scope: 'portfolios:read', description: 'See your portfolio balances', required: false },
       { scope: 'transactions:read', description: 'See your transactions', required: false },
+      { scope: 'tax:read', description: 'See your capital gains, income and tax summaries', required: false },
     ],
     sandbox: false,
     sandbox_rules: null,
@@ -60,13 +65,22 @@ export interface FakeApi {
   validTokens: Set<string>;
   /** How many GET integrations polls answer ONGOING before COMPLETED. */
   ongoingPolls: number;
+  /** GET integrations calls so far (the first, after sign-in, does not advance the sync). */
+  listings: number;
+  /** Wrong codes left (`attempts_left`). */
+  attemptsLeft?: number;
+  /** Answer 403 to GET / DELETE integrations (a resumed session without an email sign-in). */
+  refuseListing?: boolean;
+  refuseRemoval?: boolean;
   /** Run before the built-in routes; return a reply to override. */
   intercept?: Handler;
   restore(): void;
 }
 
 const ok = (data: unknown, status = 200): Reply => ({ status, body: { success: true, data } });
-const fail = (status: number, code: string, error = code, data?: unknown): Reply => ({ status, body: { success: false, error, code, ...(data ? { data } : {}) } });
+/** The server's error envelope: `extra` fields sit beside `error` and `code` (`attempts_left`, `existing`, `checksum_ok`). */
+const fail = (status: number, code: string, error = code, data?: unknown, extra: Record<string, unknown> = {}): Reply =>
+  ({ status, body: { success: false, error, code, ...(data ? { data } : {}), ...extra } });
 
 export function installFakeApi(session: Session = makeSession(), providers: Provider[] = PROVIDERS): FakeApi {
   const original = window.fetch;
@@ -78,6 +92,7 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
     integrations: [],
     validTokens: new Set(['link_1']),
     ongoingPolls: 1,
+    listings: 0,
     restore: () => void (window.fetch = original),
   };
   const route = (call: Call): Reply => {
@@ -95,7 +110,10 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
       case 'POST auth/email/request':
         return ok({ sent: true, expires_in: 600, resend_in: 30 });
       case 'POST auth/email/verify': {
-        if (body.code !== '123456') return fail(400, 'INVALID_OTP', 'Invalid code, 4 attempts left');
+        if (body.code !== '123456') {
+          const left = (api.attemptsLeft = (api.attemptsLeft ?? 5) - 1);
+          return left > 0 ? fail(400, 'INVALID_OTP', `Wrong code; ${left} tries left`, undefined, { attempts_left: left }) : fail(429, 'OTP_TOO_MANY_ATTEMPTS');
+        }
         s.user = { id: 'usr_1', email: String(body.email), is_anonymous: false };
         s.workspace = s.workspaces[0] ?? { id: 'ws_1', name: 'Personal' };
         return ok({ user: s.user, workspace: s.workspace, workspaces: s.workspaces.length ? s.workspaces : [s.workspace] });
@@ -112,13 +130,19 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
         return ok({ providers });
       case 'POST address/chains': {
         const a = String(body.address);
+        if (a === BAD_CHECKSUM) return fail(400, 'INVALID_ADDRESS', 'The address checksum (EIP-55 capitalisation) does not match', undefined, { checksum_ok: false });
         if (/^0x[0-9a-fA-F]{40}$/.test(a)) return ok({ address: a, kind: 'evm', valid: true, checksum_ok: true, chains: a === ETH_TEST ? ['ethereum', 'base'] : [] });
         if (/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(a)) return ok({ address: a, kind: 'solana', valid: true, checksum_ok: true, chains: [] });
         return fail(400, 'INVALID_ADDRESS');
       }
       case 'GET integrations': {
-        const status = api.ongoingPolls-- > 0 ? 'ONGOING' : 'COMPLETED';
-        api.integrations = api.integrations.map((i) => ({ ...i, status }));
+        if (api.refuseListing) return fail(403, 'INSUFFICIENT_SCOPE', 'Listing accounts needs an email sign-in in this session');
+        if (!s.user && !s.has_existing_grant) return fail(409, 'SIGN_IN_REQUIRED');
+        // The first listing (right after sign-in) shows the accounts as they are; later polls advance the sync.
+        if (api.listings++ > 0) {
+          const status = api.ongoingPolls-- > 0 ? 'ONGOING' : 'COMPLETED';
+          api.integrations = api.integrations.map((i) => ({ ...i, status }));
+        }
         return ok({ integrations: api.integrations });
       }
       case 'POST integrations': {
@@ -128,14 +152,24 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
         if (s.sandbox && !s.sandbox_rules?.providers.includes(provider.id)) return fail(400, 'SANDBOX_PROVIDER_NOT_ALLOWED');
         const address = body.address as string | undefined;
         if (s.sandbox && address && !Object.values(s.sandbox_rules?.addresses ?? {}).includes(address)) return fail(400, 'SANDBOX_ADDRESS_NOT_ALLOWED');
-        const existing = api.integrations.find((i) => address && i.publicAddress === address && i.provider === provider.id);
-        if (existing) return fail(409, 'ALREADY_CONNECTED', 'Already connected', { existing });
+        const existing = api.integrations.filter((i) => address && i.publicAddress === address && i.provider === provider.id);
+        if (existing.length) return fail(409, 'ALREADY_CONNECTED', 'Already connected', undefined, { existing });
         const chains = (body.chains as string[] | undefined) ?? [provider.chains[0] ?? provider.id];
+        const added: Integration[] = [];
         for (const chain of address ? chains : [null]) {
-          api.integrations.push({ id: `int_${++serial}`, provider: provider.id, providerPublicName: provider.publicName, publicAddress: address ?? null,
+          added.push({ id: `int_${++serial}`, provider: provider.id, providerPublicName: provider.publicName, publicAddress: address ?? null,
             chain, alias: null, category: provider.type, status: 'active', message: null, addedOn: Date.now(), lastSyncedAt: null, logoUrl: provider.logo });
         }
-        return ok({ integrations: api.integrations }, 201);
+        api.integrations.push(...added);
+        // As the real server: only what this call added (and `existing`), never the whole workspace.
+        return ok({ integrations: added, existing: [] }, 201);
+      }
+      case `DELETE integrations/${String(call.path.split('/')[2])}`: {
+        if (api.refuseRemoval) return fail(403, 'INSUFFICIENT_SCOPE', 'Removing accounts needs an email sign-in in this session');
+        const id = decodeURIComponent(call.path.split('/')[2] ?? '');
+        const before = api.integrations.length;
+        api.integrations = api.integrations.filter((i) => i.id !== id);
+        return api.integrations.length < before ? ok({ deleted: true }) : fail(404, 'INTEGRATION_NOT_FOUND');
       }
       case 'POST consent':
         if (s.consented) return fail(409, 'CONSENT_ALREADY_GIVEN');
@@ -229,4 +263,18 @@ export async function guestToAccounts(el: KryptosConnect) {
   await waitUntil(() => connect.shadowRoot.querySelector('.chips'), 'chains detected', { timeout: 3000 });
   $<HTMLButtonElement>(connect, 'button[type=submit]').click();
   return step(el, 'kryptos-accounts-step');
+}
+
+/** Waits until every finite animation in the element's shadow trees (frame, step transitions) has finished; spinners run on. */
+export async function animationsSettled(root: Element): Promise<void> {
+  const roots: (Document | ShadowRoot)[] = [document];
+  const walk = (node: Element) => {
+    if (node.shadowRoot) {
+      roots.push(node.shadowRoot);
+      node.shadowRoot.querySelectorAll('*').forEach(walk);
+    }
+  };
+  walk(root);
+  const finite = roots.flatMap((r) => r.getAnimations()).filter((a) => a.effect?.getComputedTiming().iterations !== Infinity);
+  await Promise.all(finite.map((a) => a.finished.catch(() => undefined)));
 }

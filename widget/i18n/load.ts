@@ -20,6 +20,15 @@ export function toLanguage(value: string | null | undefined): Language {
   return (LANGUAGES as readonly string[]).includes(short) ? (short as Language) : 'en';
 }
 
+/** The first of the browser's preferred languages that the widget speaks, else English. */
+export function browserLanguage(preferred: readonly string[] = navigator.languages ?? [navigator.language]): Language {
+  for (const tag of preferred) {
+    const short = tag.toLowerCase().slice(0, 2);
+    if ((LANGUAGES as readonly string[]).includes(short)) return short as Language;
+  }
+  return 'en';
+}
+
 export async function loadStrings(language: Language): Promise<Strings> {
   if (language === 'en') return en;
   try {

@@ -1,5 +1,6 @@
 /**
- * Sign-in, second screen: the 6-digit code sent by email, with resend after a countdown.
+ * Sign-in, second screen: the 6-digit code sent by email. A wrong code says how many attempts are left
+ * (`attempts_left`); "Resend code" counts down (`resend_in`, or `Retry-After` when rate limited).
  * Done detail: `{signedIn}` once verified, or `{back: true}` to change the email.
  */
 import { html } from 'lit';
@@ -7,6 +8,7 @@ import { property, state } from 'lit/decorators.js';
 import { StepElement } from '../step-element.ts';
 import { errorCode } from '../errors.ts';
 import { toWidgetApiError } from '../api.ts';
+import { spinner } from '../icons.ts';
 
 export class KryptosCodeStep extends StepElement {
   /** The address the code was sent to. */
@@ -47,15 +49,19 @@ export class KryptosCodeStep extends StepElement {
             aria-invalid=${invalid ? 'true' : 'false'} @input=${this.typeCode} />
         </div>
         <div class="alert" role="alert">${this.error}</div>
-        <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy}>${this.t('verify')}</button>
+        <div class="resend">
+          <button class="secondary" type="button" ?disabled=${this.busy || this.remaining > 0} @click=${this.resend}>
+            ${this.remaining > 0 ? this.t('resendIn', { s: this.remaining }) : this.t('resend')}
+          </button>
+          <div role="status" class="hint">${this.notice}</div>
+        </div>
+        <div class="actions">
+          <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy} aria-busy=${this.busy ? 'true' : 'false'}>
+            ${this.busy ? spinner : ''}${this.t('verify')}
+          </button>
+          <button class="link" type="button" @click=${() => this.done({ back: true })}>${this.t('changeEmail')}</button>
+        </div>
       </form>
-      <div class="actions">
-        <button class="secondary" type="button" ?disabled=${this.busy || this.remaining > 0} @click=${this.resend}>
-          ${this.remaining > 0 ? this.t('resendIn', { s: this.remaining }) : this.t('resend')}
-        </button>
-        <button class="link" type="button" @click=${() => this.done({ back: true })}>${this.t('changeEmail')}</button>
-      </div>
-      <div role="status" class="hint">${this.notice}</div>
     `;
   }
 

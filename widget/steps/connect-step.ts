@@ -1,20 +1,24 @@
 /**
  * Connect one account of the chosen provider: a wallet address (validated live through
  * `POST /widget/address/chains`, debounced 500 ms, with removable EVM chain chips) or an exchange
- * READ-ONLY API key form built from `credentialFields`. Done detail: `{integrations}`.
+ * READ-ONLY API key form built from `credentialFields`. In sandbox the rules are said while typing (only the
+ * test address) and a provider sandbox refuses is explained up front. Done detail: `{integrations, fresh?}`
+ * (`fresh: false` for accounts that were already there), or `{choose: true}` to pick another provider.
  */
 import { html, css, nothing } from 'lit';
 import { property, state } from 'lit/decorators.js';
 import { StepElement } from '../step-element.ts';
 import { shared } from '../shared.styles.ts';
-import { errorCode } from '../errors.ts';
+import { errorCode, isChecksumError } from '../errors.ts';
 import { toWidgetApiError, type AddressInfo, type CredentialField, type Integration, type NewIntegration, type Provider } from '../api.ts';
 import type { StringKey } from '../i18n/en.ts';
-import { xSmallIcon } from '../icons.ts';
+import { spinner, xSmallIcon } from '../icons.ts';
+import { logo } from './logo.ts';
 
 export interface Prefill { address?: string; apiKey?: string; secretKey?: string; password?: string }
 
 const DETECT_DELAY_MS = 500;
+const GUIDES: Record<string, StringKey> = { exchange: 'guideExchange', wallet: 'guideWallet', blockchain: 'guideChain' };
 const FIELD_LABELS: Record<string, StringKey> = {
   apiKey: 'fieldApiKey',
   secretKey: 'fieldSecretKey',
@@ -77,7 +81,9 @@ export class KryptosConnectStep extends StepElement {
   @state() private addressError = '';
   @state() private chains: string[] = [];
   @state() private busy = false;
-  @state() private error?: { message: string; code: string };
+  @state() private error?: { message: string; code: string; existing?: Integration[] };
+  /** The typed address is valid but sandbox accepts only the test address: said at once, not on submit. */
+  @state() private offTestAddress = false;
   private detectTimer?: ReturnType<typeof setTimeout>;
   private detectSeq = 0;
 
@@ -121,19 +127,42 @@ export class KryptosConnectStep extends StepElement {
     const name = provider.publicName;
     return html`
       <div class="row header">
-        ${provider.logo && this.api ? html`<img class="logo" src=${this.api.resolve(provider.logo)} alt="" />` : nothing}
+        ${logo(provider.logo && this.api ? this.api.resolve(provider.logo) : undefined, name)}
         <h2 class="grow">${this.t('addTitle', { name })}</h2>
       </div>
-      ${this.fields.length === 0
-        ? html`<p role="alert">${this.t('notSupported', { name })}</p>`
-        : html`<form novalidate @submit=${this.submit}>
-            ${this.isAddressForm ? this.renderAddress() : this.renderKeys()}
-            ${this.renderError()}
-            <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy}>
-              ${this.busy ? this.t('working') : this.t('addAccount')}
-            </button>
-          </form>`}
+      ${this.sandboxRefuses
+        ? this.renderRefusal(this.describe({ code: 'SANDBOX_PROVIDER_NOT_ALLOWED' }))
+        : this.fields.length === 0
+          ? this.renderRefusal(this.t('notSupported', { name }))
+          : html`<form novalidate @submit=${this.submit}>
+              ${this.isAddressForm ? this.renderAddress() : this.renderKeys()}
+              ${this.renderError()}
+              <div class="actions">
+                <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy} aria-busy=${this.busy ? 'true' : 'false'}>
+                  ${this.busy ? html`${spinner}${this.t('working')}` : this.t('addAccount')}
+                </button>
+              </div>
+            </form>`}
     `;
+  }
+
+  /** Sandbox clients may add only the providers the session's rules list (the server refuses the others too). */
+  private get sandboxRefuses(): boolean {
+    const rules = this.session?.sandbox_rules;
+    return Boolean(rules && this.provider && !rules.providers.includes(this.provider.id));
+  }
+
+  /** The sandbox test address of this provider (or of its own chain), when the session is in sandbox. */
+  private get testAddress(): string | undefined {
+    const rules = this.session?.sandbox_rules;
+    return rules ? (rules.addresses[this.provider!.id] ?? rules.addresses[this.ownChain ?? '']) : undefined;
+  }
+
+  private renderRefusal(message: string) {
+    return html`<p class="alert" role="alert">${message}</p>
+      <div class="actions">
+        <button class="primary" part="primary-button" type="button" @click=${() => this.done({ choose: true })}>${this.t('chooseAnother')}</button>
+      </div>`;
   }
 
   private renderAddress() {
@@ -151,8 +180,11 @@ export class KryptosConnectStep extends StepElement {
         <input id="address" name="address" autocomplete="off" spellcheck="false" .value=${this.values.address ?? ''}
           aria-invalid=${this.addressError ? 'true' : 'false'} aria-describedby="address-status address-error"
           @input=${this.typeAddress} />
-        <p class="hint ok" id="address-status" role="status">${status}</p>
+        <p class="hint ok" id="address-status" role="status">${this.checking ? spinner : nothing}${status}</p>
         <p class="hint alert-text" id="address-error" role="alert">${this.addressError}</p>
+        ${this.addressError && this.offTestAddress && this.testAddress
+          ? html`<button class="secondary" type="button" @click=${() => this.useAddress(this.testAddress!)}>${this.t('useTestAddress')}</button>`
+          : nothing}
       </div>
       ${this.offersChains
         ? html`<div>
@@ -190,31 +222,40 @@ export class KryptosConnectStep extends StepElement {
     `;
   }
 
+  /** A link to the provider's guide when the catalogue has one, else the translated steps for its kind. */
   private renderGuide() {
     const guide = this.provider?.importGuide;
-    if (!guide) return nothing;
     // Only http(s) links: the catalogue is data, and a `javascript:` URL must never become a link.
-    return /^https?:\/\//i.test(guide)
-      ? html`<p class="hint"><a href=${guide} target="_blank" rel="noopener noreferrer">${this.t('importGuide')}</a></p>`
-      : html`<p class="hint">${guide}</p>`;
+    if (guide && /^https?:\/\//i.test(guide)) {
+      return html`<p class="hint"><a href=${guide} target="_blank" rel="noopener noreferrer">${this.t('importGuide')}</a></p>`;
+    }
+    const key = GUIDES[this.provider?.type ?? ''];
+    return key ? html`<p class="hint">${this.t(key, { name: this.provider!.publicName })}</p>` : nothing;
   }
 
   private renderError() {
     const error = this.error;
-    const rules = this.session?.sandbox_rules;
-    const testAddress = rules?.addresses[this.provider!.id] ?? rules?.addresses[this.ownChain ?? ''];
+    const testAddress = this.offTestAddress ? undefined : this.testAddress;
     return html`<div class="alert" role="alert">${error
       ? html`${error.message}${error.code === 'SANDBOX_ADDRESS_NOT_ALLOWED' && testAddress && this.isAddressForm
           ? html`<br /><button class="secondary" type="button" @click=${() => this.useAddress(testAddress)}>${this.t('useTestAddress')}</button>`
           : nothing}${error.code === 'ALREADY_CONNECTED'
-          ? html`<br /><button class="secondary" type="button" @click=${this.showExisting}>${this.t('continue')}</button>`
+          ? html`<br /><button class="secondary" type="button" @click=${() => this.showExisting(error.existing)}>${this.t('continue')}</button>`
           : nothing}`
       : nothing}</div>`;
+  }
+
+  /** In sandbox: a valid address that is not the provider's published test address (compared as the server does). */
+  private isOffTestAddress(address: string): boolean {
+    const test = this.testAddress;
+    if (!this.session?.sandbox_rules || !test) return false;
+    return this.info?.kind === 'evm' ? address.toLowerCase() !== test.toLowerCase() : address !== test;
   }
 
   private typeAddress(event: Event) {
     this.values = { ...this.values, address: (event.target as HTMLInputElement).value };
     this.addressError = '';
+    this.offTestAddress = false;
     this.info = undefined;
     clearTimeout(this.detectTimer);
     this.detectTimer = setTimeout(() => void this.detect(), DETECT_DELAY_MS);
@@ -236,14 +277,22 @@ export class KryptosConnectStep extends StepElement {
       const info = await this.api!.detectChains(address);
       if (seq !== this.detectSeq) return;
       this.info = info;
-      this.addressError = !info.valid ? this.t('addressInvalid') : info.checksum_ok === false ? this.t('addressChecksum') : '';
+      this.offTestAddress = info.valid && this.isOffTestAddress(info.address);
+      this.addressError = !info.valid
+        ? this.t('addressInvalid')
+        : info.checksum_ok === false
+          ? this.t('addressChecksum')
+          : this.offTestAddress
+            ? this.t('errSandboxAddress', { address: this.testAddress ?? '' })
+            : '';
       const own = this.ownChain;
       this.chains = info.chains.length ? [...info.chains] : own ? [own] : [];
     } catch (error) {
       if (seq !== this.detectSeq) return;
       this.info = undefined;
+      this.offTestAddress = false;
       this.chains = [];
-      this.addressError = errorCode(error) === 'INVALID_ADDRESS' ? this.t('addressInvalid') : this.describe(error);
+      this.addressError = errorCode(error) === 'INVALID_ADDRESS' && !isChecksumError(error) ? this.t('addressInvalid') : this.describe(error);
     } finally {
       if (seq === this.detectSeq) this.checking = false;
     }
@@ -261,6 +310,8 @@ export class KryptosConnectStep extends StepElement {
 
   private async submit(event: Event) {
     event.preventDefault();
+    // The server's answer decides now; a check still waiting for its debounce would only repeat it.
+    clearTimeout(this.detectTimer);
     const provider = this.provider!;
     const body: NewIntegration = { provider: provider.id };
     if (this.isAddressForm) {
@@ -281,25 +332,23 @@ export class KryptosConnectStep extends StepElement {
       const integrations: Integration[] = await this.api!.addIntegration(body);
       this.done({ integrations });
     } catch (error) {
-      const code = toWidgetApiError(error).code;
-      this.fail(code, this.describe(error));
+      const apiError = toWidgetApiError(error);
+      const existing = (apiError.data as { existing?: Integration[] } | undefined)?.existing;
+      this.fail(apiError.code, this.describe(error), undefined, Array.isArray(existing) ? existing : undefined);
     } finally {
       this.busy = false;
     }
   }
 
-  private fail(code: string, message: string, focus?: string) {
-    this.error = { code, message };
+  private fail(code: string, message: string, focus?: string, existing?: Integration[]) {
+    this.error = { code, message, existing };
     this.track({ type: 'error', code, provider: this.provider?.id });
     if (focus) this.focusFirst(focus);
   }
 
-  private async showExisting() {
-    try {
-      this.done({ integrations: await this.api!.integrations() });
-    } catch (error) {
-      this.fail(errorCode(error), this.describe(error));
-    }
+  /** ALREADY_CONNECTED: the server named the accounts that are there already; continue with them (no listing needed). */
+  private showExisting(existing: Integration[] | undefined) {
+    this.done({ integrations: existing ?? [], fresh: false });
   }
 }
 

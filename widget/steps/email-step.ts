@@ -7,7 +7,7 @@ import { property, state } from 'lit/decorators.js';
 import { StepElement } from '../step-element.ts';
 import { shared } from '../shared.styles.ts';
 import { errorCode } from '../errors.ts';
-import { shieldIcon, boltIcon } from '../icons.ts';
+import { shieldIcon, boltIcon, spinner } from '../icons.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -38,7 +38,7 @@ export class KryptosEmailStep extends StepElement {
       }
       .or {
         text-align: center;
-        margin: 0.25rem 0;
+        margin: 0;
       }
     `,
   ];
@@ -51,6 +51,7 @@ export class KryptosEmailStep extends StepElement {
   @state() private busy = false;
   @state() private error = '';
   @state() private invalid = false;
+  @state() private working?: 'email' | 'guest';
 
   override firstUpdated() {
     this.focusFirst();
@@ -65,24 +66,30 @@ export class KryptosEmailStep extends StepElement {
         <li>${boltIcon}<div><strong>${this.t('authFast')}</strong><p>${this.t('authFastText')}</p></div></li>
         <li>${shieldIcon}<div><strong>${this.t('authReadOnly')}</strong><p>${this.t('authReadOnlyText')}</p></div></li>
       </ul>
-      ${email
-        ? html`<form novalidate @submit=${this.requestCode}>
-            <div>
+      <form novalidate @submit=${this.requestCode}>
+        ${email
+          ? html`<div>
               <label for="email">${this.t('emailLabel')}</label>
               <input id="email" type="email" name="email" autocomplete="email" required .value=${this.email}
                 aria-invalid=${this.invalid ? 'true' : 'false'} aria-describedby="email-hint"
                 @input=${(e: Event) => ((this.email = (e.target as HTMLInputElement).value), (this.invalid = false))} />
               <p class="hint" id="email-hint">${this.t('emailHint')}</p>
-            </div>
-            <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy}>${this.t('continue')}</button>
-          </form>`
-        : nothing}
-      <div class="alert" role="alert">${this.error}</div>
-      ${guest
-        ? html`${email ? html`<p class="or">${this.t('or')}</p>` : nothing}
-            <button class=${email ? 'secondary' : 'primary'} part=${email ? 'secondary-button' : 'primary-button'} type="button"
-              ?disabled=${this.busy} @click=${this.continueAsGuest}>${this.t('guest')}</button>`
-        : nothing}
+            </div>`
+          : nothing}
+        <div class="alert" role="alert">${this.error}</div>
+        <div class="actions">
+          ${email
+            ? html`<button class="primary" part="primary-button" type="submit" ?disabled=${this.busy} aria-busy=${this.working === 'email' ? 'true' : 'false'}>
+                ${this.working === 'email' ? spinner : nothing}${this.t('continue')}</button>`
+            : nothing}
+          ${guest
+            ? html`${email ? html`<p class="or">${this.t('or')}</p>` : nothing}
+                <button class=${email ? 'secondary' : 'primary'} part=${email ? 'secondary-button' : 'primary-button'} type="button"
+                  ?disabled=${this.busy} aria-busy=${this.working === 'guest' ? 'true' : 'false'} @click=${this.continueAsGuest}>
+                  ${this.working === 'guest' ? spinner : nothing}${this.t('guest')}</button>`
+            : nothing}
+        </div>
+      </form>
     `;
   }
 
@@ -95,17 +102,18 @@ export class KryptosEmailStep extends StepElement {
       this.focusFirst('#email');
       return;
     }
-    await this.run(async () => {
+    await this.run('email', async () => {
       const sent = await this.api!.requestEmailCode(email);
       this.done({ email, resendIn: sent.resend_in });
     });
   }
 
   private continueAsGuest() {
-    return this.run(async () => this.done({ signedIn: await this.api!.continueAsGuest() }));
+    return this.run('guest', async () => this.done({ signedIn: await this.api!.continueAsGuest() }));
   }
 
-  private async run(work: () => Promise<void>) {
+  private async run(which: 'email' | 'guest', work: () => Promise<void>) {
+    this.working = which;
     this.busy = true;
     this.error = '';
     try {
@@ -115,6 +123,7 @@ export class KryptosEmailStep extends StepElement {
       this.track({ type: 'error', code: errorCode(error) });
     } finally {
       this.busy = false;
+      this.working = undefined;
     }
   }
 }

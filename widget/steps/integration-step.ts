@@ -1,6 +1,7 @@
 /**
  * The integration picker: search, tabs All / Exchanges / Blockchains / Wallets (provider `type`
- * exchange / blockchain / wallet), alphabetical list with logos. Done detail: `{provider}`.
+ * exchange / blockchain / wallet), alphabetical list with logos. In sandbox the providers sandbox refuses
+ * stay listed but unavailable, with the reason. Done detail: `{provider}`.
  */
 import { html, css } from 'lit';
 import { property, state } from 'lit/decorators.js';
@@ -8,6 +9,8 @@ import { StepElement } from '../step-element.ts';
 import { shared } from '../shared.styles.ts';
 import type { Provider } from '../api.ts';
 import type { StringKey } from '../i18n/en.ts';
+import { sandboxProviderNames } from '../errors.ts';
+import { logo } from './logo.ts';
 
 const TABS: { id: string; type?: string; label: StringKey }[] = [
   { id: 'all', label: 'tabAll' },
@@ -53,8 +56,37 @@ export class KryptosIntegrationStep extends StepElement {
         text-align: left;
         padding: 0.5rem;
       }
+      .item[aria-disabled='true'] {
+        cursor: not-allowed;
+        color: var(--kc-text-secondary);
+      }
+      .item[aria-disabled='true'] .logo {
+        filter: grayscale(1);
+        opacity: 0.6;
+      }
+      .item .why {
+        display: block;
+        font-size: 0.8125rem;
+        color: var(--kc-text-secondary);
+      }
+      .sandbox {
+        margin: 0 0 0.5rem;
+        font-size: 0.875rem;
+      }
+      :host {
+        display: flex;
+        flex-direction: column;
+      }
+      #panel {
+        flex: 1;
+        min-height: 0;
+        display: flex;
+        flex-direction: column;
+      }
+      /* The list fills the frame's height and scrolls; search and tabs stay in view. */
       .list {
-        max-height: min(50vh, 360px);
+        flex: 1;
+        min-height: 0;
         overflow-y: auto;
       }
     `,
@@ -72,9 +104,12 @@ export class KryptosIntegrationStep extends StepElement {
   override render() {
     const tab = TABS.find((t) => t.id === this.tab)!;
     const q = this.query.trim().toLowerCase();
+    const rules = this.session?.sandbox_rules ?? null;
+    // Alphabetical, and in sandbox the usable providers first.
+    const usable = (p: Provider) => (!rules || rules.providers.includes(p.id) ? 0 : 1);
     const shown = this.providers
       .filter((p) => (!tab.type || p.type === tab.type) && (!q || `${p.publicName} ${p.name} ${p.id}`.toLowerCase().includes(q)))
-      .sort((a, b) => a.publicName.localeCompare(b.publicName));
+      .sort((a, b) => usable(a) - usable(b) || a.publicName.localeCompare(b.publicName));
     return html`
       <h2>${this.t('pickerTitle', { app: this.appName })}</h2>
       <label for="search" class="sr-only">${this.t('searchLabel')}</label>
@@ -88,16 +123,19 @@ export class KryptosIntegrationStep extends StepElement {
       </div>
       <div id="panel" role="tabpanel" aria-labelledby=${`tab-${this.tab}`}>
         <p class="sr-only" role="status">${this.t('resultCount', { n: shown.length })}</p>
+        ${rules ? html`<p class="sandbox hint" id="sandbox-note">${this.t('sandboxNote', { list: sandboxProviderNames(rules, this.strings.locale, 'and') })}</p>` : ''}
         ${shown.length
           ? html`<ul class="plain list">
-              ${shown.map(
-                (p) => html`<li>
-                  <button class="item" type="button" data-provider=${p.id} @click=${() => this.choose(p)}>
-                    ${p.logo && this.api ? html`<img class="logo" src=${this.api.resolve(p.logo)} alt="" loading="lazy" />` : html`<span class="logo"></span>`}
-                    <span class="grow">${p.publicName}</span>
+              ${shown.map((p) => {
+                const unavailable = Boolean(rules && !rules.providers.includes(p.id));
+                return html`<li>
+                  <button class="item" type="button" data-provider=${p.id} aria-disabled=${unavailable ? 'true' : 'false'}
+                    aria-describedby=${unavailable ? 'sandbox-note' : ''} @click=${() => !unavailable && this.choose(p)}>
+                    ${logo(p.logo && this.api ? this.api.resolve(p.logo) : undefined, p.publicName)}
+                    <span class="grow">${p.publicName}${unavailable ? html`<span class="why">${this.t('sandboxUnavailable')}</span>` : ''}</span>
                   </button>
-                </li>`,
-              )}
+                </li>`;
+              })}
             </ul>`
           : html`<p>${this.t('noResults')}</p>`}
       </div>

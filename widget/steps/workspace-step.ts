@@ -4,6 +4,7 @@ import { property, state } from 'lit/decorators.js';
 import { StepElement } from '../step-element.ts';
 import { errorCode } from '../errors.ts';
 import type { Workspace } from '../api.ts';
+import { spinner } from '../icons.ts';
 
 export class KryptosWorkspaceStep extends StepElement {
   @property({ attribute: false }) workspaces: Workspace[] = [];
@@ -33,7 +34,10 @@ export class KryptosWorkspaceStep extends StepElement {
           )}
         </fieldset>
         <div class="alert" role="alert">${this.error}</div>
-        <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy || !this.selected}>${this.t('continue')}</button>
+        <div class="actions">
+          <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy || !this.selected} aria-busy=${this.busy ? 'true' : 'false'}>
+            ${this.busy ? spinner : ''}${this.t('continue')}</button>
+        </div>
       </form>
     `;
   }

@@ -3,9 +3,11 @@ import type { Migration } from 'kysely';
 import * as connectCore from './2026-11-28-connect-core.ts';
 import * as portfolioData from './2026-11-29-portfolio-data.ts';
 import * as taxReportsWebhooks from './2026-11-30-tax-reports-webhooks.ts';
+import * as clientLinks from './2026-12-02-client-links.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-28-connect-core': connectCore,
   '2026-11-29-portfolio-data': portfolioData,
   '2026-11-30-tax-reports-webhooks': taxReportsWebhooks,
+  '2026-12-02-client-links': clientLinks,
 };
