@@ -14,7 +14,7 @@ import { parseScopes } from '../scopes.ts';
 import { recordAudit } from '../audit.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { createLinkToken, resumableGrant } from './link-tokens.ts';
-import { accessTokenState, listActiveGrants, revokeGrant } from './grants.repository.ts';
+import { clientSessionState, listActiveGrants, revokeGrant } from './grants.repository.ts';
 import { exchangeError, exchangePublicToken, insertPublicToken } from './exchange.service.ts';
 import { insertUserWithWorkspace } from '../users/users.service.ts';
 import { insertIntegrations, planIntegrations } from '../integrations/integrations.service.ts';
@@ -66,7 +66,8 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const c = client(res);
     const scopes = parseScopes(body.scopes, c.scopes.split(' '));
     const now = clock.now();
-    const resume = await resumableGrant(db, now, c, body.access_token);
+    const session = body.access_token === undefined ? undefined : await resumableGrant(db, now, c, body.access_token);
+    const resume = session?.state === 'valid' ? session.row : undefined;
     const userReference = body.user_reference ?? body.metadata?.user_id ?? null;
     const token = await ctx.write(async (trx) => {
       const created = await createLinkToken(trx, now, c, scopes, userReference,
@@ -74,10 +75,14 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
       await recordAudit(trx, now, { clientId: c.id, event: 'link_token.issued', ip: req.ip, requestId: req.id, details: { link_token_id: created.row.id, resumed: Boolean(resume), scopes: created.row.scopes } });
       return created.token;
     });
+    // A refused resume still answers a plain link token (the contract's behaviour, which
+    // partners rely on): has_existing_grant is always present, and resume_refused says why.
     sendOk(res, {
       link_token: token,
       expires_at: iso(now + LINK_TOKEN_TTL_MS),
-      ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id, has_existing_grant: true } : {}),
+      ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id } : {}),
+      has_existing_grant: Boolean(resume),
+      ...(session && session.state !== 'valid' ? { resume_refused: session.state } : {}),
     });
   });
 
@@ -87,12 +92,9 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const body = CheckSessionBody.parse(req.body);
     const c = client(res);
     const result = isWellFormedToken(body.access_token, 'cat_')
-      ? await accessTokenState(db, digest(body.access_token), clock.now())
+      ? await clientSessionState(db, digest(body.access_token), c, clock.now())
       : ({ state: 'invalid_token' } as const);
-    if (result.state !== 'valid' || result.row.client_id !== c.id || result.row.sandbox !== c.sandbox) {
-      const reason = result.state === 'valid' || (result.state !== 'invalid_token' && result.row.client_id !== c.id) ? 'invalid_token' : result.state;
-      return sendOk(res, { has_valid_session: false, reason });
-    }
+    if (result.state !== 'valid') return sendOk(res, { has_valid_session: false, reason: result.state });
     const g = result.row;
     sendOk(res, { has_valid_session: true, user_id: g.user_id, workspace_id: g.workspace_id, workspace_name: g.workspace_name, granted_scopes: g.scopes, grant_id: g.id });
   });
