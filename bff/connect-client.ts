@@ -1,6 +1,6 @@
 /**
  * The only module that talks to the connect server, and the only holder of the client
- * secret (SECURITY T33). Every call goes to `${CONNECT_URL}` + a path built here from
+ * secret (docs/security-model.md T33). Every call goes to `${CONNECT_URL}` + a path built here from
  * constants — never a URL or host from a request (T31) — with `redirect: 'manual'` (a
  * redirect is an error, so credentials never follow it elsewhere) and a timeout.
  */

@@ -116,7 +116,7 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const body = RevokeBody.parse(req.body);
     const c = client(res);
     const now = clock.now();
-    // Unknown or foreign grants get the same answer as success (SECURITY T11).
+    // Unknown or foreign grants get the same answer as success (docs/security-model.md T11).
     if (body.grant_id.startsWith('cgrant_')) {
       await ctx.write(async (trx) => {
         if (await revokeGrant(trx, now, c.id, body.grant_id, 'revoked_by_client')) {

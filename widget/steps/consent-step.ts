@@ -1,5 +1,5 @@
 /**
- * Review and consent (SECURITY T27): the app name, every requested scope in plain words, the grant
+ * Review and consent (docs/security-model.md T27): the app name, every requested scope in plain words, the grant
  * duration and the accounts shared. Optional scopes can be unticked; required ones are locked.
  * Done detail: `{public_token}` from `POST /widget/consent`.
  */
