@@ -45,6 +45,7 @@ export type TestServerOptions = {
   dir?: string;
   clock?: ManualClock;
   sync?: StartOptions['sync'];
+  webhooks?: StartOptions['webhooks'];
 };
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -65,6 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logDestination,
     detectChains: options.detectChains,
     sync: options.sync,
+    webhooks: options.webhooks,
   });
   return {
     ...running, clock, logs, dir, dbFile,
