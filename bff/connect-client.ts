@@ -8,7 +8,8 @@ import { UpstreamError } from './errors.ts';
 
 export type ConnectClientOptions = { connectUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
 
-export type LinkTokenData = { link_token: string; expires_at: string; has_existing_grant?: boolean; user_id?: string; workspace_id?: string };
+/** `has_existing_grant` is always there on this server (false unless resumed); the hosted one may omit it. */
+export type LinkTokenData = { link_token: string; expires_at: string; has_existing_grant?: boolean; resume_refused?: string; user_id?: string; workspace_id?: string };
 export type ExchangeData = {
   access_token: string; grant_id: string; token_type: string; expires_in: number; scope: string;
   workspace_id: string; user_id: string; user_reference: string | null;
