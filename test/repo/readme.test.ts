@@ -220,8 +220,11 @@ async function runStep(step: Step, state: BlockState) {
     return;
   }
   if (SERVER_COMMAND.test(text)) return runServerCommand(text, where);
+  const waited = Date.now();
   await idle();
+  const started = Date.now();
   const ran = await bash([PREAMBLE, ...variables, text].join('\n'));
+  const took = `waited ${started - waited} ms, ran ${Date.now() - started} ms`;
   const context = `${where}: ${step.text}\nran: ${text}\nexit ${ran.code}\nstdout: ${ran.stdout.slice(0, 4000)}\nstderr: ${ran.stderr.slice(0, 2000)}`;
   assert.equal(ran.code, 0, context);
   const requests = [...ran.stdout.matchAll(/\n@@HTTP (\d{3})@@\n/g)];
@@ -232,7 +235,7 @@ async function runStep(step: Step, state: BlockState) {
     if (step.expect?.status !== undefined) assert.equal(status, step.expect.status, `HTTP status\n${context}`);
     else assert.ok(status >= 200 && status < 300, `HTTP ${status}, the README shows no error status\n${context}`);
   }
-  if (process.env.README_TRACE) process.stderr.write(`\n--- ${where} (HTTP ${status ?? '-'})\n${text}\n${output.slice(0, 3000)}\n`);
+  if (process.env.README_TRACE) process.stderr.write(`\n--- ${where} (HTTP ${status ?? '-'}; ${took})\n${text}\n${output.slice(0, 3000)}\n`);
   const json = parseJson(output);
   if (json.ok) state.answers.push(json.value);
   if (step.expect?.answers.length) {
