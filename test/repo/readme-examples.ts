@@ -1,6 +1,6 @@
 /**
  * Reads the shell examples of a Markdown file and what they are documented to answer, and
- * compares answers with it. The conventions (README "How the examples are checked"):
+ * compares answers with it. The conventions (README "The examples in this README are tested"):
  *
  * - Every fenced `sh` block is a run of commands in one shell session, in document order.
  *   A line ending in `\` continues on the next one. `NAME=value` lines set shell variables

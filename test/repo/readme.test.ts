@@ -4,8 +4,8 @@
  * shows next to it (readme-examples.ts has the conventions). Change an example or the server
  * so that they disagree and this test fails at that README line.
  *
- * What the test supplies, as a reader's terminal would have it (README "How the examples
- * are checked" says the same):
+ * What the test supplies, as a reader's terminal would have it (README "The examples in
+ * this README are tested" says the same):
  * - `localhost:4000` is the test server (`127.0.0.1:<port>`); `$CLIENT_ID` / `$CLIENT_SECRET`
  *   a sandbox client made with the defaults of `client create`; the CLI (`npm run connect`)
  *   works on the server's database (CONNECT_DB); `data/admin-token` (what `npm start` writes)
@@ -30,6 +30,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,7 +184,8 @@ async function runServerCommand(command: string, where: string) {
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Every process of the command (npm, tsx, the server) holds these pipes: they close when the last one ends.
+  const ended = Promise.all([once(child.stdout, 'close'), once(child.stderr, 'close')]);
   let health: unknown;
   const deadline = Date.now() + 120_000;
   try {
@@ -195,8 +197,14 @@ async function runServerCommand(command: string, where: string) {
     // Stopped as Ctrl-C stops it: a signal to the whole process group (npm, tsx, the server).
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
   }
-  const kill = setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 20_000);
-  await exited;
+  const kill = setTimeout(() => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* the group is gone already */
+    }
+  }, 30_000);
+  await ended;
   clearTimeout(kill);
   assert.ok(health, `${where}: the server never answered /health\n${output}`);
   assert.equal((health as { status?: string }).status, 'OK', `${where}: ${JSON.stringify(health)}`);
