@@ -59,7 +59,11 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 
-  route({ method: 'post', path: '/link-token', tag: 'Partner', summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody, auth: 'client' });
+  route({
+    method: 'post', path: '/link-token', tag: 'Partner', summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody, auth: 'client',
+    description: 'data: link_token, expires_at and has_existing_grant (always; true only when access_token resumed its session, with user_id and workspace_id). '
+      + 'A refused resume is still a plain link token, with resume_refused: token_expired | token_revoked | invalid_token.',
+  });
   router.post('/link-token', ...guard.client, async (req, res) => {
     noStore(res);
     const body = LinkTokenBody.parse(req.body);
