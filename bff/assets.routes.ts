@@ -1,6 +1,6 @@
 /**
  * Static files: the built widget under `/kryptos/` (from `dist/`, CORP `cross-origin` so
- * partner pages on other origins may load it, SECURITY T25), the provider logos the widget
+ * partner pages on other origins may load it, docs/security-model.md T25), the provider logos the widget
  * resolves against its API origin (`/integrations/logos/<id>.svg`, fetched from the connect
  * server), and the demo pages with their CSPs.
  */

@@ -5,7 +5,7 @@
  * There is deliberately no "cookie secure" switch: the session cookie is `__Host-`, which
  * browsers only accept with `Secure`. Chromium and Firefox treat http://localhost and
  * http://127.0.0.1 as secure contexts, so development works without TLS; any other host
- * must be served over HTTPS (SECURITY T26, T30).
+ * must be served over HTTPS (docs/security-model.md T26, T30).
  */
 import { z } from 'zod';
 
@@ -34,7 +34,7 @@ const Env = z.object({
   KRYPTOS_CLIENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the client id from the developer portal (client_…)'),
   KRYPTOS_CLIENT_SECRET: z.string().min(16, 'must be the client secret from the developer portal (cs_…)').max(128),
   BFF_ENCRYPTION_KEY: Base64Key,
-  /** During a key rotation: the previous key, still used to read rows written before (SECURITY T32). */
+  /** During a key rotation: the previous key, still used to read rows written before (docs/security-model.md T32). */
   BFF_PREVIOUS_ENCRYPTION_KEY: Base64Key.optional(),
   BFF_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters (generate one with: openssl rand -base64 48)'),
   BFF_PORT: Int(0, 65535).default(3000),

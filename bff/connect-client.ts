@@ -1,6 +1,6 @@
 /**
  * The only module that talks to the connect server, and the only holder of the client
- * secret (SECURITY T33). Every call goes to `${CONNECT_URL}` + a path built here from
+ * secret (docs/security-model.md T33). Every call goes to `${CONNECT_URL}` + a path built here from
  * constants — never a URL or host from a request (T31) — with `redirect: 'manual'` (a
  * redirect is an error, so credentials never follow it elsewhere) and a timeout.
  */
@@ -8,7 +8,8 @@ import { UpstreamError } from './errors.ts';
 
 export type ConnectClientOptions = { connectUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
 
-export type LinkTokenData = { link_token: string; expires_at: string; has_existing_grant?: boolean; user_id?: string; workspace_id?: string };
+/** `has_existing_grant` is always there on this server (false unless resumed); the hosted one may omit it. */
+export type LinkTokenData = { link_token: string; expires_at: string; has_existing_grant?: boolean; resume_refused?: string; user_id?: string; workspace_id?: string };
 export type ExchangeData = {
   access_token: string; grant_id: string; token_type: string; expires_in: number; scope: string;
   workspace_id: string; user_id: string; user_reference: string | null;

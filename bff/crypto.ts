@@ -1,5 +1,5 @@
 /**
- * The BFF's cryptography (SECURITY T7, T30, T32): AES-256-GCM sealing of the access token
+ * The BFF's cryptography (docs/security-model.md T7, T30, T32): AES-256-GCM sealing of the access token
  * and grant id at rest, and the HMAC that signs session cookies. One key per purpose,
  * derived with HKDF from the configured secrets.
  *

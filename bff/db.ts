@@ -1,6 +1,6 @@
 /**
  * The BFF's own store: Kysely over better-sqlite3, WAL with `synchronous=FULL` checked at
- * boot (SECURITY T36: a forgotten or replaced connection must survive a power loss), and
+ * boot (docs/security-model.md T36: a forgotten or replaced connection must survive a power loss), and
  * its two tables. The only module that knows the database is SQLite.
  */
 import { mkdirSync } from 'node:fs';

@@ -33,7 +33,7 @@ export function linkTokenRoutes(ctx: BffContext): Router {
     if (connection && !isAuthorized) {
       // The server no longer honours the stored token (revoked in Kryptos, expired): forget it.
       await ctx.store.remove(connection.id);
-      ctx.logger.info({ event: 'connection.stale' }, 'stored grant no longer valid; forgotten');
+      ctx.logger.info({ event: 'connection.stale', reason: data.resume_refused }, 'stored grant no longer valid; forgotten');
     }
     res.json({ link_token: data.link_token, expires_at: data.expires_at, isAuthorized });
   });

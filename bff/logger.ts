@@ -1,5 +1,5 @@
 /**
- * pino with redaction of every credential the BFF handles (SECURITY T18): the client
+ * pino with redaction of every credential the BFF handles (docs/security-model.md T18): the client
  * secret, access and link tokens, public tokens, cookies. Bodies are never logged; request
  * lines carry method, path (without query string), status and duration.
  */

@@ -1,5 +1,5 @@
 /**
- * helmet with the BFF's policy (SECURITY T24, T26, T30): a same-origin CSP that also admits
+ * helmet with the BFF's policy (docs/security-model.md T24, T26, T30): a same-origin CSP that also admits
  * the connect server for images and (direct mode) API calls, `frame-ancestors 'none'`,
  * `base-uri 'none'`, HSTS one year with subdomains, `Referrer-Policy: no-referrer`.
  */

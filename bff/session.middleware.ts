@@ -1,5 +1,5 @@
 /**
- * The cookie session and the CSRF defence (SECURITY T30).
+ * The cookie session and the CSRF defence (docs/security-model.md T30).
  *
  * Cookie `__Host-kc_session`: `Secure`, `HttpOnly`, `SameSite=Strict`, `Path=/`, no
  * `Domain`. Its value is an opaque 256-bit id plus an HMAC (BFF_SESSION_SECRET); the

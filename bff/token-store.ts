@@ -1,6 +1,6 @@
 /**
  * Each partner user's Kryptos connection: the `cat_` access token and the `cgrant_` grant
- * id, sealed with AES-256-GCM (SECURITY T32). The AAD names the table, the row id, the
+ * id, sealed with AES-256-GCM (docs/security-model.md T32). The AAD names the table, the row id, the
  * partner user and the purpose, so a ciphertext moved to another row, user or column does
  * not open. Only `connectionView` leaves this module towards a browser — never a token.
  */

@@ -1,6 +1,6 @@
 /**
  * `/kryptos/widget/*` → `${CONNECT_URL}/widget/*`: the widget's calls (docs/widget-api.md)
- * over a fixed allow-list of (method, path) — never a general proxy (SECURITY T31).
+ * over a fixed allow-list of (method, path) — never a general proxy (docs/security-model.md T31).
  *
  * - The upstream URL is built from the allow-listed path only: no query string, no host, no
  *   encoded or dot segments (an id must match a strict pattern) can reach it.

@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startConnectServer, type RunningServer } from '../server/start.ts';
+import { stopOnSignal } from '../server/shutdown.ts';
 import { ConfigError as ConnectConfigError } from '../server/config.ts';
 import { createClient, updateClient } from '../server/clients/clients.service.ts';
 import { findActiveClient } from '../server/clients/clients.repository.ts';
@@ -121,8 +122,7 @@ async function main() {
     await connect.close();
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  stopOnSignal((signal) => void shutdown(signal));
 
   try {
     const client = await demoClient(connect, [`http://localhost:${bffPort}`, `http://127.0.0.1:${bffPort}`]);

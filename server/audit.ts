@@ -1,4 +1,4 @@
-/** The audit trail of security events (SECURITY.md), kept in the database, listable per client. */
+/** The audit trail of security events (docs/security-model.md), kept in the database, listable per client. */
 import type { Db } from './db/database.ts';
 
 export type AuditEvent =

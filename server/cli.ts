@@ -3,6 +3,7 @@
  * audit trail), online backups and the development outbox. Opens the same database file
  * as the server (CONNECT_DB); safe while the server runs (WAL, busy_timeout).
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.ts';
 import { openDatabase, backupDatabase } from './db/database.ts';
@@ -36,7 +37,8 @@ const USAGE = `Usage: npm run connect -- <command>
   backup <file>
   outbox [--to <email>] [--limit <n>]
 
-Environment: CONNECT_DB (default data/connect.db). Tip: \`npm run -s connect -- …\` keeps npm's banner off stdout.`;
+Environment: CONNECT_DB (default data/connect.db). With --json, run \`npm run --silent connect -- …\`: npm prints its
+banner on stdout otherwise.`;
 
 const options = {
   name: { type: 'string' }, origin: { type: 'string', multiple: true }, 'redirect-uri': { type: 'string', multiple: true },
@@ -126,8 +128,10 @@ async function main(argv: string[]): Promise<number> {
       const rows = await listDeliveries(db, id, int(v.limit, 'limit', 20));
       out(rows.map((d) => `${new Date(d.created_at).toISOString()}  ${d.id}  ${d.event.padEnd(20)} ${d.status.padEnd(9)} attempts ${d.attempts}${d.last_status ? ` last HTTP ${d.last_status}` : ''}${d.last_error ? ` (${d.last_error})` : ''}`).join('\n') || 'No deliveries.', rows);
     } else if (cmd === 'backup' && sub) {
-      const r = await backupDatabase(sqlite, sub);
-      out(`Backed up ${config.dbFile} to ${sub} (${r.totalPages} pages).`, { file: sub, pages: r.totalPages });
+      // npm runs scripts in the project root; a relative path means where the user typed the command.
+      const file = resolve(process.env.INIT_CWD ?? process.cwd(), sub);
+      const r = await backupDatabase(sqlite, file);
+      out(`Backed up ${config.dbFile} to ${file} (${r.totalPages} pages).`, { file, pages: r.totalPages });
     } else if (cmd === 'outbox') {
       const mails = await readOutbox(db, v.to, int(v.limit, 'limit', 10));
       out(mails.map((m) => `#${m.id} ${new Date(m.created_at).toISOString()} to ${m.to_address}\n  ${m.subject}`).join('\n') || 'The outbox is empty.', mails);

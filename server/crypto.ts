@@ -1,5 +1,5 @@
 /**
- * Tokens, digests and encryption at rest (shared/SECURITY.md T1, T3–T5, T7, T32).
+ * Tokens, digests and encryption at rest (docs/security-model.md T1, T3–T5, T7, T32).
  *
  * A token is `<prefix><43 base62 chars of 32 random bytes><6 base62 chars of CRC32>`:
  * 256 bits from the OS CSPRNG, a prefix that secret scanners can match, and a checksum

@@ -1,5 +1,5 @@
 /**
- * The link token, in memory only (SECURITY T17/T20): never written to an attribute, a URL or storage.
+ * The link token, in memory only (docs/security-model.md T17/T20): never written to an attribute, a URL or storage.
  * Fetched when the user opens the flow, reused until `expires_at`, fetched again on demand.
  */
 export interface LinkTokenResponse { link_token: string; isAuthorized?: boolean; expires_at?: string }
@@ -70,7 +70,7 @@ export function createLinkTokenSource(provider: LinkTokenProvider, now: () => nu
 
 /**
  * A provider that POSTs to the partner's own endpoint (`link-token-url`), sending its cookies and a fixed
- * custom header so a cookie-session BFF can refuse cross-site requests (SECURITY T30).
+ * custom header so a cookie-session BFF can refuse cross-site requests (docs/security-model.md T30).
  */
 export function linkTokenFromUrl(url: string): LinkTokenProvider {
   return async () => {

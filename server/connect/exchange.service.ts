@@ -1,5 +1,5 @@
 /**
- * Public token → grant + access token (contract 4.3, SECURITY T8). One conditional UPDATE
+ * Public token → grant + access token (contract 4.3, docs/security-model.md T8). One conditional UPDATE
  * consumes the public token; the grant and the `cat_` are written in the same immediate
  * transaction, with no network I/O. A second exchange answers TOKEN_ALREADY_USED and
  * revokes the grant the first produced (decision 3). A token presented by another client

@@ -7,7 +7,7 @@ import { LINK_TOKEN_TTL_MS } from '../clock.ts';
 import { connectError } from '../errors.ts';
 import type { AppContext } from '../context.ts';
 import { findActiveClient } from '../clients/clients.repository.ts';
-import { findActiveGrantByAccessToken } from './grants.repository.ts';
+import { clientSessionState } from './grants.repository.ts';
 
 export type ResumeGrant = { grantId: string; userId: string; workspaceId: string };
 
@@ -25,14 +25,13 @@ export async function createLinkToken(
 }
 
 /**
- * The grant behind an access token, if it may resume a session for `client`: same client,
- * same environment (T13, T16), not revoked, not expired.
+ * The grant behind an access token, if it may resume a session for `client` (same client,
+ * same environment, not revoked, not expired), or why not. The contract answers a refused
+ * resume with a plain link token; the reason travels beside it as `resume_refused`.
  */
-export async function resumableGrant(db: Db, now: number, client: Client, accessToken: string | undefined) {
-  if (!isWellFormedToken(accessToken, 'cat_')) return undefined;
-  const found = await findActiveGrantByAccessToken(db, digest(accessToken), now);
-  if (!found || found.client_id !== client.id || found.sandbox !== client.sandbox) return undefined;
-  return found;
+export async function resumableGrant(db: Db, now: number, client: Client, accessToken: string) {
+  if (!isWellFormedToken(accessToken, 'cat_')) return { state: 'invalid_token' as const };
+  return clientSessionState(db, digest(accessToken), client, now);
 }
 
 /** Authenticates the widget by X-LINK-TOKEN; puts the link token and its client in res.locals. */

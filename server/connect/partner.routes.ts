@@ -14,7 +14,7 @@ import { parseScopes } from '../scopes.ts';
 import { recordAudit } from '../audit.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { createLinkToken, resumableGrant } from './link-tokens.ts';
-import { accessTokenState, listActiveGrants, revokeGrant } from './grants.repository.ts';
+import { clientSessionState, listActiveGrants, revokeGrant } from './grants.repository.ts';
 import { exchangeError, exchangePublicToken, insertPublicToken } from './exchange.service.ts';
 import { insertUserWithWorkspace } from '../users/users.service.ts';
 import { insertIntegrations, planIntegrations } from '../integrations/integrations.service.ts';
@@ -59,14 +59,19 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 
-  route({ method: 'post', path: '/link-token', tag: 'Partner', summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody, auth: 'client' });
+  route({
+    method: 'post', path: '/link-token', tag: 'Partner', summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody, auth: 'client',
+    description: 'data: link_token, expires_at and has_existing_grant (always; true only when access_token resumed its session, with user_id and workspace_id). '
+      + 'A refused resume is still a plain link token, with resume_refused: token_expired | token_revoked | invalid_token.',
+  });
   router.post('/link-token', ...guard.client, async (req, res) => {
     noStore(res);
     const body = LinkTokenBody.parse(req.body);
     const c = client(res);
     const scopes = parseScopes(body.scopes, c.scopes.split(' '));
     const now = clock.now();
-    const resume = await resumableGrant(db, now, c, body.access_token);
+    const session = body.access_token === undefined ? undefined : await resumableGrant(db, now, c, body.access_token);
+    const resume = session?.state === 'valid' ? session.row : undefined;
     const userReference = body.user_reference ?? body.metadata?.user_id ?? null;
     const token = await ctx.write(async (trx) => {
       const created = await createLinkToken(trx, now, c, scopes, userReference,
@@ -74,10 +79,14 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
       await recordAudit(trx, now, { clientId: c.id, event: 'link_token.issued', ip: req.ip, requestId: req.id, details: { link_token_id: created.row.id, resumed: Boolean(resume), scopes: created.row.scopes } });
       return created.token;
     });
+    // A refused resume still answers a plain link token (the contract's behaviour, which
+    // partners rely on): has_existing_grant is always present, and resume_refused says why.
     sendOk(res, {
       link_token: token,
       expires_at: iso(now + LINK_TOKEN_TTL_MS),
-      ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id, has_existing_grant: true } : {}),
+      ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id } : {}),
+      has_existing_grant: Boolean(resume),
+      ...(session && session.state !== 'valid' ? { resume_refused: session.state } : {}),
     });
   });
 
@@ -87,12 +96,9 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const body = CheckSessionBody.parse(req.body);
     const c = client(res);
     const result = isWellFormedToken(body.access_token, 'cat_')
-      ? await accessTokenState(db, digest(body.access_token), clock.now())
+      ? await clientSessionState(db, digest(body.access_token), c, clock.now())
       : ({ state: 'invalid_token' } as const);
-    if (result.state !== 'valid' || result.row.client_id !== c.id || result.row.sandbox !== c.sandbox) {
-      const reason = result.state === 'valid' || (result.state !== 'invalid_token' && result.row.client_id !== c.id) ? 'invalid_token' : result.state;
-      return sendOk(res, { has_valid_session: false, reason });
-    }
+    if (result.state !== 'valid') return sendOk(res, { has_valid_session: false, reason: result.state });
     const g = result.row;
     sendOk(res, { has_valid_session: true, user_id: g.user_id, workspace_id: g.workspace_id, workspace_name: g.workspace_name, granted_scopes: g.scopes, grant_id: g.id });
   });
@@ -114,7 +120,7 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     const body = RevokeBody.parse(req.body);
     const c = client(res);
     const now = clock.now();
-    // Unknown or foreign grants get the same answer as success (SECURITY T11).
+    // Unknown or foreign grants get the same answer as success (docs/security-model.md T11).
     if (body.grant_id.startsWith('cgrant_')) {
       await ctx.write(async (trx) => {
         if (await revokeGrant(trx, now, c.id, body.grant_id, 'revoked_by_client')) {

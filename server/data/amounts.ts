@@ -1,5 +1,5 @@
 /**
- * Exact amounts (DESIGN "Storage"; contract 13: the float-precision gotcha of v1). Every
+ * Exact amounts, never binary floats (contract 13: the float-precision gotcha of v1). Every
  * quantity and every money value is a decimal string in and out, computed with decimal.js at
  * 60 significant digits — never a JS number. Quantities are returned exactly as summed
  * (an 18-decimal amount round-trips unchanged); money is rounded half-even to 8 decimal places

@@ -1,5 +1,5 @@
 /**
- * Data API authentication (contract section 8; SECURITY T9, T10, T14, T16): a `cat_` bearer
+ * Data API authentication (contract section 8; docs/security-model.md T9, T10, T14, T16): a `cat_` bearer
  * token checked on every request against its grant. The lookup may come from the read
  * cache, which is dropped by ANY committed write of any process (a revoke, a client delete
  * or switch included), so a revoke is still effective on the very next request; expiry is

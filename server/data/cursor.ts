@@ -1,5 +1,5 @@
 /**
- * Opaque keyset cursors (SECURITY T7): `base64url(JSON).base64url(HMAC)` with a key derived
+ * Opaque keyset cursors (docs/security-model.md T7): `base64url(JSON).base64url(HMAC)` with a key derived
  * for this purpose only. A cursor is bound to the workspace and to the query's filters, so
  * it cannot be replayed on another workspace or mixed with other filters; it carries the
  * last row's sort key (`timestamp`, `id`) and the position reached, never a row count that

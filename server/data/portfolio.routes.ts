@@ -11,7 +11,7 @@ import { grantOf, requireScope } from './bearer.middleware.ts';
 import { BalancesQuery, DefiQuery, EmptyQuery, HoldingsQuery, NftQuery } from './data.schema.ts';
 import { ZERO, money, quantity, roundMoney, sum } from './amounts.ts';
 import { assetRef } from './holdings.ts';
-import { computeDefi, computeHoldings, liveEntries, listNfts, nftValue, nftView, pricedAssets } from './portfolio.service.ts';
+import { computeDefi, computeHoldings, matchesProtocol, liveEntries, listNfts, nftValue, nftView, pricedAssets } from './portfolio.service.ts';
 import { dayOf } from './portfolio.repository.ts';
 import type { DataDeps } from './transactions.routes.ts';
 import { profile } from './profiling.ts';
@@ -86,7 +86,7 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     const q = DefiQuery.parse(req.query);
     const g = grantOf(res);
     const all = (await computeDefi(deps, g.workspaceId, clock.now())).filter(
-      (d) => has(q.source, d.row.integration_id, d.row.provider) && has(q.protocol, d.row.protocol) && has(q.chain, d.row.chain),
+      (d) => has(q.source, d.row.integration_id, d.row.provider) && matchesProtocol(q.protocol, d.row.protocol) && has(q.chain, d.row.chain),
     );
     const { page, pagination } = paginate(all, q.limit, q.offset);
     const totalValue = sum(all.map((d) => d.assetsValue));

@@ -82,6 +82,7 @@ export function defiView(row: DefiRow, assets: Map<string, PricedAsset>, priceDa
       holdingId: row.id,
       owner: { provider: row.provider, walletId: row.integration_id, publicAddress: row.address },
       protocolName: row.protocol,
+      protocolId: protocolId(row.protocol),
       chain: row.chain,
       logoUrl: row.logo_url,
       siteUrl: row.site_url,
@@ -101,6 +102,22 @@ export function defiView(row: DefiRow, assets: Map<string, PricedAsset>, priceDa
     assetsValue,
     debt,
   };
+}
+
+/**
+ * A protocol's id: its name in lower case with dashes (`Aave V3` → `aave-v3`). The
+ * `protocol` filter takes ids, names or the family without the version (`aave`), in any
+ * case, as the contract's examples (`protocol=aave`) expect.
+ */
+export function protocolId(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+export function matchesProtocol(wanted: string[] | undefined, name: string): boolean {
+  if (!wanted) return true;
+  const id = protocolId(name);
+  const family = id.replace(/-v\d+$/, '');
+  return wanted.some((w) => [id, family].includes(protocolId(w)));
 }
 
 export async function computeDefi(deps: Deps, workspaceId: string, now: number) {

@@ -57,6 +57,18 @@ export async function countTransactions(db: Db, workspaceId: string, f: Filters)
 
 export type TransactionRow = Awaited<ReturnType<typeof listTransactions>>[number];
 
+const VIEW_COLUMNS = ['t.id', 't.integration_id', 't.platform_id', 't.timestamp', 't.label', 't.type', 't.description', 't.legs', 't.import_source', 't.raw', 't.total_cost_basis', 't.total_gains'] as const;
+// The eight 0/1 flags in one integer: each column read costs (better-sqlite3 builds one JS value per column).
+const FLAGS = sql<number>`t.is_spam + 2 * t.is_nft + 4 * t.is_defi + 8 * t.is_manual + 16 * t.is_edited + 32 * t.failed + 64 * t.missing_price + 128 * t.missing_purchase`.as('flags');
+
+/** Transactions of the workspace by id, in the order of `ids` (the answer of `POST /v0/transactions`). */
+export async function findTransactions(db: Db, workspaceId: string, ids: string[]): Promise<TransactionRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('transactions as t').select(VIEW_COLUMNS).select(FLAGS).where('t.workspace_id', '=', workspaceId).where('t.id', 'in', ids).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** `limit` rows after `after` (keyset) or after skipping `offset` rows. */
 export async function listTransactions(db: Db, workspaceId: string, f: Filters, page: { limit: number; offset: number; after?: CursorKey }) {
   let qb = filtered(db, workspaceId, f);
@@ -66,9 +78,8 @@ export async function listTransactions(db: Db, workspaceId: string, f: Filters, 
     qb = qb.where((eb) => eb(eb.refTuple('t.timestamp', 't.id'), desc ? '<' : '>', eb.tuple(timestamp, id)));
   }
   return qb
-    .select(['t.id', 't.integration_id', 't.platform_id', 't.timestamp', 't.label', 't.type', 't.description', 't.legs', 't.import_source', 't.raw', 't.total_cost_basis', 't.total_gains'])
-    // The eight 0/1 flags in one integer: each column read costs (better-sqlite3 builds one JS value per column).
-    .select(sql<number>`t.is_spam + 2 * t.is_nft + 4 * t.is_defi + 8 * t.is_manual + 16 * t.is_edited + 32 * t.failed + 64 * t.missing_price + 128 * t.missing_purchase`.as('flags'))
+    .select(VIEW_COLUMNS)
+    .select(FLAGS)
     .orderBy('t.timestamp', desc ? 'desc' : 'asc')
     .orderBy('t.id', desc ? 'desc' : 'asc')
     .limit(page.limit)

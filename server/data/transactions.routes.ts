@@ -12,7 +12,7 @@ import { dataError } from '../errors.ts';
 import { randomId } from '../crypto.ts';
 import { grantOf, requireScope } from './bearer.middleware.ts';
 import { PostTransactionsBody, TransactionsQuery, type ManualTransaction } from './data.schema.ts';
-import { canonicalFilters, countTransactions, findAssets, listTransactions, type AssetMeta } from './transactions.repository.ts';
+import { canonicalFilters, countTransactions, findAssets, findTransactions, listTransactions, type AssetMeta } from './transactions.repository.ts';
 import { parseLegs, transactionView, type StoredLeg } from './transactions.view.ts';
 import { Decimal, plain } from './amounts.ts';
 import { DEFAULT_LABEL, labelProblem } from './labels.ts';
@@ -96,7 +96,7 @@ export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps)
   route({
     method: 'post', path: '/api/v0/transactions', tag: 'Data v0', auth: 'bearer', body: PostTransactionsBody,
     summary: 'Add manual transactions to a wallet (transactions:write); a transactionId already in the wallet is skipped (idempotent retries)',
-    description: 'Amounts may be decimal strings (exact) or JSON numbers. 400 invalid_parameters with details; 404 wallet_not_found.',
+    description: '201 {message, data: the created transactions in the GET /api/v1/transactions shape, count, skipped, user_id, timestamp}. Amounts may be decimal strings (exact) or JSON numbers. 400 invalid_parameters with details; 404 wallet_not_found.',
   });
   router.post('/v0/transactions', requireScope('transactions:write'), async (req, res) => {
     const body = PostTransactionsBody.parse(req.body);
@@ -143,11 +143,11 @@ export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps)
     if (problems.length) throw dataError('invalid_parameters', 'Invalid request parameters', problems);
 
     const now = clock.now();
-    const count = await ctx.write(async (trx) => {
+    const createdIds = await ctx.write(async (trx) => {
       const existing = new Set(
         (await trx.selectFrom('transactions').select('external_id').where('integration_id', '=', wallet.id).where('external_id', 'in', [...seen]).execute()).map((r) => r.external_id),
       );
-      let created = 0;
+      const created: string[] = [];
       for (const { tx, legs } of planned) {
         if (existing.has(tx.transactionId)) continue;
         const id = randomId('trx_', 12);
@@ -161,12 +161,20 @@ export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps)
         }).execute();
         const assetIds = [...new Set(legs.map((l) => l.assetId))];
         await trx.insertInto('transaction_assets').values(assetIds.map((asset_id) => ({ transaction_id: id, asset_id, workspace_id: g.workspaceId, timestamp: tx.timestamp }))).execute();
-        created++;
+        created.push(id);
       }
-      if (created) await trx.updateTable('integrations').set((eb) => ({ total_transactions: eb('total_transactions', '+', created) })).where('id', '=', wallet.id).execute();
+      if (created.length) await trx.updateTable('integrations').set((eb) => ({ total_transactions: eb('total_transactions', '+', created.length) })).where('id', '=', wallet.id).execute();
       return created;
     });
-    res.status(201).json({ message: `${count} transaction(s) created successfully`, data: [], count, skipped: planned.length - count, user_id: g.userId, timestamp: now });
+    // `data`: what was created, as GET /v1/transactions shows it (the hosted v0 answered `[]`).
+    const rows = await findTransactions(db, g.workspaceId, createdIds);
+    const legs = rows.map((r) => parseLegs(r.legs));
+    const assets = await assetsFor(db, cache, legs.flatMap((l) => l.map((x) => x.assetId)));
+    const count = rows.length;
+    res.status(201).json({
+      message: `${count} transaction(s) created successfully`, data: rows.map((r, i) => transactionView(r, legs[i]!, assets)), count,
+      skipped: planned.length - count, user_id: g.userId, timestamp: now,
+    });
   });
 
   return router;

@@ -1,5 +1,5 @@
 /**
- * Opens the SQLite file behind Kysely, sets and checks the pragmas shared/SECURITY.md
+ * Opens the SQLite file behind Kysely, sets and checks the pragmas docs/security-model.md
  * decides (WAL, synchronous=FULL — T36 —, foreign keys, busy_timeout) and runs migrations.
  * The only module that knows the database is SQLite.
  */
@@ -100,7 +100,7 @@ export function isBusyError(error: unknown): boolean {
  * Runs `fn` in a write transaction that takes the write lock up front (`BEGIN IMMEDIATE`,
  * T37): with several processes on one file, a deferred transaction that upgrades to a
  * write can fail with SQLITE_BUSY without waiting; an immediate one waits busy_timeout.
- * `fn` must not do network I/O (SECURITY decision 5).
+ * `fn` must not do network I/O (docs/security-model.md decision 5).
  */
 export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.connection().execute(async (conn) => {

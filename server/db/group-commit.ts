@@ -4,7 +4,7 @@
  * request). Each write runs in its own savepoint, so one failing write rolls back alone;
  * every caller is answered only after the shared COMMIT is durable. Writes run one after
  * another on the single connection, so conditional UPDATEs keep their single-use meaning
- * inside a batch exactly as across batches (SECURITY T8).
+ * inside a batch exactly as across batches (docs/security-model.md T8).
  */
 import { sql } from 'kysely';
 import { writeTransaction, type Db } from './database.ts';

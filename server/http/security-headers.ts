@@ -1,5 +1,5 @@
 /**
- * helmet with the overrides shared/SECURITY.md decides (decision 6): HSTS one year with
+ * helmet with the overrides docs/security-model.md decides (decision 6): HSTS one year with
  * subdomains, `base-uri 'none'`, `frame-ancestors 'none'` (the server itself renders no
  * framable page), `Referrer-Policy: no-referrer`, and CORP `cross-origin` only on the
  * assets partners load from other origins (the catalogue logos).

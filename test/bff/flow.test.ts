@@ -97,9 +97,12 @@ describe('BFF flow', () => {
     await partnerCall(h, 'POST', '/token/revoke', { grant_id: exchanged.json.grant_id });
     const res = await agent.call('GET', '/api/kryptos/data/userinfo');
     assert.equal(res.status, 401, res.text);
-    // And the next link token is a fresh one: the stale connection is forgotten.
+    // And the next link token is a fresh one: the stale connection is forgotten, with the server's reason logged.
+    const logged = h.logs.length;
     assert.equal((await agent.call('POST', '/api/kryptos/link-token', { body: {} })).json.isAuthorized, false);
     assert.equal((await agent.call('GET', '/api/kryptos/connection')).json.connected, false);
+    const stale = h.logs.slice(logged).map((l) => JSON.parse(l) as { event?: string; reason?: string }).filter((l) => l.event === 'connection.stale');
+    assert.deepEqual(stale.map((l) => l.reason), ['token_revoked']);
   });
 
   it('refuses, and revokes, a public token minted for another user', async () => {

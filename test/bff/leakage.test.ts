@@ -1,5 +1,5 @@
 /**
- * Secrets stay in the BFF process (SECURITY T18, T33): the client secret appears in no page
+ * Secrets stay in the BFF process (docs/security-model.md T18, T33): the client secret appears in no page
  * or asset the BFF serves, and no token, secret or cookie appears in its logs.
  */
 import { after, before, describe, it } from 'node:test';

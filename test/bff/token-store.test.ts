@@ -1,4 +1,4 @@
-/** Encryption at rest of the BFF's tokens (SECURITY T32): fresh nonces, AAD binding, fail-closed on any changed bit. */
+/** Encryption at rest of the BFF's tokens (docs/security-model.md T32): fresh nonces, AAD binding, fail-closed on any changed bit. */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

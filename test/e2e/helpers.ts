@@ -5,7 +5,7 @@
  *
  * Also: flow steps that drive the demo and `<kryptos-connect>` by role and label (Playwright
  * locators pierce open shadow roots), and an observer that records every URL, console message,
- * response body and header a page produces, for the leakage checks (SECURITY "Leakage").
+ * response body and header a page produces, for the leakage checks (docs/security-model.md "Leakage").
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * SECURITY "Leakage": full flows in Chromium (guest, resume, disconnect in proxy mode; email code in
+ * docs/security-model.md "Leakage": full flows in Chromium (guest, resume, disconnect in proxy mode; email code in
  * direct mode) with both servers logging at debug level. Every `link_`/`public_` value the browser
  * received, every `cat_` the BFF stored, the client secret, the keys, the sign-in codes and the
  * session cookie are then looked for in every URL and Referer, every console message, every log

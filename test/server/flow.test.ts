@@ -22,7 +22,8 @@ describe('link tokens', () => {
     assert.equal(r.body.success, true);
     assert.match(r.body.data.link_token, /^link_[0-9A-Za-z]{49}$/);
     assert.equal(r.body.data.expires_at, new Date(server.clock.now() + 30 * 60_000).toISOString());
-    assert.equal(r.body.data.has_existing_grant, undefined);
+    assert.equal(r.body.data.has_existing_grant, false, 'always present, false when nothing was resumed');
+    assert.equal(r.body.data.resume_refused, undefined, 'no access_token sent, nothing refused');
     assert.equal(r.headers.get('cache-control'), 'no-store');
   });
 
@@ -205,15 +206,37 @@ describe('resume', () => {
     assert.deepEqual(list.body.data.map((i: { provider: string }) => i.provider).sort(), ['ethereum', 'solana']);
   });
 
-  test('an access token of another client, or a revoked one, silently gives a plain link token', async () => {
+  test('a refused resume still gives a plain link token (the contract), with has_existing_grant false and resume_refused naming why', async () => {
     const { public_token } = await guestPublicToken(server, client);
     const { body } = await exchange(server, client, public_token);
     const other = await newClient(server, { name: 'Other' });
     const foreign = await linkToken(server, other, { access_token: body.data.access_token });
-    assert.equal(foreign.has_existing_grant, undefined);
+    assert.equal(foreign.has_existing_grant, false);
+    assert.equal(foreign.resume_refused, 'invalid_token', "another client's token: nothing about it is revealed");
+    assert.equal(foreign.user_id, undefined);
+    const garbage = await linkToken(server, client, { access_token: 'cat_not-a-token' });
+    assert.deepEqual([garbage.has_existing_grant, garbage.resume_refused], [false, 'invalid_token']);
     await call(server, 'POST', '/token/revoke', { headers: client.headers, body: { grant_id: body.data.grant_id } });
     const revoked = await linkToken(server, client, { access_token: body.data.access_token });
-    assert.equal(revoked.has_existing_grant, undefined);
+    assert.equal(revoked.has_existing_grant, false);
+    assert.equal(revoked.resume_refused, 'token_revoked');
+    assert.equal(revoked.workspace_id, undefined);
+    // The link token works as a fresh one: the session has no user and no grant.
+    const session = (await widget(server, revoked.link_token)('GET', '/session')).body.data;
+    assert.deepEqual([session.user, session.has_existing_grant], [null, false]);
+    // check-session tells the same reason.
+    const check = await call(server, 'POST', '/link-token/check-session', { headers: client.headers, body: { access_token: body.data.access_token } });
+    assert.deepEqual(check.body.data, { has_valid_session: false, reason: 'token_revoked' });
+  });
+
+  test('an access token past its 15 years: resume_refused token_expired', async (t) => {
+    const { public_token } = await guestPublicToken(server, client);
+    const { body } = await exchange(server, client, public_token);
+    const start = server.clock.now();
+    t.after(() => server.clock.set(start));
+    server.clock.advance(body.data.expires_in * 1000 + 1000);
+    const expired = await linkToken(server, client, { access_token: body.data.access_token });
+    assert.deepEqual([expired.has_existing_grant, expired.resume_refused], [false, 'token_expired']);
   });
 });
 
@@ -321,7 +344,7 @@ describe('sandbox', () => {
     const ex2 = await exchange(server, c, pending.body.data.public_token);
     assert.equal(ex2.body.code, 'INVALID_TOKEN');
     const resumed = await linkToken(server, c, { access_token: ex.body.data.access_token });
-    assert.equal(resumed.has_existing_grant, undefined);
+    assert.deepEqual([resumed.has_existing_grant, resumed.resume_refused], [false, 'invalid_token']);
   });
 });
 

@@ -45,6 +45,7 @@ export type TestServerOptions = {
   dir?: string;
   clock?: ManualClock;
   sync?: StartOptions['sync'];
+  webhooks?: StartOptions['webhooks'];
 };
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -65,6 +66,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logDestination,
     detectChains: options.detectChains,
     sync: options.sync,
+    webhooks: options.webhooks,
   });
   return {
     ...running, clock, logs, dir, dbFile,
@@ -107,7 +109,7 @@ export async function newClient(server: RunningServer, fields: Partial<ClientFie
 export async function linkToken(server: RunningServer, client: TestClient, body: Record<string, unknown> = {}) {
   const r = await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: DEFAULT_SCOPES, ...body } });
   if (r.status !== 200) throw new Error(`link-token failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.data as { link_token: string; expires_at: string; has_existing_grant?: boolean; user_id?: string; workspace_id?: string };
+  return r.body.data as { link_token: string; expires_at: string; has_existing_grant: boolean; resume_refused?: string; user_id?: string; workspace_id?: string };
 }
 
 export function widget(server: RunningServer, link: string) {

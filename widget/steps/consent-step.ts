@@ -1,5 +1,5 @@
 /**
- * Review and consent (SECURITY T27). The requested scopes are grouped into a few sentences a person reads
+ * Review and consent (docs/security-model.md T27). The requested scopes are grouped into a few sentences a person reads
  * in seconds ("See your portfolio and transactions"), each with what it covers in small print; groups that
  * hold a required scope are marked required and cannot be switched off, the others are switches. Below:
  * the accounts shared, links to the app's and Kryptos' privacy policy and terms, and "Allow access"

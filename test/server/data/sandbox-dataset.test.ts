@@ -78,3 +78,17 @@ test('DeFi, NFTs, balances, integrations and profiling serve the dataset', async
   const profiling = await get('/api/v1/profiling');
   assert.ok(profiling.summary.activity_summary.total_transactions > 0);
 });
+
+test('DeFi protocol filter: the id (aave-v3), the family (aave) or the name, in any case; protocolId in each holding', async () => {
+  const all = (await get('/api/v1/defi-holdings')).holdings as { protocolName: string; protocolId: string }[];
+  assert.deepEqual(all.map((h) => [h.protocolName, h.protocolId]).sort(), [
+    ['Aave V3', 'aave-v3'], ['Kamino', 'kamino'], ['Lido', 'lido'], ['Marinade', 'marinade'], ['Uniswap V3', 'uniswap-v3'],
+  ]);
+  for (const q of ['aave', 'AAVE', 'aave-v3', 'Aave%20V3', 'aave%20v3']) {
+    const r = await get(`/api/v1/defi-holdings?protocol=${q}`);
+    assert.deepEqual(r.holdings.map((h: { protocolName: string }) => h.protocolName), ['Aave V3'], q);
+  }
+  const two = await get('/api/v1/defi-holdings?protocol=aave,uniswap');
+  assert.deepEqual(two.holdings.map((h: { protocolId: string }) => h.protocolId).sort(), ['aave-v3', 'uniswap-v3']);
+  for (const q of ['compound', 'aave-v2', 'aav']) assert.equal((await get(`/api/v1/defi-holdings?protocol=${q}`)).holdings.length, 0, q);
+});

@@ -1,5 +1,5 @@
 /**
- * The scope matrix (SECURITY T9, T10, T14): every data route answers 2xx with its scope and
+ * The scope matrix (docs/security-model.md T9, T10, T14): every data route answers 2xx with its scope and
  * 403 `forbidden` (with `WWW-Authenticate: Bearer error="insufficient_scope"`) with every
  * other scope but that one; after a revoke, 401 on every route; a malformed, unknown or
  * foreign-client token is 401 too.

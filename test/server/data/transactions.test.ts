@@ -186,10 +186,12 @@ describe('POST /api/v0/transactions', () => {
     const r = await post(body);
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.message, '3 transaction(s) created successfully');
-    assert.deepEqual(r.body.data, []);
     assert.equal(r.body.count, 3);
     assert.equal(r.body.user_id, ws.userId);
     const got = (await get(`/api/v1/transactions?walletId=${fx.walletB}&isManual=true&order=asc`)).body.data as Tx[];
+    // The answer holds what was created, in request order, exactly as GET /v1/transactions shows it.
+    assert.deepEqual(r.body.data.map((t: Tx) => t.transactionPlatfromId), ['manual-1', 'manual-2', 'manual-3']);
+    assert.deepEqual(r.body.data, ['manual-1', 'manual-2', 'manual-3'].map((id) => got.find((t) => t.transactionPlatfromId === id)));
     const income = got.find((t) => t.transactionPlatfromId === 'manual-1')!;
     assert.equal(income.incomingAssets[0].quantity, BIG, 'an 18-decimal amount survives the round trip');
     assert.equal(income.incomingAssets[0].price, '2', 'fiatValue / amount, exact');
@@ -204,6 +206,8 @@ describe('POST /api/v0/transactions', () => {
     assert.equal((await get(`/api/v1/transactions?walletId=${fx.walletB}&currencyId=${A.usd}&isManual=true`)).body.data.length, 2);
     const again = await post(body);
     assert.equal(again.body.count, 0);
+    assert.deepEqual(again.body.data, [], 'a retried transactionId is skipped, not created again');
+    assert.equal(again.body.skipped, 3);
     assert.equal(again.body.message, '0 transaction(s) created successfully');
   });
 

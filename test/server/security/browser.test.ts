@@ -1,5 +1,5 @@
 /**
- * The browser surface (SECURITY T19, T21, T23, T25, T26): CORS on /widget answers
+ * The browser surface (docs/security-model.md T19, T21, T23, T25, T26): CORS on /widget answers
  * registered origins exactly, with Vary: Origin, and never `*`; security headers on every
  * response; catalogue logos loadable cross-origin; no-store on every credential response.
  */

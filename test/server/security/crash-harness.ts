@@ -1,5 +1,5 @@
 /**
- * Crash loop (SECURITY T10, T36, T38): a connect server in a child process under a load of
+ * Crash loop (docs/security-model.md T10, T36, T38): a connect server in a child process under a load of
  * consent + exchange + revoke (+ an occasional replay), `kill -9` at a random moment,
  * then — with the server down — the database must pass `PRAGMA integrity_check`, hold
  * every answer acknowledged before the kill, and pair every grant with its consumed public

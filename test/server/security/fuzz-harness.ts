@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every route that takes a JSON body (SECURITY T35, T40): bodies
+ * Property-based fuzzing of every route that takes a JSON body (docs/security-model.md T35, T40): bodies
  * generated from the route's zod schema with fast-check, then mutated (unknown fields,
  * wrong types, huge and empty values, unicode, `__proto__`/`constructor` keys, deep
  * nesting, arrays for objects, raw garbage, wrong content types). Properties, per case:

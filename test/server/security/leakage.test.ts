@@ -1,5 +1,5 @@
 /**
- * Leakage (SECURITY T3, T5, T17, T18, decision 8): a full flow at LOG_LEVEL debug — a
+ * Leakage (docs/security-model.md T3, T5, T17, T18, decision 8): a full flow at LOG_LEVEL debug — a
  * guest with an exchange API key, an email user signing in with a code (sent over SMTP,
  * the production path), exchanges, a revoke, a replay, credentials pushed into URLs — and
  * then no token, secret, code or exchange key in any log line, error body or Location

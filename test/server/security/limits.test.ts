@@ -1,5 +1,5 @@
 /**
- * Rate limits (SECURITY T2, T29, T34) with small limits: per client on /link-token,
+ * Rate limits (docs/security-model.md T2, T29, T34) with small limits: per client on /link-token,
  * /token/exchange and /token/revoke; failed client authentications per IP; OTP requests
  * per email and per link token; guest creation per IP. Every refusal is 429 RATE_LIMITED
  * with `retry_after` in the body and a Retry-After header. A rotating X-Forwarded-For does

@@ -1,5 +1,5 @@
 /**
- * Single use under concurrency (SECURITY T8, T28): one public token exchanged 50 times at
+ * Single use under concurrency (docs/security-model.md T8, T28): one public token exchanged 50 times at
  * once, one link token consented many times at once, one OTP verified many times at once,
  * one link token asked for a guest many times at once — in one process, and the exchange
  * race again across three processes sharing one database file.
