@@ -100,10 +100,7 @@ export function createApp(ctx: AppContext) {
   );
   widget.use(sessionRoutes(ctx));
   widget.use(authRoutes(ctx, {
-    otpRequest: [
-      limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-email:${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase().slice(0, 254)}`, message: 'Too many codes requested for this email; try again later' }),
-      limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-${linkKey(req)}`, message: 'Too many codes requested in this session' }),
-    ],
+    codesPerHour: limits.otpRequestsPerHour,
     guest: [limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' })],
   }));
   widget.use(integrationRoutes(ctx));
