@@ -26,6 +26,8 @@ import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
 
 const BODY_LIMIT = '32kb';
+/** Limits are keyed by the matched route (`/webhooks/:id`), never by the raw path a caller spells. */
+const routeKey = (req: Request) => `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? 'unmatched'}`;
 const MINUTE = 60_000;
 
 export function createApp(ctx: AppContext) {
@@ -36,6 +38,9 @@ export function createApp(ctx: AppContext) {
   app.set('x-powered-by', false);
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // `/LINK-TOKEN/` is not `/link-token`: one route, one spelling (every Router is created the same way).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use(requestContext(logger), securityHeaders(), refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
 
@@ -76,7 +81,7 @@ export function createApp(ctx: AppContext) {
   const clientGuard = [
     limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
     requireClient(ctx, authFailures),
-    limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${req.path}` }),
+    limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${routeKey(req)}` }),
   ];
   app.use(partnerRoutes(ctx, { client: clientGuard }));
   app.use(developerRoutes(ctx, { client: clientGuard }));
@@ -87,7 +92,7 @@ export function createApp(ctx: AppContext) {
   // partner's BFF every user shares the BFF's address; there each link token (which only
   // the partner's backend can mint, itself limited per client) is the unit that is limited.
   const viaBff = (req: Request) => req.get('origin') === undefined;
-  const widget = express.Router();
+  const widget = express.Router({ strict: true, caseSensitive: true });
   widget.use(
     limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}`, skip: viaBff }),
     requireLinkToken(ctx),

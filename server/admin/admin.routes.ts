@@ -37,7 +37,7 @@ export function requireAdmin(ctx: AppContext): RequestHandler {
 }
 
 export function adminRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   router.use(requireAdmin(ctx), (_req, res, next) => {
     noStore(res);

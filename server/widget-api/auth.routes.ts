@@ -34,7 +34,7 @@ const tooManyTries = (correct: boolean) => connectError('OTP_TOO_MANY_ATTEMPTS',
   : 'Too many wrong codes; ask for a new one');
 
 export function authRoutes(ctx: AppContext, limits: { codesPerHour: number; guest: RequestHandler[] }): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const codeDigest = (link: LinkToken, email: string, code: string) => hmac(ctx.otpKey, `${link.id}:${email}:${code}`);
 

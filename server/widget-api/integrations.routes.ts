@@ -26,7 +26,7 @@ export const ConsentBody = z.strictObject({ scopes: z.array(z.string().min(1).ma
 const IntegrationId = z.string().regex(/^wallet_[0-9a-f]{24}$/);
 
 export function integrationRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 

@@ -86,7 +86,7 @@ export async function sessionView(ctx: AppContext, link: LinkToken, client: Clie
 }
 
 export function sessionRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
 
   route({ method: 'get', path: '/widget/session', tag: 'Widget', summary: 'The flow: client, requested scopes, sandbox rules, signed-in user, workspace', auth: 'link' });
   router.get('/session', async (req, res) => {
