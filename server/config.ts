@@ -31,6 +31,7 @@ const Env = z.object({
   CONNECT_AUTH_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(30),
   CONNECT_OTP_REQUESTS_PER_HOUR: Int(1, 10_000).default(5),
   CONNECT_GUESTS_PER_IP_PER_HOUR: Int(1, 1_000_000).default(60),
+  CONNECT_GUESTS_PER_CLIENT_PER_HOUR: Int(1, 10_000_000).default(1000),
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
@@ -87,6 +88,7 @@ export type Config = {
     authFailuresPer15Minutes: number;
     otpRequestsPerHour: number;
     guestsPerIpPerHour: number;
+    guestsPerClientPerHour: number;
   };
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -150,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authFailuresPer15Minutes: e.CONNECT_AUTH_FAILURES_PER_15_MINUTES,
       otpRequestsPerHour: e.CONNECT_OTP_REQUESTS_PER_HOUR,
       guestsPerIpPerHour: e.CONNECT_GUESTS_PER_IP_PER_HOUR,
+      guestsPerClientPerHour: e.CONNECT_GUESTS_PER_CLIENT_PER_HOUR,
     },
     smtpUrl: e.CONNECT_SMTP_URL,
     mailFrom: e.CONNECT_MAIL_FROM,

@@ -71,7 +71,9 @@ export function authRoutes(ctx: AppContext, limits: { codesPerHour: number; gues
     await assertNotLocked(db, now, email);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const row = { email, code_digest: codeDigest(link, email, code), attempts: 0, created_at: now, expires_at: now + OTP_TTL_MS, consumed_at: null };
-    const requester = { linkId: link.id, clientId: link.client_id, email, requester: link.user_reference ?? `ip:${ipKey(req)}`, ip: ipKey(req) };
+    // Behind a proven BFF every user shares its address: the link token stands in for it.
+    const where = res.locals.viaBff === true ? `link:${link.id}` : `ip:${ipKey(req)}`;
+    const requester = { linkId: link.id, clientId: link.client_id, email, requester: link.user_reference ?? where, ip: where };
     await ctx.write(async (trx) => {
       await spendCodeBudget(trx, now, requester, limits.codesPerHour);
       await trx.insertInto('otp_codes').values({ link_token_id: link.id, ...row }).onConflict((oc) => oc.column('link_token_id').doUpdateSet(row)).execute();
