@@ -35,6 +35,8 @@ const Env = z.object({
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
+  CONNECT_AUDIT_RETENTION_DAYS: Int(1, 36_500).default(365),
+  CONNECT_ADMIN_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(10),
   LOG_LEVEL: LogLevel.default('info'),
   // Data sources (README "Data sources"): per-chain RPCs and explorers, Solana, Bitcoin, exchanges, prices.
   EVM_LOG_CHUNK_BLOCKS: Int(1, 1_000_000).default(2000),
@@ -95,6 +97,10 @@ export type Config = {
   logLevel: z.infer<typeof LogLevel>;
   /** Byte budget of serialized data pages kept until the next write (0 = off). */
   readCacheMb: number;
+  /** Audit events older than this are pruned hourly in the background. */
+  auditRetentionDays: number;
+  /** Failed admin authentications per IP per 15 minutes before 429. */
+  adminFailuresPer15Minutes: number;
   sources: SourcesConfig;
 };
 
@@ -158,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.CONNECT_MAIL_FROM,
     logLevel: e.LOG_LEVEL,
     readCacheMb: e.CONNECT_READ_CACHE_MB,
+    auditRetentionDays: e.CONNECT_AUDIT_RETENTION_DAYS,
+    adminFailuresPer15Minutes: e.CONNECT_ADMIN_FAILURES_PER_15_MINUTES,
     sources: sourcesConfig(e, sourceEnv.data),
   };
 }
