@@ -35,6 +35,7 @@ const Env = z.object({
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
+  CONNECT_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   CONNECT_AUDIT_RETENTION_DAYS: Int(1, 36_500).default(365),
   CONNECT_ADMIN_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(10),
   LOG_LEVEL: LogLevel.default('info'),
@@ -97,6 +98,8 @@ export type Config = {
   logLevel: z.infer<typeof LogLevel>;
   /** Byte budget of serialized data pages kept until the next write (0 = off). */
   readCacheMb: number;
+  /** Webhooks to loopback/private/reserved addresses: denied in production unless set, allowed in development and tests. */
+  webhookPrivateTargets: 'allow' | 'deny';
   /** Audit events older than this are pruned hourly in the background. */
   auditRetentionDays: number;
   /** Failed admin authentications per IP per 15 minutes before 429. */
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     readCacheMb: e.CONNECT_READ_CACHE_MB,
     auditRetentionDays: e.CONNECT_AUDIT_RETENTION_DAYS,
+    webhookPrivateTargets: e.CONNECT_WEBHOOK_PRIVATE_TARGETS ?? (e.NODE_ENV === 'production' ? 'deny' : 'allow'),
     adminFailuresPer15Minutes: e.CONNECT_ADMIN_FAILURES_PER_15_MINUTES,
     sources: sourcesConfig(e, sourceEnv.data),
   };

@@ -92,7 +92,7 @@ export function adminRoutes(ctx: AppContext): Router {
   route({ method: 'put', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: 'Set the webhook URL; the signing secret (whsec_…) is created and shown once when the client has none', body: WebhookBody, auth: 'admin' });
   router.put('/clients/:id/webhook', async (req, res) => {
     const { url } = WebhookBody.parse(req.body);
-    sendOk(res, await ctx.write((trx) => setWebhook(trx, ctx.sealer, clock.now(), req.params.id, url)));
+    sendOk(res, await ctx.write((trx) => setWebhook(trx, ctx.sealer, clock.now(), req.params.id, url, ctx.config.webhookPrivateTargets)));
     ctx.webhooks?.kick();
   });
 
