@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz [-- --runs N] [-- --route <substring>] [-- --seed S]`: property-based fuzzing
  * of every operation of the connect server's OpenAPI document (test/server/security/fuzz-harness.ts),
- * 1000 cases per operation by default (bounded: about an hour on 2 cores). Exits non-zero with the shrunk counterexample on failure.
+ * 1000 cases per operation by default (bounded: about half an hour on 2 cores). Exits non-zero with the shrunk counterexample on failure.
  */
 import { parseArgs } from 'node:util';
 import { startTestServer } from '../test/server/helpers.ts';
