@@ -81,9 +81,13 @@ export function createConnectClient(o: ConnectClientOptions) {
       return send('POST', 'api/v1/reports', { ...clientHeaders, Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' }, JSON.stringify(body));
     },
 
-    /** A widget call (`/widget/<path>`): only the link token and the JSON body travel; no client credentials. */
+    /**
+     * A widget call (`/widget/<path>`): the link token, the JSON body and the client credentials,
+     * which prove to the connect server that this is the partner's BFF (limited per link token,
+     * not per address, since every user shares the BFF's).
+     */
     widget(method: string, path: string, linkToken: string, body: string | undefined): Promise<RawResponse> {
-      const headers: Record<string, string> = { 'X-LINK-TOKEN': linkToken, Accept: 'application/json' };
+      const headers: Record<string, string> = { ...clientHeaders, 'X-LINK-TOKEN': linkToken, Accept: 'application/json' };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       return send(method, `widget/${path}`, headers, body);
     },

@@ -3,8 +3,7 @@
  * boot (docs/security-model.md T36: a forgotten or replaced connection must survive a power loss), and
  * its two tables. The only module that knows the database is SQLite.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { preparePrivateDatabaseFile } from '../server/db/private-file.ts';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 
@@ -37,7 +36,7 @@ export type BffDatabase = { sessions: SessionsTable; connections: ConnectionsTab
 export type BffDb = Kysely<BffDatabase>;
 
 export function openBffDatabase(file: string): { db: BffDb; sqlite: SQLite.Database } {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  preparePrivateDatabaseFile(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');

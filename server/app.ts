@@ -12,6 +12,7 @@ import { renderConnectError, renderDataError } from './http/errors.middleware.ts
 import { limiter, ipKey, createFailureCounter } from './http/rate-limit.ts';
 import { widgetOriginCheck, widgetPreflight, publicCors } from './http/cors.ts';
 import { requireClient } from './connect/client-auth.middleware.ts';
+import { authenticateClient } from './clients/clients.service.ts';
 import { requireLinkToken } from './connect/link-tokens.ts';
 import { partnerRoutes } from './connect/partner.routes.ts';
 import { developerRoutes } from './developer/developer.routes.ts';
@@ -26,6 +27,8 @@ import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
 
 const BODY_LIMIT = '32kb';
+/** Limits are keyed by the matched route (`/webhooks/:id`), never by the raw path a caller spells. */
+const routeKey = (req: Request) => `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? 'unmatched'}`;
 const MINUTE = 60_000;
 
 export function createApp(ctx: AppContext) {
@@ -36,6 +39,9 @@ export function createApp(ctx: AppContext) {
   app.set('x-powered-by', false);
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // `/LINK-TOKEN/` is not `/link-token`: one route, one spelling (every Router is created the same way).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
 
   app.use(requestContext(logger), securityHeaders(), refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
 
@@ -76,21 +82,34 @@ export function createApp(ctx: AppContext) {
   const clientGuard = [
     limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
     requireClient(ctx, authFailures),
-    limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${req.path}` }),
+    limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${routeKey(req)}` }),
   ];
   app.use(partnerRoutes(ctx, { client: clientGuard }));
   app.use(developerRoutes(ctx, { client: clientGuard }));
 
   // Widget API (X-LINK-TOKEN): CORS per client, per-IP and per-link-token limits.
   const linkKey = (req: Request) => `link:${digest(req.get('x-link-token') ?? '')}`;
-  // Per-IP widget limits apply to browsers calling directly (they send Origin). Through a
-  // partner's BFF every user shares the BFF's address; there each link token (which only
-  // the partner's backend can mint, itself limited per client) is the unit that is limited.
-  const viaBff = (req: Request) => req.get('origin') === undefined;
-  const widget = express.Router();
+  // Every direct caller is limited per IP, with or without an Origin. Only a caller that proves
+  // it is the link token's partner BFF (its client credentials in X-Client-Id/X-Client-Secret)
+  // is limited per link token instead: behind a BFF every user shares its address.
+  const claimsBff = (req: Request) => req.get('x-client-id') !== undefined || req.get('x-client-secret') !== undefined;
+  const viaBff = (req: Request) => req.res?.locals.viaBff === true;
+  const proveBff: RequestHandler = async (req, res, next) => {
+    if (!claimsBff(req)) return next();
+    authFailures.guard(ipKey(req));
+    const proven = await authenticateClient(ctx.db, ctx.clock.now(), req.get('x-client-id'), req.get('x-client-secret'));
+    if (!proven || proven.id !== (res.locals.link as { client_id: string }).client_id) {
+      authFailures.fail(ipKey(req));
+      throw connectError('INVALID_CLIENT', 'Invalid client credentials for this link token');
+    }
+    res.locals.viaBff = true;
+    next();
+  };
+  const widget = express.Router({ strict: true, caseSensitive: true });
   widget.use(
-    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}`, skip: viaBff }),
+    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}`, skip: claimsBff }),
     requireLinkToken(ctx),
+    proveBff,
     widgetOriginCheck,
     limiter({ windowMs: MINUTE, limit: 300, key: linkKey }),
     (_req, res, next) => {
@@ -100,11 +119,11 @@ export function createApp(ctx: AppContext) {
   );
   widget.use(sessionRoutes(ctx));
   widget.use(authRoutes(ctx, {
-    otpRequest: [
-      limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-email:${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase().slice(0, 254)}`, message: 'Too many codes requested for this email; try again later' }),
-      limiter({ windowMs: 60 * MINUTE, limit: limits.otpRequestsPerHour, key: (req) => `otp-${linkKey(req)}`, message: 'Too many codes requested in this session' }),
+    codesPerHour: limits.otpRequestsPerHour,
+    guest: [
+      limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' }),
+      limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerClientPerHour, key: (req) => `guest-client:${(req.res?.locals.client as { id: string }).id}`, message: 'Too many guest accounts for this app; try again later' }),
     ],
-    guest: [limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' })],
   }));
   widget.use(integrationRoutes(ctx));
   app.use('/widget', widgetPreflight(ctx.db), widget);

@@ -5,7 +5,7 @@ export type AuditEvent =
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
   | 'link_token.issued' | 'signin.code_sent' | 'signin.succeeded' | 'signin.code_failed' | 'signin.guest' | 'signin.continued'
   | 'consent.granted' | 'token.exchanged' | 'token.exchange_failed' | 'token.reuse_detected'
-  | 'grant.revoked' | 'webhook.set' | 'webhook.secret_rotated' | 'webhook.removed' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed';
+  | 'grant.revoked' | 'webhook.set' | 'webhook.secret_rotated' | 'webhook.removed' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed' | 'admin.auth_locked';
 
 export type AuditEntry = {
   clientId: string | null;
@@ -37,4 +37,19 @@ export async function listAudit(db: Db, clientId: string, limit = 100) {
     id: r.id, event: r.event, outcome: r.outcome, ip: r.ip, request_id: r.request_id,
     details: JSON.parse(r.details) as unknown, created_at: new Date(r.created_at).toISOString(),
   }));
+}
+
+/** Deletes audit events older than `retentionDays` (README "Security": the retention setting). */
+export async function pruneAudit(db: Db, now: number, retentionDays: number): Promise<number> {
+  const r = await db.deleteFrom('audit_events').where('created_at', '<', now - retentionDays * 86_400_000).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** Prunes now and then hourly, in the background; returns a stop function. */
+export function startAuditPruning(write: (fn: (trx: Db) => Promise<number>) => Promise<number>, now: () => number, retentionDays: number, onError: (error: unknown) => void): () => void {
+  const run = () => void write((trx) => pruneAudit(trx, now(), retentionDays)).catch(onError);
+  run();
+  const timer = setInterval(run, 3_600_000);
+  timer.unref();
+  return () => clearInterval(timer);
 }

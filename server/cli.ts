@@ -140,7 +140,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       out(events.map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`).join('\n') || 'No events.', events);
     } else if (cmd === 'webhook' && sub === 'set' && id) {
       if (!v.url) throw new UsageError('webhook set needs --url');
-      const r = await setWebhook(db, createSealer(config.encryptionKey), now, id, v.url);
+      const r = await setWebhook(db, createSealer(config.encryptionKey), now, id, v.url, config.webhookPrivateTargets);
       out(`Webhook of ${id}: ${r.url}\n${r.secret ? `  signing secret: ${r.secret}\n\nThe secret is shown only this once; verify X-Webhook-Signature with it.` : 'The signing secret is unchanged (rotate it with: webhook rotate-secret).'}`, r);
     } else if (cmd === 'webhook' && sub === 'show' && id) {
       const r = await showWebhook(db, id);

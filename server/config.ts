@@ -31,9 +31,13 @@ const Env = z.object({
   CONNECT_AUTH_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(30),
   CONNECT_OTP_REQUESTS_PER_HOUR: Int(1, 10_000).default(5),
   CONNECT_GUESTS_PER_IP_PER_HOUR: Int(1, 1_000_000).default(60),
+  CONNECT_GUESTS_PER_CLIENT_PER_HOUR: Int(1, 10_000_000).default(1000),
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
+  CONNECT_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
+  CONNECT_AUDIT_RETENTION_DAYS: Int(1, 36_500).default(365),
+  CONNECT_ADMIN_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(10),
   LOG_LEVEL: LogLevel.default('info'),
   // Data sources (README "Data sources"): per-chain RPCs and explorers, Solana, Bitcoin, exchanges, prices.
   EVM_LOG_CHUNK_BLOCKS: Int(1, 1_000_000).default(2000),
@@ -87,12 +91,19 @@ export type Config = {
     authFailuresPer15Minutes: number;
     otpRequestsPerHour: number;
     guestsPerIpPerHour: number;
+    guestsPerClientPerHour: number;
   };
   smtpUrl: string | undefined;
   mailFrom: string;
   logLevel: z.infer<typeof LogLevel>;
   /** Byte budget of serialized data pages kept until the next write (0 = off). */
   readCacheMb: number;
+  /** Webhooks to loopback/private/reserved addresses: denied in production unless set, allowed in development and tests. */
+  webhookPrivateTargets: 'allow' | 'deny';
+  /** Audit events older than this are pruned hourly in the background. */
+  auditRetentionDays: number;
+  /** Failed admin authentications per IP per 15 minutes before 429. */
+  adminFailuresPer15Minutes: number;
   sources: SourcesConfig;
 };
 
@@ -150,11 +161,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authFailuresPer15Minutes: e.CONNECT_AUTH_FAILURES_PER_15_MINUTES,
       otpRequestsPerHour: e.CONNECT_OTP_REQUESTS_PER_HOUR,
       guestsPerIpPerHour: e.CONNECT_GUESTS_PER_IP_PER_HOUR,
+      guestsPerClientPerHour: e.CONNECT_GUESTS_PER_CLIENT_PER_HOUR,
     },
     smtpUrl: e.CONNECT_SMTP_URL,
     mailFrom: e.CONNECT_MAIL_FROM,
     logLevel: e.LOG_LEVEL,
     readCacheMb: e.CONNECT_READ_CACHE_MB,
+    auditRetentionDays: e.CONNECT_AUDIT_RETENTION_DAYS,
+    webhookPrivateTargets: e.CONNECT_WEBHOOK_PRIVATE_TARGETS ?? (e.NODE_ENV === 'production' ? 'deny' : 'allow'),
+    adminFailuresPer15Minutes: e.CONNECT_ADMIN_FAILURES_PER_15_MINUTES,
     sources: sourcesConfig(e, sourceEnv.data),
   };
 }

@@ -22,7 +22,7 @@ function page(title: string, body: string): string {
 }
 
 export function legalRoutes(): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const rendered = Object.fromEntries(
     Object.entries(PAGES).map(([name, title]) => [name, page(title, marked.parse(readFileSync(new URL(`${name}.md`, DIR), 'utf8'), { async: false }))]),
   ) as Record<keyof typeof PAGES, string>;

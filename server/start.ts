@@ -12,6 +12,7 @@ import { createOutboxMailer, createSmtpMailer, noMailer, type Mailer } from './m
 import { createSealer, deriveKey } from './crypto.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createApp } from './app.ts';
+import { startAuditPruning } from './audit.ts';
 import { createGroupCommit } from './db/group-commit.ts';
 import { SANDBOX_ADDRESSES } from './addresses.ts';
 import type { AppContext, ChainDetector } from './context.ts';
@@ -68,6 +69,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
     ctx.webhooks = createWebhookDispatcher(ctx, { ...defaultWebhookOptions, ...options.webhooks });
     await ctx.webhooks.start();
   }
+  const stopAuditPruning = startAuditPruning((fn) => ctx.write(fn), () => clock.now(), config.auditRetentionDays, (error) => logger.warn({ err: String(error) }, 'audit: prune failed'));
   const app = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -90,6 +92,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
         await ctx.reports?.stop();
         await ctx.webhooks?.stop();
         stopWalWatchdog();
+        stopAuditPruning();
         await db.destroy();
       })();
       return closing;

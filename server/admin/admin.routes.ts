@@ -10,6 +10,7 @@ import { digest, digestsEqual } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { route } from '../openapi.ts';
+import { createFailureCounter, ipKey } from '../http/rate-limit.ts';
 import { recordAudit, listAudit } from '../audit.ts';
 import { readOutbox } from '../mailer.ts';
 import { listActiveClients } from '../clients/clients.repository.ts';
@@ -22,14 +23,30 @@ const AuditQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).de
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });
 const OutboxQuery = z.object({ to: z.string().max(254).optional(), limit: z.coerce.number().int().min(1).max(100).default(20) });
 
+/**
+ * The admin token check. Failures are limited per IP (CONNECT_ADMIN_FAILURES_PER_15_MINUTES,
+ * then 429 until the window ends) and aggregated in the audit trail: the first failure of a
+ * window and the one that trips the limit are recorded (`admin.auth_locked` with the count),
+ * refused requests write nothing — a flood cannot fill the disk with fsync'd rows.
+ */
 export function requireAdmin(ctx: AppContext): RequestHandler {
   const expected = ctx.config.adminToken ? digest(ctx.config.adminToken) : undefined;
+  const limit = ctx.config.adminFailuresPer15Minutes;
+  const failures = createFailureCounter({ windowMs: 15 * 60_000, limit, message: 'Too many failed admin authentications from this address; retry later' });
   return async (req, _res, next) => {
     if (!expected) throw connectError('NOT_FOUND', 'Not found');
+    const ip = ipKey(req);
+    failures.guard(ip);
     const header = req.get('authorization') ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!digestsEqual(digest(presented), expected)) {
-      await recordAudit(ctx.db, ctx.clock.now(), { clientId: null, event: 'admin.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id });
+      const count = failures.fail(ip);
+      if (count === 1 || count === limit) {
+        await ctx.write((trx) => recordAudit(trx, ctx.clock.now(), {
+          clientId: null, event: count === 1 ? 'admin.auth_failed' : 'admin.auth_locked', outcome: 'failure', ip: req.ip, requestId: req.id,
+          details: count === 1 ? {} : { failures: count, window_minutes: 15 },
+        }));
+      }
       throw connectError('UNAUTHORIZED', 'Admin token required (Authorization: Bearer <CONNECT_ADMIN_TOKEN>)');
     }
     next();
@@ -37,7 +54,7 @@ export function requireAdmin(ctx: AppContext): RequestHandler {
 }
 
 export function adminRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   router.use(requireAdmin(ctx), (_req, res, next) => {
     noStore(res);
@@ -75,7 +92,7 @@ export function adminRoutes(ctx: AppContext): Router {
   route({ method: 'put', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: 'Set the webhook URL; the signing secret (whsec_…) is created and shown once when the client has none', body: WebhookBody, auth: 'admin' });
   router.put('/clients/:id/webhook', async (req, res) => {
     const { url } = WebhookBody.parse(req.body);
-    sendOk(res, await ctx.write((trx) => setWebhook(trx, ctx.sealer, clock.now(), req.params.id, url)));
+    sendOk(res, await ctx.write((trx) => setWebhook(trx, ctx.sealer, clock.now(), req.params.id, url, ctx.config.webhookPrivateTargets)));
     ctx.webhooks?.kick();
   });
 

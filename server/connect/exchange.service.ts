@@ -10,7 +10,7 @@ import type { Writer } from '../db/group-commit.ts';
 import { recordAudit } from '../audit.ts';
 import type { Client } from '../db/tables.ts';
 import { digest, isWellFormedToken, mask, randomToken } from '../crypto.ts';
-import { ACCESS_TOKEN_TTL_MS, ACCESS_TOKEN_TTL_S, PUBLIC_TOKEN_TTL_MS } from '../clock.ts';
+import { PUBLIC_TOKEN_TTL_MS, grantLifetimeS } from '../clock.ts';
 import { connectError } from '../errors.ts';
 
 export type Exchanged = {
@@ -59,21 +59,22 @@ export async function exchangePublicToken(write: Writer, now: number, client: Cl
       }
       return fail('expired');
     }
+    const lifetimeS = grantLifetimeS(consumed.scopes);
     await trx
       .insertInto('grants')
       .values({
         id: grantId, client_id: client.id, user_id: consumed.user_id, workspace_id: consumed.workspace_id, scopes: consumed.scopes,
         sandbox: consumed.sandbox, link_token_id: consumed.link_token_id, transaction_limit: null, enable_limiter: 1,
-        created_at: now, expires_at: now + ACCESS_TOKEN_TTL_MS, revoked_at: null, revoked_reason: null,
+        created_at: now, expires_at: now + lifetimeS * 1000, revoked_at: null, revoked_reason: null,
       })
       .execute();
     await trx
       .insertInto('access_tokens')
-      .values({ digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + ACCESS_TOKEN_TTL_MS, last_used_at: null })
+      .values({ digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + lifetimeS * 1000, last_used_at: null })
       .execute();
     await recordAudit(trx, now, { ...audit, event: 'token.exchanged', details: { grant_id: grantId, workspace_id: consumed.workspace_id } });
     return {
-      access_token: accessToken, grant_id: grantId, token_type: 'Bearer' as const, expires_in: ACCESS_TOKEN_TTL_S,
+      access_token: accessToken, grant_id: grantId, token_type: 'Bearer' as const, expires_in: lifetimeS,
       scope: consumed.scopes, workspace_id: consumed.workspace_id, user_id: consumed.user_id, user_reference: consumed.user_reference,
     };
   });

@@ -18,7 +18,7 @@ export async function createLinkToken(
   const row: LinkToken = {
     id: randomId('lt_', 12), digest: digest(token), client_id: client.id, sandbox: client.sandbox, scopes: scopes.join(' '),
     user_reference: userReference, grant_id: resume?.grantId ?? null, user_id: resume?.userId ?? null,
-    workspace_id: resume?.workspaceId ?? null, consented_at: null, created_at: now, expires_at: now + LINK_TOKEN_TTL_MS,
+    workspace_id: resume?.workspaceId ?? null, consented_at: null, created_at: now, expires_at: now + LINK_TOKEN_TTL_MS, signed_in_at: null,
   };
   await db.insertInto('link_tokens').values(row).execute();
   return { token, row };
@@ -44,8 +44,17 @@ export function requireLinkToken(ctx: AppContext): RequestHandler {
     if (link.expires_at <= ctx.clock.now()) throw connectError('TOKEN_EXPIRED', 'The link token has expired; request a new one');
     const client = await findActiveClient(ctx.db, link.client_id);
     if (!client || client.sandbox !== link.sandbox) throw connectError('INVALID_TOKEN', 'The link token is no longer valid');
+    // A resumed session lives only as long as its grant: read on every call, so a revoke
+    // (or an expiry) stops the very next call, across restarts and processes.
+    let grantScopes: string[] | null = null;
+    if (link.grant_id) {
+      const grant = await ctx.db.selectFrom('grants').select(['revoked_at', 'expires_at', 'scopes']).where('id', '=', link.grant_id).executeTakeFirst();
+      if (!grant || grant.revoked_at !== null || grant.expires_at <= ctx.clock.now()) throw connectError('INVALID_GRANT', 'The grant behind this session was revoked or has expired; start again');
+      grantScopes = grant.scopes.split(' ');
+    }
     res.locals.link = link;
     res.locals.client = client;
+    res.locals.grantScopes = grantScopes;
     next();
   };
 }

@@ -55,7 +55,7 @@ export const SandboxPublicTokenBody = z.strictObject({
 const client = (res: { locals: Record<string, unknown> }) => res.locals.client as Client;
 
 export function partnerRoutes(ctx: AppContext, guard: { client: import('express').RequestHandler[] }): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 
@@ -103,7 +103,7 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     sendOk(res, { has_valid_session: true, user_id: g.user_id, workspace_id: g.workspace_id, workspace_name: g.workspace_name, granted_scopes: g.scopes, grant_id: g.id });
   });
 
-  route({ method: 'post', path: '/token/exchange', tag: 'Partner', summary: 'Exchange a single-use public token for an access token (15 years) and a grant', body: ExchangeBody, auth: 'client' });
+  route({ method: 'post', path: '/token/exchange', tag: 'Partner', summary: 'Exchange a single-use public token for an access token and a grant: 15 years with offline_access, else 24 hours (expires_in says which)', body: ExchangeBody, auth: 'client' });
   router.post('/token/exchange', ...guard.client, async (req, res) => {
     noStore(res);
     const body = ExchangeBody.parse(req.body);

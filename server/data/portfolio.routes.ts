@@ -29,7 +29,7 @@ const has = (list: string[] | undefined, ...values: (string | null | undefined)[
   !list || values.some((v) => v !== null && v !== undefined && list.some((x) => x.toLowerCase() === v.toLowerCase()));
 
 export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const deps = { db, cache };
 

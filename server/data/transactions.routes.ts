@@ -58,7 +58,7 @@ function parseQuery(url: string, query: unknown): Parsed {
 }
 
 export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
 
   route({

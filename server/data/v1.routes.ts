@@ -58,7 +58,7 @@ export async function effectiveTransactionLimit(ctx: AppContext, grantId: string
 }
 
 export function v1Routes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const deps = { cache: createReadCache(ctx.sqlite, { sizedBudgetBytes: ctx.config.readCacheMb * 1024 * 1024 }), cursors: createCursorCodec(deriveKey(ctx.config.encryptionKey, 'cursor')) };
   router.use(requireBearer(ctx, deps.cache));

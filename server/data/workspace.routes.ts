@@ -29,7 +29,7 @@ function asDataError(error: unknown): unknown {
 }
 
 export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 

@@ -3,19 +3,19 @@
  * decides (WAL, synchronous=FULL — T36 —, foreign keys, busy_timeout) and runs migrations.
  * The only module that knows the database is SQLite.
  */
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type MigrationProvider } from 'kysely';
 import type { Database } from './tables.ts';
 import { migrations } from './migrations/index.ts';
+import { preparePrivateDatabaseFile } from './private-file.ts';
 
 export type Db = Kysely<Database>;
 
 export type OpenedDatabase = { db: Db; sqlite: SQLite.Database };
 
 export function openSqlite(file: string): SQLite.Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  preparePrivateDatabaseFile(file);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
@@ -85,7 +85,7 @@ export async function migrate(db: Db): Promise<void> {
 
 /** Online, consistent copy of a live database (T38): SQLite's backup API, never `cp`. */
 export async function backupDatabase(sqlite: SQLite.Database, target: string): Promise<{ totalPages: number }> {
-  mkdirSync(dirname(target), { recursive: true });
+  preparePrivateDatabaseFile(target);
   const result = await sqlite.backup(target);
   return { totalPages: result.totalPages };
 }

@@ -64,7 +64,11 @@ export type LinkTokensTable = {
   consented_at: number | null;
   created_at: number;
   expires_at: number;
+  signed_in_at: Generated<number | null>; // a resumed session's email step-up
 };
+
+export type RateCountersTable = { key: string; window_start: number; count: number };
+export type SignInFailuresTable = { email: string; failures: number; window_start: number; lockouts: number; locked_until: number | null };
 
 export type OtpCodesTable = {
   link_token_id: string;
@@ -96,6 +100,7 @@ export type IntegrationsTable = {
   sync_cursor: string | null;
   limit_exceeded: Generated<number>;
   total_transactions: Generated<number>;
+  added_by_link_token_id: Generated<string | null>;
 };
 
 export type PublicTokensTable = {
@@ -328,6 +333,8 @@ export type Database = {
   workspace_members: WorkspaceMembersTable;
   link_tokens: LinkTokensTable;
   otp_codes: OtpCodesTable;
+  rate_counters: RateCountersTable;
+  sign_in_failures: SignInFailuresTable;
   integrations: IntegrationsTable;
   public_tokens: PublicTokensTable;
   grants: GrantsTable;

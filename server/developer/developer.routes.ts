@@ -37,7 +37,7 @@ const MAX_RESYNC = 100;
 const client = (res: { locals: Record<string, unknown> }) => res.locals.client as Client;
 
 export function developerRoutes(ctx: AppContext, guard: { client: RequestHandler[] }): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
 
   route({ method: 'post', path: '/developer/integrations/:walletId/resync', tag: 'Developer', summary: 'Re-sync an integration: latest (incremental) or from_start (wipe and re-pull)', body: ResyncBody, auth: 'client' });

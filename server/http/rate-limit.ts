@@ -59,11 +59,15 @@ export function createFailureCounter(o: { windowMs: number; limit: number; messa
       const retryAfter = Math.max(1, Math.ceil((entry.resetAt - Date.now()) / 1000));
       throw new HttpError(429, 'RATE_LIMITED', o.message, { extra: { retry_after: retryAfter } });
     },
-    fail(key: string): void {
+    /** Records one failure; answers the key's failures in the current window. */
+    fail(key: string): number {
       const now = Date.now();
       const entry = counts.get(key);
-      if (!entry || entry.resetAt <= now) counts.set(key, { count: 1, resetAt: now + o.windowMs });
-      else entry.count++;
+      if (!entry || entry.resetAt <= now) {
+        counts.set(key, { count: 1, resetAt: now + o.windowMs });
+        return 1;
+      }
+      return ++entry.count;
     },
   };
 }

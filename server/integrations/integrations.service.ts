@@ -110,7 +110,7 @@ function sameAccount(row: Integration, p: Planned) {
  * Inserts the planned integrations not yet in the workspace (call inside a transaction).
  * Everything already there → ALREADY_CONNECTED with the existing rows.
  */
-export async function insertIntegrations(db: Db, now: number, sealer: Sealer, workspaceId: string, planned: Planned[], alias?: string) {
+export async function insertIntegrations(db: Db, now: number, sealer: Sealer, workspaceId: string, planned: Planned[], alias?: string, addedBy: string | null = null) {
   const current = await listIntegrations(db, workspaceId);
   const existing = current.filter((row) => planned.some((p) => sameAccount(row, p)));
   const fresh = planned.filter((p) => !current.some((row) => sameAccount(row, p)));
@@ -124,7 +124,7 @@ export async function insertIntegrations(db: Db, now: number, sealer: Sealer, wo
       id, workspace_id: workspaceId, provider: p.provider.id, chain: p.chain, address: p.address, alias: alias ?? null,
       category: p.provider.type === 'services' ? 'unknown' : p.provider.type, credentials: p.credentials ? sealer.seal(p.credentials, `integrations:${id}:credentials`) : null,
       fingerprint: p.fingerprint, status: 'active', message: null, created_at: now, updated_at: now, last_synced_at: null, deleted_at: null,
-      sync_log: null, sync_cursor: null, limit_exceeded: 0, total_transactions: 0,
+      sync_log: null, sync_cursor: null, limit_exceeded: 0, total_transactions: 0, added_by_link_token_id: addedBy,
     };
     await db.insertInto('integrations').values(row).execute();
     added.push(row);
@@ -132,13 +132,15 @@ export async function insertIntegrations(db: Db, now: number, sealer: Sealer, wo
   return { added, existing };
 }
 
-export async function removeIntegration(db: Db, now: number, workspaceId: string, id: string): Promise<boolean> {
-  const r = await db
+/** Soft-deletes one integration of the workspace; with `addedBy`, only one that link token added. */
+export async function removeIntegration(db: Db, now: number, workspaceId: string, id: string, addedBy?: string): Promise<boolean> {
+  let q = db
     .updateTable('integrations')
     .set({ deleted_at: now, updated_at: now, credentials: null })
     .where('id', '=', id)
     .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .where('deleted_at', 'is', null);
+  if (addedBy !== undefined) q = q.where('added_by_link_token_id', '=', addedBy);
+  const r = await q.executeTakeFirst();
   return r.numUpdatedRows === 1n;
 }

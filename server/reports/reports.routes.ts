@@ -27,7 +27,7 @@ function reportView(r: Omit<Selectable<ReportsTable>, 'content'>) {
 const COLUMNS = ['id', 'workspace_id', 'grant_id', 'type', 'tax_year', 'status', 'rows', 'error', 'attempts', 'created_at', 'started_at', 'completed_at'] as const;
 
 export function reportRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
 
   async function findOwn(res: Response, id: string) {

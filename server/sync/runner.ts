@@ -10,6 +10,7 @@
  * while queued or running, then COMPLETED, PARTIALLY SYNCED (some functions failed, or the
  * transaction limit was reached) or FAILED, with `sync_log` per function.
  */
+import { sanitizeSourceError } from './error-text.ts';
 import type { Db } from '../db/database.ts';
 import { writeTransaction } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
@@ -62,10 +63,20 @@ class Aborted extends Error {
   override name = 'AbortError';
 }
 
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').slice(0, 300) || 'Unknown error';
+/** A source error as partners may see it (sanitised: no URL, header, body or key material; README "Security"). */
+const errorText = (e: unknown, secrets: readonly string[] = []) => sanitizeSourceError(e instanceof Error ? e.message : String(e), secrets);
 
 export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): SyncEngine {
   const { db, logger } = deps;
+  /** The integration's own key material, removed from any error text wherever it appears. */
+  const credentialSecrets = (integration: Integration): string[] => {
+    if (!integration.credentials) return [];
+    try {
+      return Object.values(JSON.parse(deps.sealer.open(integration.credentials, `integrations:${integration.id}:credentials`)) as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+    } catch {
+      return [];
+    }
+  };
   const { clock, sources } = options;
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const passes = new Map<string, Promise<void>>();
@@ -161,7 +172,7 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
         await writeTransaction(db, (trx) => jobs.releaseJob(trx, clock.now(), job.id));
         return;
       }
-      outcome = { log: {}, errors: [{ fn: null, message: errorText(error), permanent: false }], limited: false, total: null };
+      outcome = { log: {}, errors: [{ fn: null, message: errorText(error, credentialSecrets(integration)), permanent: false }], limited: false, total: null };
     }
     if (signal.aborted) {
       await writeTransaction(db, (trx) => jobs.releaseJob(trx, clock.now(), job.id));
@@ -232,7 +243,7 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
         outcome.log[fn] = fn === 'Transactions' && outcome.limited ? { status: 'FAILED', message: limitMessage(chain), limitExceeded: true } : { status: 'COMPLETED' };
       } catch (error) {
         if (signal.aborted) throw error;
-        const message = errorText(error);
+        const message = errorText(error, credentialSecrets(integration));
         outcome.log[fn] = { status: 'FAILED', message };
         outcome.errors.push({ fn, message, permanent: error instanceof PermanentSourceError });
         logger.warn({ job: job.id, integration: integration.id, fn, err: message }, 'sync: function failed');

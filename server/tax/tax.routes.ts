@@ -20,7 +20,7 @@ const pageBlock = (limit: number, offset: number, returned: number, total: numbe
 });
 
 export function taxRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const fresh = async (workspaceId: string) => {
     await ensureTaxResults(db, workspaceId, clock.now());

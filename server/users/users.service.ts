@@ -15,7 +15,8 @@ export function workspaceView(w: Pick<Workspace, 'id' | 'name'>, role?: string) 
 export async function insertUserWithWorkspace(db: Db, now: number, email: string | null) {
   const userId = randomId('usr_', 12);
   const workspaceId = randomId('ws_', 12);
-  const name = email ? `${email.split('@')[0]}'s workspace` : 'Guest workspace';
+  // Never derived from the email: check-session and the widget show it to the partner.
+  const name = email ? 'My workspace' : 'Guest workspace';
   await db.insertInto('users').values({ id: userId, email, is_anonymous: email ? 0 : 1, name: null, language: 'en', created_at: now }).execute();
   await db.insertInto('workspaces').values({ id: workspaceId, name, owner_id: userId, base_currency: 'USD', transaction_limit: null, created_at: now }).execute();
   await db.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: userId, role: 'owner', created_at: now }).execute();

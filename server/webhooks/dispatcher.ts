@@ -18,6 +18,7 @@ import { integrationItem } from '../data/v1.routes.ts';
 import * as outbox from './outbox.repository.ts';
 import { signWebhook } from './signature.ts';
 import { openWebhookSecret } from './webhooks.service.ts';
+import { DELIVERY_FAILED, postWebhook } from './targets.ts';
 
 export type WebhookOptions = {
   /** Attempts per delivery, the first included (the contract: 3). */
@@ -39,8 +40,9 @@ const PRUNE_EVERY_MS = 3_600_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'] };
 
-export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Logger; sealer: Sealer }, options: WebhookOptions): WebhookDispatcher {
+export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Logger; sealer: Sealer; config?: { webhookPrivateTargets: 'allow' | 'deny' } }, options: WebhookOptions): WebhookDispatcher {
   const { db, clock, logger, sealer } = deps;
+  const denyPrivate = deps.config?.webhookPrivateTargets === 'deny';
   let running = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking = false;
@@ -94,17 +96,13 @@ export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Lo
       try {
         const timestamp = new Date(clock.now()).toISOString();
         const secret = openWebhookSecret(sealer, client.id, client.webhook_secret);
-        const res = await fetch(client.webhook_url, {
-          method: 'POST', body: d.body, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs),
-          headers: {
-            'Content-Type': 'application/json', 'User-Agent': 'kryptos-connect-webhooks/1.0', 'X-Webhook-Id': d.id, 'X-Webhook-Event': d.event,
-            'X-Webhook-Timestamp': timestamp, 'X-Webhook-Signature': signWebhook(secret, timestamp, d.body),
-          },
-        });
-        status = res.status;
-        await res.body?.cancel().catch(() => undefined);
+        status = await postWebhook(client.webhook_url, d.body, {
+          'Content-Type': 'application/json', 'User-Agent': 'kryptos-connect-webhooks/1.0', 'X-Webhook-Id': d.id, 'X-Webhook-Event': d.event,
+          'X-Webhook-Timestamp': timestamp, 'X-Webhook-Signature': signWebhook(secret, timestamp, d.body),
+        }, options.timeoutMs, denyPrivate);
       } catch (e) {
-        error = (e as Error)?.name === 'TimeoutError' ? `Timed out after ${options.timeoutMs} ms` : 'Connection failed';
+        // One uniform error: refused targets, closed ports and DNS failures look alike.
+        error = (e as Error)?.name === 'TimeoutError' ? `Timed out after ${options.timeoutMs} ms` : DELIVERY_FAILED;
       }
     }
     const now = clock.now();

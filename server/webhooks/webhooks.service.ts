@@ -13,6 +13,7 @@ import { connectError } from '../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { getClient } from '../clients/clients.service.ts';
 import { anyWebhook, retireBacklog } from './outbox.repository.ts';
+import { assertPublicWebhookUrl } from './targets.ts';
 
 export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(500).refine((u) => {
   if (!URL.canParse(u)) return false;
@@ -40,9 +41,10 @@ export function webhookView(c: { id: string; webhook_url: string | null; webhook
 }
 
 /** Sets the URL; creates a secret when the client has none (returned once as `secret`). */
-export async function setWebhook(db: Db, sealer: Sealer, now: number, clientId: string, url: string) {
+export async function setWebhook(db: Db, sealer: Sealer, now: number, clientId: string, url: string, privateTargets: 'allow' | 'deny' = 'allow') {
   const parsed = WebhookUrl.parse(url);
   const client = await getClient(db, clientId);
+  if (privateTargets === 'deny') assertPublicWebhookUrl(parsed);
   if (new URL(parsed).protocol === 'http:' && client.sandbox !== 1 && !LOOPBACK.has(new URL(parsed).hostname)) {
     throw connectError('INVALID_REQUEST', 'A production client needs an https:// webhook URL');
   }

@@ -15,7 +15,9 @@ import { recordAudit } from '../audit.ts';
 import { sendOk } from '../http/envelope.ts';
 import { route } from '../openapi.ts';
 import { CAN_SHARE, findUserByEmail, findWorkspace, insertUserWithWorkspace, listWorkspaces, userView, workspaceView, findUser } from '../users/users.service.ts';
-import { locals } from './session.routes.ts';
+import { locals, signedInView } from './session.routes.ts';
+import { ipKey } from '../http/rate-limit.ts';
+import { FAILURES_BEFORE_LOCKOUT, assertNotLocked, clearWrongCodes, recordWrongCode, spendCodeBudget, spendLinkBudget } from './sign-in-limits.ts';
 
 const Email = z.email().max(254).transform((e) => e.toLowerCase());
 export const OtpRequestBody = z.strictObject({ email: Email });
@@ -27,33 +29,55 @@ const maskEmail = (email: string) => email.replace(/^(.).*(@.*)$/, '$1…$2');
 
 class SignInConflict extends Error {}
 
-export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler[]; guest: RequestHandler[] }): Router {
-  const router = Router();
+const tooManyTries = (correct: boolean) => connectError('OTP_TOO_MANY_ATTEMPTS', correct
+  ? 'That code is right, but it was blocked after too many wrong tries; ask for a new code'
+  : 'Too many wrong codes; ask for a new one');
+
+export function authRoutes(ctx: AppContext, limits: { codesPerHour: number; guest: RequestHandler[] }): Router {
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const codeDigest = (link: LinkToken, email: string, code: string) => hmac(ctx.otpKey, `${link.id}:${email}:${code}`);
 
-  async function signedInView(userId: string, workspaceId: string | null) {
-    const user = await findUser(db, userId);
-    const workspaces = await listWorkspaces(db, userId);
-    const workspace = workspaceId ? await findWorkspace(db, workspaceId) : undefined;
-    return { user: user && userView(user), workspace: workspace ? workspaceView(workspace) : null, workspaces: workspaces.map((w) => workspaceView(w, w.role)) };
+
+  /**
+   * Who may ask for a code: a session nobody signed in to yet, or a resumed session stepping
+   * up for its grant's own user (a guest-resumed session cannot: a guest has no email).
+   * Answers the account's email to check the request against, or undefined on a fresh session.
+   */
+  async function stepUpEmail(link: LinkToken): Promise<string | undefined> {
+    if (!link.user_id) return undefined;
+    if (!link.grant_id || link.signed_in_at !== null) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
+    const user = await findUser(db, link.user_id);
+    if (!user?.email) throw connectError('ACCOUNT_MISMATCH', 'This app is connected to a guest account, which has no email to sign in with');
+    return user.email;
   }
 
-  route({ method: 'post', path: '/widget/auth/email/request', tag: 'Widget', summary: 'Email a 6-digit sign-in code (10 minutes, single use)', body: OtpRequestBody, auth: 'link' });
-  router.post('/auth/email/request', ...limits.otpRequest, async (req, res) => {
+  route({ method: 'post', path: '/widget/auth/email/request', tag: 'Widget', summary: 'Email a 6-digit sign-in code (10 minutes, single use); on a resumed session, only to the email of its account', body: OtpRequestBody, auth: 'link' });
+  router.post('/auth/email/request', async (req, res) => {
     const { email } = OtpRequestBody.parse(req.body);
     const { link } = locals(res);
-    if (link.user_id) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
+    const accountEmail = await stepUpEmail(link);
     if (ctx.mailer.kind === 'none') throw connectError('EMAIL_UNAVAILABLE', 'Email sign-in is not available; continue as a guest');
     const now = clock.now();
+    if (accountEmail !== undefined && accountEmail !== email) {
+      await ctx.write((trx) => spendLinkBudget(trx, now, link.id, limits.codesPerHour));
+      throw connectError('ACCOUNT_MISMATCH', 'This is not the email of the account this app is connected to');
+    }
     const previous = await db.selectFrom('otp_codes').select(['created_at']).where('link_token_id', '=', link.id).executeTakeFirst();
     if (previous && now - previous.created_at < OTP_RESEND_MS) {
       const wait = Math.ceil((OTP_RESEND_MS - (now - previous.created_at)) / 1000);
       throw new HttpError(429, 'RATE_LIMITED', `Wait ${wait} s before asking for another code`, { extra: { retry_after: wait } });
     }
+    await assertNotLocked(db, now, email);
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const row = { email, code_digest: codeDigest(link, email, code), attempts: 0, created_at: now, expires_at: now + OTP_TTL_MS, consumed_at: null };
-    await ctx.write((trx) => trx.insertInto('otp_codes').values({ link_token_id: link.id, ...row }).onConflict((oc) => oc.column('link_token_id').doUpdateSet(row)).execute());
+    // Behind a proven BFF every user shares its address: the link token stands in for it.
+    const where = res.locals.viaBff === true ? `link:${link.id}` : `ip:${ipKey(req)}`;
+    const requester = { linkId: link.id, clientId: link.client_id, email, requester: link.user_reference ?? where, ip: where };
+    await ctx.write(async (trx) => {
+      await spendCodeBudget(trx, now, requester, limits.codesPerHour);
+      await trx.insertInto('otp_codes').values({ link_token_id: link.id, ...row }).onConflict((oc) => oc.column('link_token_id').doUpdateSet(row)).execute();
+    });
     await ctx.mailer.send({
       to: email,
       subject: `${code} is your Kryptos sign-in code`,
@@ -63,27 +87,39 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
     sendOk(res, { sent: true, expires_in: OTP_TTL_MS / 1000, resend_in: OTP_RESEND_MS / 1000 });
   });
 
-  route({ method: 'post', path: '/widget/auth/email/verify', tag: 'Widget', summary: 'Verify the emailed code and sign in (creates the account on first use)', body: OtpVerifyBody, auth: 'link' });
+  route({ method: 'post', path: '/widget/auth/email/verify', tag: 'Widget', summary: 'Verify the emailed code and sign in (creates the account on first use; on a resumed session, signs in during it)', body: OtpVerifyBody, auth: 'link' });
   router.post('/auth/email/verify', async (req, res) => {
     const { email, code } = OtpVerifyBody.parse(req.body);
-    const { link } = locals(res);
-    if (link.user_id) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
+    const { link, grantScopes } = locals(res);
+    if (link.user_id && (!link.grant_id || link.signed_in_at !== null)) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
     const now = clock.now();
     const otp = await db.selectFrom('otp_codes').selectAll().where('link_token_id', '=', link.id).executeTakeFirst();
     if (!otp || otp.consumed_at !== null) throw connectError('OTP_NOT_REQUESTED', 'Ask for a sign-in code first');
     if (otp.email !== email) throw connectError('EMAIL_MISMATCH', 'This is not the email the code was sent to');
     if (otp.expires_at <= now) throw connectError('OTP_EXPIRED', 'The code has expired; ask for a new one');
-    if (otp.attempts >= OTP_MAX_ATTEMPTS) throw connectError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
+    const correct = digestsEqual(codeDigest(link, email, code), otp.code_digest);
+    await assertNotLocked(db, now, email, correct);
+    if (otp.attempts >= OTP_MAX_ATTEMPTS) throw tooManyTries(correct);
     const audit = { clientId: link.client_id, ip: req.ip, requestId: req.id };
-    if (!digestsEqual(codeDigest(link, email, code), otp.code_digest)) {
+    if (!correct) {
       const r = await ctx.write(async (trx) => {
         const counted = await trx.updateTable('otp_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
           .where('link_token_id', '=', link.id).where('attempts', '<', OTP_MAX_ATTEMPTS).where('consumed_at', 'is', null).executeTakeFirst();
-        await recordAudit(trx, now, { ...audit, event: 'signin.code_failed', outcome: 'failure', details: { email: maskEmail(email), link_token_id: link.id } });
-        return counted;
+        const lockedFor = await recordWrongCode(trx, now, email);
+        await recordAudit(trx, now, { ...audit, event: 'signin.code_failed', outcome: 'failure', details: { email: maskEmail(email), link_token_id: link.id, ...(lockedFor ? { locked_minutes: lockedFor / 60_000 } : {}) } });
+        return { counted, lockedFor };
       });
+      if (r.lockedFor !== undefined) {
+        const minutes = r.lockedFor / 60_000;
+        await ctx.mailer.send({
+          to: email,
+          subject: 'Kryptos sign-in paused after wrong codes',
+          text: `Someone entered ${FAILURES_BEFORE_LOCKOUT} wrong sign-in codes for this email, so email sign-in to Kryptos is paused for ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} minutes`}.\n\nIf it was you, wait and try again. If it was not, nobody got in: a code is needed, and it was only sent to you.`,
+        }).catch((error: unknown) => ctx.logger.warn({ err: error }, 'lockout notice not sent'));
+        throw new HttpError(429, 'SIGN_IN_LOCKED', 'Too many wrong codes for this email; sign-in is paused for a while', { extra: { retry_after: r.lockedFor / 1000 } });
+      }
       const left = OTP_MAX_ATTEMPTS - otp.attempts - 1;
-      if (r.numUpdatedRows === 0n || left <= 0) throw connectError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
+      if (r.counted.numUpdatedRows === 0n || left <= 0) throw connectError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
       throw connectError('INVALID_OTP', `Wrong code; ${left} ${left === 1 ? 'try' : 'tries'} left`, { attempts_left: left });
     }
     const session = await ctx.write(async (trx) => {
@@ -91,6 +127,16 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
         .where('link_token_id', '=', link.id).where('consumed_at', 'is', null).where('attempts', '<', OTP_MAX_ATTEMPTS).where('expires_at', '>', now)
         .executeTakeFirst();
       if (consumed.numUpdatedRows !== 1n) throw new SignInConflict();
+      await clearWrongCodes(trx, email);
+      if (link.grant_id) {
+        // Step-up of a resumed session: the grant's own user, proven by email during this session.
+        const user = link.user_id ? await findUser(trx, link.user_id) : undefined;
+        if (!user || user.email !== email) throw connectError('ACCOUNT_MISMATCH', 'This is not the email of the account this app is connected to');
+        const stepped = await trx.updateTable('link_tokens').set({ signed_in_at: now }).where('id', '=', link.id).where('signed_in_at', 'is', null).executeTakeFirst();
+        if (stepped.numUpdatedRows !== 1n) throw new SignInConflict();
+        await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id, resumed: true } });
+        return { userId: user.id, workspaceId: link.workspace_id };
+      }
       let user = await findUserByEmail(trx, email);
       let workspaceId: string | null;
       if (!user) {
@@ -106,22 +152,25 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
       if (claimed.numUpdatedRows !== 1n) throw new SignInConflict();
       await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id } });
       return { userId: user.id, workspaceId };
-    }).catch((error: unknown) => {
-      if (error instanceof SignInConflict) throw connectError('ALREADY_SIGNED_IN', 'This code was already used to sign in');
-      throw error;
+    }).catch(async (error: unknown) => {
+      if (!(error instanceof SignInConflict)) throw error;
+      const after = await db.selectFrom('otp_codes').select('attempts').where('link_token_id', '=', link.id).executeTakeFirst();
+      if (after && after.attempts >= OTP_MAX_ATTEMPTS) throw tooManyTries(true);
+      throw connectError('ALREADY_SIGNED_IN', 'This code was already used to sign in');
     });
-    sendOk(res, await signedInView(session.userId, session.workspaceId));
+    if (link.grant_id) return sendOk(res, await signedInView(ctx, { ...link, signed_in_at: now }, grantScopes));
+    sendOk(res, await signedInView(ctx, { user_id: session.userId, workspace_id: session.workspaceId, grant_id: null, signed_in_at: null }, null));
   });
 
   route({ method: 'post', path: '/widget/auth/guest', tag: 'Widget', summary: 'Continue as a guest: an anonymous user with its own workspace (idempotent per link token)', body: GuestBody, auth: 'link' });
   router.post('/auth/guest', ...limits.guest, async (req, res) => {
     GuestBody.parse(req.body ?? {});
-    const { link } = locals(res);
+    const { link, grantScopes } = locals(res);
     const now = clock.now();
     const existing = link.user_id ? await findUser(db, link.user_id) : undefined;
     if (existing) {
       if (existing.is_anonymous !== 1) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
-      return sendOk(res, await signedInView(existing.id, link.workspace_id));
+      return sendOk(res, await signedInView(ctx, link, grantScopes));
     }
     const created = await ctx.write(async (trx) => {
       const current = await trx.selectFrom('link_tokens').select(['user_id', 'workspace_id']).where('id', '=', link.id).executeTakeFirstOrThrow();
@@ -131,7 +180,7 @@ export function authRoutes(ctx: AppContext, limits: { otpRequest: RequestHandler
       await recordAudit(trx, now, { clientId: link.client_id, event: 'signin.guest', ip: req.ip, requestId: req.id, details: { user_id: ids.userId, link_token_id: link.id } });
       return { ...ids, fresh: true };
     });
-    const view = await signedInView(created.userId, created.workspaceId);
+    const view = await signedInView(ctx, { user_id: created.userId, workspace_id: created.workspaceId, grant_id: null, signed_in_at: null }, null);
     if (view.user && !view.user.is_anonymous) throw connectError('ALREADY_SIGNED_IN', 'Already signed in for this session');
     sendOk(res, view);
   });

@@ -12,7 +12,7 @@ import { route } from '../openapi.ts';
 import { CAN_SHARE, listWorkspaces } from '../users/users.service.ts';
 import { insertIntegrations, integrationView, listIntegrations, planIntegrations, removeIntegration } from '../integrations/integrations.service.ts';
 import { insertPublicToken } from '../connect/exchange.service.ts';
-import { locals } from './session.routes.ts';
+import { locals, resumedBeforeSignIn } from './session.routes.ts';
 
 const Secret = z.string().trim().min(1).max(512);
 export const AddIntegrationBody = z.strictObject({
@@ -26,7 +26,7 @@ export const ConsentBody = z.strictObject({ scopes: z.array(z.string().min(1).ma
 const IntegrationId = z.string().regex(/^wallet_[0-9a-f]{24}$/);
 
 export function integrationRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 
@@ -46,9 +46,16 @@ export function integrationRoutes(ctx: AppContext): Router {
 
   route({ method: 'get', path: '/widget/integrations', tag: 'Widget', summary: "The selected workspace's integrations and their sync status", auth: 'link' });
   router.get('/integrations', async (_req, res) => {
-    const { link } = locals(res);
+    const { link, grantScopes } = locals(res);
     if (!link.workspace_id) throw connectError('SIGN_IN_REQUIRED', 'Sign in or continue as a guest first');
-    sendOk(res, { integrations: (await listIntegrations(db, link.workspace_id)).map(integrationView) });
+    let rows = await listIntegrations(db, link.workspace_id);
+    if (link.grant_id) {
+      // A resumed session: before the email step-up only what it added itself; addresses of
+      // other accounts only when the grant has integrations:read.
+      if (resumedBeforeSignIn(link)) rows = rows.filter((i) => i.added_by_link_token_id === link.id);
+      if (!grantScopes?.includes('integrations:read')) rows = rows.map((i) => (i.added_by_link_token_id === link.id ? i : { ...i, address: null }));
+    }
+    sendOk(res, { integrations: rows.map(integrationView), complete: !resumedBeforeSignIn(link) });
   });
 
   route({ method: 'post', path: '/widget/integrations', tag: 'Widget', summary: 'Add a wallet/chain address (several EVM chains at once) or an exchange read-only API key', body: AddIntegrationBody, auth: 'link' });
@@ -59,7 +66,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     const planned = planIntegrations(body, { sandbox: link.sandbox === 1 }, fingerprintKey);
     const now = clock.now();
     const { added, existing } = await ctx.write(async (trx) => {
-      const result = await insertIntegrations(trx, now, ctx.sealer, workspaceId, planned, body.alias);
+      const result = await insertIntegrations(trx, now, ctx.sealer, workspaceId, planned, body.alias, link.id);
       await recordAudit(trx, now, { clientId: link.client_id, event: 'integration.added', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId, integrations: result.added.map((i) => i.id), provider: body.provider } });
       return result;
     });
@@ -73,11 +80,14 @@ export function integrationRoutes(ctx: AppContext): Router {
     const { link } = locals(res);
     const workspaceId = await writableWorkspace(link);
     const now = clock.now();
+    const ownOnly = resumedBeforeSignIn(link);
     const removed = parsed.success && (await ctx.write(async (trx) => {
-      const done = await removeIntegration(trx, now, workspaceId, parsed.data);
+      const done = await removeIntegration(trx, now, workspaceId, parsed.data, ownOnly ? link.id : undefined);
       if (done) await recordAudit(trx, now, { clientId: link.client_id, event: 'integration.removed', ip: req.ip, requestId: req.id, details: { integration_id: parsed.data } });
       return done;
     }));
+    // Before the step-up, anything but its own additions needs an email sign-in (whether it exists or not).
+    if (!removed && ownOnly) throw connectError('EMAIL_SIGN_IN_REQUIRED', 'Sign in with your email to remove accounts added before this session');
     if (!removed) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in this workspace');
     sendOk(res, { deleted: true });
   });

@@ -26,17 +26,49 @@ export const ExitBody = z.strictObject({
   session_id: z.string().max(64).regex(/^[\w-]+$/).optional(),
 });
 
-export const locals = (res: { locals: Record<string, unknown> }) => ({ link: res.locals.link as LinkToken, client: res.locals.client as Client });
+export const locals = (res: { locals: Record<string, unknown> }) => ({
+  link: res.locals.link as LinkToken, client: res.locals.client as Client,
+  /** The scopes of a resumed session's grant (read on this request), null on a fresh session. */
+  grantScopes: res.locals.grantScopes as string[] | null,
+});
+
+/**
+ * What a resumed session (a link token minted with an access token) may do before the person
+ * signs in by email during it: add accounts, and list or remove only the accounts it added
+ * itself. Signed in (`signed_in_at`), it may list and remove every account of the grant's
+ * workspace. It never switches workspace, and it never shows more than the grant's scopes.
+ */
+export const resumedBeforeSignIn = (link: LinkToken) => link.grant_id !== null && link.signed_in_at === null;
 
 /** Where this server is reached from outside: CONNECT_PUBLIC_URL, else the request's own scheme and host. */
 export function publicBase(ctx: AppContext, req: Request): string {
   return ctx.config.publicUrl ?? `${req.protocol}://${req.get('host')}`;
 }
 
-export async function sessionView(ctx: AppContext, link: LinkToken, client: Client, base: string) {
+/** The signed-in part of the session: a resumed session shows only what its grant's scopes allow. */
+export async function signedInView(ctx: AppContext, link: Pick<LinkToken, 'user_id' | 'workspace_id' | 'grant_id' | 'signed_in_at'>, grantScopes: string[] | null) {
   const user = link.user_id ? await findUser(ctx.db, link.user_id) : undefined;
   const workspace = link.workspace_id ? await findWorkspace(ctx.db, link.workspace_id) : undefined;
+  if (link.grant_id !== null) {
+    // The email only with the `email` scope; the grant's own workspace, never the others.
+    const showEmail = grantScopes?.includes('email') === true;
+    return {
+      user: user ? { ...userView(user), email: showEmail ? user.email : null } : null,
+      workspace: workspace ? workspaceView(workspace) : null,
+      workspaces: workspace ? [workspaceView(workspace)] : [],
+      signed_in_this_session: link.signed_in_at !== null,
+    };
+  }
   const workspaces = user ? await listWorkspaces(ctx.db, user.id) : [];
+  return {
+    user: user ? userView(user) : null,
+    workspace: workspace ? workspaceView(workspace) : null,
+    workspaces: workspaces.map((w) => workspaceView(w, w.role)),
+    signed_in_this_session: user !== undefined,
+  };
+}
+
+export async function sessionView(ctx: AppContext, link: LinkToken, client: Client, base: string, grantScopes: string[] | null) {
   return {
     client: { name: client.name, logo_url: client.logo_url, privacy_policy_url: client.privacy_policy_url, terms_url: client.terms_url },
     // Our own pages (docs/legal), linked from the consent screen beside the partner's.
@@ -45,9 +77,7 @@ export async function sessionView(ctx: AppContext, link: LinkToken, client: Clie
     sandbox: link.sandbox === 1,
     sandbox_rules: link.sandbox === 1 ? SANDBOX_RULES : null,
     auth_methods: ctx.mailer.kind === 'none' ? ['anonymous'] : ['email', 'anonymous'],
-    user: user ? userView(user) : null,
-    workspace: workspace ? workspaceView(workspace) : null,
-    workspaces: workspaces.map((w) => workspaceView(w, w.role)),
+    ...(await signedInView(ctx, link, grantScopes)),
     has_existing_grant: link.grant_id !== null,
     grant_duration_days: ACCESS_TOKEN_TTL_S / 86_400,
     consented: link.consented_at !== null,
@@ -56,12 +86,12 @@ export async function sessionView(ctx: AppContext, link: LinkToken, client: Clie
 }
 
 export function sessionRoutes(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true, caseSensitive: true });
 
   route({ method: 'get', path: '/widget/session', tag: 'Widget', summary: 'The flow: client, requested scopes, sandbox rules, signed-in user, workspace', auth: 'link' });
   router.get('/session', async (req, res) => {
-    const { link, client } = locals(res);
-    sendOk(res, await sessionView(ctx, link, client, publicBase(ctx, req)));
+    const { link, client, grantScopes } = locals(res);
+    sendOk(res, await sessionView(ctx, link, client, publicBase(ctx, req), grantScopes));
   });
 
   route({ method: 'get', path: '/widget/providers', tag: 'Widget', summary: 'The provider catalogue with credential fields, chains and sandbox availability', auth: 'link' });
@@ -85,7 +115,7 @@ export function sessionRoutes(ctx: AppContext): Router {
   });
   router.post('/session/continue', async (req, res) => {
     const { previous_link_token } = ContinueBody.parse(req.body);
-    const { link, client } = locals(res);
+    const { link, client, grantScopes } = locals(res);
     const now = ctx.clock.now();
     if (!isWellFormedToken(previous_link_token, 'link_')) throw connectError('INVALID_TOKEN', 'Malformed previous link token');
     const moved = await ctx.write(async (trx) => {
@@ -104,7 +134,7 @@ export function sessionRoutes(ctx: AppContext): Router {
     });
     if (!moved) throw connectError('INVALID_TOKEN', 'That session cannot be continued; sign in again');
     const fresh = await ctx.db.selectFrom('link_tokens').selectAll().where('id', '=', link.id).executeTakeFirstOrThrow();
-    sendOk(res, await sessionView(ctx, fresh, client, publicBase(ctx, req)));
+    sendOk(res, await sessionView(ctx, fresh, client, publicBase(ctx, req), grantScopes));
   });
 
   route({ method: 'post', path: '/widget/exit', tag: 'Widget', summary: 'Record where the user left the flow (partner analytics)', body: ExitBody, auth: 'link' });

@@ -32,7 +32,7 @@ export function runningClock(): ManualClock {
 export type TestServer = RunningServer & { clock: ManualClock; logs: string[]; dir: string; dbFile: string; stop(): Promise<void> };
 
 const HIGH_LIMITS: Config['rateLimits'] = {
-  perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000,
+  perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000, guestsPerClientPerHour: 100_000,
 };
 
 export type TestServerOptions = {

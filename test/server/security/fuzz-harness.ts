@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every route that takes a JSON body (docs/security-model.md T35, T40): bodies
+ * Property-based fuzzing of every operation of the OpenAPI document (docs/security-model.md T35, T40): bodies
  * generated from the route's zod schema with fast-check, then mutated (unknown fields,
  * wrong types, huge and empty values, unicode, `__proto__`/`constructor` keys, deep
  * nesting, arrays for objects, raw garbage, wrong content types). Properties, per case:
@@ -24,6 +24,8 @@ import { KNOWN_SCOPES } from '../../../server/scopes.ts';
 import { PROVIDERS } from '../../../server/catalogue.ts';
 import { linkToken, newClient, SANDBOX_ETH, SANDBOX_SOL, widget, type TestClient, type TestServer } from '../helpers.ts';
 import { tableCounts, totalChanges } from './support.ts';
+import { documentedRoutes } from '../../../server/openapi.ts';
+import { ALL_SCOPES, connectWorkspace } from '../data/fixtures.ts';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789abcdef0123456789' };
 /** Mirrors the admin route's RotateBody (not exported from admin.routes.ts). */
@@ -105,7 +107,7 @@ export function arbitraryFor(schema: unknown, hints: Hints = {}, path = ''): fc.
 
 // ---------------------------------------------------------------- mutations
 
-export type FuzzCase = { label: string; contentType: string | null; body: string };
+export type FuzzCase = { label: string; contentType: string | null; body: string; query?: string };
 
 const wrongValue = fc.oneof(
   fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
@@ -153,9 +155,39 @@ export function caseArbitrary(schema: unknown, hints: Hints = {}): fc.Arbitrary<
   );
 }
 
+/** A query string shaped by the route's query schema, or one of the query mutations. */
+export function queryCaseArbitrary(schema: unknown, hints: Hints = {}): fc.Arbitrary<FuzzCase> {
+  const valid = arbitraryFor(schema, hints) as fc.Arbitrary<Record<string, unknown>>;
+  const encode = (o: Record<string, unknown>) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(o)) {
+      if (Array.isArray(v)) for (const x of v) q.append(k, typeof x === 'object' ? JSON.stringify(x) : String(x));
+      else if (v !== undefined) q.append(k, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+    }
+    return q.toString();
+  };
+  const c = (label: string, query: string): FuzzCase => ({ label, contentType: null, body: '', query });
+  const pickKey = (o: Record<string, unknown>, n: number) => {
+    const keys = Object.keys(o);
+    return keys.length ? keys[n % keys.length]! : 'x';
+  };
+  return fc.oneof(
+    { arbitrary: valid.map((v) => c('schema', encode(v))), weight: 10 },
+    { arbitrary: fc.tuple(valid, fc.string({ minLength: 1, maxLength: 20 }), wrongValue).map(([v, k, x]) => c('unknown param', encode({ ...v, [k]: x }))), weight: 2 },
+    { arbitrary: fc.tuple(valid, fc.nat(), wrongValue).map(([v, n, x]) => c('wrong type', encode({ ...v, [pickKey(v, n)]: x }))), weight: 3 },
+    { arbitrary: fc.tuple(valid, fc.nat(), fc.integer({ min: 1_000, max: 6_000 })).map(([v, n, len]) => c('huge value', encode({ ...v, [pickKey(v, n)]: 'z'.repeat(len) }))), weight: 1 },
+    { arbitrary: fc.tuple(valid, fc.nat()).map(([v, n]) => c('repeated param', `${encode(v)}&${encodeURIComponent(pickKey(v, n))}=1&${encodeURIComponent(pickKey(v, n))}=2`)), weight: 2 },
+    { arbitrary: fc.tuple(valid, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 })).map(([v, n, u]) => c('unicode', encode({ ...v, [pickKey(v, n)]: u }))), weight: 2 },
+    { arbitrary: fc.tuple(valid, dangerousKey).map(([v, k]) => c(`key ${k}`, `${encodeURIComponent(k)}=1&${encode(v)}`)), weight: 1 },
+    { arbitrary: fc.constantFrom('%', '%zz', '&&&', '=', 'a[b]=1', 'a[]=1&a[]=2', '%00=%00', 'limit=-1', 'limit=1e309', 'cursor=%FF%FE').map((q) => c('raw', q)), weight: 2 },
+  );
+}
+
 // ---------------------------------------------------------------- routes
 
-type Target = { name: string; method: 'POST' | 'PATCH'; schema: unknown; hints?: Hints; path(): string; headers(): Promise<Record<string, string>> };
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** A body route (`schema`) or a query route (`query`: the query string is generated and mutated instead). */
+type Target = { name: string; method: Method; schema: unknown; query?: boolean; hints?: Hints; path(): string; headers(): Promise<Record<string, string>> };
 
 const PARTNER_SCOPES = ['openid', 'profile', 'email', 'users:read', 'portfolios:read', 'integrations:read'];
 const scopeString = fc.oneof(
@@ -195,7 +227,7 @@ export async function fuzzTargets(server: TestServer): Promise<Target[]> {
     client_id: fc.oneof({ arbitrary: fc.constant(partner.client_id), weight: 6 }, { arbitrary: fc.constantFrom('client_' + '0'.repeat(32), ''), weight: 1 }),
     client_secret: fc.oneof({ arbitrary: fc.constant(partner.client_secret), weight: 6 }, { arbitrary: fc.constantFrom('cs_wrong', ''), weight: 1 }),
   };
-  return [
+  const bespoke: Target[] = [
     { name: 'POST /link-token', method: 'POST', path: () => '/link-token', headers: creds, schema: LinkTokenBody, hints: { scopes: scopeString, access_token: wellFormed('cat_'), ...cred } },
     { name: 'POST /link-token/check-session', method: 'POST', path: () => '/link-token/check-session', headers: creds, schema: CheckSessionBody, hints: { access_token: fc.oneof(wellFormed('cat_'), fc.string()), ...cred } },
     { name: 'POST /token/exchange', method: 'POST', path: () => '/token/exchange', headers: creds, schema: ExchangeBody, hints: { public_token: fc.oneof(wellFormed('public_'), fc.string()), ...cred } },
@@ -226,6 +258,50 @@ export async function fuzzTargets(server: TestServer): Promise<Target[]> {
     { name: 'PATCH /admin/clients/:id', method: 'PATCH', path: () => `/admin/clients/${adminTarget.client_id}`, headers: admin, schema: ClientUpdate, hints: { scopes: scopeString } },
     { name: 'POST /admin/clients/:id/rotate-secret', method: 'POST', path: () => `/admin/clients/${adminTarget.client_id}/rotate-secret`, headers: admin, schema: RotateBody },
   ];
+  return [...bespoke, ...(await documentedTargets(server, new Set(bespoke.map((t) => t.name))))];
+}
+
+/**
+ * Every other operation of the OpenAPI document, driven from its own schema: the body of a
+ * write, else the query string (an operation without either gets its query string mutated).
+ * Path parameters are real ids of the fixtures or junk; `:id` under /admin is always a client
+ * created for the fuzz, so rotating or deleting it cannot break the other routes.
+ */
+export async function documentedTargets(server: TestServer, covered: Set<string>): Promise<Target[]> {
+  const scopes = `${ALL_SCOPES} tax:read accounting:read reports:read reports:write`;
+  const owner = await newClient(server, { name: 'Fuzz data', scopes, sandbox: true });
+  const ws = await connectWorkspace(server, owner, scopes);
+  const adminTarget = await newClient(server, { name: 'Fuzz admin documented' });
+  // One valid read first: the bearer's last_used_at stamp happens once, not inside a measured 4xx.
+  await fetch(`${server.url}/api/v1/userinfo`, { headers: ws.auth });
+  await new Promise((r) => setTimeout(r, 200));
+  const signed = await mintLink(server, owner, 'signed');
+  const junk = ['x', 'wallet_000000000000000000000000', '%2e%2e', 'rep_' + '0'.repeat(24), 'cgrant_x'];
+  const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+  const param = (name: string, path: string): string => {
+    if (path.startsWith('/admin/')) return adminTarget.client_id;
+    if (name === 'walletId' || (name === 'id' && path.startsWith('/widget/'))) return pick([ws.sandboxIntegrations[0]!, ...junk]);
+    if (name === 'grantId') return pick([ws.grantId, ...junk]);
+    return pick(junk);
+  };
+  const headersFor = (auth: string): (() => Promise<Record<string, string>>) => {
+    if (auth === 'client') return async () => owner.headers;
+    if (auth === 'admin') return async () => ADMIN;
+    if (auth === 'link') return async () => ({ 'x-link-token': signed });
+    if (auth === 'bearer') return async () => ws.auth;
+    return async () => ({});
+  };
+  const empty = z.object({});
+  return documentedRoutes()
+    .filter((d) => !covered.has(`${d.method.toUpperCase()} ${d.path}`))
+    .map((d): Target => ({
+      name: `${d.method.toUpperCase()} ${d.path}`,
+      method: d.method.toUpperCase() as Method,
+      schema: d.body ?? d.query ?? empty,
+      query: !d.body,
+      path: () => d.path.replace(/:(\w+)/g, (_m, name: string) => encodeURIComponent(param(name, d.path))),
+      headers: headersFor(d.auth),
+    }));
 }
 
 async function mintLink(server: TestServer, client: TestClient, kind: 'fresh' | 'signed'): Promise<string> {
@@ -248,6 +324,9 @@ async function mintLink(server: TestServer, client: TestClient, kind: 'fresh' | 
 export async function quietSyncEngine(server: TestServer): Promise<void> {
   await server.ctx.sync?.stop();
   server.ctx.onIntegrationsAdded = undefined;
+  // Webhook fan-out and report jobs also write in the background after a 2xx.
+  await server.ctx.webhooks?.stop();
+  await server.ctx.reports?.stop();
 }
 
 const STACK = /\n\s+at |\bat [^\s]+ \(|node_modules|\.ts:\d+:\d+|\.js:\d+:\d+/;
@@ -259,25 +338,34 @@ export async function fuzzRoute(server: TestServer, target: Target, options: { n
   const stats: RouteStats = { name: target.name, runs: 0, statuses: {} };
   const sqlite = server.ctx.sqlite;
   const property = () => fc.assert(
-    fc.asyncProperty(caseArbitrary(target.schema, target.hints), async (c) => {
+    fc.asyncProperty(target.query ? queryCaseArbitrary(target.schema, target.hints) : caseArbitrary(target.schema, target.hints), async (c) => {
       const headers: Record<string, string> = { ...(await target.headers()) };
       if (c.contentType) headers['content-type'] = c.contentType;
       const changesBefore = totalChanges(sqlite);
       const rowsBefore = tableCounts(sqlite);
-      const res = await fetch(server.url + target.path(), { method: target.method, headers, body: c.body });
+      const url = server.url + target.path() + (c.query ? `?${c.query}` : '');
+      const hasBody = target.method !== 'GET' && target.method !== 'DELETE';
+      const res = await fetch(url, { method: target.method, headers, body: hasBody ? c.body : undefined });
       const text = await res.text();
       const changes = totalChanges(sqlite) - changesBefore;
       const rowsAfter = tableCounts(sqlite);
       stats.runs++;
       stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
-      const where = `${target.name} [${c.label}] ${c.contentType} ${c.body.slice(0, 200)} → ${res.status} ${text.slice(0, 300)}`;
+      const where = `${target.name} [${c.label}] ${c.contentType} ${c.query ?? ''} ${c.body.slice(0, 200)} → ${res.status} ${text.slice(0, 300)}`;
       assert.ok(res.status < 500, `5xx: ${where}`);
-      assert.ok(!STACK.test(text), `stack trace in body: ${where}`);
+      if (!res.headers.get('content-type')?.startsWith('text/html')) assert.ok(!STACK.test(text), `stack trace in body: ${where}`);
       if (res.status >= 400) {
-        const body = JSON.parse(text) as { success?: boolean; code?: string; error?: string };
-        assert.equal(body.success, false, `envelope: ${where}`);
-        assert.equal(typeof body.code, 'string', `envelope: ${where}`);
-        assert.equal(typeof body.error, 'string', `envelope: ${where}`);
+        const body = JSON.parse(text) as { success?: boolean; code?: string; error?: string; message?: string };
+        if (target.path().startsWith('/api/')) {
+          // The data family: {error: code, message, details}.
+          assert.equal(typeof body.error, 'string', `envelope: ${where}`);
+          assert.equal(typeof body.message, 'string', `envelope: ${where}`);
+          body.code = body.error;
+        } else {
+          assert.equal(body.success, false, `envelope: ${where}`);
+          assert.equal(typeof body.code, 'string', `envelope: ${where}`);
+          assert.equal(typeof body.error, 'string', `envelope: ${where}`);
+        }
         if (!WRITES_BY_DESIGN.has(body.code!)) {
           const audited = rowsAfter.audit_events! - rowsBefore.audit_events!;
           assert.equal(changes - audited, 0, `a ${res.status} wrote ${changes - audited} row change(s) besides audit: ${where}`);

@@ -65,15 +65,41 @@ describe('per IP', () => {
     });
   });
 
-  test('through a BFF (no Origin) all users share one address: guests are bounded per link token instead', async () => {
+  test('leaving out Origin does not skip the per-IP guest limit (issue 9, item 4)', async () => {
     await withServer({ rateLimits: { guestsPerIpPerHour: 2 } }, async (s) => {
       const c = await newClient(s);
-      for (let i = 0; i < 4; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {})).status, 200);
+      for (let i = 0; i < 2; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {})).status, 200);
+      expectLimited(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}), 'third guest without Origin');
+      const wrong = { 'x-client-id': c.client_id, 'x-client-secret': 'cs_notTheSecret' };
+      expectError(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, wrong), 'INVALID_CLIENT', 'a forged BFF claim');
+      const other = await newClient(s, { name: 'Other' });
+      expectError(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, other.headers), 'INVALID_CLIENT', "another client's credentials");
+    });
+  });
+
+  test('the per-IP widget limit binds callers without Origin too', async () => {
+    await withServer({ rateLimits: { perIpPerMinute: 5 } }, async (s) => {
+      const c = await newClient(s);
       const { link_token } = await linkToken(s, c);
       const w = widget(s, link_token);
-      const first = await w('POST', '/auth/guest', {});
-      const again = await w('POST', '/auth/guest', {});
+      let limited = 0;
+      for (let i = 0; i < 8; i++) if ((await w('GET', '/providers')).status === 429) limited++;
+      assert.ok(limited >= 1, 'refused past the per-IP limit');
+      const bff = widget(s, link_token);
+      assert.equal((await bff('GET', '/providers', undefined, c.headers)).status, 200, 'a proven BFF is keyed per link token');
+    });
+  });
+
+  test('through a proven BFF (client credentials) all users share one address: guests are bounded per link token and per client', async () => {
+    await withServer({ rateLimits: { guestsPerIpPerHour: 2, guestsPerClientPerHour: 6 } }, async (s) => {
+      const c = await newClient(s);
+      for (let i = 0; i < 4; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, c.headers)).status, 200);
+      const { link_token } = await linkToken(s, c);
+      const w = widget(s, link_token);
+      const first = await w('POST', '/auth/guest', {}, c.headers);
+      const again = await w('POST', '/auth/guest', {}, c.headers);
       assert.equal(again.body.data.user.id, first.body.data.user.id, 'one guest per link token');
+      expectLimited(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, c.headers), 'the per-client guest quota');
     });
   });
 });

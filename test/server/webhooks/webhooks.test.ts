@@ -47,7 +47,7 @@ const dbFile = join(dir, 'connect.db');
 function start(backoffMs = 40): Promise<RunningServer> {
   return startConnectServer({
     env: { NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'silent', CONNECT_ADMIN_TOKEN: ADMIN.authorization.slice(7) },
-    config: { rateLimits: { perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000 } },
+    config: { rateLimits: { perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000, guestsPerClientPerHour: 100_000 } },
     sync: false,
     webhooks: { pollMs: 20, backoffMs: () => backoffMs, timeoutMs: 2000 },
   });
