@@ -24,6 +24,8 @@ import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './cata
 import { providerIcon } from './provider-icons.ts';
 import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
+import { oauthRoutes } from './oauth/oauth.routes.ts';
+import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
 
 const BODY_LIMIT = '32kb';
 const MINUTE = 60_000;
@@ -37,7 +39,11 @@ export function createApp(ctx: AppContext) {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  app.use(requestContext(logger), securityHeaders(), refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(requestContext(logger), securityHeaders());
+  // OAuth/OIDC speaks form-encoded bodies and has code_challenge in its URLs: before the JSON and URL guards.
+  app.use(oauthRoutes(ctx));
+  app.use(refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(hostedPageRoutes(ctx));
 
   // Public: health, catalogue and its icons, the API reference.
   route({ method: 'get', path: '/health', tag: 'Public', summary: 'Service health', auth: 'none' });
@@ -107,6 +113,7 @@ export function createApp(ctx: AppContext) {
     guest: [limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' })],
   }));
   widget.use(integrationRoutes(ctx));
+  widget.use(oauthWidgetRoutes(ctx));
   app.use('/widget', widgetPreflight(ctx.db), widget);
 
   app.use('/admin', adminRoutes(ctx));

@@ -34,6 +34,7 @@ const Env = z.object({
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
+  CONNECT_OIDC_KEY_ROTATION_DAYS: Int(1, 3650).default(90),
   LOG_LEVEL: LogLevel.default('info'),
   // Data sources (README "Data sources"): per-chain RPCs and explorers, Solana, Bitcoin, exchanges, prices.
   EVM_LOG_CHUNK_BLOCKS: Int(1, 1_000_000).default(2000),
@@ -93,6 +94,8 @@ export type Config = {
   logLevel: z.infer<typeof LogLevel>;
   /** Byte budget of serialized data pages kept until the next write (0 = off). */
   readCacheMb: number;
+  /** Age at which the id_token signing key is replaced (the old one stays in the JWKS a while). */
+  oidcKeyRotationDays: number;
   sources: SourcesConfig;
 };
 
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.CONNECT_MAIL_FROM,
     logLevel: e.LOG_LEVEL,
     readCacheMb: e.CONNECT_READ_CACHE_MB,
+    oidcKeyRotationDays: e.CONNECT_OIDC_KEY_ROTATION_DAYS,
     sources: sourcesConfig(e, sourceEnv.data),
   };
 }
