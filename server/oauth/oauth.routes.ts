@@ -330,7 +330,7 @@ function oauthErrors(ctx: AppContext): ErrorRequestHandler {
     const e = toHttpError(error, 'connect', ctx.logger, req);
     if (e.extra?.retry_after !== undefined) res.set('Retry-After', String(e.extra.retry_after));
     const code = e.status === 429 ? 'rate_limited' : e.status === 401 ? (req.path === '/oauth/userinfo' ? 'invalid_token' : 'invalid_client') : e.status >= 500 ? 'server_error' : 'invalid_request';
-    if (code === 'invalid_token') res.set('WWW-Authenticate', `Bearer error="invalid_token", error_description="${e.message.replace(/"/g, "'")}"`);
+    if (code === 'invalid_token') res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
     res.status(e.status).json({ error: code, error_description: e.message, ...(e.extra ?? {}) });
   };
 }
