@@ -35,6 +35,7 @@ import { htmlPage } from './page.ts';
 import { AuthorizeParams, IntrospectBody, RevokeBody, TokenBody } from './schemas.ts';
 
 const MINUTE = 60_000;
+const FORM = 'application/x-www-form-urlencoded';
 const ID_TOKEN_TTL_S = 3600;
 
 /** An OAuth error answer (RFC 6749 5.2): `{error, error_description}`. */
@@ -216,7 +217,7 @@ export function oauthRoutes(ctx: AppContext): Router {
     }
   });
 
-  route({ method: 'post', path: '/oauth/token', tag: 'OAuth', body: TokenBody, auth: 'client', summary: 'Redeem an authorization code (form-encoded; client_secret_basic or client_secret_post) → cat_ access token, cgrant_ grant and id_token' });
+  route({ method: 'post', path: '/oauth/token', tag: 'OAuth', body: TokenBody, bodyType: FORM, auth: 'oauth_client', summary: 'Redeem an authorization code (form-encoded; client_secret_basic or client_secret_post) → cat_ access token, cgrant_ grant and id_token' });
   router.post('/oauth/token', ...back, async (req, res) => {
     const body = parseForm(TokenBody, req.body);
     const client = res.locals.client as Client;
@@ -256,7 +257,7 @@ export function oauthRoutes(ctx: AppContext): Router {
     });
   });
 
-  route({ method: 'post', path: '/oauth/revoke', tag: 'OAuth', body: RevokeBody, auth: 'client', summary: 'RFC 7009: revoke an access token (cat_) or grant (cgrant_) of the calling client; 200 whatever the token' });
+  route({ method: 'post', path: '/oauth/revoke', tag: 'OAuth', body: RevokeBody, bodyType: FORM, auth: 'oauth_client', summary: 'RFC 7009: revoke an access token (cat_) or grant (cgrant_) of the calling client; 200 whatever the token' });
   router.post('/oauth/revoke', ...back, async (req, res) => {
     const body = parseForm(RevokeBody, req.body);
     const client = res.locals.client as Client;
@@ -272,7 +273,7 @@ export function oauthRoutes(ctx: AppContext): Router {
     res.status(200).end();
   });
 
-  route({ method: 'post', path: '/oauth/introspect', tag: 'OAuth', body: IntrospectBody, auth: 'client', summary: "RFC 7662: is this access token active? Only the calling client's own tokens are described" });
+  route({ method: 'post', path: '/oauth/introspect', tag: 'OAuth', body: IntrospectBody, bodyType: FORM, auth: 'oauth_client', summary: "RFC 7662: is this access token active? Only the calling client's own tokens are described" });
   router.post('/oauth/introspect', ...back, async (req, res) => {
     const body = parseForm(IntrospectBody, req.body);
     const client = res.locals.client as Client;

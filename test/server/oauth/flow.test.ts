@@ -151,3 +151,15 @@ test('hostedPageConsents drives a second authorization independently of the firs
   const tb = await oidc.authorizationCodeGrant(config, cb, { pkceCodeVerifier: b.verifier, expectedState: b.state, expectedNonce: b.nonce });
   assert.notEqual(ta.access_token, tb.access_token);
 });
+
+test('the OpenAPI document has every OAuth endpoint, form-encoded where OAuth says so', async () => {
+  const doc = (await call(server, 'GET', '/openapi.json')).body;
+  for (const [path, method] of [
+    ['/.well-known/openid-configuration', 'get'], ['/oauth/jwks', 'get'], ['/oauth/authorize', 'get'], ['/oauth/token', 'post'], ['/oauth/userinfo', 'get'],
+    ['/oauth/revoke', 'post'], ['/oauth/introspect', 'post'], ['/connect', 'get'], ['/connect/session', 'post'], ['/widget/oauth/deny', 'post'],
+  ] as const) assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
+  assert.ok(doc.paths['/oauth/token'].post.requestBody.content['application/x-www-form-urlencoded']);
+  assert.deepEqual(doc.paths['/oauth/token'].post.responses['4XX'].content['application/json'].schema, { $ref: '#/components/schemas/OAuthError' });
+  const page = await call(server, 'GET', '/docs');
+  assert.match(page.body, /\/oauth\/token/);
+});
