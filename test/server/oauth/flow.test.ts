@@ -163,3 +163,19 @@ test('the OpenAPI document has every OAuth endpoint, form-encoded where OAuth sa
   const page = await call(server, 'GET', '/docs');
   assert.match(page.body, /\/oauth\/token/);
 });
+
+test('authorize by form POST works the same; logs carry no code, handle, verifier or token', async () => {
+  const config = await relyingParty(server, client);
+  const { url, verifier, state, nonce } = await startAuthorization(config);
+  const posted = await visit(new URL('/oauth/authorize', server.url), {
+    method: 'POST', body: url.searchParams.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(posted.status, 303, posted.text.slice(0, 200));
+  const { consent } = await hostedPageConsents(server, posted.location!);
+  const callback = new URL(consent.body.data.redirect_to);
+  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+  const logs = server.logs.join('\n');
+  for (const secret of [callback.searchParams.get('code')!, new URL(posted.location!, server.url).searchParams.get('request')!, verifier, tokens.access_token, tokens.id_token!, client.client_secret]) {
+    assert.ok(!logs.includes(secret), `a secret reached the logs: ${secret.slice(0, 8)}…`);
+  }
+});
