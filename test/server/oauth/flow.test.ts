@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
-import { call, guestPublicToken, runningClock, type TestClient, type TestServer, startTestServer } from '../helpers.ts';
+import { call, guestPublicToken, linkToken, runningClock, type TestClient, type TestServer, startTestServer } from '../helpers.ts';
 import { CALLBACK, authorizeToCallback, oauthClient, relyingParty, startAuthorization, visit, hostedPageConsents } from './helpers.ts';
 
 let server: TestServer;
@@ -178,4 +178,17 @@ test('authorize by form POST works the same; logs carry no code, handle, verifie
   for (const secret of [callback.searchParams.get('code')!, new URL(posted.location!, server.url).searchParams.get('request')!, verifier, tokens.access_token, tokens.id_token!, client.client_secret]) {
     assert.ok(!logs.includes(secret), `a secret reached the logs: ${secret.slice(0, 8)}…`);
   }
+});
+
+test('deny: 400 on an inline link token, 409 once the authorization is complete', async () => {
+  const inline = await linkToken(server, client);
+  const notOauth = await call(server, 'POST', '/widget/oauth/deny', { headers: { 'x-link-token': inline.link_token } });
+  assert.equal(notOauth.status, 400);
+  assert.equal(notOauth.body.code, 'INVALID_REQUEST');
+  const config = await relyingParty(server, client);
+  const first = await visit((await startAuthorization(config)).url);
+  const { link_token } = await hostedPageConsents(server, first.location!);
+  const late = await call(server, 'POST', '/widget/oauth/deny', { headers: { 'x-link-token': link_token } });
+  assert.equal(late.status, 409);
+  assert.equal(late.body.code, 'CONSENT_ALREADY_GIVEN');
 });
