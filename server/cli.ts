@@ -3,7 +3,9 @@
  * audit trail), online backups and the development outbox. Opens the same database file
  * as the server (CONNECT_DB); safe while the server runs (WAL, busy_timeout).
  */
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.ts';
 import { openDatabase, backupDatabase } from './db/database.ts';
@@ -58,19 +60,45 @@ function int(value: string | undefined, name: string, fallback: number): number 
   return Number(value);
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Where the CLI reads its environment and writes its lines: the process, or a test's buffers. */
+export type CliIo = { env: NodeJS.ProcessEnv; cwd: string; stdout(line: string): void; stderr(line: string): void };
+
+const processIo: CliIo = {
+  env: process.env, cwd: process.cwd(),
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  stderr: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Runs one command; the answer is the exit status (0 done, 1 refused or failed, 64 usage). */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`${(error as Error).message}\n\n${USAGE}`);
+      return 64;
+    }
+    if (error instanceof HttpError) io.stderr(`${error.code}: ${error.message}`);
+    else if (error instanceof ZodError) io.stderr(`Invalid input:\n  ${error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('\n  ')}`);
+    else if (error instanceof ConfigError) io.stderr(error.message);
+    else io.stderr(String((error as Error)?.stack ?? error));
+    return 1;
+  }
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: v, positionals: p } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   if (v.help) {
-    console.log(USAGE);
+    io.stdout(USAGE);
     return 0;
   }
   if (p.length === 0) {
-    console.error(USAGE);
+    io.stderr(USAGE);
     return 64;
   }
-  const config = loadConfig();
+  const config = loadConfig(io.env);
   const { db, sqlite } = await openDatabase(config.dbFile);
-  const out = (human: string, json: unknown) => console.log(v.json ? JSON.stringify(json, null, 2) : human);
+  const out = (human: string, json: unknown) => io.stdout(v.json ? JSON.stringify(json, null, 2) : human);
   const now = Date.now();
   try {
     const [cmd, sub, id] = p;
@@ -80,8 +108,8 @@ async function main(argv: string[]): Promise<number> {
         name: v.name, origins: v.origin, redirect_uris: v['redirect-uri'], scopes: v.scopes, logo_url: v.logo, description: v.description, sandbox: !v.production,
         privacy_policy_url: v['privacy-policy'] || undefined, terms_url: v.terms || undefined,
       });
-      if (v.json) console.log(JSON.stringify(created));
-      else console.log(`Created ${created.sandbox ? 'sandbox' : 'production'} client\n  client_id:     ${created.client_id}\n  client_secret: ${created.client_secret}\n\nThe secret is shown only this once; store it in your backend's secret manager.`);
+      if (v.json) io.stdout(JSON.stringify(created));
+      else io.stdout(`Created ${created.sandbox ? 'sandbox' : 'production'} client\n  client_id:     ${created.client_id}\n  client_secret: ${created.client_secret}\n\nThe secret is shown only this once; store it in your backend's secret manager.`);
     } else if (cmd === 'client' && sub === 'list') {
       const clients = (await listActiveClients(db)).map(clientView);
       out(clients.map((c) => `${c.client_id}  ${c.sandbox ? 'sandbox   ' : 'production'}  ${c.name}`).join('\n') || 'No clients.', clients);
@@ -138,7 +166,7 @@ async function main(argv: string[]): Promise<number> {
       out(`New signing key ${kid}; the previous one stays in the JWKS for 7 days.`, { kid });
     } else if (cmd === 'backup' && sub) {
       // npm runs scripts in the project root; a relative path means where the user typed the command.
-      const file = resolve(process.env.INIT_CWD ?? process.cwd(), sub);
+      const file = resolve(io.env.INIT_CWD ?? io.cwd, sub);
       const r = await backupDatabase(sqlite, file);
       out(`Backed up ${config.dbFile} to ${file} (${r.totalPages} pages).`, { file, pages: r.totalPages });
     } else if (cmd === 'outbox') {
@@ -153,17 +181,7 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(error as Error).message}\n\n${USAGE}`);
-      process.exit(64);
-    }
-    if (error instanceof HttpError) console.error(`${error.code}: ${error.message}`);
-    else if (error instanceof ZodError) console.error(`Invalid input:\n  ${error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('\n  ')}`);
-    else if (error instanceof ConfigError) console.error(error.message);
-    else console.error(error);
-    process.exit(1);
-  },
-);
+// Run as a program (npm run connect); imported by the tests, it only exports runCli.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -17,9 +17,9 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import { apiContext, stringsContext } from './context.ts';
-import { createWidgetApi, type ExitStep, type Integration, type Provider, type Session, type SignedIn, type WidgetApi, type Workspace } from './api.ts';
+import { createWidgetApi, type ExitStep, type Integration, type Provider, type Session, type WidgetApi, type Workspace } from './api.ts';
 import { createLinkTokenSource, linkTokenFromUrl, type LinkTokenProvider } from './link-token.ts';
-import { emit, STEP_DONE, STEP_TRACK, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type TrackDetail } from './events.ts';
+import { emit, STEP_DONE, STEP_TRACK, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
 import { en, type Strings } from './i18n/en.ts';
 import { browserLanguage, loadStrings, toLanguage } from './i18n/load.ts';
 import { errorCode, errorMessage } from './errors.ts';
@@ -311,48 +311,43 @@ export class KryptosConnect extends LitElement {
     this.track('step_shown', { step: EXIT_STEPS[step] });
   }
 
-  private handleStepDone = async (event: CustomEvent) => {
+  private handleStepDone = async (event: CustomEvent<StepResult>) => {
     event.stopPropagation();
-    const d = event.detail as Record<string, unknown>;
-    switch (this.step) {
-      case 'auth':
-      case 'otp':
-        if (d.back) return this.show('auth');
-        if (typeof d.email === 'string') {
-          this.email = d.email;
-          this.resendIn = typeof d.resendIn === 'number' ? d.resendIn : 30;
-          return this.show('otp');
-        }
-        if (d.signedIn) {
-          const signedIn = d.signedIn as SignedIn;
-          if (this.session) this.session = { ...this.session, user: signedIn.user };
-          return this.afterSignIn(signedIn.workspaces ?? (signedIn.workspace ? [signedIn.workspace] : []), signedIn.workspace);
-        }
-        return;
-      case 'workspace':
-        if (this.session) this.session = { ...this.session, workspace: d.workspace as Workspace };
+    const r = event.detail;
+    switch (r.kind) {
+      case 'change_email':
+        return this.show('auth');
+      case 'code_sent':
+        this.email = r.email;
+        this.resendIn = r.resendIn;
+        return this.show('otp');
+      case 'signed_in':
+        if (this.session) this.session = { ...this.session, user: r.signedIn.user };
+        return this.afterSignIn(r.signedIn.workspaces ?? (r.signedIn.workspace ? [r.signedIn.workspace] : []), r.signedIn.workspace);
+      case 'workspace_chosen':
+        if (this.session) this.session = { ...this.session, workspace: r.workspace };
         return this.showIntegrations();
-      case 'integrations':
-        return this.chooseProvider(d.provider as Provider);
-      case 'connect': {
-        if (d.choose) return this.show('integrations');
+      case 'provider_chosen':
+        return this.chooseProvider(r.provider);
+      case 'choose_another':
+      case 'add_another':
+        return this.show('integrations');
+      case 'connected':
         // The server answers with what this call added (and what of it was already there): merge, never replace.
-        const added = d.integrations as Integration[];
-        this.integrations = mergeIntegrations(this.integrations, added);
-        this.addedIds = new Set([...this.addedIds, ...added.filter((i) => d.fresh !== false).map((i) => i.id)]);
+        this.integrations = mergeIntegrations(this.integrations, r.integrations);
+        this.addedIds = new Set([...this.addedIds, ...(r.fresh ? r.integrations.map((i) => i.id) : [])]);
         return this.show('accounts');
-      }
-      case 'accounts':
-        if (d.add) return this.show('integrations');
-        if (typeof d.removed === 'string') return this.forget(d.removed);
+      case 'removed':
+        return this.forget(r.id);
+      case 'continue':
         return this.resumed ? this.confirmResumed() : this.show('consent');
-      case 'consent': {
-        const token = d.public_token as string | null;
-        this.succeed(token ? { public_token: token } : null);
+      case 'consented':
+        this.succeed(r.public_token ? { public_token: r.public_token } : null);
         return this.show('success');
-      }
-      case 'success':
+      case 'close':
         return this.close();
+      default:
+        return unhandled(r);
     }
   };
 
@@ -485,6 +480,11 @@ export class KryptosConnect extends LitElement {
 }
 
 /** `base` updated with `more` (same id: the newer row), in the order first seen. */
+/** A step result no case handles: a compile error (`never`), and at run time ignored. */
+function unhandled(result: never): void {
+  void result;
+}
+
 function mergeIntegrations(base: Integration[], more: Integration[]): Integration[] {
   const byId = new Map(base.map((i) => [i.id, i]));
   for (const i of more) byId.set(i.id, i);

@@ -5,7 +5,7 @@ import { property } from 'lit/decorators.js';
 import { apiContext, stringsContext } from './context.ts';
 import { en, format, type StringKey, type Strings } from './i18n/en.ts';
 import type { WidgetApi } from './api.ts';
-import { emitInternal, STEP_DONE, STEP_TRACK, type TrackDetail } from './events.ts';
+import { emitInternal, STEP_DONE, STEP_TRACK, type StepResult, type TrackDetail } from './events.ts';
 import { shared } from './shared.styles.ts';
 import { errorMessage } from './errors.ts';
 import type { Session } from './api.ts';
@@ -37,8 +37,8 @@ export class StepElement extends LitElement {
     return errorMessage(this.strings, error, this.session?.sandbox_rules ?? null, this.strings.locale);
   }
 
-  protected done(detail: unknown = {}): void {
-    emitInternal(this, STEP_DONE, detail);
+  protected done(result: StepResult): void {
+    emitInternal<StepResult>(this, STEP_DONE, result);
   }
 
   protected track(detail: TrackDetail): void {

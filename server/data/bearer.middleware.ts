@@ -1,12 +1,12 @@
 /**
  * Data API authentication (contract section 8; docs/security-model.md T9, T10, T14, T16): a `cat_` bearer
- * token checked on every request against its grant. The lookup may come from the read
+ * token checked on every request against its grant: the grant alive and unexpired, its
+ * client still active and in the same environment, and — when client credentials accompany
+ * the call, as v1 partners send them — those credentials matching the token's client.
+ * Scopes are checked per route with `requireScope`. The lookup may come from the read
  * cache, which is dropped by ANY committed write of any process (a revoke, a client delete
  * or switch included), so a revoke is still effective on the very next request; expiry is
  * checked against the clock every time.
- * the client still active and in the same environment, and — when client credentials
- * accompany the call, as v1 partners send them — those credentials matching the token's
- * client. Scopes are checked per route with `requireScope`.
  */
 import type { RequestHandler, Response } from 'express';
 import type { AppContext } from '../context.ts';

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../../server/db/database.ts';
 import { authenticateClient } from '../../server/clients/clients.service.ts';
+import { runCli } from '../../server/cli.ts';
 import {
   call, DEFAULT_SCOPES, exchange, guestPublicToken, latestCode, linkToken, newClient, SANDBOX_ETH, startTestServer, TEST_KEY, widget,
   type TestServer,
@@ -24,11 +25,22 @@ const CLIENT_ID = /^client_[0-9a-f]{32}$/;
 
 type Run = { code: number; stdout: string; stderr: string };
 
-function cli(dbFile: string, ...args: string[]): Promise<Run> {
+const cliEnv = (dbFile: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' });
+
+/** The CLI in this process (runCli is what `npm run connect` runs), its lines captured. */
+async function cli(dbFile: string, ...args: string[]): Promise<Run> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCli(args, { env: cliEnv(dbFile), cwd: REPO_ROOT, stdout: (l) => stdout.push(`${l}\n`), stderr: (l) => stderr.push(`${l}\n`) });
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+/** The CLI as a user runs it: `npm run -s connect -- …` in a process of its own. */
+function spawnedCli(dbFile: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile('npm', ['run', '-s', 'connect', '--', ...args], {
       cwd: REPO_ROOT, timeout: 120_000,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' },
+      env: cliEnv(dbFile),
     }, (error, stdout, stderr) => {
       const signal = error && 'signal' in error && error.signal ? ` (killed by ${String(error.signal)}, timeout?)` : '';
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr: stderr + signal });
@@ -186,7 +198,8 @@ describe('CLI', () => {
       while (written < 5) await new Promise((r) => setTimeout(r, 20));
       const before = written;
       const backupFile = join(dir, 'backups', 'copy.db');
-      const r = await cli(dbFile, 'backup', backupFile);
+      // The one spawned run: `npm run -s connect` as a user types it, in a process beside the server.
+      const r = await spawnedCli(dbFile, 'backup', backupFile);
       writing = false;
       await load;
       assert.equal(r.code, 0, r.stderr);

@@ -42,12 +42,12 @@ export class KryptosAccountsStep extends StepElement {
             remove: { ids: this.removable, removing: this.removing, onRemove: (i) => void this.removeAccount(i) },
           })
         : html`<p>${this.t('accountsEmpty')}</p>`}
-      <button class="secondary add" type="button" @click=${() => this.done({ add: true })}>${plusIcon} ${this.t('addAnother')}</button>
+      <button class="secondary add" type="button" @click=${() => this.done({ kind: 'add_another' })}>${plusIcon} ${this.t('addAnother')}</button>
       <p class="sr-only" role="status">${this.notice}</p>
       <div class="alert" role="alert">${this.removeError || this.error}</div>
       <div class="actions">
         <button class="primary" part="primary-button" type="button" ?disabled=${this.busy || !this.integrations.length}
-          aria-busy=${this.busy ? 'true' : 'false'} @click=${() => this.done({ next: true })}>${this.busy ? spinner : ''}${this.resumed
+          aria-busy=${this.busy ? 'true' : 'false'} @click=${() => this.done({ kind: 'continue' })}>${this.busy ? spinner : ''}${this.resumed
             ? this.t('confirm')
             : this.t('continue')}</button>
       </div>
@@ -62,7 +62,7 @@ export class KryptosAccountsStep extends StepElement {
     try {
       await this.api!.deleteIntegration(integration.id);
       this.notice = this.t('removed', { name: accountName(integration) });
-      this.done({ removed: integration.id });
+      this.done({ kind: 'removed', id: integration.id });
       this.focusFirst('.account button, .add');
     } catch (error) {
       const code = errorCode(error);

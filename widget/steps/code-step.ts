@@ -59,7 +59,7 @@ export class KryptosCodeStep extends StepElement {
           <button class="primary" part="primary-button" type="submit" ?disabled=${this.busy} aria-busy=${this.busy ? 'true' : 'false'}>
             ${this.busy ? spinner : ''}${this.t('verify')}
           </button>
-          <button class="link" type="button" @click=${() => this.done({ back: true })}>${this.t('changeEmail')}</button>
+          <button class="link" type="button" @click=${() => this.done({ kind: 'change_email' })}>${this.t('changeEmail')}</button>
         </div>
       </form>
     `;
@@ -92,7 +92,7 @@ export class KryptosCodeStep extends StepElement {
     this.busy = true;
     this.error = '';
     try {
-      this.done({ signedIn: await this.api!.verifyEmailCode(this.email, this.code) });
+      this.done({ kind: 'signed_in', signedIn: await this.api!.verifyEmailCode(this.email, this.code) });
     } catch (error) {
       this.fail(error);
       this.focusFirst('#code');

@@ -161,7 +161,7 @@ export class KryptosConnectStep extends StepElement {
   private renderRefusal(message: string) {
     return html`<p class="alert" role="alert">${message}</p>
       <div class="actions">
-        <button class="primary" part="primary-button" type="button" @click=${() => this.done({ choose: true })}>${this.t('chooseAnother')}</button>
+        <button class="primary" part="primary-button" type="button" @click=${() => this.done({ kind: 'choose_another' })}>${this.t('chooseAnother')}</button>
       </div>`;
   }
 
@@ -330,7 +330,7 @@ export class KryptosConnectStep extends StepElement {
     this.track({ type: 'credentials_submitted', provider: provider.id });
     try {
       const integrations: Integration[] = await this.api!.addIntegration(body);
-      this.done({ integrations });
+      this.done({ kind: 'connected', integrations, fresh: true });
     } catch (error) {
       const apiError = toWidgetApiError(error);
       const existing = (apiError.data as { existing?: Integration[] } | undefined)?.existing;
@@ -348,7 +348,7 @@ export class KryptosConnectStep extends StepElement {
 
   /** ALREADY_CONNECTED: the server named the accounts that are there already; continue with them (no listing needed). */
   private showExisting(existing: Integration[] | undefined) {
-    this.done({ integrations: existing ?? [], fresh: false });
+    this.done({ kind: 'connected', integrations: existing ?? [], fresh: false });
   }
 }
 

@@ -255,7 +255,7 @@ export class KryptosConsentStep extends StepElement {
     this.error = '';
     try {
       const { public_token } = await this.api!.consent(ordered);
-      this.done({ public_token });
+      this.done({ kind: 'consented', public_token });
     } catch (error) {
       this.error = this.describe(error);
       this.track({ type: 'error', code: errorCode(error) });

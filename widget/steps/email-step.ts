@@ -104,12 +104,12 @@ export class KryptosEmailStep extends StepElement {
     }
     await this.run('email', async () => {
       const sent = await this.api!.requestEmailCode(email);
-      this.done({ email, resendIn: sent.resend_in });
+      this.done({ kind: 'code_sent', email, resendIn: sent.resend_in });
     });
   }
 
   private continueAsGuest() {
-    return this.run('guest', async () => this.done({ signedIn: await this.api!.continueAsGuest() }));
+    return this.run('guest', async () => this.done({ kind: 'signed_in', signedIn: await this.api!.continueAsGuest() }));
   }
 
   private async run(which: 'email' | 'guest', work: () => Promise<void>) {

@@ -154,7 +154,7 @@ export class KryptosIntegrationStep extends StepElement {
 
   private choose(provider: Provider) {
     this.track({ type: 'provider_selected', provider: provider.id });
-    this.done({ provider });
+    this.done({ kind: 'provider_chosen', provider });
   }
 }
 

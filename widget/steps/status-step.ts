@@ -49,7 +49,7 @@ export class KryptosStatusStep extends StepElement {
       <p class="summary" role="status">${this.summary()}</p>
       ${integrationList(items, this.strings, (p) => this.api?.resolve(p), { status: true })}
       <div class="actions">
-        <button class="primary" part="primary-button" type="button" @click=${() => this.done({ close: true })}>${this.t('done')}</button>
+        <button class="primary" part="primary-button" type="button" @click=${() => this.done({ kind: 'close' })}>${this.t('done')}</button>
       </div>
     `;
   }

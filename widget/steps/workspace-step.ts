@@ -48,7 +48,7 @@ export class KryptosWorkspaceStep extends StepElement {
     this.error = '';
     try {
       const { workspace } = await this.api!.selectWorkspace(this.selected);
-      this.done({ workspace });
+      this.done({ kind: 'workspace_chosen', workspace });
     } catch (error) {
       this.error = this.describe(error);
       this.track({ type: 'error', code: errorCode(error) });

@@ -1,5 +1,5 @@
 /** Clients, users, workspaces, integrations, link/public/access tokens, grants, audit. */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -177,5 +177,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('session_id', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  void sql;
 }
