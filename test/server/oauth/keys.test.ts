@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { call, runningClock, type TestClient, type TestServer, startTestServer } from '../helpers.ts';
+import { TEST_KEY, call, runningClock, type TestClient, type TestServer, startTestServer } from '../helpers.ts';
 import { CALLBACK, authorizeToCallback, oauthClient, relyingParty, tokenRequest } from './helpers.ts';
 
 const DAY = 86_400_000;
@@ -54,4 +54,25 @@ test('keys rotate after the configured days; the retired key stays published 7 d
 
   server.clock.advance(7 * DAY + 1);
   assert.deepEqual((await jwks()).keys.map((k) => k.kid), [k2]);
+});
+
+test('the CLI lists the keys and rotates them at once; the running server signs with the new key', async () => {
+  const { runCli } = await import('../../../server/cli.ts');
+  const run = async (...args: string[]) => {
+    const out: string[] = [];
+    const code = await runCli(args, { env: { CONNECT_DB: server.dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' }, cwd: process.cwd(), stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
+    return { code, text: out.join('\n') };
+  };
+  server.clock.set(Date.now()); // the CLI stamps keys with the real time: the server's clock back to it
+  const before = decodeProtectedHeader((await idToken()).token).kid!;
+  const rotated = await run('oauth', 'rotate-keys', '--json');
+  assert.equal(rotated.code, 0, rotated.text);
+  const kid = JSON.parse(rotated.text).kid as string;
+  assert.notEqual(kid, before);
+  assert.equal(decodeProtectedHeader((await idToken()).token).kid, kid);
+  const listed = await run('oauth', 'keys', '--json');
+  assert.equal(listed.code, 0, listed.text);
+  const keys = JSON.parse(listed.text) as { kid: string; state: string }[];
+  assert.equal(keys.find((k) => k.kid === kid)?.state, 'signing');
+  assert.ok(keys.every((k) => !('private_jwk' in k)));
 });
