@@ -25,6 +25,8 @@ import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './cata
 import { providerIcon } from './provider-icons.ts';
 import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
+import { oauthRoutes } from './oauth/oauth.routes.ts';
+import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
 
 const BODY_LIMIT = '32kb';
 /** Limits are keyed by the matched route (`/webhooks/:id`), never by the raw path a caller spells. */
@@ -43,7 +45,11 @@ export function createApp(ctx: AppContext) {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  app.use(requestContext(logger), securityHeaders(), refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(requestContext(logger), securityHeaders());
+  // OAuth/OIDC speaks form-encoded bodies and has code_challenge in its URLs: before the JSON and URL guards.
+  app.use(oauthRoutes(ctx));
+  app.use(refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(hostedPageRoutes(ctx));
 
   // Public: health, catalogue and its icons, the API reference.
   route({ method: 'get', path: '/health', tag: 'Public', summary: 'Service health', auth: 'none' });
@@ -126,6 +132,7 @@ export function createApp(ctx: AppContext) {
     ],
   }));
   widget.use(integrationRoutes(ctx));
+  widget.use(oauthWidgetRoutes(ctx));
   app.use('/widget', widgetPreflight(ctx.db), widget);
 
   app.use('/admin', adminRoutes(ctx));

@@ -5,7 +5,8 @@ export type AuditEvent =
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
   | 'link_token.issued' | 'signin.code_sent' | 'signin.succeeded' | 'signin.code_failed' | 'signin.guest' | 'signin.continued'
   | 'consent.granted' | 'token.exchanged' | 'token.exchange_failed' | 'token.reuse_detected'
-  | 'grant.revoked' | 'webhook.set' | 'webhook.secret_rotated' | 'webhook.removed' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed' | 'admin.auth_locked';
+  | 'grant.revoked' | 'webhook.set' | 'webhook.secret_rotated' | 'webhook.removed' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed' | 'admin.auth_locked'
+  | 'oauth.code_issued' | 'oauth.denied' | 'oauth.code_redeemed' | 'oauth.code_rejected' | 'oauth.code_reuse' | 'oauth.key_rotated';
 
 export type AuditEntry = {
   clientId: string | null;

@@ -18,6 +18,7 @@ import { clientView, createClient, deleteClient, getClient, rotateClientSecret, 
 import { createSealer } from './crypto.ts';
 import { removeWebhook, rotateWebhookSecret, setWebhook, showWebhook } from './webhooks/webhooks.service.ts';
 import { listDeliveries } from './webhooks/outbox.repository.ts';
+import { listKeys, rotateSigningKey } from './oauth/keys.ts';
 
 const USAGE = `Usage: npm run connect -- <command>
 
@@ -36,6 +37,8 @@ const USAGE = `Usage: npm run connect -- <command>
   webhook rotate-secret <client_id> [--json]          (prints the new secret once)
   webhook remove <client_id> [--json]
   webhook deliveries <client_id> [--limit <n>] [--json]
+  oauth keys [--json]                                 (the id_token signing keys: signing, published, expired)
+  oauth rotate-keys [--json]                          (a new signing key now; the old one stays published 7 days)
   backup <file>
   outbox [--to <email>] [--limit <n>]
 
@@ -155,6 +158,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       await getClient(db, id);
       const rows = await listDeliveries(db, id, int(v.limit, 'limit', 20));
       out(rows.map((d) => `${new Date(d.created_at).toISOString()}  ${d.id}  ${d.event.padEnd(20)} ${d.status.padEnd(9)} attempts ${d.attempts}${d.last_status ? ` last HTTP ${d.last_status}` : ''}${d.last_error ? ` (${d.last_error})` : ''}`).join('\n') || 'No deliveries.', rows);
+    } else if (cmd === 'oauth' && sub === 'keys') {
+      const keys = await listKeys(db, now);
+      out(keys.map((k) => `${k.kid}  ${k.alg}  ${k.state.padEnd(9)}  created ${k.created_at}${k.retired_at ? `  retired ${k.retired_at}` : ''}`).join('\n') || 'No keys yet (the first is made on first use).', keys);
+    } else if (cmd === 'oauth' && sub === 'rotate-keys') {
+      const kid = await rotateSigningKey((fn) => db.transaction().execute(fn), createSealer(config.encryptionKey), now);
+      out(`New signing key ${kid}; the previous one stays in the JWKS for 7 days.`, { kid });
     } else if (cmd === 'backup' && sub) {
       // npm runs scripts in the project root; a relative path means where the user typed the command.
       const file = resolve(io.env.INIT_CWD ?? io.cwd, sub);

@@ -38,6 +38,7 @@ const Env = z.object({
   CONNECT_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   CONNECT_AUDIT_RETENTION_DAYS: Int(1, 36_500).default(365),
   CONNECT_ADMIN_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(10),
+  CONNECT_OIDC_KEY_ROTATION_DAYS: Int(1, 3650).default(90),
   LOG_LEVEL: LogLevel.default('info'),
   // Data sources (README "Data sources"): per-chain RPCs and explorers, Solana, Bitcoin, exchanges, prices.
   EVM_LOG_CHUNK_BLOCKS: Int(1, 1_000_000).default(2000),
@@ -104,6 +105,8 @@ export type Config = {
   auditRetentionDays: number;
   /** Failed admin authentications per IP per 15 minutes before 429. */
   adminFailuresPer15Minutes: number;
+  /** Age at which the id_token signing key is replaced (the old one stays in the JWKS a while). */
+  oidcKeyRotationDays: number;
   sources: SourcesConfig;
 };
 
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionDays: e.CONNECT_AUDIT_RETENTION_DAYS,
     webhookPrivateTargets: e.CONNECT_WEBHOOK_PRIVATE_TARGETS ?? (e.NODE_ENV === 'production' ? 'deny' : 'allow'),
     adminFailuresPer15Minutes: e.CONNECT_ADMIN_FAILURES_PER_15_MINUTES,
+    oidcKeyRotationDays: e.CONNECT_OIDC_KEY_ROTATION_DAYS,
     sources: sourcesConfig(e, sourceEnv.data),
   };
 }

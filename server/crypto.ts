@@ -18,6 +18,8 @@ export const TOKEN_PREFIXES = {
   publicToken: 'public_',
   accessToken: 'cat_',
   grant: 'cgrant_',
+  oauthRequest: 'creq_',
+  authorizationCode: 'ccode_',
 } as const;
 export type TokenPrefix = (typeof TOKEN_PREFIXES)[keyof typeof TOKEN_PREFIXES];
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { CONNECT_ERROR_STATUS } from './errors.ts';
 
-type Auth = 'client' | 'link' | 'bearer' | 'admin' | 'none';
+type Auth = 'client' | 'link' | 'bearer' | 'admin' | 'none' | 'oauth_client';
 export type RouteDoc = {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
@@ -15,6 +15,8 @@ export type RouteDoc = {
   body?: z.ZodType;
   query?: z.ZodType;
   description?: string;
+  /** The body's media type when it is not JSON (the OAuth endpoints take form-encoded bodies). */
+  bodyType?: 'application/x-www-form-urlencoded';
 };
 
 const routes = new Map<string, RouteDoc>();
@@ -30,10 +32,19 @@ const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   bearer: [{ bearer: [] }],
   admin: [{ admin: [] }],
   none: [],
+  // client_secret_basic, or client_secret_post (client_id and client_secret in the form body).
+  oauth_client: [{ clientBasic: [] }, {}],
 };
 
 function schema(s: z.ZodType) {
   return z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+}
+
+/** Which answer shapes a path has: data (`/api`), OAuth (RFC 6749 errors) or the Connect envelope. */
+function family(path: string): '' | 'Data' | 'OAuth' {
+  if (path.startsWith('/api/')) return 'Data';
+  if (path.startsWith('/oauth/') || path.startsWith('/.well-known/')) return 'OAuth';
+  return '';
 }
 
 export function openApiDocument(serverUrl: string) {
@@ -49,10 +60,10 @@ export function openApiDocument(serverUrl: string) {
       ...(doc.description ? { description: doc.description } : {}),
       security: SECURITY[doc.auth],
       parameters: [...params, ...query],
-      ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(doc.body) } } } } : {}),
+      ...(doc.body ? { requestBody: { required: true, content: { [doc.bodyType ?? 'application/json']: { schema: schema(doc.body) } } } } : {}),
       responses: {
-        '200': { description: 'Success', content: { 'application/json': { schema: { $ref: doc.path.startsWith('/api/') ? '#/components/schemas/DataOk' : '#/components/schemas/Ok' } } } },
-        '4XX': { description: 'Error', content: { 'application/json': { schema: { $ref: doc.path.startsWith('/api/') ? '#/components/schemas/DataError' : '#/components/schemas/Error' } } } },
+        '200': { description: 'Success', content: { 'application/json': { schema: { $ref: `#/components/schemas/${family(doc.path)}Ok` } } } },
+        '4XX': { description: 'Error', content: { 'application/json': { schema: { $ref: `#/components/schemas/${family(doc.path)}Error` } } } },
       },
     };
   }
@@ -68,6 +79,7 @@ export function openApiDocument(serverUrl: string) {
         linkToken: { type: 'apiKey', in: 'header', name: 'X-LINK-TOKEN' },
         bearer: { type: 'http', scheme: 'bearer', description: 'cat_… access token' },
         admin: { type: 'http', scheme: 'bearer', description: 'CONNECT_ADMIN_TOKEN' },
+        clientBasic: { type: 'http', scheme: 'basic', description: 'OAuth client_secret_basic: client_id and client_secret' },
       },
       schemas: {
         Ok: { type: 'object', properties: { success: { const: true }, data: {} }, required: ['success'] },
@@ -78,6 +90,8 @@ export function openApiDocument(serverUrl: string) {
         },
         DataOk: { type: 'object' },
         DataError: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } }, required: ['error', 'message'] },
+        OAuthOk: { type: 'object' },
+        OAuthError: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } }, required: ['error'] },
       },
     },
   };
@@ -91,8 +105,8 @@ export function docsPage(doc: ReturnType<typeof openApiDocument>): string {
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods) as [string, { tags: string[]; summary: string; security: Record<string, unknown>[]; requestBody?: { content: Record<string, { schema: unknown }> } }][]) {
       const tag = op.tags[0] ?? 'Other';
-      const auth = op.security.map((s) => Object.keys(s).join(' + ')).join(' or ') || 'none';
-      const body = op.requestBody ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(op.requestBody.content['application/json']?.schema, null, 2))}</pre></details>` : '';
+      const auth = op.security.map((s) => Object.keys(s).join(' + ') || 'client_id + client_secret in the form body').join(' or ') || 'none';
+      const body = op.requestBody ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(Object.values(op.requestBody.content)[0]?.schema, null, 2))}</pre></details>` : '';
       const list = byTag.get(tag) ?? [];
       list.push(`<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3><p>${escape(op.summary)}</p><p class="auth">Auth: ${escape(auth)}</p>${body}</section>`);
       byTag.set(tag, list);

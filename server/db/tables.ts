@@ -308,7 +308,23 @@ export type WebhookDeliveriesTable = {
 
 export type WebhookAttemptsTable = { delivery_id: string; attempt: number; status: number | null; error: string | null; duration_ms: number; created_at: number };
 
+export type OauthRequestsTable = {
+  id: string; digest: string; client_id: string; sandbox: number; issuer: string; redirect_uri: string; scopes: string; state: string;
+  nonce: string | null; code_challenge: string; link_token_id: string | null; outcome: 'code' | 'denied' | null;
+  created_at: number; expires_at: number; opened_at: number | null; completed_at: number | null;
+};
+
+export type OauthCodesTable = {
+  digest: string; request_id: string; client_id: string; redirect_uri: string; code_challenge: string; nonce: string | null; user_id: string;
+  public_token: string; grant_id: string | null; created_at: number; expires_at: number; consumed_at: number | null;
+};
+
+export type OauthKeysTable = { kid: string; alg: string; public_jwk: string; private_jwk: string; created_at: number; retired_at: number | null };
+
 export type Database = {
+  oauth_requests: OauthRequestsTable;
+  oauth_codes: OauthCodesTable;
+  oauth_keys: OauthKeysTable;
   tax_runs: TaxRunsTable;
   tax_disposals: TaxDisposalsTable;
   tax_income: TaxIncomeTable;

@@ -43,6 +43,8 @@ export function widgetPreflight(db: Db): RequestHandler {
 export const widgetOriginCheck: RequestHandler = (req, res, next) => {
   const origin = req.get('origin');
   if (!origin) return next();
+  // The hosted Connect page runs at this server's own origin: same-origin calls need no CORS.
+  if (sameOrigin(origin, req.get('host'))) return next();
   const client = res.locals.client as Client;
   const allowed = (JSON.parse(client.origins) as string[]).includes(origin);
   if (!allowed) {
@@ -53,6 +55,14 @@ export const widgetOriginCheck: RequestHandler = (req, res, next) => {
   res.set('Access-Control-Expose-Headers', 'Retry-After, X-Request-Id');
   next();
 };
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
 
 /** Origin-less or foreign-origin errors raised before the link token is read still need CORS to be readable. */
 export const publicCors: RequestHandler = (_req, res, next) => {

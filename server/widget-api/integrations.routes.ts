@@ -13,6 +13,7 @@ import { CAN_SHARE, listWorkspaces } from '../users/users.service.ts';
 import { insertIntegrations, integrationView, listIntegrations, planIntegrations, removeIntegration } from '../integrations/integrations.service.ts';
 import { insertPublicToken } from '../connect/exchange.service.ts';
 import { locals, resumedBeforeSignIn } from './session.routes.ts';
+import { completeAuthorization } from '../oauth/authorization.ts';
 
 const Secret = z.string().trim().min(1).max(512);
 export const AddIntegrationBody = z.strictObject({
@@ -92,7 +93,7 @@ export function integrationRoutes(ctx: AppContext): Router {
     sendOk(res, { deleted: true });
   });
 
-  route({ method: 'post', path: '/widget/consent', tag: 'Widget', summary: 'Grant a subset of the requested scopes → a single-use public token (null on a resumed session)', body: ConsentBody, auth: 'link' });
+  route({ method: 'post', path: '/widget/consent', tag: 'Widget', summary: 'Grant a subset of the requested scopes → a single-use public token (null on a resumed session); in OAuth mode (hosted page) {redirect_to} instead', body: ConsentBody, auth: 'link' });
   router.post('/consent', async (req, res) => {
     noStore(res);
     const { scopes } = ConsentBody.parse(req.body);
@@ -107,15 +108,18 @@ export function integrationRoutes(ctx: AppContext): Router {
     if (!link.grant_id && (await listIntegrations(db, workspaceId)).length === 0) throw connectError('NO_INTEGRATIONS', 'Connect at least one account before sharing');
     const granted = requested.filter((s) => scopes.includes(s)); // in the order the app asked
     const now = clock.now();
-    const publicToken = await ctx.write(async (trx) => {
+    const consented = await ctx.write(async (trx) => {
       const r = await trx.updateTable('link_tokens').set({ consented_at: now }).where('id', '=', link.id).where('consented_at', 'is', null).executeTakeFirst();
       if (r.numUpdatedRows !== 1n) return undefined;
       await recordAudit(trx, now, { clientId: link.client_id, event: 'consent.granted', ip: req.ip, requestId: req.id, details: { link_token_id: link.id, workspace_id: workspaceId, scopes: granted.join(' '), resumed: Boolean(link.grant_id) } });
-      if (link.grant_id) return null;
-      return insertPublicToken(trx, now, { clientId: link.client_id, linkTokenId: link.id, userId: link.user_id!, workspaceId, scopes: granted, sandbox: link.sandbox, userReference: link.user_reference });
+      if (link.grant_id) return { public_token: null };
+      const publicToken = await insertPublicToken(trx, now, { clientId: link.client_id, linkTokenId: link.id, userId: link.user_id!, workspaceId, scopes: granted, sandbox: link.sandbox, userReference: link.user_reference });
+      // The hosted page in OAuth mode: the public token becomes an authorization code, never shown.
+      const redirectTo = await completeAuthorization(trx, ctx.sealer, now, link, publicToken, { ip: req.ip, requestId: req.id });
+      return redirectTo ? { redirect_to: redirectTo } : { public_token: publicToken };
     });
-    if (publicToken === undefined) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
-    sendOk(res, { public_token: publicToken });
+    if (consented === undefined) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
+    sendOk(res, consented);
   });
 
   return router;

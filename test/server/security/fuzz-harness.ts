@@ -19,6 +19,7 @@ import { GuestBody, OtpRequestBody, OtpVerifyBody, SelectWorkspaceBody } from '.
 import { AddIntegrationBody, ConsentBody } from '../../../server/widget-api/integrations.routes.ts';
 import { AddressBody, ExitBody } from '../../../server/widget-api/session.routes.ts';
 import { ClientFields, ClientUpdate } from '../../../server/clients/clients.service.ts';
+import { ConnectSessionBody } from '../../../server/oauth/hosted.routes.ts';
 import { randomToken } from '../../../server/crypto.ts';
 import { KNOWN_SCOPES } from '../../../server/scopes.ts';
 import { PROVIDERS } from '../../../server/catalogue.ts';
@@ -198,7 +199,7 @@ const simpleEmail = fc.oneof(
   { arbitrary: fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,15}$/), fc.constantFrom('example.com', 'mail.example.org')).map(([l, d]) => `${l}@${d}`), weight: 4 },
   { arbitrary: fc.oneof(fc.emailAddress(), fc.constantFrom('Ünïcode@example.com', 'a@b', '', 'a@example.com\r\nBcc: x@y.z')), weight: 1 },
 );
-const wellFormed = (prefix: 'public_' | 'cat_' | 'cgrant_' | 'link_') => fc.constantFrom(0, 1, 2).map(() => randomToken(prefix));
+const wellFormed = (prefix: 'public_' | 'cat_' | 'cgrant_' | 'link_' | 'creq_') => fc.constantFrom(0, 1, 2).map(() => randomToken(prefix));
 
 /** Creates the clients and link tokens the routes need; link tokens are renewed before their per-token limit. */
 export async function fuzzTargets(server: TestServer): Promise<Target[]> {
@@ -254,6 +255,7 @@ export async function fuzzTargets(server: TestServer): Promise<Target[]> {
     { name: 'POST /widget/consent', method: 'POST', path: () => '/widget/consent', headers: linkOf('signed'), schema: ConsentBody, hints: { scopes: fc.oneof(fc.subarray(['openid', 'email', 'portfolios:read'], { minLength: 1 }), fc.array(fc.constantFrom(...KNOWN_SCOPES, 'nope'), { maxLength: 6 })) } },
     { name: 'POST /widget/exit', method: 'POST', path: () => '/widget/exit', headers: linkOf('fresh'), schema: ExitBody },
     { name: 'POST /widget/address/chains', method: 'POST', path: () => '/widget/address/chains', headers: linkOf('fresh'), schema: AddressBody, hints: { address: fc.oneof(fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, '0x52908400098527886E0F7030069857D2E4169Ee7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'), fc.string()) } },
+    { name: 'POST /connect/session', method: 'POST', path: () => '/connect/session', headers: async () => ({}), schema: ConnectSessionBody, hints: { handle: fc.oneof(wellFormed('creq_'), fc.string()) } },
     { name: 'POST /admin/clients', method: 'POST', path: () => '/admin/clients', headers: admin, schema: ClientFields, hints: { scopes: scopeString } },
     { name: 'PATCH /admin/clients/:id', method: 'PATCH', path: () => `/admin/clients/${adminTarget.client_id}`, headers: admin, schema: ClientUpdate, hints: { scopes: scopeString } },
     { name: 'POST /admin/clients/:id/rotate-secret', method: 'POST', path: () => `/admin/clients/${adminTarget.client_id}/rotate-secret`, headers: admin, schema: RotateBody },
