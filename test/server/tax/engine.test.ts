@@ -58,7 +58,7 @@ const lots: EngineTransaction[] = [
 const FEE_ROW = [USDC, 'fee', '15', 'short', '15.00', '15.00', '0.00'];
 
 describe('cost-basis methods on one history (fees into proceeds, partial lots, terms)', () => {
-  const expected: Record<CostBasisMethod, { disposals: unknown[]; btc: [string, string] }> = {
+  const expected: Record<Exclude<CostBasisMethod, 'UK_POOL'>, { disposals: unknown[]; btc: [string, string] }> = {
     // FIFO: lot 1 whole (held 400 days: long) + half of lot 2 (held 300 days: short).
     FIFO: { disposals: [[BTC, 'disposal', '0.5', 'short', '19995.00', '15000.00', '4995.00'], [BTC, 'disposal', '1', 'long', '39990.00', '10000.00', '29990.00'], FEE_ROW], btc: ['1.5', '35000.00'] },
     // LIFO: lot 3 whole + half of lot 2, both short.
@@ -86,7 +86,7 @@ describe('cost-basis methods on one history (fees into proceeds, partial lots, t
   }
 
   test('the holding period is configurable: with 500 days everything is short term', () => {
-    const r = computeTax(lots, { method: 'FIFO', longTermDays: 500 });
+    const r = computeTax(lots, { method: 'FIFO', longTermDays: 500, holdingPeriod: 'days' });
     assert.deepEqual(rows(r), [[BTC, 'disposal', '1.5', 'short', '59985.00', '25000.00', '34985.00'], FEE_ROW]);
   });
 
