@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineResult, type EngineTransaction } from '../../../server/tax/engine.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
+import { assertBalanced } from './invariants.ts';
 
 const DAY = 86_400_000;
 const D = (n: number) => Date.UTC(2024, 0, 1) + n * DAY;
@@ -27,25 +28,6 @@ const cents = (s: string) => new Decimal(s).toFixed(2);
 const sum = (values: string[]) => values.reduce((t, v) => t.plus(v), new Decimal(0)).toFixed(2);
 /** Disposals as [asset, kind, quantity, term, proceeds, basis, gain] with money to the cent. */
 const rows = (r: EngineResult) => r.disposals.map((d) => [d.assetId, d.kind, d.quantity, d.term, cents(d.proceeds), cents(d.costBasis), cents(d.gain)]);
-
-function assertBalanced(r: EngineResult) {
-  const qty = new Map<string, Decimal>();
-  const usd = new Map<string, Decimal>();
-  for (const e of r.journal) {
-    const debit = e.lines.reduce((t, l) => t.plus(l.debit), new Decimal(0));
-    const credit = e.lines.reduce((t, l) => t.plus(l.credit), new Decimal(0));
-    assert.equal(debit.toFixed(), credit.toFixed(), `entry of ${e.transactionId} balances`);
-    for (const l of e.lines) {
-      if (!l.assetId) continue;
-      qty.set(l.assetId, (qty.get(l.assetId) ?? new Decimal(0)).plus(l.quantity!));
-      usd.set(l.assetId, (usd.get(l.assetId) ?? new Decimal(0)).plus(l.debit).minus(l.credit));
-    }
-  }
-  for (const p of r.positions) {
-    assert.equal(qty.get(p.assetId)?.toFixed(), new Decimal(p.quantity).toFixed(), `${p.assetId} quantity`);
-    assert.equal(usd.get(p.assetId)?.toFixed(), new Decimal(p.costBasis).toFixed(), `${p.assetId} basis`);
-  }
-}
 
 // Three BTC lots (10k, 30k, 20k), then 1.5 BTC sold at 40,000 for USDC with a 15 USDC fee:
 // proceeds 60,000 − 15 = 59,985, i.e. 39,990 per BTC sold.
