@@ -19,7 +19,8 @@ export const MONEY_DP = 8;
 /** A decimal string as stored (optional sign, digits, optional fraction); no exponent, no float. */
 export const DECIMAL_PATTERN = /^-?\d{1,40}(\.\d{1,40})?$/;
 export const DecimalString = z.string().regex(DECIMAL_PATTERN, 'Expected a decimal string such as "1.5"');
-export const PositiveDecimalString = DecimalString.refine((s) => !s.startsWith('-') && new Decimal(s).gt(0), 'Expected a positive amount');
+// The refinement also runs when the pattern failed (zod 4 keeps checking): it must not throw on a non-decimal.
+export const PositiveDecimalString = DecimalString.refine((s) => DECIMAL_PATTERN.test(s) && !s.startsWith('-') && new Decimal(s).gt(0), 'Expected a positive amount');
 
 export const dec = (value: string | null | undefined): Decimal => (value ? new Decimal(value) : ZERO);
 

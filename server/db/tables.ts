@@ -290,7 +290,7 @@ export type LedgerLinesTable = {
 };
 
 export type ReportsTable = {
-  id: string; workspace_id: string; grant_id: string; type: 'capital_gains' | 'income'; tax_year: number; status: 'queued' | 'running' | 'completed' | 'failed';
+  id: string; workspace_id: string; grant_id: string; type: 'capital_gains' | 'income' | 'form_8949' | 'turbotax'; tax_year: number; status: 'queued' | 'running' | 'completed' | 'failed';
   rows: number | null; content: string | null; error: string | null; attempts: Generated<number>; created_at: number; started_at: number | null; completed_at: number | null;
 };
 

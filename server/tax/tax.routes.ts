@@ -10,7 +10,8 @@ import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { grantOf, requireScope } from '../data/bearer.middleware.ts';
 import { Decimal, ZERO, dec, money, quantity } from '../data/amounts.ts';
-import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, SummaryQuery } from './tax.schema.ts';
+import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, ScheduleDQuery, SummaryQuery } from './tax.schema.ts';
+import { scheduleD } from '../reports/forms.ts';
 import { ensureTaxResults } from './pass.ts';
 import * as repo from './tax.repository.ts';
 import { assetOf, disposalView, incomeView, summarize } from './tax.view.ts';
@@ -57,6 +58,17 @@ export function taxRoutes(ctx: AppContext): Router {
     const settings = await fresh(g.workspaceId);
     const [disposals, income] = await Promise.all([repo.allDisposals(db, g.workspaceId, q.year), repo.allIncome(db, g.workspaceId, q.year)]);
     res.json({ message: 'Tax summary retrieved successfully', data: summarize(disposals, income, settings.taxYearStart, settings.taxTimezone), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+  });
+
+  route({
+    method: 'get', path: '/api/v1/tax/schedule-d', tag: 'Tax & accounting (ours)', auth: 'bearer', query: ScheduleDQuery,
+    summary: 'Schedule D totals of a tax year from its Form 8949 parts: short and long term proceeds, cost, adjustment and gain (rounded per row to the cent), lines 7, 15 and 16 (tax:read)',
+  });
+  router.get('/v1/tax/schedule-d', requireScope('tax:read'), async (req, res) => {
+    const q = ScheduleDQuery.parse(req.query);
+    const g = grantOf(res);
+    const settings = await fresh(g.workspaceId);
+    res.json({ message: 'Schedule D totals retrieved successfully', data: scheduleD(await repo.allDisposals(db, g.workspaceId, q.year), q.year), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
   });
 
   route({ method: 'get', path: '/api/v1/tax/income', tag: 'Tax & accounting (ours)', auth: 'bearer', query: IncomeQuery, summary: 'Income (staking rewards, airdrops, interest, …) valued at receipt (tax:read)' });
