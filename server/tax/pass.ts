@@ -18,7 +18,8 @@ export const DAY_MS = 86_400_000;
 
 type StoredLeg = { kind: EngineLeg['kind']; assetId: string; quantity: string; price: string | null; account?: { walletId?: string } | null };
 
-export type PassSummary = { workspaceId: string; method: CostBasisMethod; transactions: number; disposals: number; income: number; computedAt: number };
+/** `engineMs`: time in the engine alone (the rest of a pass is loading and storing). */
+export type PassSummary = { workspaceId: string; method: CostBasisMethod; transactions: number; disposals: number; income: number; computedAt: number; engineMs: number };
 
 const running = new WeakMap<Db, Map<string, Promise<PassSummary>>>();
 
@@ -155,7 +156,10 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     venue: t.row.category === 'exchange' ? 'exchange' : 'chain',
     legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: l.price, walletId: l.account?.walletId ?? t.row.integration_id })),
   }));
+  const engineStart = performance.now();
   const result = computeTax(input, { method, longTermDays, holdingPeriod: settings?.holdingPeriod, timeZone: zone, lotTracking: settings?.lotTracking, selections });
+
+  const engineMs = Math.round(performance.now() - engineStart);
 
   // Transactions' flags and totals (v1 isMissingPrice / isMissingPurchase, totalCostbasis, totalGains).
   const byId = new Map(parsed.map((t) => [t.row.id, t]));
@@ -201,7 +205,7 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
       data: { action: 'ACCOUNT_MANAGER', status: 'COMPLETED', reason: null, timestamp: now, costBasisMethod: method, transactions: rows.length, disposals: result.disposals.length },
     });
   });
-  return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now };
+  return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now, engineMs };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -65,10 +65,29 @@ export function planMatches(adds: AddEvent[], takes: TakeEvent[]): Plan {
   for (const t of takes) if (t.matchable && t.qty.gt(0)) of(t.assetId).takes.push(t);
   for (const g of byAsset.values()) {
     if (!g.adds.length || !g.takes.length) continue;
+    // Acquisitions in day order (they come in time order already); `from(day)` is the first on or after `day`.
+    const adds = g.adds;
+    const from = (day: number) => {
+      let lo = 0;
+      let hi = adds.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (adds[mid]!.day < day) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const spent = (a: AddEvent) => left.get(a.seq)!.lte(0);
     // 1. Same day.
-    for (const t of g.takes) for (const a of g.adds) if (a.day === t.day) match(t, a);
-    // 2. The 30 days after the disposal, earliest acquisition first; disposals in order.
-    for (const t of g.takes) for (const a of g.adds) if (a.day > t.day && a.day <= t.day + 30) match(t, a);
+    for (const t of g.takes) for (let i = from(t.day); i < adds.length && adds[i]!.day === t.day && need.get(t.seq)!.gt(0); i++) match(t, adds[i]!);
+    // 2. The 30 days after the disposal, earliest acquisition first; disposals in order. The window
+    // only moves forward and spent acquisitions stay spent, so one pointer walks the acquisitions once.
+    let next = 0;
+    for (const t of g.takes) {
+      next = Math.max(next, from(t.day + 1));
+      while (next < adds.length && spent(adds[next]!)) next++;
+      for (let i = next; i < adds.length && adds[i]!.day <= t.day + 30 && need.get(t.seq)!.gt(0); i++) match(t, adds[i]!);
+    }
   }
   return plan;
 }
