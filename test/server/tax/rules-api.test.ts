@@ -160,3 +160,17 @@ describe('forms', () => {
     ]);
   });
 });
+
+test('the new routes are in the OpenAPI document and need their scope', async () => {
+  const doc = (await call(server, 'GET', '/openapi.json')).body;
+  for (const [path, method] of [['/api/v1/tax/transactions/{id}/lots', 'put'], ['/api/v1/tax/transactions/{id}/lots', 'delete'], ['/api/v1/tax/lot-selections', 'get'], ['/api/v1/tax/schedule-d', 'get']]) {
+    assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
+  }
+  assert.ok(doc.paths['/api/v1/tax/transactions/{id}/lots'].put.requestBody);
+  const narrow = await connectWorkspace(server, client, 'openid portfolios:read');
+  for (const [method, path, scope] of [['GET', '/api/v1/tax/schedule-d?year=2025', 'tax:read'], ['GET', '/api/v1/tax/lot-selections', 'tax:read'], ['DELETE', '/api/v1/tax/transactions/trx_r4/lots?assetId=x', 'tax:write']] as const) {
+    const r = await call(server, method, path, { headers: narrow.auth });
+    assert.equal(r.status, 403, path);
+    assert.deepEqual(r.body.details, [{ required: scope }]);
+  }
+});
