@@ -163,7 +163,7 @@ describe('forms', () => {
 
 test('the new routes are in the OpenAPI document and need their scope', async () => {
   const doc = (await call(server, 'GET', '/openapi.json')).body;
-  for (const [path, method] of [['/api/v1/tax/transactions/{id}/lots', 'put'], ['/api/v1/tax/transactions/{id}/lots', 'delete'], ['/api/v1/tax/lot-selections', 'get'], ['/api/v1/tax/schedule-d', 'get']]) {
+  for (const [path, method] of [['/api/v1/tax/transactions/{id}/lots', 'put'], ['/api/v1/tax/transactions/{id}/lots', 'delete'], ['/api/v1/tax/lot-selections', 'get'], ['/api/v1/tax/schedule-d', 'get']] as const) {
     assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
   }
   assert.ok(doc.paths['/api/v1/tax/transactions/{id}/lots'].put.requestBody);
