@@ -27,7 +27,8 @@ export class RecordingBooks implements Books {
   private inner = new LotBooks('FIFO', 'universal');
   constructor(private zone: string) {}
   add(n: NewLot): void {
-    this.adds.push({ seq: this.adds.length, assetId: n.assetId, transactionId: n.transactionId, at: n.acquiredAt, day: dayNumber(localDate(n.acquiredAt, this.zone)), qty: n.qty, basis: n.basis, matchable: n.matchable && n.qty.gt(0) });
+    // Only acquisitions are numbered (one per incoming leg in both runs); lots an own-wallet transfer moves are not.
+    if (n.matchable) this.adds.push({ seq: this.adds.length, assetId: n.assetId, transactionId: n.transactionId, at: n.acquiredAt, day: dayNumber(localDate(n.acquiredAt, this.zone)), qty: n.qty, basis: n.basis, matchable: n.qty.gt(0) });
     this.inner.add(n);
   }
   take(assetId: string, walletId: string, qty: Decimal, how: TakeHow): Part[] {
@@ -102,8 +103,7 @@ export class UkBooks implements Books {
   constructor(private plan: Plan) {}
 
   add(n: NewLot): void {
-    const seq = this.addSeq++;
-    const r = this.plan.reserved.get(seq);
+    const r = n.matchable ? this.plan.reserved.get(this.addSeq++) : undefined;
     const qty = r ? n.qty.minus(r.qty) : n.qty;
     const basis = r ? n.basis.minus(r.basis) : n.basis;
     if (qty.lte(0)) return;

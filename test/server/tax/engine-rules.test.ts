@@ -211,6 +211,20 @@ describe("HMRC's pooling examples (UK_POOL)", () => {
     assert.deepEqual(pool(r, 'E'), [['10500', '150000.00']]);
     assertBalanced(r);
   });
+  test('an own-wallet transfer of several lots before a 30-day match keeps cost and quantity (the two runs number acquisitions alike)', () => {
+    const r = run([
+      buy('b1', '2023-01-01T10:00:00Z', 'E', '10', '100'),
+      buy('b2', '2023-02-01T10:00:00Z', 'E', '10', '300'),
+      tx('out', '2023-03-01T10:00:00Z', 'transfer', 'Withdrawal', [['outgoing', 'E', '15', '30']], { transferId: 'm' }),
+      tx('in', '2023-03-01T10:05:00Z', 'transfer', 'Deposit', [['incoming', 'E', '15', '30', 'wB']], { transferId: 'm' }),
+      sell('s', '2023-04-01T10:00:00Z', 'E', '5', '200'),
+      buy('bb', '2023-04-10T10:00:00Z', 'E', '2', '70'),
+    ], { method: 'UK_POOL' });
+    // 2 matched with the purchase 9 days later (70), 3 from the pool of 20 at 400 (60).
+    assert.equal(total(r.disposals.filter((d) => d.assetId === 'E').map((d) => d.costBasis)), '130.00');
+    assert.deepEqual(pool(r, 'E'), [['17', '340.00']]);
+    assertBalanced(r);
+  });
   test('an acquisition more than 30 days after the disposal goes to the pool', () => {
     const r = run([
       buy('open', '2023-01-01T10:00:00Z', 'E', '14000', '200000'),
