@@ -7,7 +7,8 @@
  *
  * Sections: connect (link tokens and exchange vs bare Express), data (v1 reads on 100,000
  * transactions vs bare Express), widget (gzipped size vs Lit, click → first paint), sync
- * (transactions imported per second from a local EVM chain and a local exchange server).
+ * (transactions imported per second from a local EVM chain and a local exchange server), tax
+ * (a full tax pass on 100,000 transactions for each cost-basis method).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +16,10 @@ import { connectBench, DURATION, CONNECTIONS, type LoadRow } from './connect.ts'
 import { dataBench } from './data.ts';
 import { widgetBench, formatRows as formatWidgetRows } from './widget.ts';
 import { syncBench } from './sync.ts';
+import { taxBench, formatTaxRows } from './tax.ts';
 
 const here = import.meta.dirname;
-const only = new Set((process.env.BENCH_ONLY ?? 'connect,data,widget,sync').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'connect,data,widget,sync,tax').split(',').map((s) => s.trim()));
 
 function loadTable(title: string, rows: LoadRow[]): string {
   const base = rows[0]!.rps;
@@ -58,6 +60,12 @@ if (only.has('sync')) {
   const rows = await syncBench();
   results.sync = rows;
   out.push(['### Sync throughput', '| measure | value |', '|---|---:|', ...rows.map((r) => `| ${r.name} | ${r.value} ${r.unit} |`)].join('\n'));
+}
+
+if (only.has('tax')) {
+  const rows = await taxBench();
+  results.tax = rows;
+  out.push(formatTaxRows(rows));
 }
 
 console.log(out.join('\n\n'));

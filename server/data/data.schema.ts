@@ -4,6 +4,7 @@
  * details, so a typo (`limt=5`) is never silently ignored.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../tax/dates.ts';
 import { DecimalString, PositiveDecimalString } from './amounts.ts';
 
 /** A comma-separated list (at most `max` distinct values, each at most 128 characters). */
@@ -88,7 +89,7 @@ export const WorkspaceUpdate = z
   .strictObject({
     // Values are computed in USD (the prices we hold); other currencies need FX rates first.
     baseCurrency: z.enum(['USD']).optional(),
-    costBasisMethod: z.enum(['FIFO', 'LIFO', 'HIFO', 'AVERAGE']).optional(),
+    costBasisMethod: z.enum(['FIFO', 'LIFO', 'HIFO', 'AVERAGE', 'UK_POOL']).optional(),
     taxYearStart: z
       .string()
       .regex(/^\d{2}-\d{2}$/, 'Use MM-DD')
@@ -99,6 +100,10 @@ export const WorkspaceUpdate = z
       }, 'Not a calendar day (MM-DD, 02-29 excluded)')
       .optional(),
     longTermDays: z.number().int().min(1).max(3650).optional(),
+    // calendar: long-term after the first anniversary date (US); days: more than longTermDays days.
+    holdingPeriod: z.enum(['calendar', 'days']).optional(),
+    taxTimezone: z.string().min(1).max(64).refine(isTimeZone, 'Not an IANA time zone (e.g. America/New_York)').optional(),
+    lotTracking: z.enum(['universal', 'wallet']).optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Give at least one field to change');
 

@@ -49,7 +49,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     ]);
     return {
       workspaceId: w.id, name: w.name, baseCurrency: w.base_currency, costBasisMethod: w.cost_basis_method, taxYearStart: w.tax_year_start,
-      longTermDays: w.long_term_days, createdAt: w.created_at,
+      longTermDays: w.long_term_days, holdingPeriod: w.holding_period, taxTimezone: w.tax_timezone, lotTracking: w.lot_tracking, createdAt: w.created_at,
       limits: {
         effectiveTransactionLimit: limit, currentTransactionCount: transactions,
         remainingTransactions: limit === null ? null : Math.max(0, limit - transactions), limitExceeded: limit !== null && transactions >= limit,
@@ -58,7 +58,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     };
   }
 
-  route({ method: 'get', path: '/api/v1/workspace', tag: 'Data (ours)', auth: 'bearer', query: EmptyQuery, summary: 'Workspace settings (base currency, cost-basis method, tax year, long-term days), limits and usage (workspace:read)' });
+  route({ method: 'get', path: '/api/v1/workspace', tag: 'Data (ours)', auth: 'bearer', query: EmptyQuery, summary: 'Workspace settings (base currency, cost-basis method, tax year, holding-period rule, long-term days, tax time zone, lot tracking), limits and usage (workspace:read)' });
   router.get('/v1/workspace', requireScope('workspace:read'), async (req, res) => {
     EmptyQuery.parse(req.query);
     const g = grantOf(res);
@@ -79,11 +79,14 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
           ...(body.costBasisMethod ? { cost_basis_method: body.costBasisMethod } : {}),
           ...(body.taxYearStart ? { tax_year_start: body.taxYearStart } : {}),
           ...(body.longTermDays !== undefined ? { long_term_days: body.longTermDays } : {}),
+          ...(body.holdingPeriod ? { holding_period: body.holdingPeriod } : {}),
+          ...(body.taxTimezone ? { tax_timezone: body.taxTimezone } : {}),
+          ...(body.lotTracking ? { lot_tracking: body.lotTracking } : {}),
         })
         .where('id', '=', g.workspaceId)
         .execute(),
     );
-    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined) rerunTaxPass(ctx, g.workspaceId);
+    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined || body.holdingPeriod || body.taxTimezone || body.lotTracking) rerunTaxPass(ctx, g.workspaceId);
     res.json({ message: 'Workspace updated successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
   });
 

@@ -39,9 +39,12 @@ export type WorkspacesTable = {
   base_currency: string;
   transaction_limit: number | null;
   created_at: number;
-  cost_basis_method: Generated<'FIFO' | 'LIFO' | 'HIFO' | 'AVERAGE'>;
+  cost_basis_method: Generated<'FIFO' | 'LIFO' | 'HIFO' | 'AVERAGE' | 'UK_POOL'>;
   tax_year_start: Generated<string>; // MM-DD
   long_term_days: Generated<number>;
+  holding_period: Generated<'calendar' | 'days'>;
+  tax_timezone: Generated<string>; // IANA time zone of tax dates
+  lot_tracking: Generated<'universal' | 'wallet'>;
 };
 
 export type WorkspaceMembersTable = {
@@ -270,7 +273,8 @@ export type SyncJobsTable = {
   created_at: number;
 };
 
-export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number };
+export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number; settings: string | null };
+export type TaxLotSelectionsTable = { workspace_id: string; transaction_id: string; asset_id: string; lots: string; updated_at: number };
 
 export type TaxDisposalsTable = {
   id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; kind: 'disposal' | 'fee'; quantity: string;
@@ -283,7 +287,7 @@ export type TaxIncomeTable = {
   tax_year: number; value: string; missing_price: number;
 };
 
-export type TaxLotsTable = { id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; acquired_at: number; quantity: string; cost_basis: string };
+export type TaxLotsTable = { id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; acquired_at: number; quantity: string; cost_basis: string; wallet_id: string | null };
 
 export type LedgerLinesTable = {
   workspace_id: string; seq: number; line: number; transaction_id: string; timestamp: number; account: string; wallet_id: string | null;
@@ -291,7 +295,7 @@ export type LedgerLinesTable = {
 };
 
 export type ReportsTable = {
-  id: string; workspace_id: string; grant_id: string; type: 'capital_gains' | 'income'; tax_year: number; status: 'queued' | 'running' | 'completed' | 'failed';
+  id: string; workspace_id: string; grant_id: string; type: 'capital_gains' | 'income' | 'form_8949' | 'turbotax'; tax_year: number; status: 'queued' | 'running' | 'completed' | 'failed';
   rows: number | null; content: string | null; error: string | null; attempts: Generated<number>; created_at: number; started_at: number | null; completed_at: number | null;
 };
 
@@ -329,6 +333,7 @@ export type Database = {
   tax_disposals: TaxDisposalsTable;
   tax_income: TaxIncomeTable;
   tax_lots: TaxLotsTable;
+  tax_lot_selections: TaxLotSelectionsTable;
   ledger_lines: LedgerLinesTable;
   reports: ReportsTable;
   webhook_events: WebhookEventsTable;

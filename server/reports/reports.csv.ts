@@ -21,12 +21,12 @@ export const INCOME_COLUMNS = ['Date Received', 'Asset', 'Quantity', 'Type', 'Va
 export const cents = (value: string | Decimal) => dec(String(value)).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-function cell(value: string, text = false): string {
+export function cell(value: string, text = false): string {
   const safe = text && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-const line = (cells: string[]) => cells.join(',') + '\r\n';
+export const line = (cells: string[]) => cells.join(',') + '\r\n';
 
 /** "VARIOUS" when the lots were bought on different days, "UNKNOWN" without any recorded purchase. */
 export function acquiredCell(lotsJson: string): string {

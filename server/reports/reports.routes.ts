@@ -39,7 +39,7 @@ export function reportRoutes(ctx: AppContext): Router {
     return r;
   }
 
-  route({ method: 'post', path: '/api/v1/reports', tag: 'Tax & accounting (ours)', auth: 'bearer', body: ReportBody, summary: 'Queue a capital_gains or income CSV for a tax year; 202 with the report id, generated in the background (reports:write)' });
+  route({ method: 'post', path: '/api/v1/reports', tag: 'Tax & accounting (ours)', auth: 'bearer', body: ReportBody, summary: 'Queue a capital_gains, income, form_8949 (IRS Form 8949, short and long term apart, with part totals) or turbotax (TurboTax crypto gain/loss CSV) file for a tax year; 202 with the report id, generated in the background (reports:write)' });
   router.post('/v1/reports', requireScope('reports:write'), async (req, res) => {
     const body = ReportBody.parse(req.body);
     const g = grantOf(res);
@@ -69,7 +69,7 @@ export function reportRoutes(ctx: AppContext): Router {
     const r = await findOwn(res, String(req.params.id));
     if (r.status !== 'completed') throw new HttpError(409, 'report_not_ready', `The report is ${r.status}`, { extra: { status: r.status } });
     const { content } = await db.selectFrom('reports').select('content').where('id', '=', r.id).executeTakeFirstOrThrow();
-    const name = `${r.type === 'capital_gains' ? 'capital-gains' : 'income'}-${r.tax_year}.csv`;
+    const name = `${{ capital_gains: 'capital-gains', income: 'income', form_8949: 'form-8949', turbotax: 'turbotax-gains' }[r.type]}-${r.tax_year}.csv`;
     res.set('Cache-Control', 'no-store').set('Content-Disposition', `attachment; filename="${name}"`).type('text/csv; charset=utf-8').send(content ?? '');
   });
 

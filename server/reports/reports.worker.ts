@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import { ensureTaxResults } from '../tax/pass.ts';
 import { allDisposals, allIncome, assetsById } from '../tax/tax.repository.ts';
 import { capitalGainsCsv, incomeCsv } from './reports.csv.ts';
+import { form8949Csv, turboTaxCsv } from './forms.ts';
 
 export type ReportWorker = { start(): Promise<void>; stop(): Promise<void>; kick(): void; waitIdle(timeoutMs?: number): Promise<void> };
 
@@ -37,9 +38,10 @@ export function createReportWorker(deps: { db: Db; clock: Clock; logger: Logger 
       await ensureTaxResults(db, r.workspace_id, clock.now());
       let content: string;
       let rows: number;
-      if (r.type === 'capital_gains') {
+      if (r.type !== 'income') {
         const disposals = await allDisposals(db, r.workspace_id, r.tax_year);
-        content = capitalGainsCsv(disposals, await assetsById(db, disposals.map((d) => d.asset_id)));
+        const assets = await assetsById(db, disposals.map((d) => d.asset_id));
+        content = r.type === 'form_8949' ? form8949Csv(disposals, assets, r.tax_year) : r.type === 'turbotax' ? turboTaxCsv(disposals, assets) : capitalGainsCsv(disposals, assets);
         rows = disposals.length;
       } else {
         const income = await allIncome(db, r.workspace_id, r.tax_year);

@@ -7,36 +7,63 @@
  * last digit, gains are exact differences and every journal entry balances exactly. Reports
  * round to the cent at the edge.
  *
+ * Split by concern: books.ts (lots per method, universal or wallet-by-wallet, specific
+ * identification), uk-pool.ts (UK same-day, 30-day and Section 104 matching), dates.ts
+ * (holding period and tax years in the tax time zone); this file values legs, orders the
+ * legs of a transaction and writes disposals, income and the journal.
+ *
  * Rules (documented in README "Tax engine"):
- * - Lots are per asset across the user's wallets (universal). FIFO takes the earliest lot,
- *   LIFO the latest, HIFO the highest unit cost (ties: earliest); AVERAGE keeps one unit cost
- *   per asset (re-averaged on every acquisition) and uses lot dates first-in-first-out for
- *   the holding period.
+ * - FIFO takes the earliest lot, LIFO the latest, HIFO the highest unit cost (ties: earliest);
+ *   AVERAGE keeps one unit cost per asset (re-averaged on every acquisition) and uses lot
+ *   dates first-in-first-out for the holding period; UK_POOL matches same day, then the next
+ *   30 days, then the Section 104 pool. Lots are per asset across the user's wallets
+ *   (`universal`) or per wallet and asset (`wallet`).
+ * - Within a transaction, outgoing legs and fees come out of the lots held before it and
+ *   incoming legs are acquired after it — gas is paid from the prior balance. Exception: an
+ *   exchange trade (venue `exchange`) whose fee is charged in the asset it received takes the
+ *   fee out of what was received; and a fee the prior balance cannot cover is taken from
+ *   what the transaction received before it counts as a missing purchase.
  * - A trade or payment's outgoing legs are disposals: proceeds = quantity × price, less the
  *   transaction's fees (value at market) shared pro rata. Its incoming legs are acquisitions
  *   whose basis is the gross value given up (so an entry balances); with no disposal in the
  *   transaction (a fiat purchase) the basis is the received value plus the fees.
  * - A fee paid in crypto is itself a disposal (kind `fee`) at its market value.
+ * - A disposal may name the acquisitions whose lots it uses (specific identification,
+ *   `selections`); the rest of its quantity follows the method.
  * - The two halves of a movement between the user's own integrations (same `transferId`,
  *   one outgoing and one incoming leg) move lots with their dates and basis: no disposal.
  *   Other withdrawals remove lots at cost; other deposits start a lot at market value.
  * - Income labels (staking rewards, airdrops, interest, …) are income at market value on
  *   receipt and start a lot at that value; spam is never income.
- * - Term: long when held more than `longTermDays` days.
+ * - Term (dates.ts): by default long only when sold after the first anniversary date of the
+ *   acquisition in the tax time zone; or more than `longTermDays` days apart.
  * - A missing price (no price, no fallback) values the leg at 0 and flags the transaction;
  *   disposing of more than the lots hold takes the rest at basis 0 and flags it (missing
  *   purchase). Nothing is guessed silently.
  * - A failed transaction only spends its fees.
  */
 import { Decimal, ZERO, plain } from '../data/amounts.ts';
+import { LotBooks, allocate, round8 as round, type Books, type CostBasisMethod, type LotTracking, type Part } from './books.ts';
+import { isLongTerm, type HoldingPeriod } from './dates.ts';
+import { RecordingBooks, UkBooks, planMatches } from './uk-pool.ts';
 
-export type CostBasisMethod = 'FIFO' | 'LIFO' | 'HIFO' | 'AVERAGE';
+export { allocate } from './books.ts';
+export type { CostBasisMethod, LotTracking } from './books.ts';
+export { taxYearOf, taxYearRange } from './dates.ts';
+export const COST_BASIS_METHODS = ['FIFO', 'LIFO', 'HIFO', 'AVERAGE', 'UK_POOL'] as const;
+
 export type LegKind = 'incoming' | 'outgoing' | 'fee';
 export type EngineLeg = { kind: LegKind; assetId: string; quantity: string; price: string | null; walletId: string };
 export type EngineTransaction = {
   id: string; timestamp: number; type: string; label: string; failed: boolean; isSpam: boolean; transferId: string | null; legs: EngineLeg[];
+  /** Where it happened: an exchange account or a chain/wallet (default). Decides where a fee in the received asset comes from. */
+  venue?: 'exchange' | 'chain';
 };
-export type EngineOptions = { method: CostBasisMethod; longTermDays: number };
+/** Specific identification: for the disposal `transactionId`, take `quantity` of `assetId` from the lots acquired in `lots[].transactionId`. */
+export type LotSelection = { transactionId: string; assetId: string; lots: { transactionId: string; quantity: string }[] };
+export type EngineOptions = {
+  method: CostBasisMethod; longTermDays: number; holdingPeriod?: HoldingPeriod; timeZone?: string; lotTracking?: LotTracking; selections?: LotSelection[];
+};
 
 export type LotUse = { lotId: string; transactionId: string; acquiredAt: number | null; quantity: string; costBasis: string };
 export type Disposal = {
@@ -44,7 +71,7 @@ export type Disposal = {
   term: 'short' | 'long'; proceeds: string; costBasis: string; gain: string; fee: string; lots: LotUse[]; missingPrice: boolean; missingPurchase: boolean;
 };
 export type IncomeEvent = { id: string; transactionId: string; assetId: string; label: string; quantity: string; receivedAt: number; value: string; missingPrice: boolean };
-export type OpenLot = { id: string; transactionId: string; assetId: string; acquiredAt: number; quantity: string; costBasis: string };
+export type OpenLot = { id: string; transactionId: string; assetId: string; walletId: string | null; acquiredAt: number; quantity: string; costBasis: string };
 export type Position = { assetId: string; quantity: string; costBasis: string };
 export type TransactionResult = { transactionId: string; missingPrice: boolean; missingPurchase: boolean; costBasis: string | null; gains: string | null };
 export type JournalLine = { account: string; walletId: string | null; assetId: string | null; quantity: string | null; debit: string; credit: string };
@@ -71,77 +98,30 @@ export const ACCOUNTS = {
   withdrawals: 'equity:withdrawals',
 } as const;
 
-const round = (d: Decimal) => d.toDecimalPlaces(8);
-
-type Lot = { id: string; transactionId: string; seq: number; assetId: string; acquiredAt: number; qty: Decimal; basis: Decimal };
-type Part = { lot: Lot | null; acquiredAt: number | null; qty: Decimal; basis: Decimal };
-
-/** Splits `total` over `weights` at 8 dp; the last share takes the remainder so the shares add up exactly. */
-export function allocate(total: Decimal, weights: Decimal[]): Decimal[] {
-  const sum = weights.reduce((t, w) => t.plus(w), ZERO);
-  let left = total;
-  return weights.map((w, i) => {
-    if (i === weights.length - 1) return left;
-    const share = sum.isZero() ? round(total.div(weights.length)) : round(total.times(w).div(sum));
-    left = left.minus(share);
-    return share;
-  });
-}
-
 export function computeTax(input: EngineTransaction[], options: EngineOptions): EngineResult {
   const txs = [...input].sort((a, b) => a.timestamp - b.timestamp || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const books = new Map<string, Lot[]>();
-  let lotSeq = 0;
+  const zone = options.timeZone ?? 'UTC';
+  if (options.method === 'UK_POOL') {
+    // The 30-day rule looks ahead: a first run notes acquisitions and disposals, the second uses the matches.
+    const recording = new RecordingBooks(zone);
+    run(txs, options, recording);
+    return run(txs, options, new UkBooks(planMatches(recording.adds, recording.takes)));
+  }
+  return run(txs, options, new LotBooks(options.method, options.lotTracking ?? 'universal'));
+}
+
+function run(txs: EngineTransaction[], options: EngineOptions, books: Books): EngineResult {
   const out: EngineResult = { disposals: [], income: [], lots: [], positions: [], transactions: [], journal: [] };
-  const longMs = options.longTermDays * DAY_MS;
-
-  const lotsOf = (assetId: string) => {
-    let l = books.get(assetId);
-    if (!l) books.set(assetId, (l = []));
-    return l;
-  };
-
-  function addLot(assetId: string, txId: string, acquiredAt: number, qty: Decimal, basis: Decimal, id = `${txId}:${lotSeq}`) {
-    if (qty.lte(0)) return;
-    const lots = lotsOf(assetId);
-    lots.push({ id, transactionId: txId, seq: lotSeq++, assetId, acquiredAt, qty, basis });
-    if (options.method === 'AVERAGE' && lots.length > 1) {
-      const total = lots.reduce((t, l) => t.plus(l.basis), ZERO);
-      const shares = allocate(total, lots.map((l) => l.qty));
-      lots.forEach((l, i) => (l.basis = shares[i]!));
-    }
+  const rule = { holdingPeriod: options.holdingPeriod ?? 'calendar', longTermDays: options.longTermDays, timeZone: options.timeZone ?? 'UTC' };
+  const perWallet = options.lotTracking === 'wallet' && options.method !== 'UK_POOL';
+  const selections = new Map<string, Map<string, { transactionId: string; quantity: Decimal }[]>>();
+  for (const s of options.selections ?? []) {
+    let m = selections.get(s.transactionId);
+    if (!m) selections.set(s.transactionId, (m = new Map()));
+    m.set(s.assetId, s.lots.map((l) => ({ transactionId: l.transactionId, quantity: new Decimal(l.quantity) })));
   }
 
-  /** Takes `qty` of an asset from its lots in the method's order; what the lots lack comes back as a part without a lot. */
-  function take(assetId: string, qty: Decimal): Part[] {
-    const lots = lotsOf(assetId);
-    const order = [...lots];
-    if (options.method === 'LIFO') order.sort((a, b) => b.acquiredAt - a.acquiredAt || b.seq - a.seq);
-    else if (options.method === 'HIFO') order.sort((a, b) => b.basis.div(b.qty).comparedTo(a.basis.div(a.qty)) || a.acquiredAt - b.acquiredAt || a.seq - b.seq);
-    else order.sort((a, b) => a.acquiredAt - b.acquiredAt || a.seq - b.seq);
-    const parts: Part[] = [];
-    let left = qty;
-    for (const lot of order) {
-      if (left.lte(0)) break;
-      if (lot.qty.lte(left)) {
-        parts.push({ lot, acquiredAt: lot.acquiredAt, qty: lot.qty, basis: lot.basis });
-        left = left.minus(lot.qty);
-        lot.qty = ZERO;
-        lot.basis = ZERO;
-      } else {
-        const basis = round(lot.basis.times(left).div(lot.qty));
-        parts.push({ lot, acquiredAt: lot.acquiredAt, qty: left, basis });
-        lot.qty = lot.qty.minus(left);
-        lot.basis = lot.basis.minus(basis);
-        left = ZERO;
-      }
-    }
-    books.set(assetId, lots.filter((l) => l.qty.gt(0)));
-    if (left.gt(0)) parts.push({ lot: null, acquiredAt: null, qty: left, basis: ZERO });
-    return parts;
-  }
-
-  const isLong = (acquiredAt: number | null, at: number) => acquiredAt !== null && at - acquiredAt > longMs;
+  const isLong = (acquiredAt: number | null, at: number) => acquiredAt !== null && isLongTerm(acquiredAt, at, rule);
 
   /** Records a disposal of `parts`, one row per term, proceeds shared by quantity. */
   function dispose(tx: EngineTransaction, legIndex: number, leg: EngineLeg, kind: 'disposal' | 'fee', parts: Part[], proceeds: Decimal, fee: Decimal, missingPrice: boolean) {
@@ -204,15 +184,60 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
     const outs = moves.filter((l) => l.leg.kind === 'outgoing');
     const ins = moves.filter((l) => l.leg.kind === 'incoming');
     let feeIntoProceeds = false;
+    const take = (assetId: string, walletId: string, qty: Decimal, disposal: boolean, selection?: { transactionId: string; quantity: Decimal }[]) => {
+      const parts = books.take(assetId, perWallet ? walletId : '', qty, { disposal, at: tx.timestamp, selection });
+      if (parts.some((p) => p.lot === null)) missingPurchase = true;
+      return parts;
+    };
+
+    // Outgoing legs come out of the prior balance, in the method's order (or as the disposal names its lots).
+    const outParts = new Map<number, Part[]>();
+    if (!pair) for (const l of outs) outParts.set(l.index, take(l.leg.assetId, l.leg.walletId, l.qty, disposes, disposes ? selections.get(tx.id)?.get(l.leg.assetId) : undefined));
+
+    // Fees: from the prior balance too, except an exchange trade's fee in the asset it received.
+    // What the prior balance lacks comes out of what this transaction received, when it received that asset.
+    const received = new Set(pair ? [] : ins.map((l) => l.leg.assetId));
+    const feeParts = new Map<number, Part[]>();
+    const fromReceived = new Map<string, { index: number; qty: Decimal }[]>();
+    for (const f of fees) {
+      const carve = (qty: Decimal) => fromReceived.set(f.leg.assetId, [...(fromReceived.get(f.leg.assetId) ?? []), { index: f.index, qty }]);
+      if (tx.venue === 'exchange' && received.has(f.leg.assetId)) {
+        feeParts.set(f.index, []);
+        carve(f.qty);
+        continue;
+      }
+      const parts = books.take(f.leg.assetId, perWallet ? f.leg.walletId : '', f.qty, { disposal: true, at: tx.timestamp });
+      const lacking = parts.at(-1)?.lot === null ? parts.at(-1)! : undefined;
+      if (lacking && received.has(f.leg.assetId)) {
+        parts.pop();
+        carve(lacking.qty);
+      } else if (lacking) missingPurchase = true;
+      feeParts.set(f.index, parts);
+    }
+
+    /** Adds an acquired leg as a lot, after carving off the fees it pays (fee parts held 0 days, at this leg's unit cost). */
+    const acquire = (l: (typeof legs)[number], basis: Decimal) => {
+      let qty = l.qty;
+      let left = basis;
+      for (const c of fromReceived.get(l.leg.assetId) ?? []) {
+        const q = Decimal.min(c.qty, qty);
+        if (q.lte(0)) continue;
+        const b = q.eq(qty) ? left : round(left.times(q).div(qty));
+        feeParts.get(c.index)!.push({ lot: { id: `${tx.id}:${l.index}`, transactionId: tx.id, seq: -1, assetId: l.leg.assetId, walletId: l.leg.walletId, acquiredAt: tx.timestamp, qty: ZERO, basis: ZERO }, acquiredAt: tx.timestamp, qty: q, basis: b });
+        c.qty = c.qty.minus(q);
+        qty = qty.minus(q);
+        left = left.minus(b);
+      }
+      books.add({ assetId: l.leg.assetId, walletId: perWallet ? l.leg.walletId : '', transactionId: tx.id, acquiredAt: tx.timestamp, qty, basis: left, matchable: true });
+    };
 
     if (pair) {
       // Own wallets: lots travel with their dates and basis (scaled when a bridge delivers a different quantity).
       for (const m of outs) {
         let parts = carried.get(tx.transferId!);
         if (!parts) {
-          parts = take(m.leg.assetId, m.qty);
+          parts = take(m.leg.assetId, m.leg.walletId, m.qty, false);
           carried.set(tx.transferId!, parts);
-          if (parts.some((p) => p.lot === null)) missingPurchase = true;
         }
         const basis = parts.reduce((t, p) => t.plus(p.basis), ZERO);
         line('', basis, 'credit', { walletId: m.leg.walletId, assetId: m.leg.assetId, quantity: m.qty.neg() });
@@ -222,13 +247,15 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
         let parts = carried.get(tx.transferId!);
         if (!parts) {
           // The incoming half comes first in time: take the lots now, once, for both halves.
-          parts = take(pair.out.leg.assetId, new Decimal(pair.out.leg.quantity).abs());
+          parts = take(pair.out.leg.assetId, pair.out.leg.walletId, new Decimal(pair.out.leg.quantity).abs(), false);
           carried.set(tx.transferId!, parts);
-          if (parts.some((p) => p.lot === null)) missingPurchase = true;
         }
         const sent = parts.reduce((t, p) => t.plus(p.qty), ZERO);
         const qtys = sent.eq(m.qty) ? parts.map((p) => p.qty) : allocateQuantity(m.qty, parts.map((p) => p.qty));
-        parts.forEach((p, i) => addLot(m.leg.assetId, p.lot?.transactionId ?? tx.id, p.acquiredAt ?? tx.timestamp, qtys[i]!, p.basis, p.lot ? `${p.lot.id}>${tx.id}` : undefined));
+        parts.forEach((p, i) => books.add({
+          assetId: m.leg.assetId, walletId: perWallet ? m.leg.walletId : '', transactionId: p.lot?.transactionId ?? tx.id, acquiredAt: p.acquiredAt ?? tx.timestamp,
+          qty: qtys[i]!, basis: p.basis, id: p.lot ? `${p.lot.id}>${tx.id}` : undefined, matchable: false,
+        }));
         const basis = parts.reduce((t, p) => t.plus(p.basis), ZERO);
         line('', basis, 'debit', { walletId: m.leg.walletId, assetId: m.leg.assetId, quantity: m.qty });
         line(ACCOUNTS.transit, basis, 'credit');
@@ -243,10 +270,8 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
       let basisSum = ZERO;
       let gainSum = ZERO;
       outs.forEach((l, i) => {
-        const parts = take(l.leg.assetId, l.qty);
-        if (parts.some((p) => p.lot === null)) missingPurchase = true;
         const proceeds = grossValues[i]!.minus(feeShares[i]!);
-        const r = dispose(tx, l.index, l.leg, 'disposal', parts, proceeds, feeShares[i]!, gross[i] === null);
+        const r = dispose(tx, l.index, l.leg, 'disposal', outParts.get(l.index)!, proceeds, feeShares[i]!, gross[i] === null);
         basisSum = basisSum.plus(r.basis);
         gainSum = gainSum.plus(r.gain);
         line('', r.basis, 'credit', { walletId: l.leg.walletId, assetId: l.leg.assetId, quantity: l.qty.neg() });
@@ -261,7 +286,7 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
         if (outValue === null && ins.some((l) => l.value === null)) missingPrice = true;
         const shares = allocate(given, ins.map((l) => l.value ?? l.qty));
         ins.forEach((l, i) => {
-          addLot(l.leg.assetId, tx.id, tx.timestamp, l.qty, shares[i]!);
+          acquire(l, shares[i]!);
           line('', shares[i]!, 'debit', { walletId: l.leg.walletId, assetId: l.leg.assetId, quantity: l.qty });
         });
       } else {
@@ -270,9 +295,7 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
     } else {
       // Removals at cost (withdrawals, stakes, transfers out of the workspace).
       for (const l of outs) {
-        const parts = take(l.leg.assetId, l.qty);
-        if (parts.some((p) => p.lot === null)) missingPurchase = true;
-        const basis = parts.reduce((t, p) => t.plus(p.basis), ZERO);
+        const basis = outParts.get(l.index)!.reduce((t, p) => t.plus(p.basis), ZERO);
         line('', basis, 'credit', { walletId: l.leg.walletId, assetId: l.leg.assetId, quantity: l.qty.neg() });
         line(ACCOUNTS.withdrawals, basis, 'debit');
       }
@@ -285,7 +308,7 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
         if (l.value === null) missingPrice = true;
         const value = l.value ?? ZERO;
         const basis = value.plus(feeShares[i]!);
-        addLot(l.leg.assetId, tx.id, tx.timestamp, l.qty, basis);
+        acquire(l, basis);
         line('', basis, 'debit', { walletId: l.leg.walletId, assetId: l.leg.assetId, quantity: l.qty });
         if (isIncome) {
           out.income.push({ id: `${tx.id}:${l.index}`, transactionId: tx.id, assetId: l.leg.assetId, label: tx.label, quantity: plain(l.qty), receivedAt: tx.timestamp, value: plain(value), missingPrice: l.value === null });
@@ -297,8 +320,13 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
     // Fees paid in crypto are disposals at market value; their value is an expense unless it
     // already reduced proceeds or raised a basis above.
     for (const f of fees) {
-      const parts = take(f.leg.assetId, f.qty);
-      if (parts.some((p) => p.lot === null)) missingPurchase = true;
+      const parts = feeParts.get(f.index)!;
+      const short = fromReceived.get(f.leg.assetId)?.find((c) => c.index === f.index && c.qty.gt(0));
+      if (short) {
+        // Received less than the fee needed from it: the rest is a missing purchase.
+        parts.push({ lot: null, acquiredAt: null, qty: short.qty, basis: ZERO });
+        missingPurchase = true;
+      }
       const value = f.value ?? ZERO;
       const r = dispose(tx, f.index, f.leg, 'fee', parts, value, ZERO, f.value === null);
       line('', r.basis, 'credit', { walletId: f.leg.walletId, assetId: f.leg.assetId, quantity: f.qty.neg() });
@@ -312,14 +340,14 @@ export function computeTax(input: EngineTransaction[], options: EngineOptions): 
     if (kept.length) out.journal.push({ transactionId: tx.id, timestamp: tx.timestamp, lines: mergeLines(kept) });
   }
 
-  for (const [assetId, lots] of [...books].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const open = lots.filter((l) => l.qty.gt(0));
-    if (!open.length) continue;
-    for (const l of open.sort((a, b) => a.acquiredAt - b.acquiredAt || a.seq - b.seq)) {
-      out.lots.push({ id: l.id, transactionId: l.transactionId, assetId, acquiredAt: l.acquiredAt, quantity: plain(l.qty), costBasis: plain(l.basis) });
-    }
-    out.positions.push({ assetId, quantity: plain(open.reduce((t, l) => t.plus(l.qty), ZERO)), costBasis: plain(open.reduce((t, l) => t.plus(l.basis), ZERO)) });
+  const open = books.open().sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0) || a.acquiredAt - b.acquiredAt || a.seq - b.seq);
+  const positions = new Map<string, { qty: Decimal; basis: Decimal }>();
+  for (const l of open) {
+    out.lots.push({ id: l.id, transactionId: l.transactionId, assetId: l.assetId, walletId: perWallet ? l.walletId : null, acquiredAt: l.acquiredAt, quantity: plain(l.qty), costBasis: plain(l.basis) });
+    const p = positions.get(l.assetId) ?? { qty: ZERO, basis: ZERO };
+    positions.set(l.assetId, { qty: p.qty.plus(l.qty), basis: p.basis.plus(l.basis) });
   }
+  for (const [assetId, p] of positions) out.positions.push({ assetId, quantity: plain(p.qty), costBasis: plain(p.basis) });
   return out;
 }
 
@@ -358,15 +386,3 @@ function mergeLines(lines: JournalLine[]): JournalLine[] {
   return out.filter((l) => l.assetId !== null || l.debit !== '0' || l.credit !== '0');
 }
 
-/** The tax year of a moment (UTC), named by the calendar year it starts in; `start` is MM-DD. */
-export function taxYearOf(ms: number, start: string): number {
-  const [m, d] = start.split('-').map(Number) as [number, number];
-  const y = new Date(ms).getUTCFullYear();
-  return ms >= Date.UTC(y, m - 1, d) ? y : y - 1;
-}
-
-/** [from, to) of a tax year in ms. */
-export function taxYearRange(year: number, start: string): [number, number] {
-  const [m, d] = start.split('-').map(Number) as [number, number];
-  return [Date.UTC(year, m - 1, d), Date.UTC(year + 1, m - 1, d)];
-}

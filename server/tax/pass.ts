@@ -9,14 +9,17 @@
  */
 import type { Db } from '../db/database.ts';
 import { writeTransaction } from '../db/database.ts';
-import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineTransaction } from './engine.ts';
+import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineTransaction, type LotSelection } from './engine.ts';
+import type { HoldingPeriod } from './dates.ts';
+import type { LotTracking } from './books.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 
 export const DAY_MS = 86_400_000;
 
 type StoredLeg = { kind: EngineLeg['kind']; assetId: string; quantity: string; price: string | null; account?: { walletId?: string } | null };
 
-export type PassSummary = { workspaceId: string; method: CostBasisMethod; transactions: number; disposals: number; income: number; computedAt: number };
+/** `engineMs`: time in the engine alone (the rest of a pass is loading and storing). */
+export type PassSummary = { workspaceId: string; method: CostBasisMethod; transactions: number; disposals: number; income: number; computedAt: number; engineMs: number };
 
 const running = new WeakMap<Db, Map<string, Promise<PassSummary>>>();
 
@@ -66,14 +69,31 @@ export function ensureTaxResults(db: Db, workspaceId: string, now: number): Prom
 async function freshen(db: Db, workspaceId: string, now: number): Promise<void> {
   const pending = running.get(db)?.get(workspaceId);
   if (pending) await pending.catch(() => undefined);
-  const [run, w, count] = await Promise.all([
+  const [run, settings, count] = await Promise.all([
     db.selectFrom('tax_runs').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
-    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start']).where('id', '=', workspaceId).executeTakeFirst(),
+    loadSettings(db, workspaceId),
     countTransactions(db, workspaceId),
   ]);
-  if (!w) return;
-  const fresh = run && run.status === 'completed' && run.method === w.cost_basis_method && run.long_term_days === w.long_term_days && run.tax_year_start === w.tax_year_start && run.transactions === count;
+  if (!settings) return;
+  const fresh = run && run.status === 'completed' && run.settings === settings.key && run.transactions === count;
   if (!fresh) await runTaxPass(db, workspaceId, now);
+}
+
+export type TaxSettings = {
+  method: CostBasisMethod; longTermDays: number; yearStart: string; holdingPeriod: HoldingPeriod; timeZone: string; lotTracking: LotTracking;
+  /** Everything a pass depends on besides the transactions (settings and the version of the lot selections). */
+  key: string;
+};
+
+/** The workspace's tax settings, with the key that tells whether stored results used them. */
+export async function loadSettings(db: Db, workspaceId: string): Promise<TaxSettings | undefined> {
+  const [w, sel] = await Promise.all([
+    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start', 'holding_period', 'tax_timezone', 'lot_tracking']).where('id', '=', workspaceId).executeTakeFirst(),
+    db.selectFrom('tax_lot_selections').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('last')]).where('workspace_id', '=', workspaceId).executeTakeFirst(),
+  ]);
+  if (!w) return undefined;
+  const s = { method: w.cost_basis_method, longTermDays: w.long_term_days, yearStart: w.tax_year_start, holdingPeriod: w.holding_period, timeZone: w.tax_timezone, lotTracking: w.lot_tracking };
+  return { ...s, key: JSON.stringify({ ...s, selections: `${Number(sel?.n ?? 0)}@${sel?.last ?? 0}` }) };
 }
 
 async function countTransactions(db: Db, workspaceId: string): Promise<number> {
@@ -85,14 +105,17 @@ async function countTransactions(db: Db, workspaceId: string): Promise<number> {
 const CHUNK = 200;
 
 async function pass(db: Db, workspaceId: string, now: number): Promise<PassSummary> {
-  const w = await db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start']).where('id', '=', workspaceId).executeTakeFirst();
-  const method = (w?.cost_basis_method ?? 'FIFO') as CostBasisMethod;
-  const longTermDays = w?.long_term_days ?? 365;
-  const yearStart = w?.tax_year_start ?? '01-01';
+  const settings = await loadSettings(db, workspaceId);
+  const method = settings?.method ?? 'FIFO';
+  const longTermDays = settings?.longTermDays ?? 365;
+  const yearStart = settings?.yearStart ?? '01-01';
+  const zone = settings?.timeZone ?? 'UTC';
+  const selections: LotSelection[] = (await db.selectFrom('tax_lot_selections').select(['transaction_id', 'asset_id', 'lots']).where('workspace_id', '=', workspaceId).execute())
+    .map((r) => ({ transactionId: r.transaction_id, assetId: r.asset_id, lots: JSON.parse(r.lots) as LotSelection['lots'] }));
   const rows = await db
     .selectFrom('transactions as t')
     .innerJoin('integrations as i', 'i.id', 't.integration_id')
-    .select(['t.id', 't.integration_id', 't.timestamp', 't.type', 't.label', 't.legs', 't.raw', 't.failed', 't.is_spam', 't.total_cost_basis', 't.total_gains', 't.missing_price', 't.missing_purchase'])
+    .select(['i.category', 't.id', 't.integration_id', 't.timestamp', 't.type', 't.label', 't.legs', 't.raw', 't.failed', 't.is_spam', 't.total_cost_basis', 't.total_gains', 't.missing_price', 't.missing_purchase'])
     .where('t.workspace_id', '=', workspaceId)
     .where('i.deleted_at', 'is', null)
     .orderBy('t.timestamp')
@@ -130,9 +153,13 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
 
   const input: EngineTransaction[] = parsed.map((t) => ({
     id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: t.transferId,
+    venue: t.row.category === 'exchange' ? 'exchange' : 'chain',
     legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: l.price, walletId: l.account?.walletId ?? t.row.integration_id })),
   }));
-  const result = computeTax(input, { method, longTermDays });
+  const engineStart = performance.now();
+  const result = computeTax(input, { method, longTermDays, holdingPeriod: settings?.holdingPeriod, timeZone: zone, lotTracking: settings?.lotTracking, selections });
+
+  const engineMs = Math.round(performance.now() - engineStart);
 
   // Transactions' flags and totals (v1 isMissingPrice / isMissingPurchase, totalCostbasis, totalGains).
   const byId = new Map(parsed.map((t) => [t.row.id, t]));
@@ -153,15 +180,15 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     for (const table of ['tax_disposals', 'tax_income', 'tax_lots', 'ledger_lines', 'asset_cost_basis'] as const) await trx.deleteFrom(table).where('workspace_id', '=', workspaceId).execute();
     for (const c of chunks(result.disposals.map((d, seq) => ({
       id: `${workspaceId}:${d.id}`, workspace_id: workspaceId, seq, transaction_id: d.transactionId, asset_id: d.assetId, kind: d.kind, quantity: d.quantity,
-      acquired_at: d.acquiredAt, disposed_at: d.disposedAt, tax_year: taxYearOf(d.disposedAt, yearStart), term: d.term, proceeds: d.proceeds, cost_basis: d.costBasis,
+      acquired_at: d.acquiredAt, disposed_at: d.disposedAt, tax_year: taxYearOf(d.disposedAt, yearStart, zone), term: d.term, proceeds: d.proceeds, cost_basis: d.costBasis,
       gain: d.gain, fee: d.fee, lots: JSON.stringify(d.lots), missing_price: d.missingPrice ? 1 : 0, missing_purchase: d.missingPurchase ? 1 : 0,
     })), CHUNK)) await trx.insertInto('tax_disposals').values(c).execute();
     for (const c of chunks(result.income.map((i, seq) => ({
       id: `${workspaceId}:${i.id}`, workspace_id: workspaceId, seq, transaction_id: i.transactionId, asset_id: i.assetId, label: i.label, quantity: i.quantity,
-      received_at: i.receivedAt, tax_year: taxYearOf(i.receivedAt, yearStart), value: i.value, missing_price: i.missingPrice ? 1 : 0,
+      received_at: i.receivedAt, tax_year: taxYearOf(i.receivedAt, yearStart, zone), value: i.value, missing_price: i.missingPrice ? 1 : 0,
     })), CHUNK)) await trx.insertInto('tax_income').values(c).execute();
     for (const c of chunks(result.lots.map((l, seq) => ({
-      id: l.id, workspace_id: workspaceId, seq, transaction_id: l.transactionId, asset_id: l.assetId, acquired_at: l.acquiredAt, quantity: l.quantity, cost_basis: l.costBasis,
+      id: l.id, workspace_id: workspaceId, seq, transaction_id: l.transactionId, asset_id: l.assetId, wallet_id: l.walletId, acquired_at: l.acquiredAt, quantity: l.quantity, cost_basis: l.costBasis,
     })), CHUNK)) await trx.insertInto('tax_lots').values(c).execute();
     const lines = result.journal.flatMap((e, seq) => e.lines.map((l, line) => ({
       workspace_id: workspaceId, seq, line, transaction_id: e.transactionId, timestamp: e.timestamp, account: l.account, wallet_id: l.walletId, asset_id: l.assetId,
@@ -171,14 +198,14 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     for (const c of chunks(result.positions.map((p) => ({ workspace_id: workspaceId, asset_id: p.assetId, quantity: p.quantity, cost_basis: p.costBasis, computed_at: now })), CHUNK)) {
       await trx.insertInto('asset_cost_basis').values(c).execute();
     }
-    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
+    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, settings: settings?.key ?? null, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
     await trx.insertInto('tax_runs').values({ workspace_id: workspaceId, ...run }).onConflict((oc) => oc.column('workspace_id').doUpdateSet(run)).execute();
     await enqueueEvent(trx, {
       workspaceId, event: 'costbasis.completed', now,
       data: { action: 'ACCOUNT_MANAGER', status: 'COMPLETED', reason: null, timestamp: now, costBasisMethod: method, transactions: rows.length, disposals: result.disposals.length },
     });
   });
-  return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now };
+  return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now, engineMs };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

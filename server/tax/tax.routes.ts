@@ -10,10 +10,12 @@ import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { grantOf, requireScope } from '../data/bearer.middleware.ts';
 import { Decimal, ZERO, dec, money, quantity } from '../data/amounts.ts';
-import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, SummaryQuery } from './tax.schema.ts';
+import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, ScheduleDQuery, SummaryQuery } from './tax.schema.ts';
+import { scheduleD } from '../reports/forms.ts';
 import { ensureTaxResults } from './pass.ts';
 import * as repo from './tax.repository.ts';
 import { assetOf, disposalView, incomeView, summarize } from './tax.view.ts';
+import { selectionRoutes } from './selections.routes.ts';
 
 const pageBlock = (limit: number, offset: number, returned: number, total: number) => ({
   limit, offset, returned_count: returned, totalCount: total, hasNextPage: offset + returned < total, hasPreviousPage: offset > 0,
@@ -25,7 +27,11 @@ export function taxRoutes(ctx: AppContext): Router {
   const fresh = async (workspaceId: string) => {
     await ensureTaxResults(db, workspaceId, clock.now());
     const run = await repo.findRun(db, workspaceId);
-    return { costBasisMethod: run?.method ?? null, longTermDays: run?.long_term_days ?? null, taxYearStart: run?.tax_year_start ?? '01-01', computedAt: run?.computed_at ?? null };
+    const s = run?.settings ? (JSON.parse(run.settings) as { holdingPeriod?: string; timeZone?: string; lotTracking?: string }) : {};
+    return {
+      costBasisMethod: run?.method ?? null, longTermDays: run?.long_term_days ?? null, holdingPeriod: s.holdingPeriod ?? 'calendar', taxTimezone: s.timeZone ?? 'UTC',
+      lotTracking: s.lotTracking ?? 'universal', taxYearStart: run?.tax_year_start ?? '01-01', computedAt: run?.computed_at ?? null,
+    };
   };
 
   route({
@@ -51,7 +57,18 @@ export function taxRoutes(ctx: AppContext): Router {
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
     const [disposals, income] = await Promise.all([repo.allDisposals(db, g.workspaceId, q.year), repo.allIncome(db, g.workspaceId, q.year)]);
-    res.json({ message: 'Tax summary retrieved successfully', data: summarize(disposals, income, settings.taxYearStart), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+    res.json({ message: 'Tax summary retrieved successfully', data: summarize(disposals, income, settings.taxYearStart, settings.taxTimezone), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+  });
+
+  route({
+    method: 'get', path: '/api/v1/tax/schedule-d', tag: 'Tax & accounting (ours)', auth: 'bearer', query: ScheduleDQuery,
+    summary: 'Schedule D totals of a tax year from its Form 8949 parts: short and long term proceeds, cost, adjustment and gain (rounded per row to the cent), lines 7, 15 and 16 (tax:read)',
+  });
+  router.get('/v1/tax/schedule-d', requireScope('tax:read'), async (req, res) => {
+    const q = ScheduleDQuery.parse(req.query);
+    const g = grantOf(res);
+    const settings = await fresh(g.workspaceId);
+    res.json({ message: 'Schedule D totals retrieved successfully', data: scheduleD(await repo.allDisposals(db, g.workspaceId, q.year), q.year), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
   });
 
   route({ method: 'get', path: '/api/v1/tax/income', tag: 'Tax & accounting (ours)', auth: 'bearer', query: IncomeQuery, summary: 'Income (staking rewards, airdrops, interest, …) valued at receipt (tax:read)' });
@@ -64,7 +81,7 @@ export function taxRoutes(ctx: AppContext): Router {
     res.json({ message: 'Income retrieved successfully', data: rows.map((r) => incomeView(r, assets)), pagination: pageBlock(q.limit, q.offset, rows.length, total), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({ method: 'get', path: '/api/v1/tax/lots', tag: 'Tax & accounting (ours)', auth: 'bearer', query: LotsQuery, summary: 'Open lots (what is still held) with acquisition date and cost basis (tax:read)' });
+  route({ method: 'get', path: '/api/v1/tax/lots', tag: 'Tax & accounting (ours)', auth: 'bearer', query: LotsQuery, summary: 'Open lots (what is still held) with acquisition date and cost basis; walletId when lots are tracked wallet by wallet (tax:read)' });
   router.get('/v1/tax/lots', requireScope('tax:read'), async (req, res) => {
     const q = LotsQuery.parse(req.query);
     const g = grantOf(res);
@@ -73,7 +90,7 @@ export function taxRoutes(ctx: AppContext): Router {
     const assets = await repo.assetsById(db, rows.map((r) => r.asset_id));
     res.json({
       message: 'Open lots retrieved successfully',
-      data: rows.map((l) => ({ id: l.id, transactionId: l.transaction_id, asset: assetOf(assets, l.asset_id), acquiredAt: l.acquired_at, quantity: quantity(dec(l.quantity)), costBasis: money(dec(l.cost_basis)), baseCurrency: 'USD' })),
+      data: rows.map((l) => ({ id: l.id, transactionId: l.transaction_id, asset: assetOf(assets, l.asset_id), walletId: l.wallet_id, acquiredAt: l.acquired_at, quantity: quantity(dec(l.quantity)), costBasis: money(dec(l.cost_basis)), baseCurrency: 'USD' })),
       pagination: pageBlock(q.limit, q.offset, rows.length, total), ...settings, user_id: g.userId, timestamp: clock.now(),
     });
   });
@@ -141,5 +158,6 @@ export function taxRoutes(ctx: AppContext): Router {
     });
   });
 
+  router.use(selectionRoutes(ctx));
   return router;
 }

@@ -21,7 +21,9 @@ export const SummaryQuery = z.strictObject({ year: Year.optional() });
 export const LotsQuery = z.strictObject({ asset: csv().optional(), limit: Limit, offset: Offset });
 export const LedgerQuery = z.strictObject({ limit: Limit, offset: Offset });
 export const BalancesQuery = z.strictObject({});
+export const ScheduleDQuery = z.strictObject({ year: Year });
 
-export const ReportBody = z.strictObject({ type: z.enum(['capital_gains', 'income']), year: z.number().int().min(1970).max(2200) });
+export const REPORT_TYPES = ['capital_gains', 'income', 'form_8949', 'turbotax'] as const;
+export const ReportBody = z.strictObject({ type: z.enum(REPORT_TYPES), year: z.number().int().min(1970).max(2200) });
 export type ReportBody = z.infer<typeof ReportBody>;
 export const ReportsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });

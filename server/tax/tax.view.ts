@@ -40,7 +40,7 @@ const bucketView = (b: Bucket) => ({
 });
 
 /** Per tax year: short and long term gains and losses, income by label, fees paid, flags. */
-export function summarize(disposals: DisposalRow[], income: IncomeRow[], yearStart: string) {
+export function summarize(disposals: DisposalRow[], income: IncomeRow[], yearStart: string, zone = 'UTC') {
   const years = new Map<number, { short: Bucket; long: Bucket; income: Map<string, Decimal>; incomeCount: number; fees: Decimal; missingPrice: Set<string>; missingPurchase: Set<string> }>();
   const yearOf = (y: number) => {
     let v = years.get(y);
@@ -68,7 +68,7 @@ export function summarize(disposals: DisposalRow[], income: IncomeRow[], yearSta
     if (i.missing_price) y.missingPrice.add(i.transaction_id);
   }
   return [...years].sort(([a], [b]) => b - a).map(([taxYear, y]) => {
-    const [from, to] = taxYearRange(taxYear, yearStart);
+    const [from, to] = taxYearRange(taxYear, yearStart, zone);
     const incomeTotal = [...y.income.values()].reduce((t, v) => t.plus(v), ZERO);
     return {
       taxYear, from: new Date(from).toISOString(), to: new Date(to).toISOString(),

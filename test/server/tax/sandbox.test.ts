@@ -3,7 +3,8 @@
  * the real runner): every journal entry balances, the ledger's per-asset balances equal
  * `/api/v1/holdings` (quantity and cost basis), nothing is flagged, the summary adds up
  * the gains rows, and each year's capital-gains and income CSVs match the gains and income
- * endpoints row by row.
+ * endpoints row by row — and the ledger, holdings and summary invariants for every method
+ * (FIFO, LIFO, HIFO, AVERAGE, UK_POOL) and for wallet-by-wallet lots.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { call, exchange, newClient, type TestServer } from '../helpers.ts';
 import { startSyncServer } from '../sync/helpers.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
 
-const SCOPES = 'openid portfolios:read transactions:read integrations:read tax:read accounting:read reports:read reports:write workspace:read';
+const SCOPES = 'openid portfolios:read transactions:read integrations:read tax:read accounting:read reports:read reports:write workspace:read workspace:write';
 const cents = (s: string) => new Decimal(s).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
 const sum = (values: string[]) => values.reduce((t, v) => t.plus(v), new Decimal(0));
 
@@ -107,4 +108,38 @@ test('gains: nothing flagged, the summary adds up the rows, the CSVs match the e
     assert.deepEqual((incomeCsv.body as string).trim().split('\r\n').slice(1), incomeRows.map((r) => [r.receivedDate.slice(0, 10), r.asset.symbol, r.quantity, r.label, cents(r.value), r.transactionId, r.id, 'no'].join(',')));
     assert.equal(incomeRows.length, y.income.events);
   }
+});
+
+test('the invariants hold for every method and for wallet-by-wallet lots', async () => {
+  const configs = [['LIFO', 'universal'], ['HIFO', 'universal'], ['AVERAGE', 'universal'], ['UK_POOL', 'universal'], ['FIFO', 'wallet'], ['HIFO', 'wallet'], ['FIFO', 'universal']] as const;
+  const nets = new Set<string>();
+  for (const [costBasisMethod, lotTracking] of configs) {
+    const name = `${costBasisMethod} ${lotTracking}`;
+    const patched = await call(server, 'PATCH', '/api/v1/workspace', { headers: auth, body: { costBasisMethod, lotTracking } });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const entries = await all<{ transactionId: string; lines: Line[] }>('/api/v1/accounting/ledger');
+    for (const e of entries) assert.equal(sum(e.lines.map((l) => l.debit)).toFixed(), sum(e.lines.map((l) => l.credit)).toFixed(), `${name}: ${e.transactionId}`);
+    const balances = await get('/api/v1/accounting/balances');
+    assert.equal(balances.costBasisMethod, costBasisMethod);
+    assert.equal(balances.totals.debit, balances.totals.credit, name);
+    const holdings = await get('/api/v1/holdings');
+    for (const h of holdings.holdings) {
+      const a = balances.assets.find((x: { assetId: string }) => x.assetId === h.assetId);
+      assert.deepEqual([a?.quantity, a?.costBasis], [h.totalQuantity, h.costbasis], `${name}: ${h.assetId}`);
+    }
+    const lots = await all<{ asset: { tokenId: string }; quantity: string }>('/api/v1/tax/lots');
+    for (const a of balances.assets) {
+      if (new Decimal(a.quantity).lte(0)) continue;
+      assert.equal(sum(lots.filter((l) => l.asset.tokenId === a.assetId).map((l) => l.quantity)).toFixed(), new Decimal(a.quantity).toFixed(), `${name}: lots of ${a.assetId}`);
+    }
+    const summary = (await get('/api/v1/tax/summary')).data as { taxYear: number; netGain: string; flags: Record<string, number> }[];
+    for (const y of summary) {
+      if (lotTracking === 'universal') assert.deepEqual(y.flags, { missingPriceTransactions: 0, missingPurchaseTransactions: 0 }, `${name} ${y.taxYear}`);
+      const gains = await all<Gain>(`/api/v1/tax/gains?year=${y.taxYear}`);
+      assert.equal(sum(gains.map((g) => g.gain)).toFixed(), new Decimal(y.netGain).toFixed(), `${name} ${y.taxYear}`);
+      for (const g of gains) assert.equal(new Decimal(g.proceeds).minus(g.costBasis).toFixed(), new Decimal(g.gain).toFixed(), `${name}: ${g.id}`);
+    }
+    nets.add(summary.map((y) => y.netGain).join());
+  }
+  assert.ok(nets.size >= 3, 'the methods give different gains on the same history');
 });
