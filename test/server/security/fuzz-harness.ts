@@ -357,8 +357,16 @@ export async function fuzzRoute(server: TestServer, target: Target, options: { n
       assert.ok(res.status < 500, `5xx: ${where}`);
       if (!res.headers.get('content-type')?.startsWith('text/html')) assert.ok(!STACK.test(text), `stack trace in body: ${where}`);
       if (res.status >= 400) {
-        const body = JSON.parse(text) as { success?: boolean; code?: string; error?: string; message?: string };
-        if (target.path().startsWith('/api/')) {
+        const path = target.path();
+        // The OAuth family answers RFC 6749 errors ({error, error_description}), and an HTML page where no
+        // trusted redirect_uri is known yet (authorize) or for the hosted page itself.
+        const oauth = /^\/(oauth|oidc|\.well-known)\//.test(path) || path === '/connect';
+        const html = res.headers.get('content-type')?.startsWith('text/html') ?? false;
+        const body = (oauth && html ? { error: 'html_page' } : JSON.parse(text)) as { success?: boolean; code?: string; error?: string; message?: string };
+        if (oauth) {
+          assert.equal(typeof body.error, 'string', `OAuth error shape: ${where}`);
+          body.code = body.error;
+        } else if (path.startsWith('/api/')) {
           // The data family: {error: code, message, details}.
           assert.equal(typeof body.error, 'string', `envelope: ${where}`);
           assert.equal(typeof body.message, 'string', `envelope: ${where}`);
