@@ -37,10 +37,30 @@ export async function calculatedEntries(deps: Deps, workspaceId: string, include
   });
 }
 
+/**
+ * What default holdings count: each account's live balance plus the net of the manual
+ * transactions (`POST /api/v0/transactions`) recorded in it — a source never reports those,
+ * while the lots hold them — so an asset that exists only through manual transactions is a
+ * holding too, and holdings equal the open lots per asset.
+ */
+export async function holdingEntries(deps: Deps, workspaceId: string, includeSpam: boolean): Promise<BalanceEntry[]> {
+  const [live, refs, manualRows] = await Promise.all([liveEntries(deps, workspaceId), listIntegrationRefs(deps.db, workspaceId), listLedgerRows(deps.db, workspaceId, true)]);
+  if (manualRows.length === 0) return live;
+  const manual = ledgerBalances(manualRows, new Map([...refs].map(([id, r]) => [id, r.provider])), includeSpam);
+  const merged = new Map(live.map((e) => [`${e.walletId}\u0000${e.assetId}`, { ...e }]));
+  for (const m of manual) {
+    const key = `${m.walletId}\u0000${m.assetId}`;
+    const hit = merged.get(key);
+    if (hit) hit.quantity = hit.quantity.plus(m.quantity);
+    else merged.set(key, m);
+  }
+  return [...merged.values()].filter((e) => !e.quantity.isZero()).sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
+}
+
 export async function computeHoldings(deps: Deps, workspaceId: string, opts: { includeSpam: boolean; calculated: boolean }, now: number) {
   const day = dayOf(now);
   return deps.cache.get(`holdings:${workspaceId}:${opts.includeSpam}:${opts.calculated}:${day}`, async () => {
-    const entries = opts.calculated ? await calculatedEntries(deps, workspaceId, opts.includeSpam) : await liveEntries(deps, workspaceId);
+    const entries = opts.calculated ? await calculatedEntries(deps, workspaceId, opts.includeSpam) : await holdingEntries(deps, workspaceId, opts.includeSpam);
     const [assets, basis] = await Promise.all([pricedAssets(deps, entries.map((e) => e.assetId), day), listCostBasis(deps.db, workspaceId)]);
     return buildHoldings(entries, assets, basis, { ...opts, calculated: opts.calculated });
   });
