@@ -161,12 +161,13 @@ export function createEvmSource(options: EvmSourceOptions): Source {
 
   /**
    * Ether moved in transactions the logs revealed, from the node's call tracer. A node without
-   * it (method unknown, no callTracer: ganache and Hardhat answer structLogs) is asked once.
+   * it (method unknown, no callTracer: ganache and Hardhat answer structLogs, kept small by the
+   * disable* options) is asked once.
    */
   let tracerMissing = false;
   async function traceEther(movements: Movement[], me: string, signal: AbortSignal): Promise<void> {
     if (tracerMissing || movements.length === 0) return;
-    const trace = (hash: string) => client.request({ method: 'debug_traceTransaction', params: [hash as Hex, { tracer: 'callTracer' }] } as never) as Promise<unknown>;
+    const trace = (hash: string) => client.request({ method: 'debug_traceTransaction', params: [hash as Hex, { tracer: 'callTracer', disableStack: true, disableStorage: true, disableMemory: true }] } as never) as Promise<unknown>;
     const first = await trace(movements[0]!.hash).catch((error: unknown) => {
       if (NO_TRACER.test(error instanceof Error ? `${error.message} ${(error as { details?: string }).details ?? ''}` : String(error))) return null;
       throw error;
