@@ -99,8 +99,17 @@ export const WorkspaceUpdate = z
       }, 'Not a calendar day (MM-DD, 02-29 excluded)')
       .optional(),
     longTermDays: z.number().int().min(1).max(3650).optional(),
+    transferDetection: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        windowHours: z.number().int().min(1).max(720).optional(),
+        tolerancePercent: z.union([z.number().min(0).max(50).transform((n) => String(n)), z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'A percentage such as 1 or 0.25')]).refine((v) => Number(v) <= 50, 'At most 50').optional(),
+      })
+      .refine((b) => Object.values(b).some((v) => v !== undefined), 'Give at least one field to change')
+      .optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Give at least one field to change');
+export type WorkspaceUpdate = z.infer<typeof WorkspaceUpdate>;
 
 export const AddAddressIntegration = z.strictObject({
   provider: z.string().min(1).max(64),
@@ -141,6 +150,8 @@ export const ManualTransaction = z.strictObject({
   feeValue: FiatValue.optional(),
   netValue: FiatValue.optional(),
   label: z.string().min(1).max(64).optional(),
+  /** Ours: the two halves of a movement between own wallets share it (see README "Own-wallet transfers"). */
+  transferId: z.string().min(1).max(200).optional(),
 });
 export type ManualTransaction = z.infer<typeof ManualTransaction>;
 

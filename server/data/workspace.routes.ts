@@ -28,6 +28,14 @@ function asDataError(error: unknown): unknown {
   return error;
 }
 
+function transferSettings(t: WorkspaceUpdate['transferDetection']) {
+  return {
+    ...(t?.enabled !== undefined ? { transfer_detection: t.enabled ? 1 : 0 } : {}),
+    ...(t?.windowHours !== undefined ? { transfer_window_hours: t.windowHours } : {}),
+    ...(t?.tolerancePercent !== undefined ? { transfer_tolerance_percent: String(Number(t.tolerancePercent)) } : {}),
+  };
+}
+
 export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
   const router = Router();
   const { db, clock } = ctx;
@@ -50,6 +58,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     return {
       workspaceId: w.id, name: w.name, baseCurrency: w.base_currency, costBasisMethod: w.cost_basis_method, taxYearStart: w.tax_year_start,
       longTermDays: w.long_term_days, createdAt: w.created_at,
+      transferDetection: { enabled: w.transfer_detection === 1, windowHours: w.transfer_window_hours, tolerancePercent: w.transfer_tolerance_percent },
       limits: {
         effectiveTransactionLimit: limit, currentTransactionCount: transactions,
         remainingTransactions: limit === null ? null : Math.max(0, limit - transactions), limitExceeded: limit !== null && transactions >= limit,
@@ -79,11 +88,12 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
           ...(body.costBasisMethod ? { cost_basis_method: body.costBasisMethod } : {}),
           ...(body.taxYearStart ? { tax_year_start: body.taxYearStart } : {}),
           ...(body.longTermDays !== undefined ? { long_term_days: body.longTermDays } : {}),
+          ...transferSettings(body.transferDetection),
         })
         .where('id', '=', g.workspaceId)
         .execute(),
     );
-    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined) rerunTaxPass(ctx, g.workspaceId);
+    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined || body.transferDetection) rerunTaxPass(ctx, g.workspaceId);
     res.json({ message: 'Workspace updated successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
   });
 

@@ -42,6 +42,9 @@ export type WorkspacesTable = {
   cost_basis_method: Generated<'FIFO' | 'LIFO' | 'HIFO' | 'AVERAGE'>;
   tax_year_start: Generated<string>; // MM-DD
   long_term_days: Generated<number>;
+  transfer_detection: Generated<number>;
+  transfer_window_hours: Generated<number>;
+  transfer_tolerance_percent: Generated<string>;
 };
 
 export type WorkspaceMembersTable = {
@@ -303,7 +306,16 @@ export type WebhookDeliveriesTable = {
 
 export type WebhookAttemptsTable = { delivery_id: string; attempt: number; status: number | null; error: string | null; duration_ms: number; created_at: number };
 
+export type TransferPairsTable = {
+  id: string; workspace_id: string; out_transaction_id: string; in_transaction_id: string; asset_id: string;
+  origin: 'transferId' | 'named' | 'detected' | 'api'; status: 'paired' | 'detected' | 'confirmed' | 'undone'; created_at: number; updated_at: number;
+};
+
+export type FxRatesTable = { currency: string; day: number; rate: string };
+
 export type Database = {
+  transfer_pairs: TransferPairsTable;
+  fx_rates: FxRatesTable;
   tax_runs: TaxRunsTable;
   tax_disposals: TaxDisposalsTable;
   tax_income: TaxIncomeTable;

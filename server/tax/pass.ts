@@ -11,6 +11,7 @@ import type { Db } from '../db/database.ts';
 import { writeTransaction } from '../db/database.ts';
 import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineTransaction } from './engine.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
+import { resolveTransfers, type TransferTx } from './transfers.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -101,15 +102,17 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
 
   const parsed = rows.map((r) => {
     let legs: StoredLeg[] = [];
-    let raw: { transferId?: unknown } = {};
+    let raw: RawTransferFields = {};
     try {
       legs = JSON.parse(r.legs) as StoredLeg[];
-      raw = r.raw ? (JSON.parse(r.raw) as { transferId?: unknown }) : {};
+      raw = r.raw ? (JSON.parse(r.raw) as RawTransferFields) : {};
     } catch {
       /* unreadable rows count as empty */
     }
-    return { row: r, legs: Array.isArray(legs) ? legs : [], transferId: typeof raw.transferId === 'string' ? raw.transferId : null, legsChanged: false };
+    return { row: r, legs: Array.isArray(legs) ? legs : [], transferId: typeof raw.transferId === 'string' ? raw.transferId : null, raw, legsChanged: false };
   });
+  // Own-wallet transfers (transfers.ts): which halves the engine moves as one.
+  const transfers = await resolveTransfers(db, workspaceId, parsed.map(transferTx), now);
 
   // A leg without a price takes that day's stored price (the sync stores daily closes).
   const unpriced = new Set(parsed.flatMap((t) => t.legs.filter((l) => l.price === null).map((l) => l.assetId)));
@@ -129,7 +132,7 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
   }
 
   const input: EngineTransaction[] = parsed.map((t) => ({
-    id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: t.transferId,
+    id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: transfers.has(t.row.id) ? transfers.get(t.row.id)! : t.transferId,
     legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: l.price, walletId: l.account?.walletId ?? t.row.integration_id })),
   }));
   const result = computeTax(input, { method, longTermDays });
@@ -179,6 +182,16 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     });
   });
   return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now };
+}
+
+type RawTransferFields = { transferId?: unknown; sender?: { walletId?: unknown } | null; receiver?: { walletId?: unknown } | null };
+
+function transferTx(t: { row: { id: string; integration_id: string; timestamp: number; type: string; label: string; failed: number; is_spam: number }; legs: StoredLeg[]; transferId: string | null; raw: RawTransferFields }): TransferTx {
+  const wallet = (p: { walletId?: unknown } | null | undefined) => (typeof p?.walletId === 'string' ? p.walletId : null);
+  return {
+    id: t.row.id, walletId: t.row.integration_id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1,
+    legs: t.legs, transferId: t.transferId, sender: wallet(t.raw.sender), receiver: wallet(t.raw.receiver),
+  };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -4,10 +4,12 @@ import * as connectCore from './2026-11-28-connect-core.ts';
 import * as portfolioData from './2026-11-29-portfolio-data.ts';
 import * as taxReportsWebhooks from './2026-11-30-tax-reports-webhooks.ts';
 import * as clientLinks from './2026-12-02-client-links.ts';
+import * as transfersCurrencies from './2026-12-02-transfers-currencies.ts';
 
 export const migrations: Record<string, Migration> = {
   '2026-11-28-connect-core': connectCore,
   '2026-11-29-portfolio-data': portfolioData,
   '2026-11-30-tax-reports-webhooks': taxReportsWebhooks,
   '2026-12-02-client-links': clientLinks,
+  '2026-12-02-transfers-currencies': transfersCurrencies,
 };
