@@ -4,6 +4,7 @@
  * details, so a typo (`limt=5`) is never silently ignored.
  */
 import { z } from 'zod';
+import { CURRENCIES } from '../prices/fx.ts';
 import { DecimalString, PositiveDecimalString } from './amounts.ts';
 
 /** A comma-separated list (at most `max` distinct values, each at most 128 characters). */
@@ -86,8 +87,8 @@ export const EmptyQuery = z.strictObject({});
 
 export const WorkspaceUpdate = z
   .strictObject({
-    // Values are computed in USD (the prices we hold); other currencies need FX rates first.
-    baseCurrency: z.enum(['USD']).optional(),
+    // Money is computed in this currency at the price source's daily rates (prices/fx.ts).
+    baseCurrency: z.enum(CURRENCIES).optional(),
     costBasisMethod: z.enum(['FIFO', 'LIFO', 'HIFO', 'AVERAGE']).optional(),
     taxYearStart: z
       .string()

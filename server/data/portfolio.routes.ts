@@ -15,6 +15,7 @@ import { computeDefi, computeHoldings, matchesProtocol, liveEntries, listNfts, n
 import { dayOf } from './portfolio.repository.ts';
 import type { DataDeps } from './transactions.routes.ts';
 import { profile } from './profiling.ts';
+import { workspaceCurrency } from '../prices/fx.ts';
 
 /** The documented page block (contract 8.4–8.6) over an in-memory list. */
 export function paginate<T>(items: T[], limit: number, offset: number) {
@@ -43,7 +44,7 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     const g = grantOf(res);
     const now = clock.now();
     // Serialized once per workspace, options and day, and served until the next write.
-    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}`, async () => {
+    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
       const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
       return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
     });

@@ -268,7 +268,7 @@ export type SyncJobsTable = {
   created_at: number;
 };
 
-export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number };
+export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number; currency: Generated<string> };
 
 export type TaxDisposalsTable = {
   id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; kind: 'disposal' | 'fee'; quantity: string;

@@ -12,6 +12,8 @@ import { writeTransaction } from '../db/database.ts';
 import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineTransaction } from './engine.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 import { resolveTransfers, type TransferTx } from './transfers.ts';
+import { fxRates, workspaceCurrency } from '../prices/fx.ts';
+import { Decimal, plain } from '../data/amounts.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -69,11 +71,11 @@ async function freshen(db: Db, workspaceId: string, now: number): Promise<void> 
   if (pending) await pending.catch(() => undefined);
   const [run, w, count] = await Promise.all([
     db.selectFrom('tax_runs').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
-    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start']).where('id', '=', workspaceId).executeTakeFirst(),
+    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start', 'base_currency']).where('id', '=', workspaceId).executeTakeFirst(),
     countTransactions(db, workspaceId),
   ]);
   if (!w) return;
-  const fresh = run && run.status === 'completed' && run.method === w.cost_basis_method && run.long_term_days === w.long_term_days && run.tax_year_start === w.tax_year_start && run.transactions === count;
+  const fresh = run && run.status === 'completed' && run.method === w.cost_basis_method && run.long_term_days === w.long_term_days && run.tax_year_start === w.tax_year_start && run.transactions === count && run.currency === w.base_currency;
   if (!fresh) await runTaxPass(db, workspaceId, now);
 }
 
@@ -90,6 +92,9 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
   const method = (w?.cost_basis_method ?? 'FIFO') as CostBasisMethod;
   const longTermDays = w?.long_term_days ?? 365;
   const yearStart = w?.tax_year_start ?? '01-01';
+  // Prices are USD; the engine computes in the workspace's currency (prices/fx.ts), each leg at its day's rate.
+  const currency = await workspaceCurrency(db, workspaceId);
+  const rate = await fxRates(db, currency);
   const rows = await db
     .selectFrom('transactions as t')
     .innerJoin('integrations as i', 'i.id', 't.integration_id')
@@ -133,7 +138,7 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
 
   const input: EngineTransaction[] = parsed.map((t) => ({
     id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: transfers.has(t.row.id) ? transfers.get(t.row.id)! : t.transferId,
-    legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: l.price, walletId: l.account?.walletId ?? t.row.integration_id })),
+    legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: inCurrency(l.price, rate, currency, t.row.timestamp), walletId: l.account?.walletId ?? t.row.integration_id })),
   }));
   const result = computeTax(input, { method, longTermDays });
 
@@ -174,7 +179,7 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     for (const c of chunks(result.positions.map((p) => ({ workspace_id: workspaceId, asset_id: p.assetId, quantity: p.quantity, cost_basis: p.costBasis, computed_at: now })), CHUNK)) {
       await trx.insertInto('asset_cost_basis').values(c).execute();
     }
-    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
+    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, currency, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
     await trx.insertInto('tax_runs').values({ workspace_id: workspaceId, ...run }).onConflict((oc) => oc.column('workspace_id').doUpdateSet(run)).execute();
     await enqueueEvent(trx, {
       workspaceId, event: 'costbasis.completed', now,
@@ -192,6 +197,11 @@ function transferTx(t: { row: { id: string; integration_id: string; timestamp: n
     id: t.row.id, walletId: t.row.integration_id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1,
     legs: t.legs, transferId: t.transferId, sender: wallet(t.raw.sender), receiver: wallet(t.raw.receiver),
   };
+}
+
+/** A USD price in the workspace's currency at the rate of the transaction's day (exact product). */
+function inCurrency(price: string | null, rate: (day: number) => Decimal, currency: string, timestamp: number): string | null {
+  return price === null || currency === 'USD' ? price : plain(new Decimal(price).times(rate(Math.floor(timestamp / DAY_MS))));
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

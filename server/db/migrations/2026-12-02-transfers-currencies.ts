@@ -6,7 +6,8 @@
  *   `detected`, `confirmed`, `undone`); an undone pairing is remembered so detection never
  *   makes it again.
  * - workspace settings of the detection: on/off, the window in hours, the tolerance in percent.
- * - `fx_rates`: units of a currency per US dollar, per UTC day, from the price source.
+ * - `fx_rates`: units of a currency per US dollar, per UTC day, from the price source, and
+ *   the currency a tax run computed in (`tax_runs.currency`).
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -34,9 +35,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('rate', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('fx_rates_pk', ['currency', 'day'])
     .execute();
+  await db.schema.alterTable('tax_runs').addColumn('currency', 'text', (c) => c.notNull().defaultTo('USD')).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('tax_runs').dropColumn('currency').execute();
   await db.schema.dropTable('fx_rates').execute();
   await db.schema.alterTable('workspaces').dropColumn('transfer_tolerance_percent').execute();
   await db.schema.alterTable('workspaces').dropColumn('transfer_window_hours').execute();
