@@ -2,7 +2,8 @@
  * Portfolio reads: `/v1/holdings`, `/v1/defi-holdings`, `/v1/nft-holdings`, `/v1/profiling`
  * (portfolios:read, contract 8.3, 8.5–8.7) and ours behind the finer scopes:
  * `/v1/balances` (balances:read), `/v1/defi` (defi:read), `/v1/nfts` (nft:read).
- * Money is in USD (the prices we hold) as exact decimal strings; see amounts.ts.
+ * Money is in USD (the prices we hold) as exact decimal strings, except holdings: in the
+ * workspace's base currency (prices/fx.ts); see amounts.ts.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.ts';
