@@ -39,10 +39,11 @@ export async function calculatedEntries(deps: Deps, workspaceId: string, include
 }
 
 /**
- * What default holdings count: each account's live balance plus the net of the manual
- * transactions (`POST /api/v0/transactions`) recorded in it — a source never reports those,
- * while the lots hold them — so an asset that exists only through manual transactions is a
- * holding too, and holdings equal the open lots per asset.
+ * What default holdings count: each account's live balance of every asset its source reports
+ * (the chain's or exchange's word, which already reflects what manual transactions there
+ * describe), and for an asset the source does not report in that account, the net of the
+ * manual transactions (`POST /api/v0/transactions`) recorded in it when positive — so an
+ * asset that exists only through manual transactions is a holding, as it is a lot.
  */
 export async function holdingEntries(deps: Deps, workspaceId: string, includeSpam: boolean): Promise<BalanceEntry[]> {
   const [live, refs, manualRows] = await Promise.all([liveEntries(deps, workspaceId), listIntegrationRefs(deps.db, workspaceId), listLedgerRows(deps.db, workspaceId, true)]);
@@ -51,9 +52,7 @@ export async function holdingEntries(deps: Deps, workspaceId: string, includeSpa
   const merged = new Map(live.map((e) => [`${e.walletId}\u0000${e.assetId}`, { ...e }]));
   for (const m of manual) {
     const key = `${m.walletId}\u0000${m.assetId}`;
-    const hit = merged.get(key);
-    if (hit) hit.quantity = hit.quantity.plus(m.quantity);
-    else merged.set(key, m);
+    if (!merged.has(key) && m.quantity.gt(0)) merged.set(key, m);
   }
   return [...merged.values()].filter((e) => !e.quantity.isZero()).sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
 }
