@@ -8,6 +8,7 @@ import type { Mailer } from './mailer.ts';
 import type { Sealer } from './crypto.ts';
 import type { Writer } from './db/group-commit.ts';
 import type { SyncEngine } from './sync/runner.ts';
+import type { PriceSource } from './sync/source.ts';
 import type { ReportWorker } from './reports/reports.worker.ts';
 import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
@@ -34,4 +35,6 @@ export type AppContext = {
   reports?: ReportWorker;
   /** Delivers the webhook outbox (absent when started with `webhooks: false`). */
   webhooks?: WebhookDispatcher;
+  /** The price source (also the base currencies' rates), the sync's own. */
+  prices?: PriceSource;
 };

@@ -55,9 +55,11 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
     otpKey: deriveKey(config.encryptionKey, 'otp'),
     detectChains: options.detectChains ?? (hasEvmRpc(config.sources) ? createEvmChainDetector(config.sources, { fallback: offlineChainDetector }) : offlineChainDetector),
   };
+  const registry = createSourceRegistry({ config: config.sources, db, realExchanges: config.env === 'production' });
+  ctx.prices = options.sync !== false && options.sync?.sources ? options.sync.sources.prices : registry.prices;
   if (options.sync !== false) {
     const sync = createSyncRunner(ctx, {
-      concurrency: 2, maxAttempts: 5, backoffMs: defaultBackoff, pollMs: 1000, leaseMs: 60_000, clock, sources: createSourceRegistry({ config: config.sources, db, realExchanges: config.env === 'production' }), ...options.sync,
+      concurrency: 2, maxAttempts: 5, backoffMs: defaultBackoff, pollMs: 1000, leaseMs: 60_000, clock, sources: registry, ...options.sync,
     });
     ctx.sync = sync;
     ctx.onIntegrationsAdded = (ids) => void sync.queue(ids, 'latest').catch((error: unknown) => logger.error({ err: String(error) }, 'sync: could not queue'));

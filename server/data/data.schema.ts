@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../tax/dates.ts';
+import { CURRENCIES } from '../prices/fx.ts';
 import { DecimalString, PositiveDecimalString } from './amounts.ts';
 
 /** A comma-separated list (at most `max` distinct values, each at most 128 characters). */
@@ -87,8 +88,8 @@ export const EmptyQuery = z.strictObject({});
 
 export const WorkspaceUpdate = z
   .strictObject({
-    // Values are computed in USD (the prices we hold); other currencies need FX rates first.
-    baseCurrency: z.enum(['USD']).optional(),
+    // Money is computed in this currency at the price source's daily rates (prices/fx.ts).
+    baseCurrency: z.enum(CURRENCIES).optional(),
     costBasisMethod: z.enum(['FIFO', 'LIFO', 'HIFO', 'AVERAGE', 'UK_POOL']).optional(),
     taxYearStart: z
       .string()
@@ -104,8 +105,17 @@ export const WorkspaceUpdate = z
     holdingPeriod: z.enum(['calendar', 'days']).optional(),
     taxTimezone: z.string().min(1).max(64).refine(isTimeZone, 'Not an IANA time zone (e.g. America/New_York)').optional(),
     lotTracking: z.enum(['universal', 'wallet']).optional(),
+    transferDetection: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        windowHours: z.number().int().min(1).max(720).optional(),
+        tolerancePercent: z.union([z.number().min(0).max(50).transform((n) => String(n)), z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'A percentage such as 1 or 0.25')]).refine((v) => Number(v) <= 50, 'At most 50').optional(),
+      })
+      .refine((b) => Object.values(b).some((v) => v !== undefined), 'Give at least one field to change')
+      .optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'Give at least one field to change');
+export type WorkspaceUpdate = z.infer<typeof WorkspaceUpdate>;
 
 export const AddAddressIntegration = z.strictObject({
   provider: z.string().min(1).max(64),
@@ -146,6 +156,8 @@ export const ManualTransaction = z.strictObject({
   feeValue: FiatValue.optional(),
   netValue: FiatValue.optional(),
   label: z.string().min(1).max(64).optional(),
+  /** Ours: the two halves of a movement between own wallets share it (see README "Own-wallet transfers"). */
+  transferId: z.string().min(1).max(200).optional(),
 });
 export type ManualTransaction = z.infer<typeof ManualTransaction>;
 

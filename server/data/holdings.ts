@@ -26,7 +26,7 @@ function marketLinks(a: PricedAsset | undefined): Record<string, string> {
 
 type Numbers = { marketValue: Decimal; costbasis: Decimal; unrealizedPnL: Decimal; previousValue: Decimal | null };
 
-function toHolding(assetId: string, entries: BalanceEntry[], a: PricedAsset | undefined, basis: CostBasis | undefined, calculated: boolean) {
+function toHolding(assetId: string, entries: BalanceEntry[], a: PricedAsset | undefined, basis: CostBasis | undefined, calculated: boolean, currency: string) {
   const total = sum(entries.map((e) => e.quantity));
   const price = a?.price ? new Decimal(a.price) : null;
   const prev = a?.prev_price ? new Decimal(a.prev_price) : null;
@@ -51,7 +51,7 @@ function toHolding(assetId: string, entries: BalanceEntry[], a: PricedAsset | un
     marketValue: money(marketValue),
     unrealizedPnL: money(unrealizedPnL),
     roi: percent(unrealizedPnL, costbasis),
-    baseCurrency: 'USD',
+    baseCurrency: currency,
     '24hrChange': price && prev ? percent(price.minus(prev), prev) : 0,
     marketLinks: marketLinks(a),
     hasCalculatedBalance: calculated,
@@ -66,7 +66,8 @@ function toHolding(assetId: string, entries: BalanceEntry[], a: PricedAsset | un
 }
 
 /** Builds the holdings list and its summary. Zero totals are left out. */
-export function buildHoldings(entries: BalanceEntry[], assets: Map<string, PricedAsset>, costBasis: Map<string, CostBasis>, opts: { includeSpam: boolean; calculated: boolean }) {
+export function buildHoldings(entries: BalanceEntry[], assets: Map<string, PricedAsset>, costBasis: Map<string, CostBasis>, opts: { includeSpam: boolean; calculated: boolean; currency?: string }) {
+  const currency = opts.currency ?? 'USD';
   const byAsset = new Map<string, BalanceEntry[]>();
   for (const e of entries) {
     const a = assets.get(e.assetId);
@@ -77,7 +78,7 @@ export function buildHoldings(entries: BalanceEntry[], assets: Map<string, Price
     byAsset.set(e.assetId, list);
   }
   const rows = [...byAsset]
-    .map(([assetId, list]) => toHolding(assetId, list, assets.get(assetId), costBasis.get(assetId), opts.calculated))
+    .map(([assetId, list]) => toHolding(assetId, list, assets.get(assetId), costBasis.get(assetId), opts.calculated, currency))
     .filter((h) => !dec(h.view.totalQuantity).isZero())
     .sort((x, y) => y.numbers.marketValue.comparedTo(x.numbers.marketValue) || (x.view.assetId < y.view.assetId ? -1 : 1));
   const totalValue = sum(rows.map((r) => r.numbers.marketValue));
@@ -95,7 +96,7 @@ export function buildHoldings(entries: BalanceEntry[], assets: Map<string, Price
       totalUnrealizedPnL: money(totalUnrealizedPnL),
       roiPercentage: percent(totalUnrealizedPnL, totalCostBasis),
       total24hrChange: percent(now.minus(before), before),
-      baseCurrency: 'USD',
+      baseCurrency: currency,
     },
   };
 }

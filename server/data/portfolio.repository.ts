@@ -62,15 +62,16 @@ export async function listIntegrationRefs(db: Db, workspaceId: string): Promise<
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** Every leg of the workspace's transactions (for ledger-derived balances). */
-export async function listLedgerRows(db: Db, workspaceId: string) {
-  return db
+/** Every leg of the workspace's transactions (for ledger-derived balances); only the manual ones with `manualOnly`. */
+export async function listLedgerRows(db: Db, workspaceId: string, manualOnly = false) {
+  let qb = db
     .selectFrom('transactions as t')
     .innerJoin('integrations as i', 'i.id', 't.integration_id')
     .select(['t.integration_id', 't.legs', 't.failed', 't.is_spam'])
     .where('t.workspace_id', '=', workspaceId)
-    .where('i.deleted_at', 'is', null)
-    .execute();
+    .where('i.deleted_at', 'is', null);
+  if (manualOnly) qb = qb.where('t.is_manual', '=', 1);
+  return qb.execute();
 }
 
 export async function listDefiPositions(db: Db, workspaceId: string) {

@@ -2,7 +2,8 @@
  * Portfolio reads: `/v1/holdings`, `/v1/defi-holdings`, `/v1/nft-holdings`, `/v1/profiling`
  * (portfolios:read, contract 8.3, 8.5–8.7) and ours behind the finer scopes:
  * `/v1/balances` (balances:read), `/v1/defi` (defi:read), `/v1/nfts` (nft:read).
- * Money is in USD (the prices we hold) as exact decimal strings; see amounts.ts.
+ * Money is in USD (the prices we hold) as exact decimal strings, except holdings: in the
+ * workspace's base currency (prices/fx.ts); see amounts.ts.
  */
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.ts';
@@ -15,6 +16,7 @@ import { computeDefi, computeHoldings, matchesProtocol, liveEntries, listNfts, n
 import { dayOf } from './portfolio.repository.ts';
 import type { DataDeps } from './transactions.routes.ts';
 import { profile } from './profiling.ts';
+import { workspaceCurrency } from '../prices/fx.ts';
 
 /** The documented page block (contract 8.4–8.6) over an in-memory list. */
 export function paginate<T>(items: T[], limit: number, offset: number) {
@@ -43,7 +45,7 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     const g = grantOf(res);
     const now = clock.now();
     // Serialized once per workspace, options and day, and served until the next write.
-    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}`, async () => {
+    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
       const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
       return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
     });

@@ -7,6 +7,7 @@ import type { Db } from '../db/database.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import { Decimal, ZERO, dec, money, quantity, roundMoney, sum } from './amounts.ts';
 import { buildHoldings, ledgerBalances, type BalanceEntry } from './holdings.ts';
+import { fxRates, workspaceCurrency } from '../prices/fx.ts';
 import {
   dayOf, findPricedAssets, listBalances, listCostBasis, listDefiPositions, listIntegrationRefs, listLedgerRows, listNfts, type DefiRow, type NftRow, type PricedAsset,
 } from './portfolio.repository.ts';
@@ -37,12 +38,41 @@ export async function calculatedEntries(deps: Deps, workspaceId: string, include
   });
 }
 
+/**
+ * What default holdings count: each account's live balance of every asset its source reports
+ * (the chain's or exchange's word, which already reflects what manual transactions there
+ * describe), and for an asset the source does not report in that account, the net of the
+ * manual transactions (`POST /api/v0/transactions`) recorded in it when positive — so an
+ * asset that exists only through manual transactions is a holding, as it is a lot.
+ */
+export async function holdingEntries(deps: Deps, workspaceId: string, includeSpam: boolean): Promise<BalanceEntry[]> {
+  const [live, refs, manualRows] = await Promise.all([liveEntries(deps, workspaceId), listIntegrationRefs(deps.db, workspaceId), listLedgerRows(deps.db, workspaceId, true)]);
+  if (manualRows.length === 0) return live;
+  const manual = ledgerBalances(manualRows, new Map([...refs].map(([id, r]) => [id, r.provider])), includeSpam);
+  const merged = new Map(live.map((e) => [`${e.walletId}\u0000${e.assetId}`, { ...e }]));
+  for (const m of manual) {
+    const key = `${m.walletId}\u0000${m.assetId}`;
+    if (!merged.has(key) && m.quantity.gt(0)) merged.set(key, m);
+  }
+  return [...merged.values()].filter((e) => !e.quantity.isZero()).sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
+}
+
+/** Asset prices in `currency`: each at the rate of its own day (the previous one at the day before). */
+export async function inCurrency(db: Db, assets: Map<string, PricedAsset>, currency: string): Promise<Map<string, PricedAsset>> {
+  if (currency === 'USD') return assets;
+  const rate = await fxRates(db, currency);
+  const at = (p: string | null, day: number | null) => (p === null || day === null ? p : new Decimal(p).times(rate(day)).toFixed());
+  return new Map([...assets].map(([id, a]) => [id, { ...a, price: at(a.price, a.price_day), prev_price: at(a.prev_price, a.price_day === null ? null : a.price_day - 1) }]));
+}
+
 export async function computeHoldings(deps: Deps, workspaceId: string, opts: { includeSpam: boolean; calculated: boolean }, now: number) {
   const day = dayOf(now);
-  return deps.cache.get(`holdings:${workspaceId}:${opts.includeSpam}:${opts.calculated}:${day}`, async () => {
-    const entries = opts.calculated ? await calculatedEntries(deps, workspaceId, opts.includeSpam) : await liveEntries(deps, workspaceId);
+  const currency = await workspaceCurrency(deps.db, workspaceId);
+  return deps.cache.get(`holdings:${workspaceId}:${opts.includeSpam}:${opts.calculated}:${day}:${currency}`, async () => {
+    const entries = opts.calculated ? await calculatedEntries(deps, workspaceId, opts.includeSpam) : await holdingEntries(deps, workspaceId, opts.includeSpam);
     const [assets, basis] = await Promise.all([pricedAssets(deps, entries.map((e) => e.assetId), day), listCostBasis(deps.db, workspaceId)]);
-    return buildHoldings(entries, assets, basis, { ...opts, calculated: opts.calculated });
+    // Prices are USD; the basis is already in the workspace's currency (the tax pass computes in it).
+    return buildHoldings(entries, await inCurrency(deps.db, assets, currency), basis, { ...opts, calculated: opts.calculated, currency });
   });
 }
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { dataError } from '../errors.ts';
+import { rerunTaxPass } from '../tax/pass.ts';
 import { randomId } from '../crypto.ts';
 import { grantOf, requireScope } from './bearer.middleware.ts';
 import { PostTransactionsBody, TransactionsQuery, type ManualTransaction } from './data.schema.ts';
@@ -166,6 +167,8 @@ export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps)
       if (created.length) await trx.updateTable('integrations').set((eb) => ({ total_transactions: eb('total_transactions', '+', created.length) })).where('id', '=', wallet.id).execute();
       return created;
     });
+    // Own-wallet transfers among them are paired (and detected ones announced) by the next pass.
+    if (createdIds.length) rerunTaxPass(ctx, g.workspaceId);
     // `data`: what was created, as GET /v1/transactions shows it (the hosted v0 answered `[]`).
     const rows = await findTransactions(db, g.workspaceId, createdIds);
     const legs = rows.map((r) => parseLegs(r.legs));

@@ -21,6 +21,7 @@ import { portfolioRoutes } from './portfolio.routes.ts';
 import { workspaceRoutes } from './workspace.routes.ts';
 import { taxRoutes } from '../tax/tax.routes.ts';
 import { reportRoutes } from '../reports/reports.routes.ts';
+import { transferRoutes } from '../tax/transfers.routes.ts';
 
 export const DEFAULT_TRANSACTION_LIMIT = 100_000;
 
@@ -108,6 +109,6 @@ export function v1Routes(ctx: AppContext): Router {
   router.use(transactionRoutes(ctx, deps));
   router.use(portfolioRoutes(ctx, deps));
   router.use(workspaceRoutes(ctx, deps));
-  router.use(taxRoutes(ctx), reportRoutes(ctx));
+  router.use(taxRoutes(ctx), reportRoutes(ctx), transferRoutes(ctx));
   return router;
 }

@@ -18,6 +18,7 @@ import { countTransactions } from './transactions.repository.ts';
 import { effectiveTransactionLimit, integrationItem } from './v1.routes.ts';
 import type { DataDeps } from './transactions.routes.ts';
 import { rerunTaxPass } from '../tax/pass.ts';
+import { ensureFxRates } from '../prices/fx.ts';
 
 /** Connect-family errors from the shared integration rules, in the data family's shape. */
 function asDataError(error: unknown): unknown {
@@ -26,6 +27,14 @@ function asDataError(error: unknown): unknown {
   const path = { UNKNOWN_PROVIDER: 'provider', SANDBOX_PROVIDER_NOT_ALLOWED: 'provider', INVALID_ADDRESS: 'address', SANDBOX_ADDRESS_NOT_ALLOWED: 'address' }[error.code] ?? '';
   if (error.status === 400) return dataError('invalid_parameters', error.message, [{ code: error.code, path, message: error.message, ...(error.extra ?? {}) }]);
   return error;
+}
+
+function transferSettings(t: WorkspaceUpdate['transferDetection']) {
+  return {
+    ...(t?.enabled !== undefined ? { transfer_detection: t.enabled ? 1 : 0 } : {}),
+    ...(t?.windowHours !== undefined ? { transfer_window_hours: t.windowHours } : {}),
+    ...(t?.tolerancePercent !== undefined ? { transfer_tolerance_percent: String(Number(t.tolerancePercent)) } : {}),
+  };
 }
 
 export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
@@ -50,6 +59,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     return {
       workspaceId: w.id, name: w.name, baseCurrency: w.base_currency, costBasisMethod: w.cost_basis_method, taxYearStart: w.tax_year_start,
       longTermDays: w.long_term_days, holdingPeriod: w.holding_period, taxTimezone: w.tax_timezone, lotTracking: w.lot_tracking, createdAt: w.created_at,
+      transferDetection: { enabled: w.transfer_detection === 1, windowHours: w.transfer_window_hours, tolerancePercent: w.transfer_tolerance_percent },
       limits: {
         effectiveTransactionLimit: limit, currentTransactionCount: transactions,
         remainingTransactions: limit === null ? null : Math.max(0, limit - transactions), limitExceeded: limit !== null && transactions >= limit,
@@ -67,11 +77,25 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
 
   route({
     method: 'patch', path: '/api/v1/workspace', tag: 'Data (ours)', auth: 'bearer', body: WorkspaceUpdate,
-    summary: 'Change workspace settings (workspace:write). baseCurrency accepts USD only: values are computed from USD prices until FX rates exist.',
+    summary: 'Change workspace settings (workspace:write): baseCurrency (USD, EUR, GBP, CAD, AUD, CHF, SEK), costBasisMethod, taxYearStart, longTermDays, transferDetection',
+    description: 'A new baseCurrency first loads its daily rates from the price source (from the first transaction day to today): 503 service_unavailable, and nothing changed, when the source has none. Then holdings, tax and reports are in that currency.',
   });
   router.patch('/v1/workspace', requireScope('workspace:write'), async (req, res) => {
     const body = WorkspaceUpdate.parse(req.body);
     const g = grantOf(res);
+    const before = await findWorkspace(db, g.workspaceId);
+    const currencyChanged = body.baseCurrency !== undefined && body.baseCurrency !== before?.base_currency;
+    if (currencyChanged && body.baseCurrency !== 'USD') {
+      const first = await db.selectFrom('transactions').select((eb) => eb.fn.min<number>('timestamp').as('t')).where('workspace_id', '=', g.workspaceId).executeTakeFirst();
+      const today = Math.floor(clock.now() / 86_400_000);
+      const from = first?.t !== null && first?.t !== undefined ? Math.min(today, Math.floor(Number(first.t) / 86_400_000)) : today;
+      try {
+        await ensureFxRates(db, ctx.prices, body.baseCurrency!, from, today, today, AbortSignal.timeout(ctx.config.sources?.timeoutMs ?? 15_000));
+      } catch (error) {
+        ctx.logger.warn({ workspace: g.workspaceId, currency: body.baseCurrency, err: error instanceof Error ? error.message : String(error) }, 'workspace: exchange rates unavailable');
+        throw dataError('service_unavailable', `${body.baseCurrency} exchange rates are unavailable from the price source; the base currency is unchanged`);
+      }
+    }
     await ctx.write((trx) =>
       trx.updateTable('workspaces')
         .set({
@@ -82,11 +106,12 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
           ...(body.holdingPeriod ? { holding_period: body.holdingPeriod } : {}),
           ...(body.taxTimezone ? { tax_timezone: body.taxTimezone } : {}),
           ...(body.lotTracking ? { lot_tracking: body.lotTracking } : {}),
+          ...transferSettings(body.transferDetection),
         })
         .where('id', '=', g.workspaceId)
         .execute(),
     );
-    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined || body.holdingPeriod || body.taxTimezone || body.lotTracking) rerunTaxPass(ctx, g.workspaceId);
+    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined || body.holdingPeriod || body.taxTimezone || body.lotTracking || body.transferDetection || currencyChanged) rerunTaxPass(ctx, g.workspaceId);
     res.json({ message: 'Workspace updated successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
   });
 

@@ -45,6 +45,9 @@ export type WorkspacesTable = {
   holding_period: Generated<'calendar' | 'days'>;
   tax_timezone: Generated<string>; // IANA time zone of tax dates
   lot_tracking: Generated<'universal' | 'wallet'>;
+  transfer_detection: Generated<number>;
+  transfer_window_hours: Generated<number>;
+  transfer_tolerance_percent: Generated<string>;
 };
 
 export type WorkspaceMembersTable = {
@@ -273,7 +276,7 @@ export type SyncJobsTable = {
   created_at: number;
 };
 
-export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number; settings: string | null };
+export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number; settings: string | null; currency: Generated<string> };
 export type TaxLotSelectionsTable = { workspace_id: string; transaction_id: string; asset_id: string; lots: string; updated_at: number };
 
 export type TaxDisposalsTable = {
@@ -325,10 +328,19 @@ export type OauthCodesTable = {
 
 export type OauthKeysTable = { kid: string; alg: string; public_jwk: string; private_jwk: string; created_at: number; retired_at: number | null };
 
+export type TransferPairsTable = {
+  id: string; workspace_id: string; out_transaction_id: string; in_transaction_id: string; asset_id: string;
+  origin: 'transferId' | 'named' | 'detected' | 'api'; status: 'paired' | 'detected' | 'confirmed' | 'undone'; created_at: number; updated_at: number;
+};
+
+export type FxRatesTable = { currency: string; day: number; rate: string };
+
 export type Database = {
   oauth_requests: OauthRequestsTable;
   oauth_codes: OauthCodesTable;
   oauth_keys: OauthKeysTable;
+  transfer_pairs: TransferPairsTable;
+  fx_rates: FxRatesTable;
   tax_runs: TaxRunsTable;
   tax_disposals: TaxDisposalsTable;
   tax_income: TaxIncomeTable;

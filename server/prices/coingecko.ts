@@ -80,5 +80,36 @@ export function createCoinGeckoPriceSource(options: CoinGeckoOptions): PriceSour
       }
       return [...days.entries()].filter(([d]) => d >= fromDay && d <= toDay).sort((a, b) => a[0] - b[0]).map(([day, p]) => ({ day, price: p }));
     },
+    /**
+     * Units of `currency` per dollar, as CoinGecko converts (`vs_currency`): bitcoin's price in
+     * the currency over its price in USD at the same moment — the last common point of each
+     * day, today from `/simple/price` — to 10 decimal places.
+     */
+    async dailyFxRates(currency, fromDay, toDay, signal) {
+      const vs = currency.toLowerCase();
+      if (vs === 'usd') return Array.from({ length: Math.max(0, toDay - fromDay + 1) }, (_, i) => ({ day: fromDay + i, price: '1' }));
+      const today = dayOf(now());
+      const from = Math.max(fromDay, today - maxDays + 1);
+      const to = Math.min(toDay, today);
+      const out = new Map<number, string>();
+      const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? new Decimal(a).div(b).toDecimalPlaces(10).toFixed() : null);
+      if (from < today && from <= to) {
+        const range = (c: string) => get<{ prices?: [number, number][] }>(
+          `/coins/bitcoin/market_chart/range?vs_currency=${c}&from=${Math.floor((from * DAY_MS) / 1000)}&to=${Math.floor(((Math.min(to, today - 1) + 1) * DAY_MS) / 1000) - 1}`, signal);
+        const [usd, other] = await Promise.all([range('usd'), range(encodeURIComponent(vs))]);
+        const usdAt = new Map((usd.prices ?? []).map(([ms, p]) => [ms, p]));
+        for (const [ms, p] of other.prices ?? []) {
+          const d = dayOf(ms);
+          const r = usdAt.has(ms) ? ratio(p, usdAt.get(ms)!) : null;
+          if (r && d >= from && d <= to && d < today) out.set(d, r); // later points of a day overwrite earlier ones
+        }
+      }
+      if (to === today) {
+        const current = await get<Record<string, Record<string, number>>>(`/simple/price?ids=bitcoin&vs_currencies=usd,${encodeURIComponent(vs)}`, signal);
+        const r = ratio(current.bitcoin?.[vs] ?? NaN, current.bitcoin?.usd ?? NaN);
+        if (r) out.set(today, r);
+      }
+      return [...out].sort((a, b) => a[0] - b[0]).map(([day, price]) => ({ day, price }));
+    },
   };
 }

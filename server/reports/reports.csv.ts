@@ -50,8 +50,8 @@ export function capitalGainsCsv(rows: DisposalRow[], assets: Map<string, AssetMe
   return out;
 }
 
-export function incomeCsv(rows: IncomeRow[], assets: Map<string, AssetMeta>): string {
-  let out = line([...INCOME_COLUMNS]);
+export function incomeCsv(rows: IncomeRow[], assets: Map<string, AssetMeta>, currency = 'USD'): string {
+  let out = line(INCOME_COLUMNS.map((c) => (c === 'Value (USD)' ? `Value (${currency})` : c)));
   for (const i of rows) {
     out += line([
       day(i.received_at), cell(assets.get(i.asset_id)?.symbol ?? i.asset_id, true), i.quantity, cell(i.label, true), cents(i.value).toFixed(2), cell(i.transaction_id, true),

@@ -45,7 +45,8 @@ export function createReportWorker(deps: { db: Db; clock: Clock; logger: Logger 
         rows = disposals.length;
       } else {
         const income = await allIncome(db, r.workspace_id, r.tax_year);
-        content = incomeCsv(income, await assetsById(db, income.map((i) => i.asset_id)));
+        const run = await db.selectFrom('tax_runs').select('currency').where('workspace_id', '=', r.workspace_id).executeTakeFirst();
+        content = incomeCsv(income, await assetsById(db, income.map((i) => i.asset_id)), run?.currency ?? 'USD');
         rows = income.length;
       }
       await writeTransaction(db, (trx) => trx.updateTable('reports').set({ status: 'completed', content, rows, error: null, completed_at: clock.now() }).where('id', '=', id).execute());

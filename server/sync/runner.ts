@@ -11,6 +11,7 @@
  * transaction limit was reached) or FAILED, with `sync_log` per function.
  */
 import { sanitizeSourceError } from './error-text.ts';
+import { ensureFxRates, workspaceCurrency } from '../prices/fx.ts';
 import type { Db } from '../db/database.ts';
 import { writeTransaction } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
@@ -278,6 +279,11 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
       } catch (error) {
         logger.warn({ asset: a.id, err: errorText(error) }, 'sync: daily prices failed');
       }
+    }
+    // The workspace's base currency: rates up to today (days since the last stored one).
+    const currency = await workspaceCurrency(db, integration.workspace_id);
+    if (currency !== 'USD' && !signal.aborted) {
+      await ensureFxRates(db, sources.prices, currency, today - 30, today, today, signal).catch((error: unknown) => logger.warn({ currency, err: errorText(error) }, 'sync: exchange rates failed'));
     }
   }
 

@@ -147,6 +147,8 @@ export type PriceSource = {
   name: string;
   /** Daily USD closes of `asset` for days `fromDay..toDay` (days since 1970-01-01 UTC) that the source knows. */
   dailyPrices(asset: AssetInfo, fromDay: number, toDay: number, signal: AbortSignal): Promise<DailyPrice[]>;
+  /** Units of `currency` (ISO 4217, upper case) per US dollar for days `fromDay..toDay` the source knows. */
+  dailyFxRates?(currency: string, fromDay: number, toDay: number, signal: AbortSignal): Promise<DailyPrice[]>;
 };
 
 /**

@@ -13,6 +13,9 @@ import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type Engin
 import type { HoldingPeriod } from './dates.ts';
 import type { LotTracking } from './books.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
+import { resolveTransfers, type TransferTx } from './transfers.ts';
+import { fxRates } from '../prices/fx.ts';
+import { Decimal, plain } from '../data/amounts.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -80,7 +83,7 @@ async function freshen(db: Db, workspaceId: string, now: number): Promise<void> 
 }
 
 export type TaxSettings = {
-  method: CostBasisMethod; longTermDays: number; yearStart: string; holdingPeriod: HoldingPeriod; timeZone: string; lotTracking: LotTracking;
+  method: CostBasisMethod; longTermDays: number; yearStart: string; holdingPeriod: HoldingPeriod; timeZone: string; lotTracking: LotTracking; currency: string;
   /** Everything a pass depends on besides the transactions (settings and the version of the lot selections). */
   key: string;
 };
@@ -88,11 +91,11 @@ export type TaxSettings = {
 /** The workspace's tax settings, with the key that tells whether stored results used them. */
 export async function loadSettings(db: Db, workspaceId: string): Promise<TaxSettings | undefined> {
   const [w, sel] = await Promise.all([
-    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start', 'holding_period', 'tax_timezone', 'lot_tracking']).where('id', '=', workspaceId).executeTakeFirst(),
+    db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start', 'holding_period', 'tax_timezone', 'lot_tracking', 'base_currency']).where('id', '=', workspaceId).executeTakeFirst(),
     db.selectFrom('tax_lot_selections').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('last')]).where('workspace_id', '=', workspaceId).executeTakeFirst(),
   ]);
   if (!w) return undefined;
-  const s = { method: w.cost_basis_method, longTermDays: w.long_term_days, yearStart: w.tax_year_start, holdingPeriod: w.holding_period, timeZone: w.tax_timezone, lotTracking: w.lot_tracking };
+  const s = { method: w.cost_basis_method, longTermDays: w.long_term_days, yearStart: w.tax_year_start, holdingPeriod: w.holding_period, timeZone: w.tax_timezone, lotTracking: w.lot_tracking, currency: w.base_currency };
   return { ...s, key: JSON.stringify({ ...s, selections: `${Number(sel?.n ?? 0)}@${sel?.last ?? 0}` }) };
 }
 
@@ -112,6 +115,9 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
   const zone = settings?.timeZone ?? 'UTC';
   const selections: LotSelection[] = (await db.selectFrom('tax_lot_selections').select(['transaction_id', 'asset_id', 'lots']).where('workspace_id', '=', workspaceId).execute())
     .map((r) => ({ transactionId: r.transaction_id, assetId: r.asset_id, lots: JSON.parse(r.lots) as LotSelection['lots'] }));
+  // Prices are USD; the engine computes in the workspace's currency (prices/fx.ts), each leg at its day's rate.
+  const currency = settings?.currency ?? 'USD';
+  const rate = await fxRates(db, currency);
   const rows = await db
     .selectFrom('transactions as t')
     .innerJoin('integrations as i', 'i.id', 't.integration_id')
@@ -124,15 +130,17 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
 
   const parsed = rows.map((r) => {
     let legs: StoredLeg[] = [];
-    let raw: { transferId?: unknown } = {};
+    let raw: RawTransferFields = {};
     try {
       legs = JSON.parse(r.legs) as StoredLeg[];
-      raw = r.raw ? (JSON.parse(r.raw) as { transferId?: unknown }) : {};
+      raw = r.raw ? (JSON.parse(r.raw) as RawTransferFields) : {};
     } catch {
       /* unreadable rows count as empty */
     }
-    return { row: r, legs: Array.isArray(legs) ? legs : [], transferId: typeof raw.transferId === 'string' ? raw.transferId : null, legsChanged: false };
+    return { row: r, legs: Array.isArray(legs) ? legs : [], transferId: typeof raw.transferId === 'string' ? raw.transferId : null, raw, legsChanged: false };
   });
+  // Own-wallet transfers (transfers.ts): which halves the engine moves as one.
+  const transfers = await resolveTransfers(db, workspaceId, parsed.map(transferTx), now);
 
   // A leg without a price takes that day's stored price (the sync stores daily closes).
   const unpriced = new Set(parsed.flatMap((t) => t.legs.filter((l) => l.price === null).map((l) => l.assetId)));
@@ -152,9 +160,9 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
   }
 
   const input: EngineTransaction[] = parsed.map((t) => ({
-    id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: t.transferId,
+    id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: transfers.has(t.row.id) ? transfers.get(t.row.id)! : t.transferId,
     venue: t.row.category === 'exchange' ? 'exchange' : 'chain',
-    legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: l.price, walletId: l.account?.walletId ?? t.row.integration_id })),
+    legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: inCurrency(l.price, rate, currency, t.row.timestamp), walletId: l.account?.walletId ?? t.row.integration_id })),
   }));
   const engineStart = performance.now();
   const result = computeTax(input, { method, longTermDays, holdingPeriod: settings?.holdingPeriod, timeZone: zone, lotTracking: settings?.lotTracking, selections });
@@ -198,7 +206,7 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     for (const c of chunks(result.positions.map((p) => ({ workspace_id: workspaceId, asset_id: p.assetId, quantity: p.quantity, cost_basis: p.costBasis, computed_at: now })), CHUNK)) {
       await trx.insertInto('asset_cost_basis').values(c).execute();
     }
-    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, settings: settings?.key ?? null, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
+    const run = { method, long_term_days: longTermDays, tax_year_start: yearStart, settings: settings?.key ?? null, currency, status: 'completed' as const, transactions: rows.length, disposals: result.disposals.length, computed_at: now };
     await trx.insertInto('tax_runs').values({ workspace_id: workspaceId, ...run }).onConflict((oc) => oc.column('workspace_id').doUpdateSet(run)).execute();
     await enqueueEvent(trx, {
       workspaceId, event: 'costbasis.completed', now,
@@ -206,6 +214,21 @@ async function pass(db: Db, workspaceId: string, now: number): Promise<PassSumma
     });
   });
   return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now, engineMs };
+}
+
+type RawTransferFields = { transferId?: unknown; sender?: { walletId?: unknown } | null; receiver?: { walletId?: unknown } | null };
+
+function transferTx(t: { row: { id: string; integration_id: string; timestamp: number; type: string; label: string; failed: number; is_spam: number }; legs: StoredLeg[]; transferId: string | null; raw: RawTransferFields }): TransferTx {
+  const wallet = (p: { walletId?: unknown } | null | undefined) => (typeof p?.walletId === 'string' ? p.walletId : null);
+  return {
+    id: t.row.id, walletId: t.row.integration_id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1,
+    legs: t.legs, transferId: t.transferId, sender: wallet(t.raw.sender), receiver: wallet(t.raw.receiver),
+  };
+}
+
+/** A USD price in the workspace's currency at the rate of the transaction's day (exact product). */
+function inCurrency(price: string | null, rate: (day: number) => Decimal, currency: string, timestamp: number): string | null {
+  return price === null || currency === 'USD' ? price : plain(new Decimal(price).times(rate(Math.floor(timestamp / DAY_MS))));
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

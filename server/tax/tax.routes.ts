@@ -30,14 +30,14 @@ export function taxRoutes(ctx: AppContext): Router {
     const s = run?.settings ? (JSON.parse(run.settings) as { holdingPeriod?: string; timeZone?: string; lotTracking?: string }) : {};
     return {
       costBasisMethod: run?.method ?? null, longTermDays: run?.long_term_days ?? null, holdingPeriod: s.holdingPeriod ?? 'calendar', taxTimezone: s.timeZone ?? 'UTC',
-      lotTracking: s.lotTracking ?? 'universal', taxYearStart: run?.tax_year_start ?? '01-01', computedAt: run?.computed_at ?? null,
+      lotTracking: s.lotTracking ?? 'universal', taxYearStart: run?.tax_year_start ?? '01-01', computedAt: run?.computed_at ?? null, baseCurrency: run?.currency ?? 'USD',
     };
   };
 
   route({
     method: 'get', path: '/api/v1/tax/gains', tag: 'Tax & accounting (ours)', auth: 'bearer', query: GainsQuery,
     summary: "Realised gains per disposal: asset, quantity, acquired and disposed dates, proceeds, cost basis, gain, term and the lots used, by the workspace's cost-basis method (tax:read)",
-    description: 'Money is USD with 8 dp. A disposal whose lots span both terms is split into a short-term and a long-term row. kind=fee rows are crypto spent on fees. isMissingPurchase: part of the quantity had no recorded acquisition (basis 0); isMissingPrice: no price was known.',
+    description: 'Money is in the workspace\'s base currency (baseCurrency) with 8 dp. A disposal whose lots span both terms is split into a short-term and a long-term row. kind=fee rows are crypto spent on fees. isMissingPurchase: part of the quantity had no recorded acquisition (basis 0); isMissingPrice: no price was known.',
   });
   router.get('/v1/tax/gains', requireScope('tax:read'), async (req, res) => {
     const q = GainsQuery.parse(req.query);
@@ -46,8 +46,8 @@ export function taxRoutes(ctx: AppContext): Router {
     const { rows, total } = await repo.listDisposals(db, g.workspaceId, { year: q.year, assets: q.asset, term: q.term, kind: q.kind }, q.limit, q.offset);
     const assets = await repo.assetsById(db, rows.map((r) => r.asset_id));
     res.json({
-      message: 'Realised gains retrieved successfully', data: rows.map((r) => disposalView(r, assets)), pagination: pageBlock(q.limit, q.offset, rows.length, total),
-      ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now(),
+      message: 'Realised gains retrieved successfully', data: rows.map((r) => disposalView(r, assets, settings.baseCurrency)), pagination: pageBlock(q.limit, q.offset, rows.length, total),
+      ...settings, user_id: g.userId, timestamp: clock.now(),
     });
   });
 
@@ -57,7 +57,7 @@ export function taxRoutes(ctx: AppContext): Router {
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
     const [disposals, income] = await Promise.all([repo.allDisposals(db, g.workspaceId, q.year), repo.allIncome(db, g.workspaceId, q.year)]);
-    res.json({ message: 'Tax summary retrieved successfully', data: summarize(disposals, income, settings.taxYearStart, settings.taxTimezone), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+    res.json({ message: 'Tax summary retrieved successfully', data: summarize(disposals, income, settings.taxYearStart, settings.taxTimezone, settings.baseCurrency), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
   route({
@@ -68,7 +68,7 @@ export function taxRoutes(ctx: AppContext): Router {
     const q = ScheduleDQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
-    res.json({ message: 'Schedule D totals retrieved successfully', data: scheduleD(await repo.allDisposals(db, g.workspaceId, q.year), q.year), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+    res.json({ message: 'Schedule D totals retrieved successfully', data: scheduleD(await repo.allDisposals(db, g.workspaceId, q.year), q.year), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
   route({ method: 'get', path: '/api/v1/tax/income', tag: 'Tax & accounting (ours)', auth: 'bearer', query: IncomeQuery, summary: 'Income (staking rewards, airdrops, interest, …) valued at receipt (tax:read)' });
@@ -78,7 +78,7 @@ export function taxRoutes(ctx: AppContext): Router {
     const settings = await fresh(g.workspaceId);
     const { rows, total } = await repo.listIncome(db, g.workspaceId, { year: q.year, assets: q.asset }, q.limit, q.offset);
     const assets = await repo.assetsById(db, rows.map((r) => r.asset_id));
-    res.json({ message: 'Income retrieved successfully', data: rows.map((r) => incomeView(r, assets)), pagination: pageBlock(q.limit, q.offset, rows.length, total), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+    res.json({ message: 'Income retrieved successfully', data: rows.map((r) => incomeView(r, assets, settings.baseCurrency)), pagination: pageBlock(q.limit, q.offset, rows.length, total), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
   route({ method: 'get', path: '/api/v1/tax/lots', tag: 'Tax & accounting (ours)', auth: 'bearer', query: LotsQuery, summary: 'Open lots (what is still held) with acquisition date and cost basis; walletId when lots are tracked wallet by wallet (tax:read)' });
@@ -90,14 +90,14 @@ export function taxRoutes(ctx: AppContext): Router {
     const assets = await repo.assetsById(db, rows.map((r) => r.asset_id));
     res.json({
       message: 'Open lots retrieved successfully',
-      data: rows.map((l) => ({ id: l.id, transactionId: l.transaction_id, asset: assetOf(assets, l.asset_id), walletId: l.wallet_id, acquiredAt: l.acquired_at, quantity: quantity(dec(l.quantity)), costBasis: money(dec(l.cost_basis)), baseCurrency: 'USD' })),
+      data: rows.map((l) => ({ id: l.id, transactionId: l.transaction_id, asset: assetOf(assets, l.asset_id), walletId: l.wallet_id, acquiredAt: l.acquired_at, quantity: quantity(dec(l.quantity)), costBasis: money(dec(l.cost_basis)), baseCurrency: settings.baseCurrency })),
       pagination: pageBlock(q.limit, q.offset, rows.length, total), ...settings, user_id: g.userId, timestamp: clock.now(),
     });
   });
 
   route({
     method: 'get', path: '/api/v1/accounting/ledger', tag: 'Tax & accounting (ours)', auth: 'bearer', query: LedgerQuery,
-    summary: 'Double-entry journal: one entry per transaction, debits = credits in USD (accounting:read)',
+    summary: 'Double-entry journal: one entry per transaction, debits = credits in the workspace\'s base currency (accounting:read)',
     description: 'Accounts: assets:<walletId>:<assetId> (carried at cost, with quantity), assets:in-transit, income:realized-gains, income:<label>, expenses:fees, expenses:spending, equity:contributions, equity:withdrawals.',
   });
   router.get('/v1/accounting/ledger', requireScope('accounting:read'), async (req, res) => {
@@ -118,7 +118,7 @@ export function taxRoutes(ctx: AppContext): Router {
       current.entry.lines.push({ account: l.account, walletId: l.wallet_id, assetId: l.asset_id, quantity: l.quantity, debit: money(dec(l.debit)), credit: money(dec(l.credit)) });
     }
     if (current) current.entry.totals = { debit: money(current.debit), credit: money(current.credit) };
-    res.json({ message: 'Ledger retrieved successfully', data: entries, pagination: pageBlock(q.limit, q.offset, entries.length, total), ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now() });
+    res.json({ message: 'Ledger retrieved successfully', data: entries, pagination: pageBlock(q.limit, q.offset, entries.length, total), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
   route({ method: 'get', path: '/api/v1/accounting/balances', tag: 'Tax & accounting (ours)', auth: 'bearer', query: BalancesQuery, summary: 'Account balances of the ledger, and per asset the quantity and cost held (accounting:read)' });
@@ -154,7 +154,7 @@ export function taxRoutes(ctx: AppContext): Router {
       accounts: list.map((a) => ({ account: a.account, walletId: a.walletId, assetId: a.assetId, quantity: a.quantity ? quantity(a.quantity) : null, debit: money(a.debit), credit: money(a.credit), balance: money(a.debit.minus(a.credit)) })),
       assets: [...byAsset].sort(([x], [y]) => (x < y ? -1 : 1)).map(([id, t]) => ({ asset: assetOf(assets, id), assetId: id, isSpam: assets.get(id)?.is_spam === 1, quantity: quantity(t.quantity), costBasis: money(t.cost) })),
       totals: { debit: money(debit), credit: money(credit) },
-      ...settings, baseCurrency: 'USD', user_id: g.userId, timestamp: clock.now(),
+      ...settings, user_id: g.userId, timestamp: clock.now(),
     });
   });
 

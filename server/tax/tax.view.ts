@@ -15,21 +15,21 @@ export const assetOf = (assets: Map<string, AssetMeta>, id: string) => {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function disposalView(d: DisposalRow, assets: Map<string, AssetMeta>) {
+export function disposalView(d: DisposalRow, assets: Map<string, AssetMeta>, currency = 'USD') {
   const lots = JSON.parse(d.lots) as { lotId: string; transactionId: string; acquiredAt: number | null; quantity: string; costBasis: string }[];
   return {
     id: d.id.slice(d.id.indexOf(':') + 1), transactionId: d.transaction_id, asset: assetOf(assets, d.asset_id), kind: d.kind, quantity: quantity(dec(d.quantity)),
     acquiredAt: d.acquired_at, disposedAt: d.disposed_at, acquiredDate: iso(d.acquired_at), disposedDate: iso(d.disposed_at), taxYear: d.tax_year, term: d.term,
-    proceeds: money(dec(d.proceeds)), costBasis: money(dec(d.cost_basis)), gain: money(dec(d.gain)), fee: money(dec(d.fee)), baseCurrency: 'USD',
+    proceeds: money(dec(d.proceeds)), costBasis: money(dec(d.cost_basis)), gain: money(dec(d.gain)), fee: money(dec(d.fee)), baseCurrency: currency,
     lots: lots.map((l) => ({ ...l, costBasis: money(dec(l.costBasis)) })),
     isMissingPrice: d.missing_price === 1, isMissingPurchase: d.missing_purchase === 1,
   };
 }
 
-export function incomeView(i: IncomeRow, assets: Map<string, AssetMeta>) {
+export function incomeView(i: IncomeRow, assets: Map<string, AssetMeta>, currency = 'USD') {
   return {
     id: i.id.slice(i.id.indexOf(':') + 1), transactionId: i.transaction_id, asset: assetOf(assets, i.asset_id), label: i.label, quantity: quantity(dec(i.quantity)),
-    receivedAt: i.received_at, receivedDate: iso(i.received_at), taxYear: i.tax_year, value: money(dec(i.value)), baseCurrency: 'USD', isMissingPrice: i.missing_price === 1,
+    receivedAt: i.received_at, receivedDate: iso(i.received_at), taxYear: i.tax_year, value: money(dec(i.value)), baseCurrency: currency, isMissingPrice: i.missing_price === 1,
   };
 }
 
@@ -40,7 +40,7 @@ const bucketView = (b: Bucket) => ({
 });
 
 /** Per tax year: short and long term gains and losses, income by label, fees paid, flags. */
-export function summarize(disposals: DisposalRow[], income: IncomeRow[], yearStart: string, zone = 'UTC') {
+export function summarize(disposals: DisposalRow[], income: IncomeRow[], yearStart: string, zone = 'UTC', currency = 'USD') {
   const years = new Map<number, { short: Bucket; long: Bucket; income: Map<string, Decimal>; incomeCount: number; fees: Decimal; missingPrice: Set<string>; missingPurchase: Set<string> }>();
   const yearOf = (y: number) => {
     let v = years.get(y);
@@ -77,7 +77,7 @@ export function summarize(disposals: DisposalRow[], income: IncomeRow[], yearSta
       income: { total: money(incomeTotal), events: y.incomeCount, byLabel: Object.fromEntries([...y.income].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, money(v)])) },
       fees: money(y.fees),
       flags: { missingPriceTransactions: y.missingPrice.size, missingPurchaseTransactions: y.missingPurchase.size },
-      baseCurrency: 'USD',
+      baseCurrency: currency,
     };
   });
 }

@@ -38,7 +38,7 @@ export type WebhookDispatcher = { start(): Promise<void>; stop(): Promise<void>;
 const RETAIN_MS = 30 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
-const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'] };
+const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'], transfer_detection: ['transactions:read', 'tax:read'] };
 
 export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Logger; sealer: Sealer; config?: { webhookPrivateTargets: 'allow' | 'deny' } }, options: WebhookOptions): WebhookDispatcher {
   const { db, clock, logger, sealer } = deps;

@@ -7,7 +7,9 @@
  */
 import type { Db } from '../db/database.ts';
 
-export type WebhookEventName = 'integration.created' | 'integration.updated' | 'integration.failed' | 'integration.deleted' | 'costbasis.completed';
+export type WebhookEventName =
+  | 'integration.created' | 'integration.updated' | 'integration.failed' | 'integration.deleted' | 'costbasis.completed'
+  | 'transfer_detection.detected' | 'transfer_detection.confirmed' | 'transfer_detection.undone';
 
 /** Records an event inside the caller's transaction (`trx`), so it exists exactly when the change commits. */
 export async function enqueueEvent(trx: Db, e: { workspaceId: string; event: WebhookEventName; now: number; data: Record<string, unknown> }): Promise<void> {

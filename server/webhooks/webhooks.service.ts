@@ -36,7 +36,7 @@ export function webhookView(c: { id: string; webhook_url: string | null; webhook
   return {
     client_id: c.id, url: c.webhook_url, has_secret: c.webhook_secret !== null,
     secret_created_at: c.webhook_secret_created_at ? new Date(c.webhook_secret_created_at).toISOString() : null,
-    events: ['integration.created', 'integration.updated', 'integration.failed', 'integration.deleted', 'costbasis.completed'],
+    events: ['integration.created', 'integration.updated', 'integration.failed', 'integration.deleted', 'costbasis.completed', 'transfer_detection.detected', 'transfer_detection.confirmed', 'transfer_detection.undone'],
   };
 }
 

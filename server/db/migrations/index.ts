@@ -6,6 +6,7 @@ import * as taxReportsWebhooks from './2026-11-30-tax-reports-webhooks.ts';
 import * as clientLinks from './2026-12-02-client-links.ts';
 import * as oauth from './2026-12-02-oauth.ts';
 import * as taxEngineII from './2026-12-02-tax-engine-ii.ts';
+import * as transfersCurrencies from './2026-12-02-transfers-currencies.ts';
 import * as hardening from './2026-12-03-hardening.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02-client-links': clientLinks,
   '2026-12-02-oauth': oauth,
   '2026-12-02-tax-engine-ii': taxEngineII,
+  '2026-12-02-transfers-currencies': transfersCurrencies,
   '2026-12-03-hardening': hardening,
 };

@@ -1,7 +1,8 @@
 /**
  * Native transactions of an address from an Etherscan-compatible explorer
  * (`?module=account&action=txlist`, Etherscan v2 `chainid` included; Blockscout and most
- * forks answer the same). Pages by block: a full page moves `startblock` to its last block
+ * forks answer the same), and the internal transfers — ether moved by a contract inside a
+ * transaction, found by tracing (`action=txlistinternal`: unwraps, swap outputs, payouts). Pages by block: a full page moves `startblock` to its last block
  * and drops what was already seen. The API key travels in the query, so URLs are redacted.
  */
 import { PermanentSourceError } from '../source.ts';
@@ -10,19 +11,24 @@ import { requestJson, sleep } from './http.ts';
 export type ExplorerTx = {
   hash: string; blockNumber: string; timeStamp: string; from: string; to: string; value: string; gasUsed: string; gasPrice: string;
   isError?: string; txreceipt_status?: string; contractAddress?: string; transactionIndex?: string;
+  /** Internal transfers: the position in the call tree (`0_1`), unique within a transaction. */
+  traceId?: string;
 };
 
 type Reply = { status: string; message: string; result: ExplorerTx[] | string };
 
 const PAGE = 1000;
 
-export async function fetchExplorerTxs(o: { url: string; apiKey?: string; chainId?: number; address: string; fromBlock: number; toBlock: number; timeoutMs: number; signal: AbortSignal; pageSize?: number }): Promise<ExplorerTx[]> {
+export async function fetchExplorerTxs(o: {
+  url: string; apiKey?: string; chainId?: number; address: string; fromBlock: number; toBlock: number; timeoutMs: number; signal: AbortSignal; pageSize?: number;
+  action?: 'txlist' | 'txlistinternal';
+}): Promise<ExplorerTx[]> {
   const out: ExplorerTx[] = [];
   const seen = new Set<string>();
   const pageSize = o.pageSize ?? PAGE;
   let start = o.fromBlock;
   for (let limited = 0; ; ) {
-    const q = new URLSearchParams({ module: 'account', action: 'txlist', address: o.address, startblock: String(start), endblock: String(o.toBlock), page: '1', offset: String(pageSize), sort: 'asc' });
+    const q = new URLSearchParams({ module: 'account', action: o.action ?? 'txlist', address: o.address, startblock: String(start), endblock: String(o.toBlock), page: '1', offset: String(pageSize), sort: 'asc' });
     if (o.chainId !== undefined) q.set('chainid', String(o.chainId));
     if (o.apiKey) q.set('apikey', o.apiKey);
     const reply = await requestJson<Reply>(`${o.url}${o.url.includes('?') ? '&' : '?'}${q}`, { timeoutMs: o.timeoutMs, signal: o.signal });
@@ -40,8 +46,10 @@ export async function fetchExplorerTxs(o: { url: string; apiKey?: string; chainI
     limited = 0;
     let fresh = 0;
     for (const t of reply.result) {
-      if (seen.has(t.hash)) continue;
-      seen.add(t.hash);
+      // A transaction has one txlist row but may hold several internal transfers.
+      const key = o.action === 'txlistinternal' ? `${t.hash}:${t.traceId ?? ''}:${t.from}:${t.to}:${t.value}` : t.hash;
+      if (seen.has(key)) continue;
+      seen.add(key);
       out.push(t);
       fresh++;
     }

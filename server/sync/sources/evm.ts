@@ -3,7 +3,10 @@
  * (the shipped token list plus every token the address ever received), ERC-20 transfers from
  * `eth_getLogs` in chunked block ranges that shrink when the node says the range is too
  * large, gas fees from receipts, and native transfers through an Etherscan-compatible
- * explorer when one is configured. Amounts are exact (`formatUnits` of the on-chain integers).
+ * explorer when one is configured — its `txlist` and its internal transfers (`txlistinternal`:
+ * ether a contract moved inside a transaction). Without an explorer, the transactions the logs
+ * reveal are traced (`debug_traceTransaction`, callTracer) where the node offers it, for
+ * their top-level and internal ether. Amounts are exact (`formatUnits` of the on-chain integers).
  *
  * The cursor is `{"block": <last block fully imported>, "tokens": [<contracts seen>]}`: a
  * `latest` re-sync scans only newer blocks, and balances still cover every token seen before.
@@ -12,6 +15,7 @@ import { createPublicClient, formatUnits, getAddress, http, pad, toEventSelector
 import { PermanentSourceError, type AssetInfo, type Holding, type Source, type SourceLeg, type SourceTransaction, type SyncContext, type TransactionPage } from '../source.ts';
 import { nativeAsset, tokenAsset } from './assets.ts';
 import { fetchExplorerTxs, type ExplorerTx } from './evm-explorer.ts';
+import { etherMoves, isCallFrame } from './evm-trace.ts';
 import { mapLimit } from './http.ts';
 
 export type EvmSourceOptions = {
@@ -60,6 +64,9 @@ export const isRangeTooLarge = (error: unknown): boolean => {
   }
   return false;
 };
+
+/** A node that does not offer the call tracer (method unknown or disabled, tracer unknown). */
+const NO_TRACER = /does not exist|not available|not supported|unsupported|method not found|unknown tracer|not whitelisted|not allowed|-32601/i;
 
 type RawLog = { address: Hex; topics: Hex[]; data: Hex; blockNumber: Hex; transactionHash: Hex; logIndex: Hex; transactionIndex: Hex };
 
@@ -152,6 +159,33 @@ export function createEvmSource(options: EvmSourceOptions): Source {
     return out.filter((l) => l.topics.length === 3 && l.data.length === 66);
   }
 
+  /**
+   * Ether moved in transactions the logs revealed, from the node's call tracer. A node without
+   * it (method unknown, no callTracer: ganache and Hardhat answer structLogs, kept small by the
+   * disable* options) is asked once.
+   */
+  let tracerMissing = false;
+  async function traceEther(movements: Movement[], me: string, signal: AbortSignal): Promise<void> {
+    if (tracerMissing || movements.length === 0) return;
+    const trace = (hash: string) => client.request({ method: 'debug_traceTransaction', params: [hash as Hex, { tracer: 'callTracer', disableStack: true, disableStorage: true, disableMemory: true }] } as never) as Promise<unknown>;
+    const first = await trace(movements[0]!.hash).catch((error: unknown) => {
+      if (NO_TRACER.test(error instanceof Error ? `${error.message} ${(error as { details?: string }).details ?? ''}` : String(error))) return null;
+      throw error;
+    });
+    if (!isCallFrame(first)) {
+      tracerMissing = true;
+      return;
+    }
+    await mapLimit(movements, 16, async (m, i) => {
+      signal.throwIfAborted();
+      const frame = i === 0 ? first : await trace(m.hash);
+      if (!isCallFrame(frame)) return;
+      const moved = etherMoves(frame, me);
+      m.nativeIn += moved.in;
+      m.nativeOut += moved.out;
+    });
+  }
+
   function scan(ctx: SyncContext): Promise<Scan> {
     scanning ??= (async () => {
       const address = ownAddress(ctx);
@@ -205,6 +239,17 @@ export function createEvmSource(options: EvmSourceOptions): Source {
             m.counterparty ??= t.from.toLowerCase() === me ? t.to || t.contractAddress : t.from;
             m.settled = true;
           }
+          // Ether a contract moved to or from the address inside any transaction (sent by anyone).
+          const internal = await fetchExplorerTxs({ url: options.explorerUrl, apiKey: options.explorerApiKey, chainId: options.chainId, address, fromBlock, toBlock, timeoutMs: options.timeoutMs, signal: ctx.signal, action: 'txlistinternal' });
+          for (const t of internal) {
+            if (t.isError === '1') continue;
+            const m = movement(t.hash.toLowerCase() as Hex, Number(t.blockNumber), Number(t.transactionIndex ?? 0));
+            const value = BigInt(t.value);
+            if (t.to?.toLowerCase() === me) m.nativeIn += value;
+            if (t.from?.toLowerCase() === me) m.nativeOut += value;
+            m.timestamp ??= Number(t.timeStamp) * 1000;
+            m.counterparty ??= t.from.toLowerCase() === me ? t.to : t.from;
+          }
         }
       }
       const movements = [...byHash.values()].sort((a, b) => a.block - b.block || a.index - b.index);
@@ -218,6 +263,7 @@ export function createEvmSource(options: EvmSourceOptions): Source {
         }
         m.failed = r.status === 'reverted';
       });
+      if (!options.explorerUrl) await traceEther(movements.filter((m) => !m.failed), me, ctx.signal);
       const blocks = [...new Set(movements.filter((m) => m.timestamp === undefined).map((m) => m.block))];
       const times = new Map<number, number>();
       await mapLimit(blocks, 16, async (b) => {

@@ -60,6 +60,9 @@ export function createSandboxSource(chain: SandboxChain, seed?: string): Source 
   };
 }
 
+/** The sandbox's fixed units per US dollar. */
+export const SANDBOX_FX: Record<string, string> = { USD: '1', EUR: '0.92', GBP: '0.79', CAD: '1.36', AUD: '1.52', CHF: '0.88', SEK: '10.45' };
+
 export function createSandboxPriceSource(seed?: string): PriceSource {
   return {
     name: 'sandbox',
@@ -69,6 +72,14 @@ export function createSandboxPriceSource(seed?: string): PriceSource {
       if (!series) return [];
       const out = [];
       for (let day = Math.max(fromDay, data.startDay); day <= Math.min(toDay, data.endDay); day++) out.push({ day, price: series[day - data.startDay]! });
+      return out;
+    },
+    // Offline: one fixed rate per currency, every day (README "Base currencies").
+    async dailyFxRates(currency, fromDay, toDay) {
+      const rate = SANDBOX_FX[currency];
+      if (!rate) return [];
+      const out = [];
+      for (let day = fromDay; day <= toDay; day++) out.push({ day, price: rate });
       return out;
     },
   };

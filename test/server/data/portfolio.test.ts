@@ -299,7 +299,7 @@ describe('GET/PATCH /api/v1/workspace', () => {
     assert.equal(patched.status, 200);
     assert.equal(patched.body.data.costBasisMethod, 'HIFO');
     assert.equal((await get('/api/v1/workspace')).body.data.taxYearStart, '04-06');
-    for (const body of [{}, { baseCurrency: 'EUR' }, { taxYearStart: '02-30' }, { taxYearStart: '13-01' }, { longTermDays: 0 }, { costBasisMethod: 'fifo' }, { other: 1 }]) {
+    for (const body of [{}, { baseCurrency: 'JPY' }, { baseCurrency: 'eur' }, { taxYearStart: '02-30' }, { taxYearStart: '13-01' }, { longTermDays: 0 }, { costBasisMethod: 'fifo' }, { other: 1 }]) {
       const bad = await call(server, 'PATCH', '/api/v1/workspace', { headers: ws.auth, body });
       assert.equal(bad.status, 400, JSON.stringify(body));
       assert.equal(bad.body.error, 'invalid_parameters');

@@ -18,21 +18,27 @@ export const TOKEN_ABI = parseAbi([
   'event Transfer(address indexed from, address indexed to, uint256 value)',
 ]);
 
-let compiled: { abi: unknown[]; bytecode: Hex } | undefined;
+const compiled = new Map<string, { abi: unknown[]; bytecode: Hex }>();
 
-export function compileTestToken(): { abi: unknown[]; bytecode: Hex } {
-  if (compiled) return compiled;
+export const compileTestToken = () => compileContract('TestToken');
+
+/** Compiles `<name>.sol` next to this file and returns its contract `<name>`. */
+export function compileContract(name: string): { abi: unknown[]; bytecode: Hex } {
+  const hit = compiled.get(name);
+  if (hit) return hit;
   const solc = require('solc') as { compile(input: string): string };
   const input = {
     language: 'Solidity',
-    sources: { 'TestToken.sol': { content: readFileSync(new URL('./TestToken.sol', import.meta.url), 'utf8') } },
+    sources: { [`${name}.sol`]: { content: readFileSync(new URL(`./${name}.sol`, import.meta.url), 'utf8') } },
     settings: { evmVersion: 'paris', optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
   };
   const out = JSON.parse(solc.compile(JSON.stringify(input))) as { errors?: { severity: string; formattedMessage: string }[]; contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>> };
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join('\n'));
-  const c = out.contracts['TestToken.sol']!.TestToken!;
-  return (compiled = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` });
+  const c = out.contracts[`${name}.sol`]![name]!;
+  const result = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}` as Hex };
+  compiled.set(name, result);
+  return result;
 }
 
 export type LocalChain = {
@@ -42,6 +48,8 @@ export type LocalChain = {
   wallets: WalletClient[];
   addresses: Address[];
   deployToken(from: number, name: string, symbol: string, decimals: number, supply: bigint): Promise<Address>;
+  /** Deploys the contract of `<name>.sol` (no constructor arguments). */
+  deploy(from: number, name: string): Promise<Address>;
   close(): Promise<void>;
 };
 
@@ -63,6 +71,12 @@ export async function startLocalChain(): Promise<LocalChain> {
     async deployToken(from, name, symbol, decimals, supply) {
       const { abi, bytecode } = compileTestToken();
       const hash = await wallets[from]!.deployContract({ abi, bytecode, args: [name, symbol, decimals, supply], account: wallets[from]!.account!, chain });
+      const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      return receipt.contractAddress!;
+    },
+    async deploy(from, name) {
+      const { abi, bytecode } = compileContract(name);
+      const hash = await wallets[from]!.deployContract({ abi, bytecode, account: wallets[from]!.account!, chain });
       const receipt = await pub.waitForTransactionReceipt({ hash, pollingInterval: 20 });
       return receipt.contractAddress!;
     },

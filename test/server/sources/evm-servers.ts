@@ -1,6 +1,6 @@
 /**
- * Servers in front of the local chain: an Etherscan-compatible explorer (`txlist`, indexed
- * from the chain itself, paged like Etherscan, API key checked) and a JSON-RPC proxy that
+ * Servers in front of the local chain: an Etherscan-compatible explorer (`txlist` and
+ * `txlistinternal`, indexed from the chain itself, paged like Etherscan, API key checked) and a JSON-RPC proxy that
  * behaves like a hosted node — `eth_getLogs` over more than `maxLogRange` blocks is refused
  * with Alchemy's "block range" error, and every `rateLimitEvery`-th request gets a 429.
  */
@@ -28,11 +28,44 @@ export async function startExplorer(chain: { url: string; pub: PublicClient }, o
     blocks.set(n, txs);
     return txs;
   }
+  /**
+   * Internal transfers of `address` in block `n`: what its balance changed by, less what the
+   * block's top-level transactions explain (value in, value and gas out). ganache mines one
+   * transaction per block and its structLogs leave out calls into accounts without code, so
+   * the balance change is the reliable trace here; reverted inner calls change nothing.
+   */
+  const internal = new Map<string, EtherscanTx[]>();
+  async function internalOf(n: number, address: string): Promise<EtherscanTx[]> {
+    const key = `${n}:${address}`;
+    let rows = internal.get(key);
+    if (rows) return rows;
+    rows = [];
+    const txs = await indexed(n);
+    if (txs.length === 1 && n > 0) {
+      const t = txs[0]!;
+      const [now, before] = await Promise.all([chain.pub.getBalance({ address: address as `0x${string}`, blockNumber: BigInt(n) }), chain.pub.getBalance({ address: address as `0x${string}`, blockNumber: BigInt(n - 1) })]);
+      const ok = t.isError === '0';
+      let explained = 0n;
+      if (ok && t.to === address) explained += BigInt(t.value!);
+      if (t.from === address) explained -= (ok ? BigInt(t.value!) : 0n) + BigInt(t.gasUsed!) * BigInt(t.gasPrice!);
+      const moved = now - before - explained;
+      const contract = t.to || t.contractAddress!;
+      if (moved !== 0n) {
+        rows.push({
+          blockNumber: t.blockNumber!, timeStamp: t.timeStamp!, hash: t.hash!, from: moved > 0n ? contract : address, to: moved > 0n ? address : contract,
+          value: String(moved > 0n ? moved : -moved), contractAddress: '', input: '', type: 'call', gas: '0', gasUsed: '0', traceId: '0', isError: '0', errCode: '',
+        });
+      }
+    }
+    internal.set(key, rows);
+    return rows;
+  }
   const server = await startLocalServer(async (req, res) => {
     calls++;
     const q = new URL(req.url, 'http://x').searchParams;
     if (options.apiKey && q.get('apikey') !== options.apiKey) return sendJson(res, 200, { status: '0', message: 'NOTOK', result: 'Invalid API Key' });
-    if (q.get('module') !== 'account' || q.get('action') !== 'txlist') return sendJson(res, 200, { status: '0', message: 'NOTOK', result: 'Error! Missing Or invalid Action name' });
+    const action = q.get('action');
+    if (q.get('module') !== 'account' || (action !== 'txlist' && action !== 'txlistinternal')) return sendJson(res, 200, { status: '0', message: 'NOTOK', result: 'Error! Missing Or invalid Action name' });
     const address = (q.get('address') ?? '').toLowerCase();
     const latest = Number(await chain.pub.getBlockNumber({ cacheTime: 0 }));
     const start = Number(q.get('startblock') ?? 0);
@@ -40,7 +73,10 @@ export async function startExplorer(chain: { url: string; pub: PublicClient }, o
     const page = Number(q.get('page') ?? 1);
     const offset = Number(q.get('offset') ?? 10000);
     const all: EtherscanTx[] = [];
-    for (let n = start; n <= end; n++) for (const t of await indexed(n)) if (t.from === address || t.to === address) all.push(t);
+    for (let n = start; n <= end; n++) {
+      if (action === 'txlistinternal') all.push(...(await internalOf(n, address)));
+      else for (const t of await indexed(n)) if (t.from === address || t.to === address) all.push(t);
+    }
     const result = all.slice((page - 1) * offset, page * offset);
     sendJson(res, 200, result.length ? { status: '1', message: 'OK', result } : { status: '0', message: 'No transactions found', result: [] });
   });
@@ -49,10 +85,20 @@ export async function startExplorer(chain: { url: string; pub: PublicClient }, o
 
 type RpcRequest = { jsonrpc: '2.0'; id: number | string; method: string; params?: unknown[] };
 
-export async function startRpcProxy(target: string, options: { maxLogRange?: number; rateLimitEvery?: number; retryAfter?: string } = {}) {
+/**
+ * `traces`: a hosted node's call tracer — `debug_traceTransaction` with `callTracer` answers
+ * the frame tree given for the hash, a frame moving nothing for any other (ganache itself only
+ * answers structLogs).
+ */
+export async function startRpcProxy(target: string, options: { maxLogRange?: number; rateLimitEvery?: number; retryAfter?: string; traces?: Map<string, unknown> } = {}) {
   let count = 0;
-  const stats = { requests: 0, rateLimited: 0, rangeRefused: 0, getLogs: 0 };
+  const stats = { requests: 0, rateLimited: 0, rangeRefused: 0, getLogs: 0, traces: 0 };
   async function forward(r: RpcRequest): Promise<unknown> {
+    if (r.method === 'debug_traceTransaction') stats.traces++;
+    if (r.method === 'debug_traceTransaction' && options.traces && (r.params?.[1] as { tracer?: string } | undefined)?.tracer === 'callTracer') {
+      const frame = options.traces.get(String(r.params?.[0]).toLowerCase());
+      return { jsonrpc: '2.0', id: r.id, result: frame ?? { type: 'CALL', from: '0x0000000000000000000000000000000000000001', to: '0x0000000000000000000000000000000000000002', value: '0x0' } };
+    }
     if (r.method === 'eth_getLogs') {
       stats.getLogs++;
       const f = (r.params?.[0] ?? {}) as { fromBlock?: string; toBlock?: string };

@@ -4,12 +4,16 @@
  * airdrop), connect the address through the production widget flow and sync. Holdings and
  * transactions from the public data APIs equal what the chain says, to the last wei — behind
  * an RPC proxy that refuses wide `eth_getLogs` ranges and answers 429 now and then, with an
- * Etherscan-compatible explorer for native transfers. Then: incremental re-sync, a refused
- * explorer key, an RPC that never answers, an unconfigured chain, and active-chain detection.
+ * Etherscan-compatible explorer for native transfers. Ether moved inside transactions counts
+ * too: a wrapped-ether unwrap paid back to the user, 0.25 ETH a contract forwards to the user
+ * in someone else's transaction (the explorer's `txlistinternal`), and a payment undone by
+ * its reverted inner call (nothing). Without an explorer, a node's call tracer gives the same.
+ * Then: incremental re-sync, a refused explorer key, an RPC that never answers, an
+ * unconfigured chain, and active-chain detection.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWalletClient, formatEther, formatUnits, http, parseEther, parseUnits, type Address, type Hex } from 'viem';
+import { createWalletClient, formatEther, formatUnits, http, parseAbi, parseEther, parseUnits, type Address, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createEvmSource } from '../../../server/sync/sources/evm.ts';
 import { PermanentSourceError } from '../../../server/sync/source.ts';
@@ -28,7 +32,9 @@ let tst: Address;
 let usd: Address;
 let spam: Address;
 let userWallet: ReturnType<typeof createWalletClient>;
-const hashes = {} as Record<'fund' | 'tstIn' | 'tstOut' | 'ethOut' | 'usdIn' | 'failed' | 'spam', Hex>;
+let payouts: Address;
+const hashes = {} as Record<'fund' | 'tstIn' | 'tstOut' | 'ethOut' | 'usdIn' | 'failed' | 'spam' | 'wrap' | 'unwrap' | 'forward' | 'undone', Hex>;
+const PAYOUTS_ABI = parseAbi(['function deposit() payable', 'function withdraw(uint256 value)', 'function forward(address to) payable', 'function tryForward(address to) payable']);
 const EXPLORER_KEY = 'explorer-key-0123456789';
 
 const chainDef = (url: string) => ({ id: 1337, name: 'ganache', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } }) as const;
@@ -58,6 +64,13 @@ before(async () => {
   hashes.usdIn = await transfer(0, usd, user, parseUnits('99.123456', 6));
   hashes.failed = await userTransfer(tst, chain.addresses[2]!, parseUnits('999999', 18), 100_000n);
   hashes.spam = await transfer(3, spam, user, parseUnits('777', 18));
+  payouts = await chain.deploy(0, 'Payouts');
+  const pay = (w: ReturnType<typeof createWalletClient>, functionName: 'deposit' | 'withdraw' | 'forward' | 'tryForward', args: unknown[], value?: bigint) =>
+    w.writeContract({ address: payouts, abi: PAYOUTS_ABI, functionName, args, account: w.account!, chain: chainDef(chain.url), ...(value ? { value } : {}) } as never).then(mined);
+  hashes.wrap = await pay(userWallet, 'deposit', [], parseEther('1'));
+  hashes.unwrap = await pay(userWallet, 'withdraw', [parseEther('0.4')]);
+  hashes.forward = await pay(chain.wallets[0]!, 'forward', [user], parseEther('0.25'));
+  hashes.undone = await pay(chain.wallets[0]!, 'tryForward', [user], parseEther('0.1'));
   explorer = await startExplorer(chain, { apiKey: EXPLORER_KEY });
   proxy = await startRpcProxy(chain.url, { maxLogRange: 3, rateLimitEvery: 9 });
   server = await startSourcesServer({
@@ -111,6 +124,8 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
     const fromLedger = new Map((ledger.body.holdings as Holding[]).map((h) => [h.assetId, h.totalQuantity]));
     assert.equal(fromLedger.get('ethereum:native'), formatEther(ethBalance));
     assert.equal(fromLedger.get(`ethereum:${tst.toLowerCase()}`), '1034.25');
+    assert.equal(fromLedger.get(`ethereum:${payouts.toLowerCase()}`), '0.6');
+    assert.equal(got.get(`ethereum:${payouts.toLowerCase()}`), '0.6');
   });
 
   test('transactions equal the chain: amounts, fees, the failed one, the spam one only on request', async () => {
@@ -118,7 +133,7 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const txs = r.body.data as Tx[];
     const byHash = new Map(txs.map((t) => [t.transactionPlatfromId, t]));
-    assert.deepEqual([...byHash.keys()].sort(), [hashes.fund, hashes.tstIn, hashes.tstOut, hashes.ethOut, hashes.usdIn, hashes.failed].sort());
+    assert.deepEqual([...byHash.keys()].sort(), [hashes.fund, hashes.tstIn, hashes.tstOut, hashes.ethOut, hashes.usdIn, hashes.failed, hashes.wrap, hashes.unwrap, hashes.forward].sort());
     const fee = async (h: Hex) => {
       const rc = await chain.pub.getTransactionReceipt({ hash: h });
       return formatEther(rc.gasUsed * rc.effectiveGasPrice);
@@ -137,6 +152,13 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
     const failed = byHash.get(hashes.failed)!;
     assert.equal(failed.label, 'Failed');
     assert.deepEqual(legs(failed), { in: [], out: [], fee: [['ethereum:native', await fee(hashes.failed!)]] });
+    // Ether inside transactions: the unwrap pays 0.4 back, a contract forwards 0.25 in a transaction the user did not send.
+    const W = `ethereum:${payouts.toLowerCase()}`;
+    assert.deepEqual(legs(byHash.get(hashes.wrap)!), { in: [[W, '1']], out: [['ethereum:native', '1']], fee: [['ethereum:native', await fee(hashes.wrap!)]] });
+    assert.deepEqual(legs(byHash.get(hashes.unwrap)!), { in: [['ethereum:native', '0.4']], out: [[W, '0.4']], fee: [['ethereum:native', await fee(hashes.unwrap!)]] });
+    assert.deepEqual(legs(byHash.get(hashes.forward)!), { in: [['ethereum:native', '0.25']], out: [], fee: [] });
+    assert.equal(byHash.get(hashes.forward)!.label, 'Deposit');
+    assert.equal(byHash.has(hashes.undone), false, 'a payment undone by its reverted inner call moved nothing');
     assert.equal(byHash.get(hashes.tstOut)!.label, 'Withdrawal');
     assert.equal(byHash.get(hashes.fund)!.label, 'Deposit');
     const all = await api(server, conn, '/api/v1/transactions?limit=100&isSpam=true');
@@ -161,6 +183,49 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
   test('active chains: the funded address is on ethereum; a fresh one on none', async () => {
     assert.deepEqual(await server.ctx.detectChains(user), ['ethereum']);
     assert.deepEqual(await server.ctx.detectChains(privateKeyToAccount(generatePrivateKey()).address), []);
+  });
+});
+
+describe('EVM without an explorer: ether inside transactions from the node\'s call tracer', () => {
+  const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+  test('a tracing node: the wrap sends 1 ETH, the unwrap pays 0.4 back; a reverted inner frame moves nothing', async () => {
+    const me = user.toLowerCase();
+    const p = payouts.toLowerCase();
+    const traces = new Map<string, unknown>([
+      [hashes.wrap.toLowerCase(), { type: 'CALL', from: me, to: p, value: hex(parseEther('1')) }],
+      [hashes.unwrap.toLowerCase(), {
+        type: 'CALL', from: me, to: p, value: '0x0',
+        calls: [
+          { type: 'CALL', from: p, to: me, value: hex(parseEther('0.4')) },
+          { type: 'CALL', from: p, to: p, value: '0x0', error: 'execution reverted', calls: [{ type: 'CALL', from: p, to: me, value: hex(parseEther('9')) }] },
+          { type: 'DELEGATECALL', from: p, to: me, value: hex(parseEther('5')) },
+        ],
+      }],
+    ]);
+    const node = await startRpcProxy(chain.url, { traces });
+    try {
+      const s = createEvmSource({ chain: 'ethereum', rpcUrl: node.url, tokens: [], logChunkBlocks: 1000, timeoutMs: 5000 });
+      const txs = (await allPages(s.transactions(syncContext({ address: user })))).flatMap((pg) => pg.transactions);
+      const native = (h: Hex) => txs.find((t) => t.externalId === h)!.legs.filter((l) => l.assetId === 'ethereum:native' && l.kind !== 'fee').map((l) => [l.kind, l.quantity]);
+      assert.deepEqual(native(hashes.wrap), [['outgoing', '1']]);
+      assert.deepEqual(native(hashes.unwrap), [['incoming', '0.4']]);
+    } finally {
+      await node.close();
+    }
+  });
+
+  test('a node without the call tracer (ganache answers structLogs) is asked once and nothing is invented', async () => {
+    const node = await startRpcProxy(chain.url);
+    try {
+      const s = createEvmSource({ chain: 'ethereum', rpcUrl: node.url, tokens: [], logChunkBlocks: 1000, timeoutMs: 5000 });
+      const txs = (await allPages(s.transactions(syncContext({ address: user })))).flatMap((pg) => pg.transactions);
+      assert.equal(node.stats.traces, 1);
+      const unwrap = txs.find((t) => t.externalId === hashes.unwrap)!;
+      assert.deepEqual(unwrap.legs.filter((l) => l.kind !== 'fee').map((l) => l.assetId), [`ethereum:${payouts.toLowerCase()}`]);
+    } finally {
+      await node.close();
+    }
   });
 });
 
