@@ -35,8 +35,11 @@ export function acquiredCell(lotsJson: string): string {
   return days.size === 1 ? [...days][0]! : 'VARIOUS';
 }
 
-export function capitalGainsCsv(rows: DisposalRow[], assets: Map<string, AssetMeta>): string {
-  let out = line([...CAPITAL_GAINS_COLUMNS]);
+const MONEY_COLUMNS = new Set(['Proceeds', 'Cost Basis', 'Gain or Loss', 'Fee']);
+
+/** Money columns name the workspace's base currency when it is not USD ("Proceeds (EUR)"). */
+export function capitalGainsCsv(rows: DisposalRow[], assets: Map<string, AssetMeta>, currency = 'USD'): string {
+  let out = line(CAPITAL_GAINS_COLUMNS.map((c) => (currency !== 'USD' && MONEY_COLUMNS.has(c) ? `${c} (${currency})` : c)));
   for (const d of rows) {
     const symbol = assets.get(d.asset_id)?.symbol ?? d.asset_id;
     const proceeds = cents(d.proceeds);

@@ -44,6 +44,13 @@ export function reportRoutes(ctx: AppContext): Router {
     const body = ReportBody.parse(req.body);
     const g = grantOf(res);
     const now = clock.now();
+    if (body.type === 'form_8949' || body.type === 'turbotax') {
+      // US forms are in US dollars: a workspace computed in another currency would fill them with the wrong unit.
+      const w = await db.selectFrom('workspaces').select('base_currency').where('id', '=', g.workspaceId).executeTakeFirst();
+      if (w && w.base_currency !== 'USD') {
+        throw dataError('invalid_parameters', `${body.type === 'form_8949' ? 'Form 8949' : 'TurboTax'} files are in USD; this workspace computes in ${w.base_currency} (set baseCurrency to USD)`, [{ path: 'type', message: 'needs a USD workspace' }]);
+      }
+    }
     const row = { id: randomId('rpt_', 12), workspace_id: g.workspaceId, grant_id: g.grantId, type: body.type, tax_year: body.year, status: 'queued' as const, rows: null, content: null, error: null, created_at: now, started_at: null, completed_at: null };
     await ctx.write((trx) => trx.insertInto('reports').values(row).execute());
     ctx.reports?.kick();

@@ -38,15 +38,15 @@ export function createReportWorker(deps: { db: Db; clock: Clock; logger: Logger 
       await ensureTaxResults(db, r.workspace_id, clock.now());
       let content: string;
       let rows: number;
+      const currency = (await db.selectFrom('tax_runs').select('currency').where('workspace_id', '=', r.workspace_id).executeTakeFirst())?.currency ?? 'USD';
       if (r.type !== 'income') {
         const disposals = await allDisposals(db, r.workspace_id, r.tax_year);
         const assets = await assetsById(db, disposals.map((d) => d.asset_id));
-        content = r.type === 'form_8949' ? form8949Csv(disposals, assets, r.tax_year) : r.type === 'turbotax' ? turboTaxCsv(disposals, assets) : capitalGainsCsv(disposals, assets);
+        content = r.type === 'form_8949' ? form8949Csv(disposals, assets, r.tax_year) : r.type === 'turbotax' ? turboTaxCsv(disposals, assets) : capitalGainsCsv(disposals, assets, currency);
         rows = disposals.length;
       } else {
         const income = await allIncome(db, r.workspace_id, r.tax_year);
-        const run = await db.selectFrom('tax_runs').select('currency').where('workspace_id', '=', r.workspace_id).executeTakeFirst();
-        content = incomeCsv(income, await assetsById(db, income.map((i) => i.asset_id)), run?.currency ?? 'USD');
+        content = incomeCsv(income, await assetsById(db, income.map((i) => i.asset_id)), currency);
         rows = income.length;
       }
       await writeTransaction(db, (trx) => trx.updateTable('reports').set({ status: 'completed', content, rows, error: null, completed_at: clock.now() }).where('id', '=', id).execute());

@@ -123,3 +123,25 @@ test('GBP, CAD, AUD and CHF too; an unknown currency is a 400; one the source ca
   assert.equal(back.status, 200);
   assert.deepEqual(await btcGain(), ['USD', '20000', '10000', '10000', 'USD']);
 });
+
+test('reports: the capital-gains CSV names its currency; Form 8949 and TurboTax files are USD only (400, nothing queued)', async () => {
+  assert.equal((await patch({ baseCurrency: 'EUR' })).status, 200);
+  const created = await call(server, 'POST', '/api/v1/reports', { headers: ws.auth, body: { type: 'capital_gains', year: 2024 } });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  await server.ctx.reports!.waitIdle(60_000);
+  const file = await call(server, 'GET', `/api/v1/reports/${created.body.data.id}/download`, { headers: ws.auth });
+  assert.equal(file.status, 200);
+  const [header, row] = String(file.body).split('\r\n');
+  assert.match(header!, /^Description,Date Acquired,Date Sold,Proceeds \(EUR\),Cost Basis \(EUR\),Gain or Loss \(EUR\),Term,Asset,Quantity,Fee \(EUR\),/);
+  assert.match(row!, /,16000\.00,9000\.00,7000\.00,/);
+  const before = (await get('/api/v1/reports')).data.length;
+  for (const type of ['form_8949', 'turbotax']) {
+    const refused = await call(server, 'POST', '/api/v1/reports', { headers: ws.auth, body: { type, year: 2024 } });
+    assert.equal(refused.status, 400, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, 'invalid_parameters');
+    assert.match(refused.body.message, /USD/);
+  }
+  assert.equal((await get('/api/v1/reports')).data.length, before);
+  assert.equal((await patch({ baseCurrency: 'USD' })).status, 200);
+  assert.equal((await call(server, 'POST', '/api/v1/reports', { headers: ws.auth, body: { type: 'form_8949', year: 2024 } })).status, 202);
+});
