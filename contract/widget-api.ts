@@ -23,6 +23,8 @@ export interface Session {
   user: User | null;
   workspace: Workspace | null;
   workspaces: Workspace[];
+  /** Signed in (email code, or a guest) during this link token; on a resumed session, only after the email step-up. */
+  signed_in_this_session: boolean;
   has_existing_grant: boolean;
   grant_duration_days: number;
   consented: boolean;
@@ -57,7 +59,7 @@ export interface Integration {
   lastSyncedAt: string | number | null;
   logoUrl: string | null;
 }
-export interface AddressInfo { address: string; kind: 'evm' | 'solana' | 'bitcoin'; valid: boolean; checksum_ok: boolean; chains: string[] }
+export interface AddressInfo { address: string; kind: 'evm' | 'solana' | 'bitcoin'; valid: boolean; checksum_ok: boolean; checksummed?: boolean; chains: string[] }
 export interface NewIntegration {
   provider: string;
   address?: string;
@@ -67,3 +69,5 @@ export interface NewIntegration {
 }
 export type ExitStep = 'auth' | 'otp' | 'workspace' | 'integrations' | 'connect' | 'consent' | 'success' | 'unknown';
 export interface SignedIn { user: User; workspace: Workspace | null; workspaces?: Workspace[] }
+/** The signed-in part of the session (`GET /widget/session` and the sign-in answers carry it). */
+export type SessionSignIn = Pick<Session, 'user' | 'workspace' | 'workspaces' | 'signed_in_this_session'>;

@@ -1,4 +1,5 @@
 /** The database schema as Kysely sees it. Times are Unix milliseconds (integers). */
+import type { IntegrationStatus } from '../../contract/widget-api.ts';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 export type ClientsTable = {
@@ -96,7 +97,7 @@ export type IntegrationsTable = {
   category: 'exchange' | 'wallet' | 'blockchain' | 'unknown';
   credentials: string | null; // sealed JSON, never returned
   fingerprint: string | null; // HMAC of the API key: finds duplicates without storing it
-  status: string;
+  status: IntegrationStatus; // the contract's values (contract/widget-api.ts)
   message: string | null;
   created_at: number;
   updated_at: number;
@@ -303,7 +304,7 @@ export type ReportsTable = {
 };
 
 export type WebhookEventsTable = {
-  seq: Generated<number>; workspace_id: string; event: string; integration_id: string | null; status: string | null; message: string | null;
+  seq: Generated<number>; workspace_id: string; event: string; integration_id: string | null; status: IntegrationStatus | null; message: string | null;
   data: string | null; created_at: number; fanned_out_at: number | null;
 };
 

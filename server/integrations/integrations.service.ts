@@ -3,6 +3,7 @@
  * data API): provider and address rules, sandbox policy (enforced here, on the server),
  * exchange keys sealed with AES-256-GCM and never returned, no silent duplicates.
  */
+import type { Integration as ContractIntegration } from '../../contract/widget-api.ts';
 import type { Db } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
 import { findProvider, type Provider } from '../catalogue.ts';
@@ -20,7 +21,7 @@ export type AddIntegration = {
 
 export type Sandboxed = { sandbox: boolean };
 
-export function integrationView(i: Integration) {
+export function integrationView(i: Integration): ContractIntegration {
   const p = findProvider(i.provider);
   return {
     id: i.id,
@@ -35,7 +36,7 @@ export function integrationView(i: Integration) {
     addedOn: new Date(i.created_at).toISOString(),
     lastSyncedAt: i.last_synced_at === null ? null : new Date(i.last_synced_at).toISOString(),
     logoUrl: p?.logo ?? null,
-  };
+  } satisfies ContractIntegration;
 }
 
 const SANDBOX_PROVIDERS = ['ethereum', 'solana'];

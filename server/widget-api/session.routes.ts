@@ -1,4 +1,5 @@
 /** `/widget/session`, providers, address checks and exit events (docs/widget-api.md). */
+import type { AddressInfo, Provider, Session, SessionSignIn } from '../../contract/widget-api.ts';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.ts';
@@ -46,7 +47,7 @@ export function publicBase(ctx: AppContext, req: Request): string {
 }
 
 /** The signed-in part of the session: a resumed session shows only what its grant's scopes allow. */
-export async function signedInView(ctx: AppContext, link: Pick<LinkToken, 'user_id' | 'workspace_id' | 'grant_id' | 'signed_in_at'>, grantScopes: string[] | null) {
+export async function signedInView(ctx: AppContext, link: Pick<LinkToken, 'user_id' | 'workspace_id' | 'grant_id' | 'signed_in_at'>, grantScopes: string[] | null): Promise<SessionSignIn> {
   const user = link.user_id ? await findUser(ctx.db, link.user_id) : undefined;
   const workspace = link.workspace_id ? await findWorkspace(ctx.db, link.workspace_id) : undefined;
   if (link.grant_id !== null) {
@@ -57,7 +58,7 @@ export async function signedInView(ctx: AppContext, link: Pick<LinkToken, 'user_
       workspace: workspace ? workspaceView(workspace) : null,
       workspaces: workspace ? [workspaceView(workspace)] : [],
       signed_in_this_session: link.signed_in_at !== null,
-    };
+    } satisfies SessionSignIn;
   }
   const workspaces = user ? await listWorkspaces(ctx.db, user.id) : [];
   return {
@@ -65,7 +66,7 @@ export async function signedInView(ctx: AppContext, link: Pick<LinkToken, 'user_
     workspace: workspace ? workspaceView(workspace) : null,
     workspaces: workspaces.map((w) => workspaceView(w, w.role)),
     signed_in_this_session: user !== undefined,
-  };
+  } satisfies SessionSignIn;
 }
 
 export async function sessionView(ctx: AppContext, link: LinkToken, client: Client, base: string, grantScopes: string[] | null) {
@@ -82,7 +83,7 @@ export async function sessionView(ctx: AppContext, link: LinkToken, client: Clie
     grant_duration_days: ACCESS_TOKEN_TTL_S / 86_400,
     consented: link.consented_at !== null,
     expires_at: iso(link.expires_at),
-  };
+  } satisfies Session;
 }
 
 export function sessionRoutes(ctx: AppContext): Router {
@@ -96,7 +97,7 @@ export function sessionRoutes(ctx: AppContext): Router {
 
   route({ method: 'get', path: '/widget/providers', tag: 'Widget', summary: 'The provider catalogue with credential fields, chains and sandbox availability', auth: 'link' });
   router.get('/providers', (_req, res) => {
-    sendOk(res, { providers: PROVIDERS });
+    sendOk(res, { providers: PROVIDERS satisfies readonly Provider[] });
   });
 
   route({ method: 'post', path: '/widget/address/chains', tag: 'Widget', summary: 'Validate an address and list the EVM chains it is active on', body: AddressBody, auth: 'link' });
@@ -105,7 +106,7 @@ export function sessionRoutes(ctx: AppContext): Router {
     const check = checkAddress(address);
     if (!check.valid) throw connectError('INVALID_ADDRESS', check.reason, invalidAddressExtra(check));
     const chains = check.kind === 'evm' ? await ctx.detectChains(check.normalized).catch(() => []) : [check.kind];
-    sendOk(res, { address: check.normalized, kind: check.kind, valid: true, checksum_ok: true, checksummed: check.checksummed, chains });
+    sendOk(res, { address: check.normalized, kind: check.kind, valid: true, checksum_ok: true, checksummed: check.checksummed, chains } satisfies AddressInfo);
   });
 
   route({

@@ -43,6 +43,7 @@ export function makeSession(overrides: Partial<Session> = {}): Session {
     user: null,
     workspace: null,
     workspaces: [],
+    signed_in_this_session: false,
     has_existing_grant: false,
     grant_duration_days: 5475,
     consented: false,

@@ -51,7 +51,7 @@ test('delivery re-checks after DNS: a name resolving to loopback is never connec
       walletId = added.body.data[0].walletId;
     } else {
       // A status change fires integration.updated (the same path a sync takes).
-      await s.ctx.db.updateTable('integrations').set({ status: 'syncing', updated_at: Date.now() }).where('id', '=', walletId).execute();
+      await s.ctx.db.updateTable('integrations').set({ status: 'ONGOING', updated_at: Date.now() }).where('id', '=', walletId).execute();
     }
     const deadline = Date.now() + 15_000;
     let rows: { status: string; last_error: string | null }[] = [];
