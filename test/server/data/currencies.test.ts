@@ -8,8 +8,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, newClient, startTestServer, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, DAY, connectWorkspace, dayOf, insertTransactions, insertWallet, seedAssets, withoutSync, type Connected } from './fixtures.ts';
+import { call, type TestServer } from '../helpers.ts';
+import { A, ALL_SCOPES, DAY, dayOf, insertTransactions, insertWallet, seededWorkspace, type Connected } from './fixtures.ts';
 import { sendJson, startLocalServer, type LocalServer } from '../sources/local-http.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
 
@@ -43,13 +43,9 @@ before(async () => {
     }
     return sendJson(res, 404, { error: 'not found' });
   });
-  server = await startTestServer({ env: { COINGECKO_URL: cg.url, COINGECKO_API_KEY: 'cg-key-for-history' } });
-  await withoutSync(server);
-  const client = await newClient(server, { scopes: SCOPES });
-  ws = await connectWorkspace(server, client, SCOPES);
-  const { db } = server.ctx;
-  const now = server.clock.now();
-  await seedAssets(db, now);
+  const seeded = await seededWorkspace(SCOPES, { env: { COINGECKO_URL: cg.url, COINGECKO_API_KEY: 'cg-key-for-history' } });
+  ({ server, ws } = seeded);
+  const { db, now } = seeded;
   const wallet = await insertWallet(db, ws.workspaceId, now, 'Currency wallet');
   await db.insertInto('balances').values({ integration_id: wallet, asset_id: A.native, workspace_id: ws.workspaceId, quantity: '2', updated_at: now }).execute();
   await insertTransactions(db, ws.workspaceId, wallet, '0xfx', [

@@ -8,7 +8,7 @@
 import type { Db } from '../../../server/db/database.ts';
 import { digest, randomId, randomToken } from '../../../server/crypto.ts';
 import { ACCESS_TOKEN_TTL_MS } from '../../../server/clock.ts';
-import { call, exchange, type TestClient } from '../helpers.ts';
+import { call, exchange, newClient, startTestServer, type TestClient, type TestServer, type TestServerOptions } from '../helpers.ts';
 import type { RunningServer } from '../../../server/start.ts';
 
 export const DAY = 86_400_000;
@@ -49,6 +49,20 @@ export async function connectWorkspace(server: RunningServer, client: TestClient
 }
 
 /** Fixture assets and prices for `today` and the days before it (idempotent). */
+/**
+ * The start of the ledger tests: a server without background sync, a client with `scopes`, its
+ * sandbox workspace, and the seeded assets.
+ */
+export async function seededWorkspace(scopes: string, options?: TestServerOptions): Promise<{ server: TestServer; client: TestClient; ws: Connected; db: Db; now: number }> {
+  const server = await startTestServer(options);
+  await withoutSync(server);
+  const client = await newClient(server, { scopes });
+  const ws = await connectWorkspace(server, client, scopes);
+  const now = server.clock.now();
+  await seedAssets(server.ctx.db, now);
+  return { server, client, ws, db: server.ctx.db, now };
+}
+
 export async function seedAssets(db: Db, now: number) {
   const asset = (id: string, symbol: string, type: 'native' | 'token' | 'nft', category: string, isSpam = 0, coingecko: string | null = null) => ({
     id, symbol, name: `Fixture ${symbol}`, chain: 'fx', contract: id.endsWith('native') ? null : id.slice(3), decimals: 18, type, category, coingecko_id: coingecko, logo_url: null, is_spam: isSpam,

@@ -6,8 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, newClient, startTestServer, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, DAY, connectWorkspace, insertTransactions, insertWallet, seedAssets, withoutSync, type Connected } from './fixtures.ts';
+import { call, type TestServer } from '../helpers.ts';
+import { A, ALL_SCOPES, DAY, insertTransactions, insertWallet, seededWorkspace, type Connected } from './fixtures.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read`;
@@ -16,13 +16,9 @@ let ws: Connected;
 let wallet: string;
 
 before(async () => {
-  server = await startTestServer();
-  await withoutSync(server);
-  const client = await newClient(server, { scopes: SCOPES });
-  ws = await connectWorkspace(server, client, SCOPES);
-  const { db } = server.ctx;
-  const now = server.clock.now();
-  await seedAssets(db, now);
+  const seeded = await seededWorkspace(SCOPES);
+  ({ server, ws } = seeded);
+  const { db, now } = seeded;
   wallet = await insertWallet(db, ws.workspaceId, now, 'Synced wallet');
   // The source said: 2 FXN held, received in one deposit.
   await db.insertInto('balances').values({ integration_id: wallet, asset_id: A.native, workspace_id: ws.workspaceId, quantity: '2', updated_at: now }).execute();

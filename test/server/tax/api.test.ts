@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, newClient, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, connectWorkspace, insertTransactions, insertWallet, seedAssets, withoutSync, type Connected } from '../data/fixtures.ts';
+import { call, type TestClient, type TestServer } from '../helpers.ts';
+import { A, ALL_SCOPES, connectWorkspace, insertTransactions, insertWallet, seededWorkspace, type Connected } from '../data/fixtures.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read reports:read reports:write`;
@@ -21,13 +21,9 @@ let client: TestClient;
 let ws: Connected;
 
 before(async () => {
-  server = await startTestServer();
-  await withoutSync(server);
-  client = await newClient(server, { scopes: SCOPES });
-  ws = await connectWorkspace(server, client, SCOPES);
-  const { db } = server.ctx;
-  const now = server.clock.now();
-  await seedAssets(db, now);
+  const seeded = await seededWorkspace(SCOPES);
+  ({ server, client, ws } = seeded);
+  const { db, now } = seeded;
   const wallet = await insertWallet(db, ws.workspaceId, now, 'Tax wallet');
   // Three lots of 1 (10,000, 30,000, 20,000), 1.5 sold at 40,000 with a 15 USD-coin fee, then a staking reward.
   await insertTransactions(db, ws.workspaceId, wallet, '0xtax', [

@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, newClient, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, connectWorkspace, insertTransactions, insertWallet, seedAssets, withoutSync, type Connected } from '../data/fixtures.ts';
+import { call, type TestClient, type TestServer } from '../helpers.ts';
+import { A, ALL_SCOPES, connectWorkspace, insertTransactions, insertWallet, seededWorkspace, type Connected } from '../data/fixtures.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read tax:write accounting:read reports:read reports:write`;
 const DAY = 86_400_000;
@@ -20,13 +20,9 @@ let ws: Connected;
 let wallet: string;
 
 before(async () => {
-  server = await startTestServer();
-  await withoutSync(server);
-  client = await newClient(server, { scopes: SCOPES });
-  ws = await connectWorkspace(server, client, SCOPES);
-  const { db } = server.ctx;
-  const now = server.clock.now();
-  await seedAssets(db, now);
+  const seeded = await seededWorkspace(SCOPES);
+  ({ server, client, ws } = seeded);
+  const { db, now } = seeded;
   wallet = await insertWallet(db, ws.workspaceId, now, 'Rules wallet');
   // Lots of 1 BTC at 10,000 (2024-01-01), 30,000 (2024-04-10), 20,000 (2024-07-19); 1.5 BTC sold at 40,000 on 2025-02-04.
   await insertTransactions(db, ws.workspaceId, wallet, '0xrules', [

@@ -8,8 +8,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, newClient, startTestServer, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, connectWorkspace, insertTransactions, insertWallet, seedAssets, withoutSync, type Connected } from '../data/fixtures.ts';
+import { call, type TestServer } from '../helpers.ts';
+import { A, ALL_SCOPES, insertTransactions, insertWallet, seededWorkspace, type Connected } from '../data/fixtures.ts';
 import { Decimal } from '../../../server/data/amounts.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read`;
@@ -26,13 +26,9 @@ type Lot = { transactionId: string; asset: { tokenId: string }; acquiredAt: numb
 type Pair = { id: string; status: string; origin: string; assetId: string; out: { transactionId: string; walletId: string; quantity: string }; in: { transactionId: string; walletId: string; quantity: string } };
 
 before(async () => {
-  server = await startTestServer();
-  await withoutSync(server);
-  const client = await newClient(server, { scopes: SCOPES });
-  ws = await connectWorkspace(server, client, SCOPES);
-  const { db } = server.ctx;
-  const now = server.clock.now();
-  await seedAssets(db, now);
+  const seeded = await seededWorkspace(SCOPES);
+  ({ server, ws } = seeded);
+  const { db, now } = seeded;
   walletA = await insertWallet(db, ws.workspaceId, now, 'Wallet A');
   walletB = await insertWallet(db, ws.workspaceId, now, 'Wallet B');
   // Synced history: 2 WBTC bought at 10,000 in A; later a withdrawal of 0.5 (fee 0.0001 WBTC) and, 2 h later, 0.5 arriving in B;
