@@ -31,13 +31,14 @@ export function integrationRoutes(ctx: AppContext): Router {
   const { db, clock } = ctx;
   const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
 
-  /** The workspace this session may write to, checking a resumed grant is still alive. */
+  /**
+   * The workspace this session may write to. A resumed session's grant was checked alive by the
+   * link-token middleware on this very request (connect/link-tokens.ts); a new one must not have
+   * consented yet and needs a role that may share.
+   */
   async function writableWorkspace(link: LinkToken): Promise<string> {
     if (!link.user_id || !link.workspace_id) throw connectError('SIGN_IN_REQUIRED', 'Sign in or continue as a guest first');
-    if (link.grant_id) {
-      const grant = await db.selectFrom('grants').select(['revoked_at', 'expires_at']).where('id', '=', link.grant_id).executeTakeFirst();
-      if (!grant || grant.revoked_at !== null || grant.expires_at <= clock.now()) throw connectError('INVALID_GRANT', 'The existing grant was revoked; start again');
-    } else {
+    if (!link.grant_id) {
       if (link.consented_at !== null) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
       const role = (await listWorkspaces(db, link.user_id)).find((w) => w.id === link.workspace_id)?.role;
       if (!role || !CAN_SHARE.has(role)) throw connectError('INSUFFICIENT_PERMISSIONS', 'Only an owner or admin can share this workspace');
