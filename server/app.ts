@@ -24,7 +24,8 @@ import { v1Routes } from './data/v1.routes.ts';
 import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './catalogue.ts';
 import { providerIcon } from './provider-icons.ts';
 import { legalRoutes } from './legal.ts';
-import { DOCS_CSS, docsPage, openApiDocument, route } from './openapi.ts';
+import { DOCS_CSS, docsPage, legacyRoutes, openApiDocument } from './openapi.ts';
+import { RouteRegistry, routeArea } from './http/routes.ts';
 import { oauthRoutes } from './oauth/oauth.routes.ts';
 import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
 
@@ -35,6 +36,7 @@ const MINUTE = 60_000;
 
 export function createApp(ctx: AppContext) {
   const app = express();
+  const routes = new RouteRegistry();
   const { config, logger } = ctx;
   const limits = config.rateLimits;
   app.set('trust proxy', config.trustProxy);
@@ -52,36 +54,36 @@ export function createApp(ctx: AppContext) {
   app.use(hostedPageRoutes(ctx));
 
   // Public: health, catalogue and its icons, the API reference.
-  route({ method: 'get', path: '/health', tag: 'Public', summary: 'Service health', auth: 'none' });
+  const pub = routeArea(routes, { mount: '', tag: 'Public', auth: 'none' });
   const health: RequestHandler = (_req, res) => {
     res.json({ status: 'OK', service: 'connect-apis', version: '1.0.0', environment: config.env === 'production' ? 'production' : 'development' });
   };
-  app.get(['/health', '/api/health'], health);
-  route({ method: 'get', path: '/integrations/public/list', tag: 'Public', summary: 'The provider catalogue (ids are what integration-name expects)', auth: 'none' });
-  app.get('/integrations/public/list', publicCors, (_req, res) => {
+  pub.get('/health', { summary: 'Service health' }, health);
+  pub.get('/api/health', { summary: 'Service health (the hosted service\'s second spelling)', hidden: true }, health);
+  pub.get('/integrations/public/list', { summary: 'The provider catalogue (ids are what integration-name expects)' }, publicCors, (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
     res.json({ success: true, data: PROVIDERS.map(publicProvider) });
   });
   // Brand icons (@web3icons/core) for the catalogue, a monogram for a provider without one.
-  app.get('/integrations/logos/:file', crossOriginResource, publicCors, async (req, res) => {
+  pub.get('/integrations/logos/:file', { summary: 'A provider logo (SVG)', hidden: true }, crossOriginResource, publicCors, async (req, res) => {
     const file = String(req.params.file);
     const id = /^[a-z0-9-]+\.svg$/.test(file) ? file.slice(0, -4) : '';
     const svg = findProvider(id) ? ((await providerIcon(id)) ?? providerLogoSvg(id)) : undefined;
     if (!svg) throw connectError('NOT_FOUND', 'No such logo');
     res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(svg);
   });
-  route({ method: 'get', path: '/legal/privacy', tag: 'Public', summary: "Kryptos' privacy policy (HTML; linked from the consent screen)", auth: 'none' });
-  route({ method: 'get', path: '/legal/terms', tag: 'Public', summary: "Kryptos' terms of service (HTML; linked from the consent screen)", auth: 'none' });
-  app.use(legalRoutes());
-  app.get('/openapi.json', (req, res) => {
-    res.json(openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`));
+  legalRoutes(pub);
+  const document = (req: Request) => openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`, [...routes.documented(), ...legacyRoutes()]);
+  pub.get('/openapi.json', { summary: 'This OpenAPI document', hidden: true }, (req, res) => {
+    res.json(document(req));
   });
-  app.get('/docs', (req, res) => {
-    res.type('html').send(docsPage(openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`)));
+  pub.get('/docs', { summary: 'The API reference (HTML)', hidden: true }, (req, res) => {
+    res.type('html').send(docsPage(document(req)));
   });
-  app.get('/docs/docs.css', (_req, res) => {
+  pub.get('/docs/docs.css', { summary: 'The API reference stylesheet', hidden: true }, (_req, res) => {
     res.type('text/css').send(DOCS_CSS);
   });
+  app.use(pub.router);
 
   // Partner endpoints: per IP, then credentials (failures counted per IP), then per client and route.
   const authFailures = createFailureCounter({ windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
@@ -147,5 +149,5 @@ export function createApp(ctx: AppContext) {
   const dataRenderer = renderDataError(logger);
   app.use((error: unknown, req: Request, res: Response, next: NextFunction) =>
     (req.path.startsWith('/api/') ? dataRenderer : connectRenderer)(error, req, res, next));
-  return app;
+  return { app, routes };
 }

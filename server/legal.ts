@@ -4,7 +4,7 @@
  * trusted markdown) into a plain page with its stylesheet (the server's CSP forbids inline styles).
  */
 import { readFileSync } from 'node:fs';
-import { Router } from 'express';
+import type { RouteArea } from './http/routes.ts';
 import { marked } from 'marked';
 
 const PAGES = { privacy: 'Privacy policy', terms: 'Terms of service' } as const;
@@ -21,18 +21,16 @@ function page(title: string, body: string): string {
 <title>${title} — Kryptos Connect</title><link rel="stylesheet" href="/legal/legal.css"></head><body><main>${body}</main></body></html>`;
 }
 
-export function legalRoutes(): Router {
-  const router = Router({ strict: true, caseSensitive: true });
+export function legalRoutes(api: RouteArea): void {
   const rendered = Object.fromEntries(
     Object.entries(PAGES).map(([name, title]) => [name, page(title, marked.parse(readFileSync(new URL(`${name}.md`, DIR), 'utf8'), { async: false }))]),
   ) as Record<keyof typeof PAGES, string>;
-  router.get('/legal/legal.css', (_req, res) => {
+  api.get('/legal/legal.css', { summary: 'The legal pages\' stylesheet', hidden: true }, (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(LEGAL_CSS);
   });
-  router.get('/legal/:page', (req, res, next) => {
-    const name = String(req.params.page);
-    if (!Object.hasOwn(PAGES, name)) return next();
-    res.set('Cache-Control', 'public, max-age=3600').type('html').send(rendered[name as keyof typeof PAGES]);
-  });
-  return router;
+  for (const [name, title] of Object.entries(PAGES) as [keyof typeof PAGES, string][]) {
+    api.get(`/legal/${name}`, { summary: `Kryptos' ${title.toLowerCase()} (HTML; linked from the consent screen)` }, (_req, res) => {
+      res.set('Cache-Control', 'public, max-age=3600').type('html').send(rendered[name]);
+    });
+  }
 }

@@ -12,6 +12,7 @@ import { createOutboxMailer, createSmtpMailer, noMailer, type Mailer } from './m
 import { createSealer, deriveKey } from './crypto.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { createApp } from './app.ts';
+import type { RouteRegistry } from './http/routes.ts';
 import { startAuditPruning } from './audit.ts';
 import { createGroupCommit } from './db/group-commit.ts';
 import { SANDBOX_ADDRESSES } from './addresses.ts';
@@ -34,7 +35,7 @@ export type StartOptions = {
   webhooks?: Partial<WebhookOptions> | false;
 };
 
-export type RunningServer = { url: string; server: Server; ctx: AppContext; close(): Promise<void> };
+export type RunningServer = { url: string; server: Server; ctx: AppContext; routes: RouteRegistry; close(): Promise<void> };
 
 /** Without a chain RPC configured, only the sandbox address is known to be active (on Ethereum). */
 const offlineChainDetector: ChainDetector = async (address) => (address === SANDBOX_ADDRESSES.ethereum ? ['ethereum'] : []);
@@ -72,7 +73,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
     await ctx.webhooks.start();
   }
   const stopAuditPruning = startAuditPruning((fn) => ctx.write(fn), () => clock.now(), config.auditRetentionDays, (error) => logger.warn({ err: String(error) }, 'audit: prune failed'));
-  const app = createApp(ctx);
+  const { app, routes } = createApp(ctx);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -82,7 +83,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const url = `http://${config.host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
-    url, server, ctx,
+    url, server, ctx, routes,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
