@@ -114,7 +114,7 @@ async function main() {
     env: { ...env, CONNECT_PORT: env.CONNECT_PORT ?? '4000', CONNECT_DB: env.CONNECT_DB ?? join(DATA, 'connect.db'), CONNECT_ADMIN_TOKEN: adminToken, LOG_LEVEL: logLevel },
   });
   let bff: RunningBff | undefined;
-  let stopInbox = () => undefined as void;
+  let stopInbox: () => void = () => undefined;
   const shutdown = async (signal: string) => {
     console.log(`\n${signal}: shutting down…`);
     stopInbox();

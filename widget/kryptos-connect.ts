@@ -19,7 +19,7 @@ import { provide } from '@lit/context';
 import { apiContext, stringsContext } from './context.ts';
 import { createWidgetApi, type ExitStep, type Integration, type Provider, type Session, type WidgetApi, type Workspace } from './api.ts';
 import { createLinkTokenSource, linkTokenFromUrl, type LinkTokenProvider } from './link-token.ts';
-import { emit, STEP_DONE, STEP_TRACK, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
+import { emit, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
 import { en, type Strings } from './i18n/en.ts';
 import { browserLanguage, loadStrings, toLanguage } from './i18n/load.ts';
 import { errorCode, errorMessage } from './errors.ts';

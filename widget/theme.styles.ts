@@ -8,9 +8,11 @@
  * documented variables (light: `--kc-primary-hover` fill; dark: `--kc-primary` fill with
  * `--kc-text-inverse` text). `--kc-button-bg` / `--kc-button-text` override the fill directly.
  */
-import { css } from 'lit';
+import { unsafeCSS } from 'lit';
 
-const light = css`
+// Declaration blocks shared by several rules below. All of this file is our own constant text,
+// so unsafeCSS is safe (and a css`` template cannot hold a bare declaration block).
+const light = `
   --kc-primary: #00c693;
   --kc-primary-hover: #007558;
   --kc-primary-light: #42ffd0;
@@ -50,7 +52,7 @@ const light = css`
   color-scheme: light;
 `;
 
-const dark = css`
+const dark = `
   --kc-primary: #00c693;
   --kc-primary-hover: #42ffd0;
   --kc-primary-light: #42ffd0;
@@ -80,7 +82,7 @@ const dark = css`
   color-scheme: dark;
 `;
 
-export const theme = css`
+export const theme = unsafeCSS(`
   :host {
     ${light}
   }
@@ -92,4 +94,4 @@ export const theme = css`
       ${dark}
     }
   }
-`;
+`);

@@ -83,7 +83,7 @@ export function createAgent(baseUrl: string) {
       if (pair?.startsWith('__Host-kc_session=')) cookie = pair.endsWith('=') ? undefined : pair;
     }
     const text = await res.text();
-    let json: any = null;
+    let json: any;
     try {
       json = JSON.parse(text);
     } catch {

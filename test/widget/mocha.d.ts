@@ -1,5 +1,6 @@
 // Minimal typings for the mocha globals @web/test-runner provides (no @types/mocha installed).
 type Done = (error?: unknown) => void;
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- mocha's own signature: a test returns nothing or a promise
 type TestFn = (this: unknown, done: Done) => void | Promise<unknown>;
 declare function describe(title: string, fn: () => void): void;
 declare function it(title: string, fn: TestFn): void;

@@ -45,7 +45,7 @@ export class KryptosCodeStep extends StepElement {
       <form novalidate @submit=${this.verify}>
         <div>
           <label for="code">${this.t('codeLabel')}</label>
-          <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" .value=${this.code}
+          <input id="code" name="code" inputmode="numeric" .autocomplete=${'one-time-code'} maxlength="6" .value=${this.code}
             aria-invalid=${invalid ? 'true' : 'false'} @input=${this.typeCode} />
         </div>
         <div class="alert" role="alert">${this.error}</div>

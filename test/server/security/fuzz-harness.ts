@@ -390,7 +390,7 @@ export async function fuzzRoute(server: TestServer, target: Target, options: { n
   } catch (error) {
     // fast-check keeps the failed assertion as `cause`; the test runner would show only the counterexample.
     const cause = (error as { cause?: unknown }).cause;
-    throw new Error(`${(error as Error).message}\nCause: ${cause instanceof Error ? cause.message : String(cause)}`);
+    throw new Error(`${(error as Error).message}\nCause: ${cause instanceof Error ? cause.message : String(cause)}`, { cause: error });
   }
   return stats;
 }

@@ -59,7 +59,7 @@ export function controlledSource() {
     /** Integrations whose balances were asked for, in order (one entry per sync). */
     synced: [] as string[],
     gate: null as Promise<void> | null,
-    release: () => undefined as void,
+    release: (() => undefined) as () => void,
     /** Resolves when a sync is waiting at the gate. */
     blocked: null as Promise<void> | null,
     block() {
