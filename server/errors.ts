@@ -81,10 +81,20 @@ export class HttpError extends Error {
   }
 }
 
-export function connectError(code: ConnectErrorCode, message: string, extra?: Record<string, unknown>): HttpError {
-  return new HttpError(CONNECT_ERROR_STATUS[code], code, message, { extra });
+/** An error of the Connect family (partner, widget, admin APIs): `{success:false, error, code}`. */
+export class ConnectError extends HttpError {
+  readonly family = 'connect';
 }
 
-export function dataError(code: DataErrorCode, message: string, details?: unknown[]): HttpError {
-  return new HttpError(DATA_ERROR_STATUS[code], code, message, { details });
+/** An error of the data family (`/api/*`): `{error, message, details}`. */
+export class DataError extends HttpError {
+  readonly family = 'data';
+}
+
+export function connectError(code: ConnectErrorCode, message: string, extra?: Record<string, unknown>): ConnectError {
+  return new ConnectError(CONNECT_ERROR_STATUS[code], code, message, { extra });
+}
+
+export function dataError(code: DataErrorCode, message: string, details?: unknown[], extra?: Record<string, unknown>): DataError {
+  return new DataError(DATA_ERROR_STATUS[code], code, message, { details, extra });
 }

@@ -6,7 +6,7 @@
  */
 import type { ErrorRequestHandler, Request } from 'express';
 import { ZodError } from 'zod';
-import { HttpError, connectError, dataError } from '../errors.ts';
+import { ConnectError, HttpError, connectError, dataError } from '../errors.ts';
 import { isBusyError } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 
@@ -21,7 +21,7 @@ export function toHttpError(error: unknown, family: 'connect' | 'data', logger: 
     const details = zodDetails(error);
     if (family === 'data') return dataError('invalid_parameters', 'Invalid request parameters', details);
     const first = details[0];
-    return new HttpError(400, 'INVALID_REQUEST', first ? `Invalid request: ${first.path || 'body'}: ${first.message}` : 'Invalid request', { details });
+    return new ConnectError(400, 'INVALID_REQUEST', first ? `Invalid request: ${first.path || 'body'}: ${first.message}` : 'Invalid request', { details });
   }
   const e = error as { type?: string; status?: number; expose?: boolean };
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
@@ -32,8 +32,8 @@ export function toHttpError(error: unknown, family: 'connect' | 'data', logger: 
     return family === 'data' ? dataError('invalid_parameters', 'Malformed request body') : connectError('INVALID_REQUEST', 'Malformed JSON body');
   }
   if (isBusyError(error)) {
-    const busy = family === 'data' ? dataError('service_unavailable', 'Busy, retry shortly') : connectError('SERVICE_UNAVAILABLE', 'Busy, retry shortly');
-    return new HttpError(busy.status, busy.code, busy.message, { extra: { retry_after: 1 } });
+    const retry = { retry_after: 1 };
+    return family === 'data' ? dataError('service_unavailable', 'Busy, retry shortly', undefined, retry) : connectError('SERVICE_UNAVAILABLE', 'Busy, retry shortly', retry);
   }
   logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message, stack: (error as Error)?.stack }, reqId: req.id }, 'unhandled error');
   return family === 'data'

@@ -7,7 +7,7 @@
  */
 import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
-import { HttpError, connectError, dataError } from '../errors.ts';
+import { connectError, dataError } from '../errors.ts';
 
 type LimitOptions = {
   windowMs: number;
@@ -32,8 +32,8 @@ export function limiter(o: LimitOptions): RequestHandler {
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
-      const base = o.family === 'data' ? dataError('rate_limit_exceeded', o.message ?? 'Too many requests') : connectError('RATE_LIMITED', o.message ?? 'Too many requests; retry later');
-      next(new HttpError(base.status, base.code, base.message, { extra: { retry_after: retryAfter } }));
+      const retry = { retry_after: retryAfter };
+      next(o.family === 'data' ? dataError('rate_limit_exceeded', o.message ?? 'Too many requests', undefined, retry) : connectError('RATE_LIMITED', o.message ?? 'Too many requests; retry later', retry));
     },
   };
   return rateLimit(options);
@@ -57,7 +57,7 @@ export function createFailureCounter(o: { windowMs: number; limit: number; messa
       const entry = counts.get(key);
       if (!entry || entry.resetAt <= Date.now() || entry.count < o.limit) return;
       const retryAfter = Math.max(1, Math.ceil((entry.resetAt - Date.now()) / 1000));
-      throw new HttpError(429, 'RATE_LIMITED', o.message, { extra: { retry_after: retryAfter } });
+      throw connectError('RATE_LIMITED', o.message, { retry_after: retryAfter });
     },
     /** Records one failure; answers the key's failures in the current window. */
     fail(key: string): number {
