@@ -104,10 +104,10 @@ export function createApp(ctx: AppContext) {
   const viaBff = (req: Request) => req.res?.locals.viaBff === true;
   const proveBff: RequestHandler = async (req, res, next) => {
     if (!claimsBff(req)) return next();
-    authFailures.guard(ipKey(req));
+    await authFailures.guard(ipKey(req));
     const proven = await authenticateClient(ctx.db, ctx.clock.now(), req.get('x-client-id'), req.get('x-client-secret'));
     if (!proven || proven.id !== (res.locals.link as { client_id: string }).client_id) {
-      authFailures.fail(ipKey(req));
+      await authFailures.fail(ipKey(req));
       throw connectError('INVALID_CLIENT', 'Invalid client credentials for this link token');
     }
     res.locals.viaBff = true;

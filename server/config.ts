@@ -35,6 +35,8 @@ const Env = z.object({
   CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
+  CONNECT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  CONNECT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - only').default('kc:'),
   CONNECT_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   CONNECT_AUDIT_RETENTION_DAYS: Int(1, 36_500).default(365),
   CONNECT_ADMIN_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(10),
@@ -99,6 +101,8 @@ export type Config = {
   logLevel: z.infer<typeof LogLevel>;
   /** Byte budget of serialized data pages kept until the next write (0 = off). */
   readCacheMb: number;
+  /** Redis for what instances share (rate limits, failure counters); unset = this process's memory. */
+  redis: { url: string; prefix: string } | undefined;
   /** Webhooks to loopback/private/reserved addresses: denied in production unless set, allowed in development and tests. */
   webhookPrivateTargets: 'allow' | 'deny';
   /** Audit events older than this are pruned hourly in the background. */
@@ -170,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.CONNECT_MAIL_FROM,
     logLevel: e.LOG_LEVEL,
     readCacheMb: e.CONNECT_READ_CACHE_MB,
+    redis: e.CONNECT_REDIS_URL ? { url: e.CONNECT_REDIS_URL, prefix: e.CONNECT_REDIS_PREFIX } : undefined,
     auditRetentionDays: e.CONNECT_AUDIT_RETENTION_DAYS,
     webhookPrivateTargets: e.CONNECT_WEBHOOK_PRIVATE_TARGETS ?? (e.NODE_ENV === 'production' ? 'deny' : 'allow'),
     adminFailuresPer15Minutes: e.CONNECT_ADMIN_FAILURES_PER_15_MINUTES,

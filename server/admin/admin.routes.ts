@@ -36,11 +36,11 @@ export function requireAdmin(ctx: AppContext): RequestHandler {
   return async (req, _res, next) => {
     if (!expected) throw connectError('NOT_FOUND', 'Not found');
     const ip = ipKey(req);
-    failures.guard(ip);
+    await failures.guard(ip);
     const header = req.get('authorization') ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
     if (!digestsEqual(digest(presented), expected)) {
-      const count = failures.fail(ip);
+      const count = await failures.fail(ip);
       if (count === 1 || count === limit) {
         await ctx.write((trx) => recordAudit(trx, ctx.clock.now(), {
           clientId: null, event: count === 1 ? 'admin.auth_failed' : 'admin.auth_locked', outcome: 'failure', ip: req.ip, requestId: req.id,

@@ -13,7 +13,7 @@ import { ipKey, type FailureCounter } from '../http/rate-limit.ts';
 
 export function requireClient(ctx: AppContext, failures: FailureCounter): RequestHandler {
   return async (req, res, next) => {
-    failures.guard(ipKey(req));
+    await failures.guard(ipKey(req));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const headerId = req.get('x-client-id');
     const headerSecret = req.get('x-client-secret');
@@ -25,7 +25,7 @@ export function requireClient(ctx: AppContext, failures: FailureCounter): Reques
     const now = ctx.clock.now();
     const client = conflicting ? undefined : await authenticateClient(ctx.db, now, id, secret);
     if (!client) {
-      failures.fail(ipKey(req));
+      await failures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
       await ctx.write((trx) => recordAudit(trx, now, {
         clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id,

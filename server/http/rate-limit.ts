@@ -5,11 +5,16 @@
  * Keys use the client IP as Express computes it, so a forged X-Forwarded-For only counts
  * when `trust proxy` (CONNECT_TRUST_PROXY) says so (T34).
  */
-import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
+import { rateLimit, ipKeyGenerator, MemoryStore, type Options, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import { createClient } from 'redis';
 import type { Request, RequestHandler } from 'express';
 import { connectError, dataError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 
 type LimitOptions = {
+  /** Names the budget in a shared store (`kc:rl:<name>:<key>` in Redis); unique per limiter. */
+  name?: string;
   windowMs: number;
   limit: number;
   key: (req: Request) => string | undefined;
@@ -21,7 +26,7 @@ type LimitOptions = {
 
 export const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
 
-export function limiter(o: LimitOptions): RequestHandler {
+function makeLimiter(o: LimitOptions, store: Store | undefined): RequestHandler {
   const options: Partial<Options> = {
     windowMs: o.windowMs,
     limit: o.limit,
@@ -29,6 +34,8 @@ export function limiter(o: LimitOptions): RequestHandler {
     legacyHeaders: false,
     keyGenerator: (req) => o.key(req) ?? `ip:${ipKey(req)}`,
     ...(o.skip ? { skip: o.skip } : {}),
+    // A store that cannot be reached lets requests through (a limiter must not take the API down with it).
+    ...(store ? { store, passOnStoreError: true } : {}),
     handler: (req, _res, next) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
@@ -43,32 +50,80 @@ export function limiter(o: LimitOptions): RequestHandler {
  * Counts only failures (T2: brute force of client secrets). express-rate-limit's
  * skipSuccessfulRequests counts every request while it is in flight, which refuses honest
  * traffic under concurrency, so failures are counted here after the fact: `guard` refuses
- * a key over its limit, `fail` records one failure.
+ * a key over its limit, `fail` records one failure. Same stores as the limiters.
  */
-export function createFailureCounter(o: { windowMs: number; limit: number; message: string }) {
-  const counts = new Map<string, { count: number; resetAt: number }>();
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [k, v] of counts) if (v.resetAt <= now) counts.delete(k);
-  }, Math.min(o.windowMs, 60_000));
-  sweep.unref();
+function makeFailureCounter(o: { windowMs: number; limit: number; message: string }, store: Store, logger: Logger | undefined) {
+  store.init?.({ windowMs: o.windowMs } as Options);
+  const unavailable = (error: unknown) => logger?.warn({ err: String(error) }, 'failure counter store unavailable');
   return {
-    guard(key: string): void {
-      const entry = counts.get(key);
-      if (!entry || entry.resetAt <= Date.now() || entry.count < o.limit) return;
-      const retryAfter = Math.max(1, Math.ceil((entry.resetAt - Date.now()) / 1000));
+    async guard(key: string): Promise<void> {
+      const entry = await Promise.resolve(store.get?.(key)).catch(unavailable);
+      if (!entry || entry.totalHits < o.limit) return;
+      const retryAfter = Math.max(1, Math.ceil(((entry.resetTime?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
       throw connectError('RATE_LIMITED', o.message, { retry_after: retryAfter });
     },
     /** Records one failure; answers the key's failures in the current window. */
-    fail(key: string): number {
-      const now = Date.now();
-      const entry = counts.get(key);
-      if (!entry || entry.resetAt <= now) {
-        counts.set(key, { count: 1, resetAt: now + o.windowMs });
-        return 1;
-      }
-      return ++entry.count;
+    async fail(key: string): Promise<number> {
+      const entry = await Promise.resolve(store.increment(key)).catch(unavailable);
+      return entry?.totalHits ?? 0;
     },
   };
 }
-export type FailureCounter = ReturnType<typeof createFailureCounter>;
+export type FailureCounter = ReturnType<typeof makeFailureCounter>;
+
+/**
+ * Where budgets live: this process's memory, or Redis when several instances must share one
+ * budget (`CONNECT_REDIS_URL`). Built once at start; every limiter and failure counter of
+ * the app comes from here, each under its own name.
+ */
+export type Limits = {
+  readonly shared: boolean;
+  limiter(o: LimitOptions & { name: string }): RequestHandler;
+  failureCounter(o: { name: string; windowMs: number; limit: number; message: string }): FailureCounter;
+  close(): Promise<void>;
+};
+
+export function memoryLimits(): Limits {
+  const stores: MemoryStore[] = [];
+  const memory = () => {
+    const store = new MemoryStore();
+    stores.push(store);
+    return store;
+  };
+  return {
+    shared: false,
+    limiter: (o) => makeLimiter(o, undefined),
+    failureCounter: (o) => makeFailureCounter(o, memory(), undefined),
+    close: async () => stores.forEach((s) => s.shutdown()),
+  };
+}
+
+export async function redisLimits(redis: { url: string; prefix: string }, logger: Logger): Promise<Limits> {
+  const client = createClient({ url: redis.url, socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) } });
+  let warned = false;
+  client.on('error', (error: unknown) => {
+    if (!warned) logger.warn({ err: String(error) }, 'redis: connection error (rate limits let requests through until it is back)');
+    warned = true;
+  });
+  client.on('ready', () => {
+    warned = false;
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`Redis at ${redis.url.replace(/\/\/[^@/]*@/, '//')} is unreachable: ${String(error)}`, { cause: error });
+  }
+  const store = (name: string) => new RedisStore({ sendCommand: (...args: string[]) => client.sendCommand(args), prefix: `${redis.prefix}rl:${name}:` });
+  return {
+    shared: true,
+    limiter: (o) => makeLimiter(o, store(o.name)),
+    failureCounter: (o) => makeFailureCounter(o, store(o.name), logger),
+    close: async () => {
+      await client.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Transitional: memory limits for code not yet handed the app's `Limits`. */
+export const limiter = (o: LimitOptions): RequestHandler => makeLimiter(o, undefined);
+export const createFailureCounter = (o: { windowMs: number; limit: number; message: string }): FailureCounter => makeFailureCounter(o, new MemoryStore(), undefined);

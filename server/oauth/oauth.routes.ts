@@ -101,7 +101,7 @@ export function oauthRoutes(ctx: AppContext): Router {
 
   /** client_secret_basic or client_secret_post (one of them, RFC 6749 2.3.1); failures counted per IP. */
   const requireOAuthClient: RequestHandler = async (req, res, next) => {
-    authFailures.guard(ipKey(req));
+    await authFailures.guard(ipKey(req));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const header = req.get('authorization');
     let id: unknown = body.client_id;
@@ -125,7 +125,7 @@ export function oauthRoutes(ctx: AppContext): Router {
     const now = clock.now();
     const client = await authenticateClient(ctx.db, now, id, secret);
     if (!client) {
-      authFailures.fail(ipKey(req));
+      await authFailures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
       await ctx.write((trx) => recordAudit(trx, now, { clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id, details: { path: req.path } }));
       if (basic) res.set('WWW-Authenticate', 'Basic realm="kryptos-connect"');
