@@ -146,16 +146,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       out(events.map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`).join('\n') || 'No events.', events);
     } else if (cmd === 'webhook' && sub === 'set' && id) {
       if (!v.url) throw new UsageError('webhook set needs --url');
-      const r = await setWebhook(db, createSealer(config.encryptionKey), now, id, v.url, config.webhookPrivateTargets);
+      const url = v.url;
+      const r = await write((trx) => setWebhook(trx, createSealer(config.encryptionKey), now, id, url, config.webhookPrivateTargets));
       out(`Webhook of ${id}: ${r.url}\n${r.secret ? `  signing secret: ${r.secret}\n\nThe secret is shown only this once; verify X-Webhook-Signature with it.` : 'The signing secret is unchanged (rotate it with: webhook rotate-secret).'}`, r);
     } else if (cmd === 'webhook' && sub === 'show' && id) {
       const r = await showWebhook(db, id);
       out(`Webhook of ${id}: ${r.url ?? '(none)'}\n  secret: ${r.has_secret ? `set ${r.secret_created_at}` : 'none'}\n  events: ${r.events.join(', ')}`, r);
     } else if (cmd === 'webhook' && sub === 'rotate-secret' && id) {
-      const r = await rotateWebhookSecret(db, createSealer(config.encryptionKey), now, id);
+      const r = await write((trx) => rotateWebhookSecret(trx, createSealer(config.encryptionKey), now, id));
       out(`New signing secret: ${r.secret}\nIt signs every delivery from now on; the old one no longer does.`, r);
     } else if (cmd === 'webhook' && sub === 'remove' && id) {
-      const r = await removeWebhook(db, now, id);
+      const r = await write((trx) => removeWebhook(trx, now, id));
       out(`Webhook of ${id} removed.`, r);
     } else if (cmd === 'webhook' && sub === 'deliveries' && id) {
       await getClient(db, id);
