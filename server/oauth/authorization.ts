@@ -17,7 +17,7 @@ import { createLinkToken } from '../connect/link-tokens.ts';
 import { findActiveClient } from '../clients/clients.repository.ts';
 import { endLinkToken } from '../connect/link-tokens.repository.ts';
 import {
-  claimCode, completeRequest, findCodeWithIssuer, findRequestByDigest, markRequestOpened, findOpenRequestOfLink, findRequestOfLink, insertAuthorizationRequest, insertCode, markCodeReused, setCodeGrant,
+  claimCode, completeRequest, findCodeWithIssuer, findRequestByDigest, markRequestOpened, findOpenRequestOfLink, insertAuthorizationRequest, insertCode, markCodeReused, setCodeGrant,
 } from './oauth.repository.ts';
 
 export const REQUEST_TTL_MS = 2 * 60_000;
@@ -69,11 +69,6 @@ export function redirectWith(uri: string, params: Record<string, string | null |
   const url = new URL(uri);
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) url.searchParams.set(k, v);
   return url.toString();
-}
-
-/** The authorization request a link token was opened for (the hosted page in OAuth mode). */
-export async function requestOfLink(db: Db, linkTokenId: string) {
-  return findRequestOfLink(db, linkTokenId);
 }
 
 const codeAad = (codeDigest: string) => `oauth_code:${codeDigest}`;

@@ -20,7 +20,8 @@ import { noStore, sendOk } from '../http/envelope.ts';
 import { linkOf } from '../http/locals.ts';
 import { limiter, ipKey } from '../http/rate-limit.ts';
 import type { RouteArea } from '../http/routes.ts';
-import { denyAuthorization, openAuthorizationRequest, requestOfLink } from './authorization.ts';
+import { denyAuthorization, openAuthorizationRequest } from './authorization.ts';
+import { findRequestOfLink } from './oauth.repository.ts';
 import { sendPage } from './oauth.routes.ts';
 
 export const ConnectSessionBody = z.strictObject({ handle: z.string().max(128) });
@@ -64,7 +65,7 @@ export function oauthWidgetRoutes(api: RouteArea, deps: OAuthWidgetDeps): void {
     const link = linkOf(res);
     const redirectTo = await denyAuthorization(deps.write, deps.clock.now(), link, { ip: req.ip, requestId: req.id });
     if (redirectTo) return sendOk(res, { redirect_to: redirectTo });
-    if (await requestOfLink(deps.db, link.id)) throw connectError('CONSENT_ALREADY_GIVEN', 'This authorization request is already complete');
+    if (await findRequestOfLink(deps.db, link.id)) throw connectError('CONSENT_ALREADY_GIVEN', 'This authorization request is already complete');
     throw connectError('INVALID_REQUEST', 'This session is not an OAuth authorization');
   });
 }
