@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../server/db/database.ts';
+import { createGroupCommit } from '../server/db/group-commit.ts';
 import { createClient } from '../server/clients/clients.service.ts';
-import { insertUserWithWorkspace } from '../server/users/users.service.ts';
+import { insertUserWithWorkspace } from '../server/users/users.repository.ts';
 import { CONNECTIONS, DURATION, load, startChild, type LoadRow } from './connect.ts';
 import { generatedTransactions, insertGrant, insertTransactions, seedPortfolio } from '../test/server/data/fixtures.ts';
 
@@ -26,7 +27,7 @@ export type Row = LoadRow;
 export async function seedDataBench(file: string, count: number) {
   const { db } = await openDatabase(file);
   const now = Date.now();
-  const client = await createClient(db, now, { name: 'Bench data client', scopes: 'openid portfolios:read transactions:read' });
+  const client = await createClient(createGroupCommit(db), now, { name: 'Bench data client', scopes: 'openid portfolios:read transactions:read' });
   const { userId, workspaceId } = await db.transaction().execute((trx) => insertUserWithWorkspace(trx, now, null));
   const fx = await seedPortfolio(db, workspaceId, now);
   await db.transaction().execute((trx) => insertTransactions(trx, workspaceId, fx.walletA, fx.addressA, generatedTransactions(count, now - 60_000), now));

@@ -1,14 +1,15 @@
 /** Seeds a benchmark database: one client and `count` fresh public tokens (each with its own link token). */
 import { openDatabase } from '../server/db/database.ts';
+import { createGroupCommit } from '../server/db/group-commit.ts';
 import { createClient } from '../server/clients/clients.service.ts';
-import { insertUserWithWorkspace } from '../server/users/users.service.ts';
+import { insertUserWithWorkspace } from '../server/users/users.repository.ts';
 import { insertPublicToken } from '../server/connect/exchange.service.ts';
 import { digest, randomId } from '../server/crypto.ts';
 
 export async function seedBenchDatabase(file: string, publicTokens: number) {
   const { db } = await openDatabase(file);
   const now = Date.now();
-  const client = await createClient(db, now, { name: 'Bench client' });
+  const client = await createClient(createGroupCommit(db), now, { name: 'Bench client' });
   const tokens: string[] = [];
   const BATCH = 2000;
   for (let done = 0; done < publicTokens; done += BATCH) {

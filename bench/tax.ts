@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../server/db/database.ts';
-import { insertUserWithWorkspace } from '../server/users/users.service.ts';
+import { insertUserWithWorkspace } from '../server/users/users.repository.ts';
 import { runTaxPass } from '../server/tax/pass.ts';
 import { COST_BASIS_METHODS } from '../server/tax/engine.ts';
 import { A, insertTransactions, insertWallet, seedAssets, type TxSpec } from '../test/server/data/fixtures.ts';

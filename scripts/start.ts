@@ -50,18 +50,18 @@ type DemoClient = { client_id: string; client_secret: string };
 /** The demo's sandbox client: reused from data/demo-client.json while the server still knows it. */
 async function demoClient(connect: RunningServer, origins: string[]): Promise<DemoClient> {
   const file = join(DATA, 'demo-client.json');
-  const { db } = connect.ctx;
+  const { db, write } = connect.ctx;
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as DemoClient;
     const existing = await findActiveClient(db, saved.client_id);
     if (existing) {
       const registered = JSON.parse(existing.origins) as string[];
-      if (origins.some((o) => !registered.includes(o))) await updateClient(db, Date.now(), saved.client_id, { origins: [...new Set([...registered, ...origins])] });
+      if (origins.some((o) => !registered.includes(o))) await updateClient(write, Date.now(), saved.client_id, { origins: [...new Set([...registered, ...origins])] });
       return saved;
     }
     console.log('The saved demo client is unknown to this database; registering a new one.');
   }
-  const created = await createClient(db, Date.now(), { name: 'Acme Portfolio (demo)', origins, sandbox: true });
+  const created = await createClient(write, Date.now(), { name: 'Acme Portfolio (demo)', origins, sandbox: true });
   const saved = { client_id: created.client_id, client_secret: created.client_secret };
   writeFileSync(file, JSON.stringify(saved, null, 2) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
@@ -127,10 +127,10 @@ async function main() {
   try {
     const client = await demoClient(connect, [`http://localhost:${bffPort}`, `http://127.0.0.1:${bffPort}`]);
     const registered = await findActiveClient(connect.ctx.db, client.client_id);
-    if (registered && !registered.scopes.split(' ').includes('reports:write')) await updateClient(connect.ctx.db, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
+    if (registered && !registered.scopes.split(' ').includes('reports:write')) await updateClient(connect.ctx.write, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
     // The consent screen links to the demo's own privacy policy and terms (demo/privacy.html, demo/terms.html).
     if (registered && !registered.privacy_policy_url) {
-      await updateClient(connect.ctx.db, Date.now(), client.client_id, {
+      await updateClient(connect.ctx.write, Date.now(), client.client_id, {
         privacy_policy_url: `http://localhost:${bffPort}/privacy.html`, terms_url: `http://localhost:${bffPort}/terms.html`,
       });
     }

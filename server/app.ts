@@ -27,6 +27,8 @@ import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, legacyRoutes, openApiDocument } from './openapi.ts';
 import { RouteRegistry, routeArea } from './http/routes.ts';
 import { oauthRoutes } from './oauth/oauth.routes.ts';
+import { requireBearer } from './data/bearer.middleware.ts';
+import { createReadCache } from './db/read-cache.ts';
 import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
 
 const BODY_LIMIT = '32kb';
@@ -49,9 +51,13 @@ export function createApp(ctx: AppContext) {
 
   app.use(requestContext(logger), securityHeaders());
   // OAuth/OIDC speaks form-encoded bodies and has code_challenge in its URLs: before the JSON and URL guards.
-  app.use(oauthRoutes(ctx));
+  const oauthApi = routeArea(routes, { mount: '', tag: 'OAuth', auth: 'none' });
+  oauthRoutes(oauthApi, ctx, requireBearer(ctx, createReadCache(ctx.sqlite)));
+  app.use(oauthApi.router);
   app.use(refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
-  app.use(hostedPageRoutes(ctx));
+  const hostedApi = routeArea(routes, { mount: '', tag: 'OAuth', auth: 'none' });
+  hostedPageRoutes(hostedApi, ctx);
+  app.use(hostedApi.router);
 
   // Public: health, catalogue and its icons, the API reference.
   const pub = routeArea(routes, { mount: '', tag: 'Public', auth: 'none' });
@@ -92,8 +98,12 @@ export function createApp(ctx: AppContext) {
     requireClient(ctx, authFailures),
     limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${routeKey(req)}` }),
   ];
-  app.use(partnerRoutes(ctx, { client: clientGuard }));
-  app.use(developerRoutes(ctx, { client: clientGuard }));
+  const partnerApi = routeArea(routes, { mount: '', tag: 'Partner', auth: 'client' });
+  partnerRoutes(partnerApi, ctx, { client: clientGuard });
+  app.use(partnerApi.router);
+  const developerApi = routeArea(routes, { mount: '', tag: 'Developer', auth: 'client' });
+  developerRoutes(developerApi, ctx, { client: clientGuard });
+  app.use(developerApi.router);
 
   // Widget API (X-LINK-TOKEN): CORS per client, per-IP and per-link-token limits.
   const linkKey = (req: Request) => `link:${digest(req.get('x-link-token') ?? '')}`;
@@ -125,19 +135,23 @@ export function createApp(ctx: AppContext) {
       next();
     },
   );
-  widget.use(sessionRoutes(ctx));
-  widget.use(authRoutes(ctx, {
+  const widgetApi = routeArea(routes, { mount: '/widget', tag: 'Widget', auth: 'link' });
+  sessionRoutes(widgetApi, ctx);
+  authRoutes(widgetApi, ctx, {
     codesPerHour: limits.otpRequestsPerHour,
     guest: [
       limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' }),
       limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerClientPerHour, key: (req) => `guest-client:${(req.res?.locals.client as { id: string }).id}`, message: 'Too many guest accounts for this app; try again later' }),
     ],
-  }));
-  widget.use(integrationRoutes(ctx));
-  widget.use(oauthWidgetRoutes(ctx));
+  });
+  integrationRoutes(widgetApi, ctx);
+  oauthWidgetRoutes(widgetApi, ctx);
+  widget.use(widgetApi.router);
   app.use('/widget', widgetPreflight(ctx.db), widget);
 
-  app.use('/admin', adminRoutes(ctx));
+  const adminApi = routeArea(routes, { mount: '/admin', tag: 'Admin', auth: 'admin' });
+  adminRoutes(adminApi, ctx);
+  app.use('/admin', adminApi.router);
 
   // Data APIs (Bearer cat_); unknown paths there answer in the v1 error shape.
   app.use('/api', limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), v1Routes(ctx));

@@ -1,5 +1,7 @@
 /** The audit trail of security events (docs/security-model.md), kept in the database, listable per client. */
 import type { Db } from './db/database.ts';
+import type { Writer } from './db/group-commit.ts';
+import { deleteAuditEventsBefore, insertAuditEvent, listAuditEvents } from './audit.repository.ts';
 
 export type AuditEvent =
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
@@ -17,23 +19,21 @@ export type AuditEntry = {
   details?: Record<string, unknown>;
 };
 
-export async function recordAudit(db: Db, now: number, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      client_id: entry.clientId,
-      event: entry.event,
-      outcome: entry.outcome ?? 'success',
-      ip: entry.ip ?? null,
-      request_id: entry.requestId ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-      created_at: now,
-    })
-    .execute();
+/** Records one event. Call inside the `write` that makes the change it records, so both commit together. */
+export async function recordAudit(trx: Db, now: number, entry: AuditEntry): Promise<void> {
+  await insertAuditEvent(trx, {
+    client_id: entry.clientId,
+    event: entry.event,
+    outcome: entry.outcome ?? 'success',
+    ip: entry.ip ?? null,
+    request_id: entry.requestId ?? null,
+    details: JSON.stringify(entry.details ?? {}),
+    created_at: now,
+  });
 }
 
 export async function listAudit(db: Db, clientId: string, limit = 100) {
-  const rows = await db.selectFrom('audit_events').selectAll().where('client_id', '=', clientId).orderBy('id', 'desc').limit(limit).execute();
+  const rows = await listAuditEvents(db, clientId, limit);
   return rows.map((r) => ({
     id: r.id, event: r.event, outcome: r.outcome, ip: r.ip, request_id: r.request_id,
     details: JSON.parse(r.details) as unknown, created_at: new Date(r.created_at).toISOString(),
@@ -41,13 +41,12 @@ export async function listAudit(db: Db, clientId: string, limit = 100) {
 }
 
 /** Deletes audit events older than `retentionDays` (README "Security": the retention setting). */
-export async function pruneAudit(db: Db, now: number, retentionDays: number): Promise<number> {
-  const r = await db.deleteFrom('audit_events').where('created_at', '<', now - retentionDays * 86_400_000).executeTakeFirst();
-  return Number(r.numDeletedRows);
+export async function pruneAudit(trx: Db, now: number, retentionDays: number): Promise<number> {
+  return deleteAuditEventsBefore(trx, now - retentionDays * 86_400_000);
 }
 
 /** Prunes now and then hourly, in the background; returns a stop function. */
-export function startAuditPruning(write: (fn: (trx: Db) => Promise<number>) => Promise<number>, now: () => number, retentionDays: number, onError: (error: unknown) => void): () => void {
+export function startAuditPruning(write: Writer, now: () => number, retentionDays: number, onError: (error: unknown) => void): () => void {
   const run = () => void write((trx) => pruneAudit(trx, now(), retentionDays)).catch(onError);
   run();
   const timer = setInterval(run, 3_600_000);

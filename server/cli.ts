@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.ts';
 import { openDatabase, backupDatabase } from './db/database.ts';
+import { createGroupCommit } from './db/group-commit.ts';
 import { HttpError } from './errors.ts';
 import { ZodError } from 'zod';
 import { listAudit } from './audit.ts';
@@ -98,13 +99,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   const config = loadConfig(io.env);
   const { db, sqlite } = await openDatabase(config.dbFile);
+  // The CLI's writes go through its own group commit, like the server's.
+  const write = createGroupCommit(db);
   const out = (human: string, json: unknown) => io.stdout(v.json ? JSON.stringify(json, null, 2) : human);
   const now = Date.now();
   try {
     const [cmd, sub, id] = p;
     if (cmd === 'client' && sub === 'create') {
       if (!v.name) throw new UsageError('client create needs --name');
-      const created = await createClient(db, now, {
+      const created = await createClient(write, now, {
         name: v.name, origins: v.origin, redirect_uris: v['redirect-uri'], scopes: v.scopes, logo_url: v.logo, description: v.description, sandbox: !v.production,
         privacy_policy_url: v['privacy-policy'] || undefined, terms_url: v.terms || undefined,
       });
@@ -129,13 +132,13 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (v.description !== undefined) update.description = v.description;
       if (v.production) update.sandbox = false;
       if (v.sandbox) update.sandbox = true;
-      const c = clientView(await updateClient(db, now, id, update));
+      const c = clientView(await updateClient(write, now, id, update));
       out(`Updated ${c.client_id}`, c);
     } else if (cmd === 'client' && sub === 'rotate-secret' && id) {
-      const r = await rotateClientSecret(db, now, id, int(v.grace, 'grace', 0));
+      const r = await rotateClientSecret(write, now, id, int(v.grace, 'grace', 0));
       out(`New client_secret: ${r.client_secret}\n${r.previous_secret_expires_at ? `The old secret works until ${r.previous_secret_expires_at}.` : 'The old secret no longer works.'}`, r);
     } else if (cmd === 'client' && sub === 'delete' && id) {
-      const r = await deleteClient(db, now, id);
+      const r = await deleteClient(write, now, id);
       out(`Deleted ${id}; ${r.grants_revoked} grant(s) revoked.`, r);
     } else if (cmd === 'audit' && sub) {
       await getClient(db, sub);
@@ -143,16 +146,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       out(events.map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`).join('\n') || 'No events.', events);
     } else if (cmd === 'webhook' && sub === 'set' && id) {
       if (!v.url) throw new UsageError('webhook set needs --url');
-      const r = await setWebhook(db, createSealer(config.encryptionKey), now, id, v.url, config.webhookPrivateTargets);
+      const url = v.url;
+      const r = await write((trx) => setWebhook(trx, createSealer(config.encryptionKey), now, id, url, config.webhookPrivateTargets));
       out(`Webhook of ${id}: ${r.url}\n${r.secret ? `  signing secret: ${r.secret}\n\nThe secret is shown only this once; verify X-Webhook-Signature with it.` : 'The signing secret is unchanged (rotate it with: webhook rotate-secret).'}`, r);
     } else if (cmd === 'webhook' && sub === 'show' && id) {
       const r = await showWebhook(db, id);
       out(`Webhook of ${id}: ${r.url ?? '(none)'}\n  secret: ${r.has_secret ? `set ${r.secret_created_at}` : 'none'}\n  events: ${r.events.join(', ')}`, r);
     } else if (cmd === 'webhook' && sub === 'rotate-secret' && id) {
-      const r = await rotateWebhookSecret(db, createSealer(config.encryptionKey), now, id);
+      const r = await write((trx) => rotateWebhookSecret(trx, createSealer(config.encryptionKey), now, id));
       out(`New signing secret: ${r.secret}\nIt signs every delivery from now on; the old one no longer does.`, r);
     } else if (cmd === 'webhook' && sub === 'remove' && id) {
-      const r = await removeWebhook(db, now, id);
+      const r = await write((trx) => removeWebhook(trx, now, id));
       out(`Webhook of ${id} removed.`, r);
     } else if (cmd === 'webhook' && sub === 'deliveries' && id) {
       await getClient(db, id);
@@ -162,7 +166,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const keys = await listKeys(db, now);
       out(keys.map((k) => `${k.kid}  ${k.alg}  ${k.state.padEnd(9)}  created ${k.created_at}${k.retired_at ? `  retired ${k.retired_at}` : ''}`).join('\n') || 'No keys yet (the first is made on first use).', keys);
     } else if (cmd === 'oauth' && sub === 'rotate-keys') {
-      const kid = await rotateSigningKey((fn) => db.transaction().execute(fn), createSealer(config.encryptionKey), now);
+      const kid = await rotateSigningKey(write, createSealer(config.encryptionKey), now);
       out(`New signing key ${kid}; the previous one stays in the JWKS for 7 days.`, { kid });
     } else if (cmd === 'backup' && sub) {
       // npm runs scripts in the project root; a relative path means where the user typed the command.

@@ -26,6 +26,8 @@ export type AppContext = {
   write: Writer;
   /** HMAC key for one-time codes (derived from the master key, T7). */
   otpKey: Buffer;
+  /** HMAC key that fingerprints integrations (duplicate detection), derived once. */
+  fingerprintKey: Buffer;
   detectChains: ChainDetector;
   /** Called after integrations are added (the sync engine queues their first sync). */
   onIntegrationsAdded?: (integrationIds: string[]) => void;

@@ -3,17 +3,22 @@
  * `npm run connect -- outbox`); production: SMTP through nodemailer (CONNECT_SMTP_URL).
  */
 import nodemailer from 'nodemailer';
-import type { Db } from './db/database.ts';
+import type { Writer } from './db/group-commit.ts';
 import type { Clock } from './clock.ts';
+import { insertMail } from './mail-outbox.repository.ts';
+
+export { readOutbox } from './mail-outbox.repository.ts';
 
 export type Mail = { to: string; subject: string; text: string };
 export type Mailer = { readonly kind: 'outbox' | 'smtp' | 'none'; send(mail: Mail): Promise<void> };
 
-export function createOutboxMailer(db: Db, clock: Clock): Mailer {
+/** Never call `send` inside a `write` callback: the outbox write queues behind it. */
+export function createOutboxMailer(write: Writer, clock: Clock): Mailer {
   return {
     kind: 'outbox',
     async send(mail) {
-      await db.insertInto('mail_outbox').values({ to_address: mail.to, subject: mail.subject, body: mail.text, created_at: clock.now() }).execute();
+      const now = clock.now();
+      await write((trx) => insertMail(trx, mail, now));
     },
   };
 }
@@ -34,9 +39,3 @@ export const noMailer: Mailer = {
     throw new Error('No mailer configured');
   },
 };
-
-export async function readOutbox(db: Db, to?: string, limit = 20) {
-  let q = db.selectFrom('mail_outbox').selectAll().orderBy('id', 'desc').limit(limit);
-  if (to) q = q.where('to_address', '=', to.toLowerCase());
-  return q.execute();
-}

@@ -46,14 +46,16 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const logger = createLogger(config.logLevel, options.logDestination);
   const { db, sqlite } = await openDatabase(config.dbFile);
   const stopWalWatchdog = startWalWatchdog(sqlite, config.dbFile);
+  const write = createGroupCommit(db);
   let mailer: Mailer = noMailer;
   if (config.smtpUrl) mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);
-  else if (config.env !== 'production') mailer = createOutboxMailer(db, clock);
+  else if (config.env !== 'production') mailer = createOutboxMailer(write, clock);
   const ctx: AppContext = {
     db, sqlite, config, clock, logger, mailer,
     sealer: createSealer(config.encryptionKey),
-    write: createGroupCommit(db),
+    write,
     otpKey: deriveKey(config.encryptionKey, 'otp'),
+    fingerprintKey: deriveKey(config.encryptionKey, 'integration-fingerprint'),
     detectChains: options.detectChains ?? (hasEvmRpc(config.sources) ? createEvmChainDetector(config.sources, { fallback: offlineChainDetector }) : offlineChainDetector),
   };
   const registry = createSourceRegistry({ config: config.sources, db, realExchanges: config.env === 'production' });

@@ -3,13 +3,18 @@
  * admin token from CONNECT_ADMIN_TOKEN (Authorization: Bearer …). Without that variable the
  * admin API is off (404).
  */
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Sealer } from '../crypto.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import type { Mailer } from '../mailer.ts';
+import type { RouteArea } from '../http/routes.ts';
 import { digest, digestsEqual } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
-import { route } from '../openapi.ts';
 import { createFailureCounter, ipKey } from '../http/rate-limit.ts';
 import { recordAudit, listAudit } from '../audit.ts';
 import { readOutbox } from '../mailer.ts';
@@ -29,9 +34,11 @@ const OutboxQuery = z.object({ to: z.string().max(254).optional(), limit: z.coer
  * window and the one that trips the limit are recorded (`admin.auth_locked` with the count),
  * refused requests write nothing — a flood cannot fill the disk with fsync'd rows.
  */
-export function requireAdmin(ctx: AppContext): RequestHandler {
-  const expected = ctx.config.adminToken ? digest(ctx.config.adminToken) : undefined;
-  const limit = ctx.config.adminFailuresPer15Minutes;
+export type AdminGuardDeps = { write: Writer; clock: Clock; config: Pick<Config, 'adminToken' | 'adminFailuresPer15Minutes'> };
+
+export function requireAdmin(deps: AdminGuardDeps): RequestHandler {
+  const expected = deps.config.adminToken ? digest(deps.config.adminToken) : undefined;
+  const limit = deps.config.adminFailuresPer15Minutes;
   const failures = createFailureCounter({ windowMs: 15 * 60_000, limit, message: 'Too many failed admin authentications from this address; retry later' });
   return async (req, _res, next) => {
     if (!expected) throw connectError('NOT_FOUND', 'Not found');
@@ -42,7 +49,7 @@ export function requireAdmin(ctx: AppContext): RequestHandler {
     if (!digestsEqual(digest(presented), expected)) {
       const count = await failures.fail(ip);
       if (count === 1 || count === limit) {
-        await ctx.write((trx) => recordAudit(trx, ctx.clock.now(), {
+        await deps.write((trx) => recordAudit(trx, deps.clock.now(), {
           clientId: null, event: count === 1 ? 'admin.auth_failed' : 'admin.auth_locked', outcome: 'failure', ip: req.ip, requestId: req.id,
           details: count === 1 ? {} : { failures: count, window_minutes: 15 },
         }));
@@ -53,74 +60,71 @@ export function requireAdmin(ctx: AppContext): RequestHandler {
   };
 }
 
-export function adminRoutes(ctx: AppContext): Router {
-  const router = Router({ strict: true, caseSensitive: true });
-  const { db, clock } = ctx;
-  router.use(requireAdmin(ctx), (_req, res, next) => {
+export type AdminDeps = AdminGuardDeps & {
+  db: Db; sealer: Sealer; mailer: Pick<Mailer, 'kind'>;
+  config: Pick<Config, 'adminToken' | 'adminFailuresPer15Minutes' | 'webhookPrivateTargets'>;
+  /** Read at call time: the webhook dispatcher is attached after the app is built. */
+  readonly webhooks?: { kick(): void };
+};
+
+export function adminRoutes(api: RouteArea, deps: AdminDeps): void {
+  const { db, write, clock, sealer } = deps;
+  api.use(requireAdmin(deps), (_req, res, next) => {
     noStore(res);
     next();
   });
 
-  route({ method: 'post', path: '/admin/clients', tag: 'Admin', summary: 'Create a client (sandbox by default); the secret is shown once', body: ClientFields, auth: 'admin' });
-  router.post('/clients', async (req, res) => sendOk(res, await createClient(db, clock.now(), ClientFields.parse(req.body)), 201));
+  api.post('/clients', { summary: 'Create a client (sandbox by default); the secret is shown once', body: ClientFields },
+    async (req, res) => sendOk(res, await createClient(write, clock.now(), ClientFields.parse(req.body)), 201));
 
-  route({ method: 'get', path: '/admin/clients', tag: 'Admin', summary: 'List clients', auth: 'admin' });
-  router.get('/clients', async (_req, res) => sendOk(res, { clients: (await listActiveClients(db)).map(clientView) }));
+  api.get('/clients', { summary: 'List clients' }, async (_req, res) => sendOk(res, { clients: (await listActiveClients(db)).map(clientView) }));
 
-  route({ method: 'get', path: '/admin/clients/:id', tag: 'Admin', summary: 'Show a client', auth: 'admin' });
-  router.get('/clients/:id', async (req, res) => sendOk(res, clientView(await getClient(db, req.params.id))));
+  api.get('/clients/:id', { summary: 'Show a client' }, async (req, res) => sendOk(res, clientView(await getClient(db, String(req.params.id)))));
 
-  route({ method: 'patch', path: '/admin/clients/:id', tag: 'Admin', summary: 'Update a client (name, origins, redirect URIs, scopes, logo, privacy policy and terms links, sandbox)', body: ClientUpdate, auth: 'admin' });
-  router.patch('/clients/:id', async (req, res) => sendOk(res, clientView(await updateClient(db, clock.now(), req.params.id, ClientUpdate.parse(req.body)))));
+  api.patch('/clients/:id', { summary: 'Update a client (name, origins, redirect URIs, scopes, logo, privacy policy and terms links, sandbox)', body: ClientUpdate },
+    async (req, res) => sendOk(res, clientView(await updateClient(write, clock.now(), String(req.params.id), ClientUpdate.parse(req.body)))));
 
-  route({ method: 'post', path: '/admin/clients/:id/rotate-secret', tag: 'Admin', summary: 'New secret; the old one works for grace_minutes (0 = revoked now)', body: RotateBody, auth: 'admin' });
-  router.post('/clients/:id/rotate-secret', async (req, res) => {
+  api.post('/clients/:id/rotate-secret', { summary: 'New secret; the old one works for grace_minutes (0 = revoked now)', body: RotateBody }, async (req, res) => {
     const { grace_minutes } = RotateBody.parse(req.body ?? {});
-    sendOk(res, await rotateClientSecret(db, clock.now(), req.params.id, grace_minutes));
+    sendOk(res, await rotateClientSecret(write, clock.now(), String(req.params.id), grace_minutes));
   });
 
-  route({ method: 'delete', path: '/admin/clients/:id', tag: 'Admin', summary: 'Delete a client and revoke all its grants', auth: 'admin' });
-  router.delete('/clients/:id', async (req, res) => sendOk(res, await deleteClient(db, clock.now(), req.params.id)));
+  api.delete('/clients/:id', { summary: 'Delete a client and revoke all its grants' }, async (req, res) => sendOk(res, await deleteClient(write, clock.now(), String(req.params.id))));
 
-  route({ method: 'get', path: '/admin/clients/:id/audit', tag: 'Admin', summary: "The client's audit trail of security events", query: AuditQuery, auth: 'admin' });
-  router.get('/clients/:id/audit', async (req, res) => {
+  api.get('/clients/:id/audit', { summary: "The client's audit trail of security events", query: AuditQuery }, async (req, res) => {
     const { limit } = AuditQuery.parse(req.query);
-    await getClient(db, req.params.id);
-    sendOk(res, { events: await listAudit(db, req.params.id, limit) });
+    const id = String(req.params.id);
+    await getClient(db, id);
+    sendOk(res, { events: await listAudit(db, id, limit) });
   });
 
-  route({ method: 'put', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: 'Set the webhook URL; the signing secret (whsec_…) is created and shown once when the client has none', body: WebhookBody, auth: 'admin' });
-  router.put('/clients/:id/webhook', async (req, res) => {
+  api.put('/clients/:id/webhook', { summary: 'Set the webhook URL; the signing secret (whsec_…) is created and shown once when the client has none', body: WebhookBody }, async (req, res) => {
     const { url } = WebhookBody.parse(req.body);
-    sendOk(res, await ctx.write((trx) => setWebhook(trx, ctx.sealer, clock.now(), req.params.id, url, ctx.config.webhookPrivateTargets)));
-    ctx.webhooks?.kick();
+    sendOk(res, await write((trx) => setWebhook(trx, sealer, clock.now(), String(req.params.id), url, deps.config.webhookPrivateTargets)));
+    deps.webhooks?.kick();
   });
 
-  route({ method: 'get', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: "The client's webhook URL and events (never the secret)", auth: 'admin' });
-  router.get('/clients/:id/webhook', async (req, res) => sendOk(res, await showWebhook(db, req.params.id)));
+  api.get('/clients/:id/webhook', { summary: "The client's webhook URL and events (never the secret)" }, async (req, res) => sendOk(res, await showWebhook(db, String(req.params.id))));
 
-  route({ method: 'post', path: '/admin/clients/:id/webhook/rotate-secret', tag: 'Admin', summary: 'A new webhook signing secret, shown once, used for every delivery from now on', auth: 'admin' });
-  router.post('/clients/:id/webhook/rotate-secret', async (req, res) => sendOk(res, await ctx.write((trx) => rotateWebhookSecret(trx, ctx.sealer, clock.now(), req.params.id))));
+  api.post('/clients/:id/webhook/rotate-secret', { summary: 'A new webhook signing secret, shown once, used for every delivery from now on' },
+    async (req, res) => sendOk(res, await write((trx) => rotateWebhookSecret(trx, sealer, clock.now(), String(req.params.id)))));
 
-  route({ method: 'delete', path: '/admin/clients/:id/webhook', tag: 'Admin', summary: 'Remove the webhook (pending deliveries are dropped)', auth: 'admin' });
-  router.delete('/clients/:id/webhook', async (req, res) => sendOk(res, await ctx.write((trx) => removeWebhook(trx, clock.now(), req.params.id))));
+  api.delete('/clients/:id/webhook', { summary: 'Remove the webhook (pending deliveries are dropped)' },
+    async (req, res) => sendOk(res, await write((trx) => removeWebhook(trx, clock.now(), String(req.params.id)))));
 
-  route({ method: 'get', path: '/admin/clients/:id/webhook/deliveries', tag: 'Admin', summary: 'Recent webhook deliveries with status and every attempt', query: DeliveriesQuery, auth: 'admin' });
-  router.get('/clients/:id/webhook/deliveries', async (req, res) => {
+  api.get('/clients/:id/webhook/deliveries', { summary: 'Recent webhook deliveries with status and every attempt', query: DeliveriesQuery }, async (req, res) => {
     const { limit } = DeliveriesQuery.parse(req.query);
-    await getClient(db, req.params.id);
-    const deliveries = await listDeliveries(db, req.params.id, limit);
+    const id = String(req.params.id);
+    await getClient(db, id);
+    const deliveries = await listDeliveries(db, id, limit);
     const attempts = await listAttempts(db, deliveries.map((d) => d.id));
     sendOk(res, { deliveries: deliveries.map((d) => ({ ...d, attempt_log: attempts.filter((a) => a.delivery_id === d.id).map(({ delivery_id: _, ...a }) => a) })) });
   });
 
-  route({ method: 'get', path: '/admin/outbox', tag: 'Admin', summary: 'Development mailer outbox (sign-in codes sent when no SMTP is configured)', query: OutboxQuery, auth: 'admin' });
-  router.get('/outbox', async (req, res) => {
+  api.get('/outbox', { summary: 'Development mailer outbox (sign-in codes sent when no SMTP is configured)', query: OutboxQuery }, async (req, res) => {
     const { to, limit } = OutboxQuery.parse(req.query);
-    if (ctx.mailer.kind !== 'outbox') throw connectError('NOT_FOUND', 'The outbox exists only with the development mailer');
+    if (deps.mailer.kind !== 'outbox') throw connectError('NOT_FOUND', 'The outbox exists only with the development mailer');
     const mails = await readOutbox(db, to, limit);
     sendOk(res, { mails: mails.map((m) => ({ id: m.id, to: m.to_address, subject: m.subject, body: m.body, created_at: new Date(m.created_at).toISOString() })) });
   });
-
-  return router;
 }

@@ -5,12 +5,14 @@
  */
 import { z } from 'zod';
 import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
 import type { Client } from '../db/tables.ts';
 import { digest, digestsEqual, isWellFormedToken, randomId, randomToken } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 import { DEFAULT_CLIENT_SCOPES, parseScopes } from '../scopes.ts';
 import { recordAudit } from '../audit.ts';
-import { findActiveClient } from './clients.repository.ts';
+import { findActiveClient, insertClient, updateClientRow } from './clients.repository.ts';
+import { revokeGrantsOfClient } from '../connect/grants.repository.ts';
 
 const Origin = z.url({ protocol: /^https?$/ }).max(200).transform((u, ctx) => {
   const url = new URL(u);
@@ -58,23 +60,23 @@ export function clientView(c: Client) {
   };
 }
 
-export async function createClient(db: Db, now: number, input: ClientFields) {
+/** Each operation below writes its change and its audit row in one `write`. */
+export async function createClient(write: Writer, now: number, input: ClientFields) {
   const fields = ClientFields.parse(input);
   const scopes = parseScopes(fields.scopes ?? DEFAULT_CLIENT_SCOPES);
   const id = randomId('client_', 16);
   const secret = randomToken('cs_');
-  await db
-    .insertInto('clients')
-    .values({
+  await write(async (trx) => {
+    await insertClient(trx, {
       id, name: fields.name, description: fields.description ?? null, secret_digest: digest(secret),
       previous_secret_digest: null, previous_secret_expires_at: null,
       origins: JSON.stringify(fields.origins ?? []), redirect_uris: JSON.stringify(fields.redirect_uris ?? []),
       scopes: scopes.join(' '), logo_url: fields.logo_url ?? null, sandbox: fields.sandbox === false ? 0 : 1,
       privacy_policy_url: fields.privacy_policy_url ?? null, terms_url: fields.terms_url ?? null,
       webhook_url: null, created_at: now, updated_at: now, deleted_at: null,
-    })
-    .execute();
-  await recordAudit(db, now, { clientId: id, event: 'client.created', details: { name: fields.name, sandbox: fields.sandbox !== false } });
+    });
+    await recordAudit(trx, now, { clientId: id, event: 'client.created', details: { name: fields.name, sandbox: fields.sandbox !== false } });
+  });
   return { client_id: id, client_secret: secret, sandbox: fields.sandbox !== false };
 }
 
@@ -84,9 +86,8 @@ export async function getClient(db: Db, id: string): Promise<Client> {
   return client;
 }
 
-export async function updateClient(db: Db, now: number, id: string, input: ClientUpdate): Promise<Client> {
+export async function updateClient(write: Writer, now: number, id: string, input: ClientUpdate): Promise<Client> {
   const fields = ClientUpdate.parse(input);
-  await getClient(db, id);
   const set: Partial<Client> = { updated_at: now };
   if (fields.name !== undefined) set.name = fields.name;
   if (fields.description !== undefined) set.description = fields.description;
@@ -97,41 +98,42 @@ export async function updateClient(db: Db, now: number, id: string, input: Clien
   if (fields.privacy_policy_url !== undefined) set.privacy_policy_url = fields.privacy_policy_url;
   if (fields.terms_url !== undefined) set.terms_url = fields.terms_url;
   if (fields.sandbox !== undefined) set.sandbox = fields.sandbox ? 1 : 0;
-  await db.updateTable('clients').set(set).where('id', '=', id).execute();
-  await recordAudit(db, now, { clientId: id, event: 'client.updated', details: { fields: Object.keys(fields) } });
-  return getClient(db, id);
+  return write(async (trx) => {
+    await getClient(trx, id);
+    await updateClientRow(trx, id, set);
+    await recordAudit(trx, now, { clientId: id, event: 'client.updated', details: { fields: Object.keys(fields) } });
+    return getClient(trx, id);
+  });
 }
 
 /** New secret now; the old one keeps working for `graceMinutes` (0 = revoked at once). */
-export async function rotateClientSecret(db: Db, now: number, id: string, graceMinutes: number) {
+export async function rotateClientSecret(write: Writer, now: number, id: string, graceMinutes: number) {
   if (!Number.isInteger(graceMinutes) || graceMinutes < 0 || graceMinutes > 60 * 24 * 30) {
     throw connectError('INVALID_REQUEST', 'grace must be a whole number of minutes between 0 and 43200');
   }
-  const client = await getClient(db, id);
   const secret = randomToken('cs_');
-  await db
-    .updateTable('clients')
-    .set({
+  await write(async (trx) => {
+    const client = await getClient(trx, id);
+    await updateClientRow(trx, id, {
       secret_digest: digest(secret),
       previous_secret_digest: graceMinutes > 0 ? client.secret_digest : null,
       previous_secret_expires_at: graceMinutes > 0 ? now + graceMinutes * 60_000 : null,
       updated_at: now,
-    })
-    .where('id', '=', id)
-    .execute();
-  await recordAudit(db, now, { clientId: id, event: 'client.secret_rotated', details: { grace_minutes: graceMinutes } });
+    });
+    await recordAudit(trx, now, { clientId: id, event: 'client.secret_rotated', details: { grace_minutes: graceMinutes } });
+  });
   return { client_id: id, client_secret: secret, previous_secret_expires_at: graceMinutes > 0 ? new Date(now + graceMinutes * 60_000).toISOString() : null };
 }
 
 /** Deletes a client: it can no longer authenticate, and every grant it holds is revoked. */
-export async function deleteClient(db: Db, now: number, id: string) {
-  await getClient(db, id);
-  const revoked = await db.transaction().execute(async (trx) => {
-    await trx.updateTable('clients').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute();
-    const r = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: 'client_deleted' }).where('client_id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
-    return Number(r.numUpdatedRows);
+export async function deleteClient(write: Writer, now: number, id: string) {
+  const revoked = await write(async (trx) => {
+    await getClient(trx, id);
+    await updateClientRow(trx, id, { deleted_at: now, updated_at: now });
+    const count = await revokeGrantsOfClient(trx, now, id, 'client_deleted');
+    await recordAudit(trx, now, { clientId: id, event: 'client.deleted', details: { grants_revoked: count } });
+    return count;
   });
-  await recordAudit(db, now, { clientId: id, event: 'client.deleted', details: { grants_revoked: revoked } });
   return { client_id: id, deleted: true, grants_revoked: revoked };
 }
 

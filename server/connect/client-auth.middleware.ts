@@ -4,14 +4,18 @@
  * audited and counted per IP by the auth-failure limiter in front of this middleware.
  */
 import type { RequestHandler } from 'express';
-import type { AppContext } from '../context.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
 import { authenticateClient } from '../clients/clients.service.ts';
 import { connectError } from '../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { mask } from '../crypto.ts';
 import { ipKey, type FailureCounter } from '../http/rate-limit.ts';
 
-export function requireClient(ctx: AppContext, failures: FailureCounter): RequestHandler {
+export type ClientGuardDeps = { db: Db; write: Writer; clock: Clock };
+
+export function requireClient(deps: ClientGuardDeps, failures: FailureCounter): RequestHandler {
   return async (req, res, next) => {
     await failures.guard(ipKey(req));
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -22,12 +26,12 @@ export function requireClient(ctx: AppContext, failures: FailureCounter): Reques
     const conflicting =
       (headerId !== undefined && body.client_id !== undefined && body.client_id !== headerId) ||
       (headerSecret !== undefined && body.client_secret !== undefined && body.client_secret !== headerSecret);
-    const now = ctx.clock.now();
-    const client = conflicting ? undefined : await authenticateClient(ctx.db, now, id, secret);
+    const now = deps.clock.now();
+    const client = conflicting ? undefined : await authenticateClient(deps.db, now, id, secret);
     if (!client) {
       await failures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
-      await ctx.write((trx) => recordAudit(trx, now, {
+      await deps.write((trx) => recordAudit(trx, now, {
         clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id,
         details: { path: req.path, secret: typeof secret === 'string' ? mask(secret) : null },
       }));

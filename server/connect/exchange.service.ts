@@ -12,6 +12,8 @@ import type { Client } from '../db/tables.ts';
 import { digest, isWellFormedToken, mask, randomToken } from '../crypto.ts';
 import { PUBLIC_TOKEN_TTL_MS, grantLifetimeS } from '../clock.ts';
 import { connectError } from '../errors.ts';
+import { consumePublicToken, findPublicTokenState, insertPublicTokenRow } from './public-tokens.repository.ts';
+import { insertAccessToken, insertGrant, revokeGrantById } from './grants.repository.ts';
 
 export type Exchanged = {
   access_token: string; grant_id: string; token_type: 'Bearer'; expires_in: number; scope: string;
@@ -33,18 +35,9 @@ export async function exchangePublicToken(write: Writer, now: number, client: Cl
   const accessToken = randomToken('cat_');
   const grantId = randomToken('cgrant_');
   return write(async (trx) => {
-    const consumed = await trx
-      .updateTable('public_tokens')
-      .set({ consumed_at: now, grant_id: grantId })
-      .where('digest', '=', tokenDigest)
-      .where('client_id', '=', client.id)
-      .where('sandbox', '=', client.sandbox)
-      .where('consumed_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(['user_id', 'workspace_id', 'scopes', 'sandbox', 'link_token_id', 'user_reference'])
-      .executeTakeFirst();
+    const consumed = await consumePublicToken(trx, tokenDigest, client, now, grantId);
     if (!consumed) {
-      const row = await trx.selectFrom('public_tokens').select(['client_id', 'sandbox', 'consumed_at', 'expires_at', 'grant_id']).where('digest', '=', tokenDigest).executeTakeFirst();
+      const row = await findPublicTokenState(trx, tokenDigest);
       const fail = async (failure: ExchangeFailure, revokedGrant?: string) => {
         const event = failure === 'reused' ? 'token.reuse_detected' : 'token.exchange_failed';
         await recordAudit(trx, now, { ...audit, event, outcome: 'failure', details: { reason: failure, token: mask(publicToken), revoked_grant: revokedGrant ?? null } });
@@ -52,26 +45,18 @@ export async function exchangePublicToken(write: Writer, now: number, client: Cl
       };
       if (!row || row.client_id !== client.id || row.sandbox !== client.sandbox) return fail('invalid');
       if (row.consumed_at !== null) {
-        if (row.grant_id) {
-          await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: 'public_token_reuse' }).where('id', '=', row.grant_id).where('revoked_at', 'is', null).execute();
-        }
+        if (row.grant_id) await revokeGrantById(trx, now, row.grant_id, 'public_token_reuse');
         return fail('reused', row.grant_id ?? undefined);
       }
       return fail('expired');
     }
     const lifetimeS = grantLifetimeS(consumed.scopes);
-    await trx
-      .insertInto('grants')
-      .values({
-        id: grantId, client_id: client.id, user_id: consumed.user_id, workspace_id: consumed.workspace_id, scopes: consumed.scopes,
-        sandbox: consumed.sandbox, link_token_id: consumed.link_token_id, transaction_limit: null, enable_limiter: 1,
-        created_at: now, expires_at: now + lifetimeS * 1000, revoked_at: null, revoked_reason: null,
-      })
-      .execute();
-    await trx
-      .insertInto('access_tokens')
-      .values({ digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + lifetimeS * 1000, last_used_at: null })
-      .execute();
+    await insertGrant(trx, {
+      id: grantId, client_id: client.id, user_id: consumed.user_id, workspace_id: consumed.workspace_id, scopes: consumed.scopes,
+      sandbox: consumed.sandbox, link_token_id: consumed.link_token_id, transaction_limit: null, enable_limiter: 1,
+      created_at: now, expires_at: now + lifetimeS * 1000, revoked_at: null, revoked_reason: null,
+    });
+    await insertAccessToken(trx, { digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + lifetimeS * 1000, last_used_at: null });
     await recordAudit(trx, now, { ...audit, event: 'token.exchanged', details: { grant_id: grantId, workspace_id: consumed.workspace_id } });
     return {
       access_token: accessToken, grant_id: grantId, token_type: 'Bearer' as const, expires_in: lifetimeS,
@@ -86,19 +71,16 @@ export function exchangeError(failure: ExchangeFailure) {
   return connectError('INVALID_TOKEN', 'Invalid public token');
 }
 
-/** Mints a public token for a consent (called inside the consent transaction). */
+/** Mints a public token for a consent (called inside the consent's `write`). */
 export async function insertPublicToken(
-  db: Db, now: number,
+  trx: Db, now: number,
   p: { clientId: string; linkTokenId: string; userId: string; workspaceId: string; scopes: string[]; sandbox: number; userReference: string | null },
 ): Promise<string> {
   const token = randomToken('public_');
-  await db
-    .insertInto('public_tokens')
-    .values({
-      digest: digest(token), client_id: p.clientId, link_token_id: p.linkTokenId, user_id: p.userId, workspace_id: p.workspaceId,
-      scopes: p.scopes.join(' '), sandbox: p.sandbox, user_reference: p.userReference, grant_id: null,
-      created_at: now, expires_at: now + PUBLIC_TOKEN_TTL_MS, consumed_at: null,
-    })
-    .execute();
+  await insertPublicTokenRow(trx, {
+    digest: digest(token), client_id: p.clientId, link_token_id: p.linkTokenId, user_id: p.userId, workspace_id: p.workspaceId,
+    scopes: p.scopes.join(' '), sandbox: p.sandbox, user_reference: p.userReference, grant_id: null,
+    created_at: now, expires_at: now + PUBLIC_TOKEN_TTL_MS, consumed_at: null,
+  });
   return token;
 }

@@ -3,24 +3,25 @@
  * link tokens, check-session, exchange, revoke, grants — and the sandbox shortcut
  * `POST /sandbox/public-token` for running the exchange and data flow without a browser.
  */
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
-import type { Client } from '../db/tables.ts';
-import { digest, isWellFormedToken, randomId } from '../crypto.ts';
+import type { Clock } from '../clock.ts';
+import type { Sealer } from '../crypto.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import { digest, isWellFormedToken } from '../crypto.ts';
 import { LINK_TOKEN_TTL_MS, iso } from '../clock.ts';
 import { connectError } from '../errors.ts';
 import { parseScopes } from '../scopes.ts';
 import { recordAudit } from '../audit.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
-import { createLinkToken, resumableGrant } from './link-tokens.ts';
+import { clientOf } from '../http/locals.ts';
+import type { RouteArea } from '../http/routes.ts';
 import { clientSessionState, listActiveGrants, revokeGrant } from './grants.repository.ts';
-import { exchangeError, exchangePublicToken, insertPublicToken } from './exchange.service.ts';
-import { insertUserWithWorkspace } from '../users/users.service.ts';
-import { insertIntegrations, planIntegrations } from '../integrations/integrations.service.ts';
+import { exchangeError, exchangePublicToken } from './exchange.service.ts';
+import { issueLinkToken, sandboxPublicToken } from './partner.service.ts';
+import { planIntegrations } from '../integrations/integrations.service.ts';
 import { SANDBOX_ADDRESSES } from '../addresses.ts';
-import { deriveKey } from '../crypto.ts';
-import { route } from '../openapi.ts';
 
 const Credentials = {
   client_id: z.string().max(64).optional(),
@@ -52,33 +53,29 @@ export const SandboxPublicTokenBody = z.strictObject({
   ...Credentials,
 });
 
-const client = (res: { locals: Record<string, unknown> }) => res.locals.client as Client;
+export type PartnerDeps = {
+  db: Db; write: Writer; clock: Clock; sealer: Sealer;
+  /** HMAC key of integration fingerprints (derived once at start). */
+  fingerprintKey: Buffer;
+  /** Read at call time: the sync engine is attached after the app is built. */
+  readonly onIntegrationsAdded?: (integrationIds: string[]) => void;
+};
 
-export function partnerRoutes(ctx: AppContext, guard: { client: import('express').RequestHandler[] }): Router {
-  const router = Router({ strict: true, caseSensitive: true });
-  const { db, clock } = ctx;
-  const fingerprintKey = deriveKey(ctx.config.encryptionKey, 'integration-fingerprint');
+export function partnerRoutes(api: RouteArea, deps: PartnerDeps, guard: { client: RequestHandler[] }): void {
+  const { db, clock } = deps;
 
-  route({
-    method: 'post', path: '/link-token', tag: 'Partner', summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody, auth: 'client',
+  api.post('/link-token', {
+    summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody,
     description: 'data: link_token, expires_at and has_existing_grant (always; true only when access_token resumed its session, with user_id and workspace_id). '
       + 'A refused resume is still a plain link token, with resume_refused: token_expired | token_revoked | invalid_token.',
-  });
-  router.post('/link-token', ...guard.client, async (req, res) => {
+  }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = LinkTokenBody.parse(req.body);
-    const c = client(res);
+    const c = clientOf(res);
     const scopes = parseScopes(body.scopes, c.scopes.split(' '));
     const now = clock.now();
-    const session = body.access_token === undefined ? undefined : await resumableGrant(db, now, c, body.access_token);
-    const resume = session?.state === 'valid' ? session.row : undefined;
     const userReference = body.user_reference ?? body.metadata?.user_id ?? null;
-    const token = await ctx.write(async (trx) => {
-      const created = await createLinkToken(trx, now, c, scopes, userReference,
-        resume && { grantId: resume.id, userId: resume.user_id, workspaceId: resume.workspace_id });
-      await recordAudit(trx, now, { clientId: c.id, event: 'link_token.issued', ip: req.ip, requestId: req.id, details: { link_token_id: created.row.id, resumed: Boolean(resume), scopes: created.row.scopes } });
-      return created.token;
-    });
+    const { token, resume, refused } = await issueLinkToken(deps, now, c, { scopes, accessToken: body.access_token, userReference }, { ip: req.ip, requestId: req.id });
     // A refused resume still answers a plain link token (the contract's behaviour, which
     // partners rely on): has_existing_grant is always present, and resume_refused says why.
     sendOk(res, {
@@ -86,15 +83,14 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
       expires_at: iso(now + LINK_TOKEN_TTL_MS),
       ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id } : {}),
       has_existing_grant: Boolean(resume),
-      ...(session && session.state !== 'valid' ? { resume_refused: session.state } : {}),
+      ...(refused ? { resume_refused: refused } : {}),
     });
   });
 
-  route({ method: 'post', path: '/link-token/check-session', tag: 'Partner', summary: 'Is this access token still a valid session?', body: CheckSessionBody, auth: 'client' });
-  router.post('/link-token/check-session', ...guard.client, async (req, res) => {
+  api.post('/link-token/check-session', { summary: 'Is this access token still a valid session?', body: CheckSessionBody }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = CheckSessionBody.parse(req.body);
-    const c = client(res);
+    const c = clientOf(res);
     const result = isWellFormedToken(body.access_token, 'cat_')
       ? await clientSessionState(db, digest(body.access_token), c, clock.now())
       : ({ state: 'invalid_token' } as const);
@@ -103,26 +99,24 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     sendOk(res, { has_valid_session: true, user_id: g.user_id, workspace_id: g.workspace_id, workspace_name: g.workspace_name, granted_scopes: g.scopes, grant_id: g.id });
   });
 
-  route({ method: 'post', path: '/token/exchange', tag: 'Partner', summary: 'Exchange a single-use public token for an access token and a grant: 15 years with offline_access, else 24 hours (expires_in says which)', body: ExchangeBody, auth: 'client' });
-  router.post('/token/exchange', ...guard.client, async (req, res) => {
+  api.post('/token/exchange', {
+    summary: 'Exchange a single-use public token for an access token and a grant: 15 years with offline_access, else 24 hours (expires_in says which)', body: ExchangeBody,
+  }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = ExchangeBody.parse(req.body);
-    const c = client(res);
-    const now = clock.now();
-    const result = await exchangePublicToken(ctx.write, now, c, body.public_token, { ip: req.ip, requestId: req.id });
+    const result = await exchangePublicToken(deps.write, clock.now(), clientOf(res), body.public_token, { ip: req.ip, requestId: req.id });
     if ('failure' in result) throw exchangeError(result.failure);
     sendOk(res, result);
   });
 
-  route({ method: 'post', path: '/token/revoke', tag: 'Partner', summary: 'Revoke a grant and every access token of it, at once', body: RevokeBody, auth: 'client' });
-  router.post('/token/revoke', ...guard.client, async (req, res) => {
+  api.post('/token/revoke', { summary: 'Revoke a grant and every access token of it, at once', body: RevokeBody }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = RevokeBody.parse(req.body);
-    const c = client(res);
+    const c = clientOf(res);
     const now = clock.now();
     // Unknown or foreign grants get the same answer as success (docs/security-model.md T11).
     if (body.grant_id.startsWith('cgrant_')) {
-      await ctx.write(async (trx) => {
+      await deps.write(async (trx) => {
         if (await revokeGrant(trx, now, c.id, body.grant_id, 'revoked_by_client')) {
           await recordAudit(trx, now, { clientId: c.id, event: 'grant.revoked', ip: req.ip, requestId: req.id, details: { grant_id: body.grant_id } });
         }
@@ -131,54 +125,30 @@ export function partnerRoutes(ctx: AppContext, guard: { client: import('express'
     res.json({ success: true, message: 'Grant revoked successfully' });
   });
 
-  route({ method: 'get', path: '/token/grants', tag: 'Partner', summary: "List the calling client's active grants", auth: 'client' });
-  router.get('/token/grants', ...guard.client, async (_req, res) => {
+  api.get('/token/grants', { summary: "List the calling client's active grants" }, ...guard.client, async (_req, res) => {
     noStore(res);
-    const grants = await listActiveGrants(db, client(res).id, clock.now());
+    const grants = await listActiveGrants(db, clientOf(res).id, clock.now());
     sendOk(res, {
       grants: grants.map((g) => ({ grant_id: g.id, workspace_id: g.workspace_id, user_id: g.user_id, scopes: g.scopes, created_at: iso(g.created_at), expires_at: iso(g.expires_at) })),
       count: grants.length,
     });
   });
 
-  route({ method: 'post', path: '/sandbox/public-token', tag: 'Sandbox', summary: 'Sandbox clients: create a guest with the test addresses, consent, and get a public token', body: SandboxPublicTokenBody, auth: 'client' });
-  router.post('/sandbox/public-token', ...guard.client, async (req, res) => {
+  api.post('/sandbox/public-token', {
+    tag: 'Sandbox', summary: 'Sandbox clients: create a guest with the test addresses, consent, and get a public token', body: SandboxPublicTokenBody,
+  }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = SandboxPublicTokenBody.parse(req.body);
-    const c = client(res);
+    const c = clientOf(res);
     if (c.sandbox !== 1) throw connectError('SANDBOX_ONLY', 'Only sandbox clients can create sandbox public tokens');
     const scopes = parseScopes(body.scopes, c.scopes.split(' '));
     const wanted = body.integrations ?? [
       { provider: 'ethereum', address: SANDBOX_ADDRESSES.ethereum },
       { provider: 'solana', address: SANDBOX_ADDRESSES.solana },
     ];
-    const planned = wanted.flatMap((i) => planIntegrations(i, { sandbox: true }, fingerprintKey));
-    const now = clock.now();
-    const linkId = randomId('lt_', 12);
-    const result = await ctx.write(async (trx) => {
-      const { userId, workspaceId } = await insertUserWithWorkspace(trx, now, null);
-      await trx.insertInto('link_tokens').values({
-        id: linkId, digest: digest(`sandbox:${linkId}`), client_id: c.id, sandbox: 1, scopes: scopes.join(' '), user_reference: body.user_reference ?? null,
-        grant_id: null, user_id: userId, workspace_id: workspaceId, consented_at: now, created_at: now, expires_at: now,
-      }).execute();
-      const { added } = await insertIntegrations(trx, now, ctx.sealer, workspaceId, dedupe(planned));
-      const publicToken = await insertPublicToken(trx, now, { clientId: c.id, linkTokenId: linkId, userId, workspaceId, scopes, sandbox: 1, userReference: body.user_reference ?? null });
-      await recordAudit(trx, now, { clientId: c.id, event: 'sandbox.public_token', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId } });
-      return { publicToken, userId, workspaceId, added };
-    });
-    ctx.onIntegrationsAdded?.(result.added.map((i) => i.id));
+    const planned = wanted.flatMap((i) => planIntegrations(i, { sandbox: true }, deps.fingerprintKey));
+    const result = await sandboxPublicToken(deps, clock.now(), c, scopes, planned, body.user_reference ?? null, { ip: req.ip, requestId: req.id });
+    deps.onIntegrationsAdded?.(result.added.map((i) => i.id));
     sendOk(res, { public_token: result.publicToken, user_id: result.userId, workspace_id: result.workspaceId, integrations: result.added.map((i) => i.id) });
-  });
-
-  return router;
-}
-
-function dedupe<T extends { provider: { id: string }; chain: string | null; address: string | null }>(planned: T[]): T[] {
-  const seen = new Set<string>();
-  return planned.filter((p) => {
-    const key = `${p.provider.id}:${p.chain}:${p.address}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
   });
 }

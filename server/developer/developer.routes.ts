@@ -3,14 +3,18 @@
  * re-sync an integration of a user who granted the client access, and set a guest user's
  * transaction-import limit on a grant (a real change re-syncs the workspace from start).
  */
-import { Router, type RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
-import type { Client } from '../db/tables.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
 import { HttpError, connectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
-import { route } from '../openapi.ts';
+import { clientOf } from '../http/locals.ts';
+import type { RouteArea } from '../http/routes.ts';
 import { queueSync } from '../sync/jobs.repository.ts';
+import { findLiveGrantWithUser, liveGrantsOfUser, setGrantLimits } from '../connect/grants.repository.ts';
+import { findIntegrationIn, liveIntegrationIds } from './developer.repository.ts';
 
 const Credentials = {
   client_id: z.string().max(64).optional(),
@@ -34,57 +38,42 @@ export type TransactionLimitBody = z.infer<typeof TransactionLimitBody>;
 /** The contract caps one limit change at 100 re-synced integrations. */
 const MAX_RESYNC = 100;
 
-const client = (res: { locals: Record<string, unknown> }) => res.locals.client as Client;
+export type DeveloperDeps = {
+  db: Db; write: Writer; clock: Clock;
+  /** Read at call time: the sync engine is attached after the app is built. */
+  readonly sync?: { kick(): void };
+};
 
-export function developerRoutes(ctx: AppContext, guard: { client: RequestHandler[] }): Router {
-  const router = Router({ strict: true, caseSensitive: true });
-  const { db, clock } = ctx;
+export function developerRoutes(api: RouteArea, deps: DeveloperDeps, guard: { client: RequestHandler[] }): void {
+  const { db, clock } = deps;
 
-  route({ method: 'post', path: '/developer/integrations/:walletId/resync', tag: 'Developer', summary: 'Re-sync an integration: latest (incremental) or from_start (wipe and re-pull)', body: ResyncBody, auth: 'client' });
-  router.post('/developer/integrations/:walletId/resync', ...guard.client, async (req, res) => {
+  api.post('/developer/integrations/:walletId/resync', {
+    summary: 'Re-sync an integration: latest (incremental) or from_start (wipe and re-pull)', body: ResyncBody,
+  }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = ResyncBody.parse(req.body);
-    const c = client(res);
+    const c = clientOf(res);
     const now = clock.now();
     const walletId = String(req.params.walletId).slice(0, 64);
     // Grants first, so a client learns nothing about integrations it has no grant to.
-    const grants = await db
-      .selectFrom('grants')
-      .select(['id', 'workspace_id'])
-      .where('client_id', '=', c.id)
-      .where('user_id', '=', body.user_id)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .execute();
+    const grants = await liveGrantsOfUser(db, c.id, body.user_id, now);
     if (grants.length === 0) throw connectError('GRANT_NOT_FOUND', 'No active grant of this client for this user');
-    const integration = await db
-      .selectFrom('integrations')
-      .select(['id', 'workspace_id', 'category'])
-      .where('id', '=', walletId)
-      .where('workspace_id', 'in', grants.map((g) => g.workspace_id))
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    const integration = await findIntegrationIn(db, walletId, grants.map((g) => g.workspace_id));
     if (!integration) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in the workspaces this user shared with the client');
-    const jobId = await ctx.write((trx) => queueSync(trx, now, integration.id, body.mode));
-    ctx.sync?.kick();
+    const jobId = await deps.write((trx) => queueSync(trx, now, integration.id, body.mode));
+    deps.sync?.kick();
     sendOk(res, { mode: body.mode, integration_type: 'wallet', wallet_id: integration.id, status: 'queued', job_id: jobId }, 202);
   });
 
-  route({ method: 'patch', path: '/developer/grants/:grantId/transaction-limit', tag: 'Developer', summary: "Set a guest user's transaction import limit on a grant", body: TransactionLimitBody, auth: 'client' });
-  router.patch('/developer/grants/:grantId/transaction-limit', ...guard.client, async (req, res) => {
+  api.patch('/developer/grants/:grantId/transaction-limit', {
+    summary: "Set a guest user's transaction import limit on a grant", body: TransactionLimitBody,
+  }, ...guard.client, async (req, res) => {
     noStore(res);
     const body = TransactionLimitBody.parse(req.body);
-    const c = client(res);
+    const c = clientOf(res);
     const now = clock.now();
     const grantId = String(req.params.grantId).slice(0, 128);
-    const grant = await db
-      .selectFrom('grants as g')
-      .innerJoin('users as u', 'u.id', 'g.user_id')
-      .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.transaction_limit', 'g.enable_limiter', 'u.is_anonymous'])
-      .where('g.id', '=', grantId)
-      .where('g.revoked_at', 'is', null)
-      .where('g.expires_at', '>', now)
-      .executeTakeFirst();
+    const grant = await findLiveGrantWithUser(db, grantId, now);
     // The contract answers 404 here but 403 for the same code on resync (4.6 vs 4.7).
     if (!grant) throw new HttpError(404, 'GRANT_NOT_FOUND', 'No such grant');
     if (grant.client_id !== c.id) throw connectError('ACCESS_DENIED', 'This grant belongs to another client');
@@ -94,15 +83,15 @@ export function developerRoutes(ctx: AppContext, guard: { client: RequestHandler
       enable_limiter: body.enableLimiter === undefined ? grant.enable_limiter : body.enableLimiter ? 1 : 0,
     };
     const changed = next.transaction_limit !== grant.transaction_limit || next.enable_limiter !== grant.enable_limiter;
-    const resync = await ctx.write(async (trx) => {
+    const resync = await deps.write(async (trx) => {
       if (!changed) return null;
-      await trx.updateTable('grants').set(next).where('id', '=', grant.id).execute();
-      const integrations = await trx.selectFrom('integrations').select('id').where('workspace_id', '=', grant.workspace_id).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+      await setGrantLimits(trx, grant.id, next);
+      const integrations = await liveIntegrationIds(trx, grant.workspace_id);
       const triggered = [];
       for (const i of integrations.slice(0, MAX_RESYNC)) triggered.push({ integration_id: i.id, sync_id: await queueSync(trx, now, i.id, 'from_start') });
       return { triggered, failed: [] as string[], skipped: Math.max(0, integrations.length - MAX_RESYNC) };
     });
-    if (resync) ctx.sync?.kick();
+    if (resync) deps.sync?.kick();
     sendOk(res, {
       grant_id: grant.id,
       user_id: grant.user_id,
@@ -113,6 +102,4 @@ export function developerRoutes(ctx: AppContext, guard: { client: RequestHandler
       resync,
     });
   });
-
-  return router;
 }

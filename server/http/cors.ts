@@ -7,9 +7,9 @@
  */
 import type { RequestHandler } from 'express';
 import type { Db } from '../db/database.ts';
-import type { Client } from '../db/tables.ts';
 import { allRegisteredOrigins } from '../clients/clients.repository.ts';
 import { connectError } from '../errors.ts';
+import { clientOf } from './locals.ts';
 
 const ALLOWED_HEADERS = 'Content-Type, X-LINK-TOKEN';
 const ALLOWED_METHODS = 'GET, POST, DELETE';
@@ -45,7 +45,7 @@ export const widgetOriginCheck: RequestHandler = (req, res, next) => {
   if (!origin) return next();
   // The hosted Connect page runs at this server's own origin: same-origin calls need no CORS.
   if (sameOrigin(origin, req.get('host'))) return next();
-  const client = res.locals.client as Client;
+  const client = clientOf(res);
   const allowed = (JSON.parse(client.origins) as string[]).includes(origin);
   if (!allowed) {
     res.removeHeader('Access-Control-Allow-Origin');

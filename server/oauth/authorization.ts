@@ -6,13 +6,19 @@
  * public-token flow. A code presented twice revokes what its first redemption produced.
  */
 import { createHash } from 'node:crypto';
-import type { AppContext } from '../context.ts';
 import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
 import type { Client, LinkToken } from '../db/tables.ts';
 import { digest, isWellFormedToken, randomId, randomToken, type Sealer } from '../crypto.ts';
 import { recordAudit } from '../audit.ts';
 import { exchangePublicToken, type Exchanged } from '../connect/exchange.service.ts';
 import { revokeGrant } from '../connect/grants.repository.ts';
+import { createLinkToken } from '../connect/link-tokens.ts';
+import { findActiveClient } from '../clients/clients.repository.ts';
+import { endLinkToken } from '../connect/link-tokens.repository.ts';
+import {
+  claimCode, completeRequest, findCodeWithIssuer, findRequestByDigest, markRequestOpened, findOpenRequestOfLink, insertAuthorizationRequest, insertCode, markCodeReused, setCodeGrant,
+} from './oauth.repository.ts';
 
 export const REQUEST_TTL_MS = 2 * 60_000;
 export const CODE_TTL_MS = 5 * 60_000;
@@ -21,19 +27,41 @@ const REUSED = -1;
 
 type Meta = { ip?: string; requestId?: string };
 
+/** What redeeming a code needs. */
+export type RedeemDeps = { db: Db; write: Writer; sealer: Sealer };
+
 export type NewRequest = {
   client: Client; issuer: string; redirectUri: string; scopes: string[]; state: string; nonce: string | null; codeChallenge: string;
 };
 
 /** Stores an authorization request; returns its `creq_` handle for the hosted page's URL. */
-export async function createAuthorizationRequest(ctx: AppContext, now: number, r: NewRequest): Promise<string> {
+export async function createAuthorizationRequest(write: Writer, now: number, r: NewRequest): Promise<string> {
   const handle = randomToken('creq_');
-  await ctx.write((trx) => trx.insertInto('oauth_requests').values({
+  await write((trx) => insertAuthorizationRequest(trx, {
     id: randomId('oar_', 12), digest: digest(handle), client_id: r.client.id, sandbox: r.client.sandbox, issuer: r.issuer, redirect_uri: r.redirectUri,
     scopes: r.scopes.join(' '), state: r.state, nonce: r.nonce, code_challenge: r.codeChallenge, link_token_id: null, outcome: null,
     created_at: now, expires_at: now + REQUEST_TTL_MS, opened_at: null, completed_at: null,
-  }).execute());
+  }));
   return handle;
+}
+
+/**
+ * The hosted page trades its handle (once, within REQUEST_TTL_MS) for a link token of the
+ * request's client; answers it, or why not.
+ */
+export async function openAuthorizationRequest(write: Writer, now: number, handle: string, meta: Meta = {}) {
+  return write(async (trx) => {
+    const request = await findRequestByDigest(trx, digest(handle));
+    if (!request) return 'invalid' as const;
+    if (request.opened_at !== null) return 'used' as const;
+    if (request.expires_at <= now) return 'expired' as const;
+    const client = await findActiveClient(trx, request.client_id);
+    if (!client || client.sandbox !== request.sandbox) return 'invalid' as const;
+    const link = await createLinkToken(trx, now, client, request.scopes.split(' '), null, undefined);
+    await markRequestOpened(trx, request.id, now, link.row.id);
+    await recordAudit(trx, now, { clientId: client.id, event: 'link_token.issued', ip: meta.ip, requestId: meta.requestId, details: { link_token_id: link.row.id, oauth_request_id: request.id, scopes: link.row.scopes } });
+    return link;
+  });
 }
 
 /** `uri` with `params` added to its query (the registered URI's own query is kept). */
@@ -41,11 +69,6 @@ export function redirectWith(uri: string, params: Record<string, string | null |
   const url = new URL(uri);
   for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) url.searchParams.set(k, v);
   return url.toString();
-}
-
-/** The authorization request a link token was opened for (the hosted page in OAuth mode). */
-export async function requestOfLink(db: Db, linkTokenId: string) {
-  return db.selectFrom('oauth_requests').selectAll().where('link_token_id', '=', linkTokenId).executeTakeFirst();
 }
 
 const codeAad = (codeDigest: string) => `oauth_code:${codeDigest}`;
@@ -56,28 +79,28 @@ const codeAad = (codeDigest: string) => `oauth_code:${codeDigest}`;
  * goes next; otherwise undefined (the inline widget's public token flow).
  */
 export async function completeAuthorization(trx: Db, sealer: Sealer, now: number, link: LinkToken, publicToken: string, meta: Meta = {}): Promise<string | undefined> {
-  const request = await trx.selectFrom('oauth_requests').selectAll().where('link_token_id', '=', link.id).where('completed_at', 'is', null).executeTakeFirst();
+  const request = await findOpenRequestOfLink(trx, link.id);
   if (!request) return undefined;
   const code = randomToken('ccode_');
   const codeDigest = digest(code);
-  await trx.insertInto('oauth_codes').values({
+  await insertCode(trx, {
     digest: codeDigest, request_id: request.id, client_id: request.client_id, redirect_uri: request.redirect_uri, code_challenge: request.code_challenge,
     nonce: request.nonce, user_id: link.user_id!, public_token: sealer.seal(publicToken, codeAad(codeDigest)), grant_id: null,
     created_at: now, expires_at: now + CODE_TTL_MS, consumed_at: null,
-  }).execute();
-  await trx.updateTable('oauth_requests').set({ completed_at: now, outcome: 'code' }).where('id', '=', request.id).execute();
+  });
+  await completeRequest(trx, request.id, now, 'code');
   await recordAudit(trx, now, { clientId: request.client_id, event: 'oauth.code_issued', ip: meta.ip, requestId: meta.requestId, details: { request_id: request.id, link_token_id: link.id } });
   return redirectWith(request.redirect_uri, { code, state: request.state, iss: request.issuer });
 }
 
 /** The user cancelled on the hosted page: the flow ends and the relying party hears access_denied. */
-export async function denyAuthorization(ctx: AppContext, now: number, link: LinkToken, meta: Meta = {}): Promise<string | undefined> {
-  return ctx.write(async (trx) => {
-    const request = await trx.selectFrom('oauth_requests').selectAll().where('link_token_id', '=', link.id).where('completed_at', 'is', null).executeTakeFirst();
+export async function denyAuthorization(write: Writer, now: number, link: LinkToken, meta: Meta = {}): Promise<string | undefined> {
+  return write(async (trx) => {
+    const request = await findOpenRequestOfLink(trx, link.id);
     if (!request) return undefined;
-    await trx.updateTable('oauth_requests').set({ completed_at: now, outcome: 'denied' }).where('id', '=', request.id).execute();
+    await completeRequest(trx, request.id, now, 'denied');
     // The link token ends with the flow: nothing more can be consented with it.
-    await trx.updateTable('link_tokens').set({ consented_at: now, expires_at: now }).where('id', '=', link.id).where('consented_at', 'is', null).execute();
+    await endLinkToken(trx, link.id, now, now, { unconsented: true });
     await recordAudit(trx, now, { clientId: request.client_id, event: 'oauth.denied', ip: meta.ip, requestId: meta.requestId, details: { request_id: request.id } });
     return redirectWith(request.redirect_uri, { error: 'access_denied', error_description: 'The user cancelled the request', state: request.state, iss: request.issuer });
   });
@@ -101,29 +124,27 @@ export type RedeemFailure = { failure: string };
  * then one conditional UPDATE claims it. A second claim marks the code reused and revokes the
  * grant of the first — and the first, if it is still exchanging, sees the mark and revokes it.
  */
-export async function redeemCode(ctx: AppContext, now: number, client: Client, p: { code: string; redirectUri: string; verifier: string }, meta: Meta = {}): Promise<Redeemed | RedeemFailure> {
+export async function redeemCode(deps: RedeemDeps, now: number, client: Client, p: { code: string; redirectUri: string; verifier: string }, meta: Meta = {}): Promise<Redeemed | RedeemFailure> {
   const audit = { clientId: client.id, ip: meta.ip, requestId: meta.requestId };
   const reject = async (failure: string, event: 'oauth.code_rejected' | 'oauth.code_reuse' = 'oauth.code_rejected', details: Record<string, unknown> = {}) => {
-    await ctx.write((trx) => recordAudit(trx, now, { ...audit, event, outcome: 'failure', details: { reason: failure, ...details } }));
+    await deps.write((trx) => recordAudit(trx, now, { ...audit, event, outcome: 'failure', details: { reason: failure, ...details } }));
     return { failure };
   };
   if (!isWellFormedToken(p.code, 'ccode_')) return reject('The authorization code is malformed');
   const codeDigest = digest(p.code);
-  const row = await ctx.db.selectFrom('oauth_codes as c').innerJoin('oauth_requests as r', 'r.id', 'c.request_id')
-    .select(['c.client_id', 'c.redirect_uri', 'c.code_challenge', 'c.nonce', 'c.public_token', 'c.expires_at', 'c.consumed_at', 'r.issuer'])
-    .where('c.digest', '=', codeDigest).executeTakeFirst();
+  const row = await findCodeWithIssuer(deps.db, codeDigest);
   // Another client's code is refused and not burnt, like another client's public token.
   if (!row || row.client_id !== client.id) return reject('Unknown authorization code');
-  if (row.consumed_at !== null) return reuse(ctx, now, client, codeDigest, reject);
+  if (row.consumed_at !== null) return reuse(deps.write, now, client, codeDigest, reject);
   if (row.expires_at <= now) return reject('The authorization code has expired');
   if (p.redirectUri !== row.redirect_uri) return reject('redirect_uri differs from the one of the authorization request');
   if (!VERIFIER.test(p.verifier) || s256(p.verifier) !== row.code_challenge) return reject('code_verifier does not match the code_challenge');
-  const claimed = await ctx.write((trx) => trx.updateTable('oauth_codes').set({ consumed_at: now }).where('digest', '=', codeDigest).where('consumed_at', 'is', null).executeTakeFirst());
-  if (claimed.numUpdatedRows !== 1n) return reuse(ctx, now, client, codeDigest, reject);
-  const exchanged = await exchangePublicToken(ctx.write, now, client, ctx.sealer.open(row.public_token, codeAad(codeDigest)), meta);
+  const claimed = await deps.write((trx) => claimCode(trx, codeDigest, now));
+  if (!claimed) return reuse(deps.write, now, client, codeDigest, reject);
+  const exchanged = await exchangePublicToken(deps.write, now, client, deps.sealer.open(row.public_token, codeAad(codeDigest)), meta);
   if ('failure' in exchanged) return reject(`The authorization code can no longer be redeemed (${exchanged.failure})`);
-  const reused = await ctx.write(async (trx) => {
-    const marked = await trx.updateTable('oauth_codes').set({ grant_id: exchanged.grant_id }).where('digest', '=', codeDigest).returning(['grant_id', 'consumed_at']).executeTakeFirstOrThrow();
+  const reused = await deps.write(async (trx) => {
+    const marked = await setCodeGrant(trx, codeDigest, exchanged.grant_id);
     // A reuse seen meanwhile moved consumed_at to its own time (below): revoke what we made.
     if (marked.consumed_at === REUSED) {
       await revokeGrant(trx, now, client.id, exchanged.grant_id, 'authorization_code_reuse');
@@ -136,10 +157,10 @@ export async function redeemCode(ctx: AppContext, now: number, client: Client, p
   return { ...exchanged, nonce: row.nonce, issuer: row.issuer };
 }
 
-async function reuse(ctx: AppContext, now: number, client: Client, codeDigest: string, reject: (f: string, e: 'oauth.code_reuse', d: Record<string, unknown>) => Promise<RedeemFailure>) {
-  const grantId = await ctx.write(async (trx) => {
+async function reuse(write: Writer, now: number, client: Client, codeDigest: string, reject: (f: string, e: 'oauth.code_reuse', d: Record<string, unknown>) => Promise<RedeemFailure>) {
+  const grantId = await write(async (trx) => {
     // REUSED tells a redemption still in flight that it must revoke what it produces.
-    const row = await trx.updateTable('oauth_codes').set({ consumed_at: REUSED }).where('digest', '=', codeDigest).returning(['grant_id']).executeTakeFirstOrThrow();
+    const row = await markCodeReused(trx, codeDigest, REUSED);
     if (row.grant_id) await revokeGrant(trx, now, client.id, row.grant_id, 'authorization_code_reuse');
     return row.grant_id;
   });

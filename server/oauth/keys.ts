@@ -10,6 +10,7 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK,
 import type { Db } from '../db/database.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Writer } from '../db/group-commit.ts';
+import { findSigningKey, getKey, listKeyRows, replaceSigningKey } from './oauth.repository.ts';
 
 export const ID_TOKEN_ALG = 'RS256';
 const DAY = 86_400_000;
@@ -24,25 +25,22 @@ export async function rotateSigningKey(write: Writer, sealer: Sealer, now: numbe
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   const privateJwk = JSON.stringify(await exportJWK(privateKey));
-  await write(async (trx) => {
-    await trx.updateTable('oauth_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
-    await trx.insertInto('oauth_keys').values({
-      kid, alg: ID_TOKEN_ALG, public_jwk: JSON.stringify({ ...publicJwk, kid, alg: ID_TOKEN_ALG, use: 'sig' }),
-      private_jwk: sealer.seal(privateJwk, aad(kid)), created_at: now, retired_at: null,
-    }).execute();
-  });
+  await write((trx) => replaceSigningKey(trx, now, {
+    kid, alg: ID_TOKEN_ALG, public_jwk: JSON.stringify({ ...publicJwk, kid, alg: ID_TOKEN_ALG, use: 'sig' }),
+    private_jwk: sealer.seal(privateJwk, aad(kid)), created_at: now, retired_at: null,
+  }));
   return kid;
 }
 
 /** The keys the JWKS publishes: the signing key and those retired less than RETIRED_KEY_PUBLISHED_MS ago. */
 export async function publishedKeys(db: Db, now: number): Promise<JWK[]> {
-  const rows = await db.selectFrom('oauth_keys').select(['public_jwk', 'retired_at']).orderBy('created_at', 'desc').execute();
+  const rows = await listKeyRows(db);
   return rows.filter((r) => r.retired_at === null || now - r.retired_at < RETIRED_KEY_PUBLISHED_MS).map((r) => JSON.parse(r.public_jwk) as JWK);
 }
 
 /** Every key with its state, for the CLI. */
 export async function listKeys(db: Db, now: number) {
-  const rows = await db.selectFrom('oauth_keys').select(['kid', 'alg', 'created_at', 'retired_at']).orderBy('created_at', 'desc').execute();
+  const rows = await listKeyRows(db);
   return rows.map((r) => ({
     kid: r.kid, alg: r.alg, created_at: new Date(r.created_at).toISOString(), retired_at: r.retired_at === null ? null : new Date(r.retired_at).toISOString(),
     state: r.retired_at === null ? 'signing' : now - r.retired_at < RETIRED_KEY_PUBLISHED_MS ? 'published' : 'expired',
@@ -59,12 +57,12 @@ export function createKeyStore(db: Db, write: Writer, sealer: Sealer, rotationDa
   const imported = new Map<string, CryptoKey>();
   let rotating: Promise<string> | undefined;
   async function current(now: number): Promise<KeyRow> {
-    const row = await db.selectFrom('oauth_keys').selectAll().where('retired_at', 'is', null).orderBy('created_at', 'desc').executeTakeFirst();
+    const row = await findSigningKey(db);
     if (row && now - row.created_at < rotationDays * DAY) return row;
     // One rotation at a time in this process; another process rotating too only adds a published key.
     rotating ??= rotateSigningKey(write, sealer, now).finally(() => (rotating = undefined));
     const kid = await rotating;
-    return db.selectFrom('oauth_keys').selectAll().where('kid', '=', kid).executeTakeFirstOrThrow();
+    return getKey(db, kid);
   }
   return {
     async ensure(now) {

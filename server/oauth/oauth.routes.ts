@@ -9,10 +9,14 @@
  * /oauth/authorize, a page of ours until the client and its exact redirect_uri are known,
  * then a redirect to it with `error`, `state` and `iss`.
  */
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { createHash } from 'node:crypto';
-import type { AppContext } from '../context.ts';
-import type { Client } from '../db/tables.ts';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { Sealer } from '../crypto.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import type { Logger } from '../logger.ts';
 import { ACCESS_TOKEN_TTL_S } from '../clock.ts';
 import { digest, isWellFormedToken } from '../crypto.ts';
 import { HttpError } from '../errors.ts';
@@ -20,15 +24,14 @@ import { KNOWN_SCOPES, REQUIRED_SCOPES, parseScopes } from '../scopes.ts';
 import { recordAudit } from '../audit.ts';
 import { authenticateClient } from '../clients/clients.service.ts';
 import { findActiveClient } from '../clients/clients.repository.ts';
-import { revokeGrant } from '../connect/grants.repository.ts';
-import { grantOf, requireBearer } from '../data/bearer.middleware.ts';
-import { createReadCache } from '../db/read-cache.ts';
-import { findUser } from '../users/users.service.ts';
+import { findAccessTokenOwner, findAccessTokenWithGrant, revokeGrant } from '../connect/grants.repository.ts';
+import { clientOf, grantOf } from '../http/locals.ts';
+import type { RouteArea } from '../http/routes.ts';
+import { findUser } from '../users/users.repository.ts';
 import { toHttpError } from '../http/errors.middleware.ts';
 import { limiter, ipKey, createFailureCounter } from '../http/rate-limit.ts';
 import { publicCors } from '../http/cors.ts';
-import { publicBase } from '../widget-api/session.routes.ts';
-import { route } from '../openapi.ts';
+import { publicBase } from '../widget-api/session.service.ts';
 import { CHALLENGE, createAuthorizationRequest, redeemCode, redirectWith } from './authorization.ts';
 import { createKeyStore, publishedKeys, ID_TOKEN_ALG } from './keys.ts';
 import { htmlPage } from './page.ts';
@@ -48,8 +51,8 @@ export class OAuthError extends Error {
 /** What the authorize endpoint cannot redirect: shown to the user as a page of ours. */
 class AuthorizePageError extends Error {}
 
-export function issuerOf(ctx: AppContext, req: Request): string {
-  return publicBase(ctx, req);
+export function issuerOf(config: Pick<Config, 'publicUrl'>, req: Request): string {
+  return publicBase(config, req);
 }
 
 export function discoveryDocument(issuer: string) {
@@ -79,10 +82,18 @@ export function discoveryDocument(issuer: string) {
   };
 }
 
-export function oauthRoutes(ctx: AppContext): Router {
-  const router = Router();
-  const { config, clock } = ctx;
-  const keys = createKeyStore(ctx.db, ctx.write, ctx.sealer, config.oidcKeyRotationDays);
+export type OAuthDeps = {
+  db: Db; write: Writer; clock: Clock; sealer: Sealer; logger: Logger;
+  config: Pick<Config, 'publicUrl' | 'oidcKeyRotationDays'> & { rateLimits: Pick<Config['rateLimits'], 'authFailuresPer15Minutes' | 'perIpPerMinute'> };
+};
+
+/**
+ * The OAuth endpoints on `api` (mounted at the root); `bearer` is the data API's Bearer guard
+ * (for /oauth/userinfo). The area's last handler renders OAuth's errors.
+ */
+export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHandler): void {
+  const { config, clock } = deps;
+  const keys = createKeyStore(deps.db, deps.write, deps.sealer, config.oidcKeyRotationDays);
   const authFailures = createFailureCounter({ windowMs: 15 * MINUTE, limit: config.rateLimits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
   const perIp = limiter({ windowMs: MINUTE, limit: config.rateLimits.perIpPerMinute, key: (req) => `oauth:${ipKey(req)}` });
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
@@ -123,11 +134,11 @@ export function oauthRoutes(ctx: AppContext): Router {
       basic = true;
     }
     const now = clock.now();
-    const client = await authenticateClient(ctx.db, now, id, secret);
+    const client = await authenticateClient(deps.db, now, id, secret);
     if (!client) {
       await authFailures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
-      await ctx.write((trx) => recordAudit(trx, now, { clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id, details: { path: req.path } }));
+      await deps.write((trx) => recordAudit(trx, now, { clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id, details: { path: req.path } }));
       if (basic) res.set('WWW-Authenticate', 'Basic realm="kryptos-connect"');
       throw new OAuthError(401, 'invalid_client', id === undefined || secret === undefined ? 'Client authentication is required (client_secret_basic or client_secret_post)' : 'Invalid client credentials');
     }
@@ -137,23 +148,19 @@ export function oauthRoutes(ctx: AppContext): Router {
   const back = [perIp, noStore, form, bodyOnly, requireOAuthClient];
 
   // Discovery and keys: public, cacheable, readable from any origin.
-  route({ method: 'get', path: '/.well-known/openid-configuration', tag: 'OAuth', summary: 'OpenID Connect discovery document (also at /.well-known/oauth-authorization-server, RFC 8414)', auth: 'none' });
-  router.get(['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server'], publicCors, (req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(discoveryDocument(issuerOf(ctx, req)));
-  });
-  route({ method: 'get', path: '/oauth/jwks', tag: 'OAuth', summary: 'The JSON Web Key Set that verifies id_tokens (the signing key and recently retired ones)', auth: 'none' });
-  router.get('/oauth/jwks', publicCors, async (_req, res) => {
+  const discovery: RequestHandler = (req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(discoveryDocument(issuerOf(config, req)));
+  };
+  const discoverySummary = 'OpenID Connect discovery document (also at /.well-known/oauth-authorization-server, RFC 8414)';
+  api.get('/.well-known/openid-configuration', { summary: discoverySummary }, publicCors, discovery);
+  api.get('/.well-known/oauth-authorization-server', { summary: discoverySummary, hidden: true }, publicCors, discovery);
+  api.get('/oauth/jwks', { summary: 'The JSON Web Key Set that verifies id_tokens (the signing key and recently retired ones)' }, publicCors, async (_req, res) => {
     // The signing key exists before it is first published: a relying party may fetch the JWKS first.
     await keys.ensure(clock.now());
-    res.set('Cache-Control', 'public, max-age=300').type('application/jwk-set+json').json({ keys: await publishedKeys(ctx.db, clock.now()) });
+    res.set('Cache-Control', 'public, max-age=300').type('application/jwk-set+json').json({ keys: await publishedKeys(deps.db, clock.now()) });
   });
 
-  route({
-    method: 'get', path: '/oauth/authorize', tag: 'OAuth', query: AuthorizeParams, auth: 'none',
-    summary: 'Start the authorization code flow (PKCE S256 required); 303 to the hosted Connect page',
-    description: 'Also accepts POST with the same parameters form-encoded. Errors before the client and its exact redirect_uri are known are shown as a page; later ones redirect to redirect_uri with error, state and iss.',
-  });
-  router.all('/oauth/authorize', perIp, noStore, form, async (req, res) => {
+  const authorize: RequestHandler = async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'POST') throw new AuthorizePageError('Use GET or POST');
     const params = (req.method === 'POST' ? (req.body ?? {}) : req.query) as Record<string, unknown>;
     if (req.method === 'POST' && req.originalUrl.includes('?')) throw new AuthorizePageError('Send the parameters either in the URL (GET) or in the form body (POST)');
@@ -172,13 +179,13 @@ export function oauthRoutes(ctx: AppContext): Router {
       throw new AuthorizePageError((e as Error).message);
     }
     if (!clientId) throw new AuthorizePageError('client_id is missing');
-    const client = /^client_[0-9a-f]{32}$/.test(clientId) ? await findActiveClient(ctx.db, clientId) : undefined;
+    const client = /^client_[0-9a-f]{32}$/.test(clientId) ? await findActiveClient(deps.db, clientId) : undefined;
     if (!client) throw new AuthorizePageError('Unknown client_id');
     if (!redirectUri) throw new AuthorizePageError('redirect_uri is missing');
     const registered = JSON.parse(client.redirect_uris) as string[];
     // Exact string comparison (RFC 9700 2.1): no normalisation of case, path, query, port or trailing slash.
     if (!registered.includes(redirectUri) || redirectUri.includes('#')) throw new AuthorizePageError('redirect_uri is not registered for this client');
-    const issuer = issuerOf(ctx, req);
+    const issuer = issuerOf(config, req);
     const state = typeof params.state === 'string' ? params.state : undefined;
     const fail = (error: string, description: string) => {
       res.redirect(303, redirectWith(redirectUri, { error, error_description: description, state: state && state.length <= 512 ? state : undefined, iss: issuer }));
@@ -207,7 +214,7 @@ export function oauthRoutes(ctx: AppContext): Router {
       const missing = [...REQUIRED_SCOPES].filter((s) => !scopes.includes(s));
       if (missing.length) return fail('invalid_scope', `scope must include ${missing.join(' ')}`);
       if (a.prompt?.split(' ').includes('none')) return fail('login_required', 'The user must sign in and consent on the Connect page');
-      const handle = await createAuthorizationRequest(ctx, clock.now(), {
+      const handle = await createAuthorizationRequest(deps.write, clock.now(), {
         client, issuer, redirectUri, scopes, state: a.state, nonce: a.nonce ?? null, codeChallenge: a.code_challenge,
       });
       res.redirect(303, `/connect?request=${handle}`);
@@ -215,18 +222,28 @@ export function oauthRoutes(ctx: AppContext): Router {
       if (e instanceof OAuthError) return fail(e.error, e.message);
       throw e;
     }
-  });
+  };
+  const authorizeSpec = {
+    query: AuthorizeParams,
+    summary: 'Start the authorization code flow (PKCE S256 required); 303 to the hosted Connect page',
+    description: 'Also accepts POST with the same parameters form-encoded. Errors before the client and its exact redirect_uri are known are shown as a page; later ones redirect to redirect_uri with error, state and iss.',
+  };
+  api.get('/oauth/authorize', authorizeSpec, perIp, noStore, form, authorize);
+  api.post('/oauth/authorize', { ...authorizeSpec, hidden: true }, perIp, noStore, form, authorize);
+  // Any other method gets the page that says so (the handler refuses it).
+  api.router.all('/oauth/authorize', perIp, noStore, form, authorize);
 
-  route({ method: 'post', path: '/oauth/token', tag: 'OAuth', body: TokenBody, bodyType: FORM, auth: 'oauth_client', summary: 'Redeem an authorization code (form-encoded; client_secret_basic or client_secret_post) → cat_ access token, cgrant_ grant and id_token' });
-  router.post('/oauth/token', ...back, async (req, res) => {
+  api.post('/oauth/token', {
+    body: TokenBody, bodyType: FORM, auth: 'oauth_client', summary: 'Redeem an authorization code (form-encoded; client_secret_basic or client_secret_post) → cat_ access token, cgrant_ grant and id_token',
+  }, ...back, async (req, res) => {
     const body = parseForm(TokenBody, req.body);
-    const client = res.locals.client as Client;
+    const client = clientOf(res);
     if (body.grant_type !== 'authorization_code') {
       throw new OAuthError(400, 'unsupported_grant_type', body.grant_type === 'refresh_token' ? 'No refresh tokens are issued: access tokens last as long as the grant' : 'Only grant_type=authorization_code is supported');
     }
     if (!body.code || !body.redirect_uri || !body.code_verifier) throw new OAuthError(400, 'invalid_request', 'code, redirect_uri and code_verifier are required');
     const now = clock.now();
-    const result = await redeemCode(ctx, now, client, { code: body.code, redirectUri: body.redirect_uri, verifier: body.code_verifier }, { ip: req.ip, requestId: req.id });
+    const result = await redeemCode(deps, now, client, { code: body.code, redirectUri: body.redirect_uri, verifier: body.code_verifier }, { ip: req.ip, requestId: req.id });
     if ('failure' in result) throw new OAuthError(400, 'invalid_grant', result.failure);
     const iat = Math.floor(now / 1000);
     const idToken = await keys.sign({
@@ -239,32 +256,37 @@ export function oauthRoutes(ctx: AppContext): Router {
     });
   });
 
-  route({ method: 'get', path: '/oauth/userinfo', tag: 'OAuth', auth: 'bearer', summary: 'OpenID Connect UserInfo: sub, and name and locale (profile), email and email_verified (email); also POST' });
-  const bearer = requireBearer(ctx, createReadCache(ctx.sqlite));
-  router.all('/oauth/userinfo', perIp, noStore, (req, _res, next) => {
+  const userinfoGuard: RequestHandler = (req, _res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') throw new OAuthError(405, 'invalid_request', 'Use GET or POST');
     if (req.originalUrl.includes('?')) throw new OAuthError(400, 'invalid_request', 'Send the access token in the Authorization header, never in the URL');
     next();
-  }, bearer, async (_req, res) => {
+  };
+  const userinfo: RequestHandler = async (_req, res) => {
     const grant = grantOf(res);
     if (!grant.scopes.has('openid')) throw new OAuthError(403, 'insufficient_scope', 'The grant does not include the openid scope');
-    const user = await findUser(ctx.db, grant.userId);
+    const user = await findUser(deps.db, grant.userId);
     if (!user) throw new OAuthError(401, 'invalid_token', 'The user of this grant no longer exists');
     res.json({
       sub: user.id,
       ...(grant.scopes.has('profile') ? { ...(user.name ? { name: user.name } : {}), locale: user.language } : {}),
       ...(grant.scopes.has('email') && user.email ? { email: user.email, email_verified: true } : {}),
     });
-  });
+  };
+  const userinfoSpec = { auth: 'bearer', summary: 'OpenID Connect UserInfo: sub, and name and locale (profile), email and email_verified (email); also POST' } as const;
+  api.get('/oauth/userinfo', userinfoSpec, perIp, noStore, userinfoGuard, bearer, userinfo);
+  api.post('/oauth/userinfo', { ...userinfoSpec, hidden: true }, perIp, noStore, userinfoGuard, bearer, userinfo);
+  // Any other method: 405 from the guard.
+  api.router.all('/oauth/userinfo', perIp, noStore, userinfoGuard, bearer, userinfo);
 
-  route({ method: 'post', path: '/oauth/revoke', tag: 'OAuth', body: RevokeBody, bodyType: FORM, auth: 'oauth_client', summary: 'RFC 7009: revoke an access token (cat_) or grant (cgrant_) of the calling client; 200 whatever the token' });
-  router.post('/oauth/revoke', ...back, async (req, res) => {
+  api.post('/oauth/revoke', {
+    body: RevokeBody, bodyType: FORM, auth: 'oauth_client', summary: 'RFC 7009: revoke an access token (cat_) or grant (cgrant_) of the calling client; 200 whatever the token',
+  }, ...back, async (req, res) => {
     const body = parseForm(RevokeBody, req.body);
-    const client = res.locals.client as Client;
+    const client = clientOf(res);
     const now = clock.now();
     const grantId = await grantOfToken(body.token, client.id);
     if (grantId) {
-      await ctx.write(async (trx) => {
+      await deps.write(async (trx) => {
         if (await revokeGrant(trx, now, client.id, grantId, 'revoked_by_client')) {
           await recordAudit(trx, now, { clientId: client.id, event: 'grant.revoked', ip: req.ip, requestId: req.id, details: { grant_id: grantId, via: 'oauth/revoke' } });
         }
@@ -273,20 +295,17 @@ export function oauthRoutes(ctx: AppContext): Router {
     res.status(200).end();
   });
 
-  route({ method: 'post', path: '/oauth/introspect', tag: 'OAuth', body: IntrospectBody, bodyType: FORM, auth: 'oauth_client', summary: "RFC 7662: is this access token active? Only the calling client's own tokens are described" });
-  router.post('/oauth/introspect', ...back, async (req, res) => {
+  api.post('/oauth/introspect', {
+    body: IntrospectBody, bodyType: FORM, auth: 'oauth_client', summary: "RFC 7662: is this access token active? Only the calling client's own tokens are described",
+  }, ...back, async (req, res) => {
     const body = parseForm(IntrospectBody, req.body);
-    const client = res.locals.client as Client;
+    const client = clientOf(res);
     const now = clock.now();
-    const row = isWellFormedToken(body.token, 'cat_')
-      ? await ctx.db.selectFrom('access_tokens as t').innerJoin('grants as g', 'g.id', 't.grant_id')
-        .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 'g.revoked_at', 'g.expires_at', 't.expires_at as token_expires_at', 't.created_at'])
-        .where('t.digest', '=', digest(body.token)).executeTakeFirst()
-      : undefined;
+    const row = isWellFormedToken(body.token, 'cat_') ? await findAccessTokenWithGrant(deps.db, digest(body.token)) : undefined;
     const active = row && row.client_id === client.id && row.sandbox === client.sandbox && row.revoked_at === null && row.expires_at > now && row.token_expires_at > now;
     if (!active) return res.json({ active: false });
     res.json({
-      active: true, scope: row.scopes, client_id: row.client_id, sub: row.user_id, token_type: 'Bearer', iss: issuerOf(ctx, req),
+      active: true, scope: row.scopes, client_id: row.client_id, sub: row.user_id, token_type: 'Bearer', iss: issuerOf(config, req),
       iat: Math.floor(row.created_at / 1000), exp: Math.floor(Math.min(row.expires_at, row.token_expires_at) / 1000),
       grant_id: row.id, workspace_id: row.workspace_id,
     });
@@ -295,12 +314,11 @@ export function oauthRoutes(ctx: AppContext): Router {
   async function grantOfToken(token: string, clientId: string): Promise<string | undefined> {
     if (isWellFormedToken(token, 'cgrant_')) return token;
     if (!isWellFormedToken(token, 'cat_')) return undefined;
-    const row = await ctx.db.selectFrom('access_tokens').select(['grant_id', 'client_id']).where('digest', '=', digest(token)).executeTakeFirst();
+    const row = await findAccessTokenOwner(deps.db, digest(token));
     return row && row.client_id === clientId ? row.grant_id : undefined;
   }
 
-  router.use(oauthErrors(ctx));
-  return router;
+  api.router.use(oauthErrors(deps.logger));
 }
 
 function parseForm<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown): T {
@@ -317,18 +335,18 @@ function atHash(accessToken: string): string {
   return createHash('sha256').update(accessToken, 'ascii').digest().subarray(0, 16).toString('base64url');
 }
 
-function oauthErrors(ctx: AppContext): ErrorRequestHandler {
+function oauthErrors(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     res.set('Cache-Control', 'no-store');
     if (req.path === '/oauth/authorize' && !(error instanceof OAuthError)) {
-      const message = error instanceof AuthorizePageError ? error.message : toHttpError(error, 'connect', ctx.logger, req).message;
-      const status = error instanceof AuthorizePageError ? 400 : toHttpError(error, 'connect', ctx.logger, req).status;
+      const message = error instanceof AuthorizePageError ? error.message : toHttpError(error, 'connect', logger, req).message;
+      const status = error instanceof AuthorizePageError ? 400 : toHttpError(error, 'connect', logger, req).status;
       return sendPage(res, status, 'This sign-in request cannot continue', `${message}. Go back to the app you came from and try again; if it keeps happening, tell its developers.`);
     }
     if (error instanceof OAuthError) {
       return res.status(error.status).json({ error: error.error, error_description: error.message });
     }
-    const e = toHttpError(error, 'connect', ctx.logger, req);
+    const e = toHttpError(error, 'connect', logger, req);
     if (e.extra?.retry_after !== undefined) res.set('Retry-After', String(e.extra.retry_after));
     const code = e.status === 429 ? 'rate_limited' : e.status === 401 ? (req.path === '/oauth/userinfo' ? 'invalid_token' : 'invalid_client') : e.status >= 500 ? 'server_error' : 'invalid_request';
     if (code === 'invalid_token') res.set('WWW-Authenticate', 'Bearer error="invalid_token"');

@@ -16,6 +16,7 @@
  */
 import type { Db } from '../db/database.ts';
 import { HttpError } from '../errors.ts';
+import { findSignInFailures, readRateCounters, resetSignInFailures, setRateCounter, setSignInFailures } from './sign-in-limits.repository.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -47,7 +48,7 @@ export async function spendLinkBudget(trx: Db, now: number, linkId: string, perL
 }
 
 async function spendBudgets(trx: Db, now: number, all: { key: string; limit: number; message: string }[]): Promise<void> {
-  const rows = await trx.selectFrom('rate_counters').selectAll().where('key', 'in', all.map((b) => b.key)).execute();
+  const rows = await readRateCounters(trx, all.map((b) => b.key));
   for (const b of all) {
     const row = rows.find((x) => x.key === b.key);
     if (row && now - row.window_start < HOUR && row.count >= b.limit) {
@@ -58,15 +59,13 @@ async function spendBudgets(trx: Db, now: number, all: { key: string; limit: num
   for (const b of all) {
     const row = rows.find((x) => x.key === b.key);
     const fresh = !row || now - row.window_start >= HOUR;
-    await trx.insertInto('rate_counters').values({ key: b.key, window_start: now, count: 1 })
-      .onConflict((oc) => oc.column('key').doUpdateSet(fresh ? { window_start: now, count: 1 } : { count: row.count + 1 }))
-      .execute();
+    await setRateCounter(trx, b.key, { window_start: now, count: 1 }, fresh ? { window_start: now, count: 1 } : { count: row.count + 1 });
   }
 }
 
 /** 429 SIGN_IN_LOCKED while this email's verification is locked. */
 export async function assertNotLocked(db: Db, now: number, email: string, correctCode = false): Promise<void> {
-  const row = await db.selectFrom('sign_in_failures').select('locked_until').where('email', '=', email).executeTakeFirst();
+  const row = await findSignInFailures(db, email);
   if (row?.locked_until && row.locked_until > now) {
     const wait = Math.ceil((row.locked_until - now) / 1000);
     const message = correctCode
@@ -78,7 +77,7 @@ export async function assertNotLocked(db: Db, now: number, email: string, correc
 
 /** Counts one wrong code for `email`. Returns the lockout (ms) when this failure tripped one. Call inside a write transaction. */
 export async function recordWrongCode(trx: Db, now: number, email: string): Promise<number | undefined> {
-  const row = await trx.selectFrom('sign_in_failures').selectAll().where('email', '=', email).executeTakeFirst();
+  const row = await findSignInFailures(trx, email);
   const stale = !row || now - row.window_start >= DAY;
   const failures = (stale ? 0 : row.failures) + 1;
   const lockouts = stale ? 0 : row.lockouts;
@@ -90,11 +89,11 @@ export async function recordWrongCode(trx: Db, now: number, email: string): Prom
     lockouts: trips ? lockouts + 1 : lockouts,
     locked_until: trips ? now + lockMs : (stale ? null : row.locked_until),
   };
-  await trx.insertInto('sign_in_failures').values({ email, ...next }).onConflict((oc) => oc.column('email').doUpdateSet(next)).execute();
+  await setSignInFailures(trx, email, next);
   return trips ? lockMs : undefined;
 }
 
 /** A successful sign-in clears the wrong-code count (not the lockout history). */
 export async function clearWrongCodes(trx: Db, email: string): Promise<void> {
-  await trx.updateTable('sign_in_failures').set({ failures: 0 }).where('email', '=', email).execute();
+  await resetSignInFailures(trx, email);
 }

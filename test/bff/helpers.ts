@@ -54,7 +54,7 @@ export async function startHarness(options: Omit<BffOptions, 'env' | 'logDestina
   const connect = await startConnectServer({
     env: { NODE_ENV: 'test', CONNECT_DB: join(dir, 'connect.db'), CONNECT_PORT: '0', CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' },
   });
-  const client = await createClient(connect.ctx.db, Date.now(), { name: 'Acme Test', origins: ['http://localhost:3000'], sandbox: true });
+  const client = await createClient(connect.ctx.write, Date.now(), { name: 'Acme Test', origins: ['http://localhost:3000'], sandbox: true });
   const env = bffEnv(connect.url, client, dir);
   const { lines, stream } = captureLogs();
   const bff = await startBff({ env, logDestination: stream, ...options });

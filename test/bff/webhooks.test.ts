@@ -34,7 +34,7 @@ before(async () => {
     sync: { pollMs: 25, backoffMs: () => 30 },
     webhooks: { pollMs: 25, backoffMs: () => 50 },
   });
-  const client = await createClient(connect.ctx.db, Date.now(), { name: 'Acme Test', origins: ['http://localhost:3000'], sandbox: true, scopes: SCOPES });
+  const client = await createClient(connect.ctx.write, Date.now(), { name: 'Acme Test', origins: ['http://localhost:3000'], sandbox: true, scopes: SCOPES });
   clientId = client.client_id;
   const set = await setWebhook(connect.ctx.db, connect.ctx.sealer, Date.now(), client.client_id, 'http://127.0.0.1:9/placeholder');
   secret = set.secret!;

@@ -93,7 +93,7 @@ export async function startStack(): Promise<Stack> {
     },
     logDestination: server.stream,
   });
-  const client = await createClient(connect.ctx.db, Date.now(), { name: 'Acme Portfolio (demo)', origins: ['http://localhost:3000'], sandbox: true });
+  const client = await createClient(connect.ctx.write, Date.now(), { name: 'Acme Portfolio (demo)', origins: ['http://localhost:3000'], sandbox: true });
   const bffKey = randomBytes(32).toString('base64');
   const sessionSecret = randomBytes(48).toString('base64url');
   let bff: RunningBff;
@@ -112,7 +112,7 @@ export async function startStack(): Promise<Stack> {
   }
   const port = new URL(bff.url).port;
   // As `npm start` does: the BFF's origins, and the demo's own privacy policy and terms for the consent screen.
-  await updateClient(connect.ctx.db, Date.now(), client.client_id, {
+  await updateClient(connect.ctx.write, Date.now(), client.client_id, {
     origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
     privacy_policy_url: `http://127.0.0.1:${port}/privacy.html`, terms_url: `http://127.0.0.1:${port}/terms.html`,
   });

@@ -69,13 +69,13 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
       await Promise.allSettled([launched?.then((b) => b.close()), built]);
       throw error;
     });
-    client = await createClient(connect.ctx.db, Date.now(), { name: 'Framework apps', origins: ['http://localhost:3000'], sandbox: true });
+    client = await createClient(connect.ctx.write, Date.now(), { name: 'Framework apps', origins: ['http://localhost:3000'], sandbox: true });
     apps = await startAppServer({
       dir: join(dir, 'apps'), connectUrl: connect.url, clientId: client.client_id, clientSecret: client.client_secret,
       userReference: USER_REFERENCE, scopes: SCOPES,
     });
     // The page origin is what the connect server's CORS allows for this client's link tokens.
-    await updateClient(connect.ctx.db, Date.now(), client.client_id, { origins: [apps.origin] });
+    await updateClient(connect.ctx.write, Date.now(), client.client_id, { origins: [apps.origin] });
     const times = builds.map((b) => `${b.framework} ${b.ms} ms`).join(', ');
     console.log(`setup ${Date.now() - started} ms (vite builds: ${times})`);
   });

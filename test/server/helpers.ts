@@ -102,7 +102,7 @@ export async function call<T = any>(server: { url: string }, method: string, pat
 export type TestClient = { client_id: string; client_secret: string; headers: Record<string, string> };
 
 export async function newClient(server: RunningServer, fields: Partial<ClientFields> = {}): Promise<TestClient> {
-  const c = await createClient(server.ctx.db, server.ctx.clock.now(), { name: 'Acme Portfolio', origins: ['http://localhost:3000'], ...fields });
+  const c = await createClient(server.ctx.write, server.ctx.clock.now(), { name: 'Acme Portfolio', origins: ['http://localhost:3000'], ...fields });
   return { ...c, headers: { 'x-client-id': c.client_id, 'x-client-secret': c.client_secret } };
 }
 

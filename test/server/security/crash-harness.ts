@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../../../server/db/database.ts';
+import { createGroupCommit } from '../../../server/db/group-commit.ts';
 import { createClient } from '../../../server/clients/clients.service.ts';
 import { digest } from '../../../server/crypto.ts';
 import { call } from '../helpers.ts';
@@ -140,7 +141,7 @@ export async function runCrashLoop(options: { iterations: number; log?: (line: s
   let server: ChildServer | undefined;
   try {
     const { db } = await openDatabase(dbFile);
-    const created = await createClient(db, Date.now(), { name: 'Crash loop' });
+    const created = await createClient(createGroupCommit(db), Date.now(), { name: 'Crash loop' });
     await db.destroy();
     const creds = { 'x-client-id': created.client_id, 'x-client-secret': created.client_secret };
     for (let i = 0; i < options.iterations; i++) {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { openDatabase } from '../../../server/db/database.ts';
+import { createGroupCommit } from '../../../server/db/group-commit.ts';
 import { createClient } from '../../../server/clients/clients.service.ts';
 import { digest } from '../../../server/crypto.ts';
 import {
@@ -147,7 +148,7 @@ describe('three processes on one database file', () => {
     dir = mkdtempSync(join(tmpdir(), 'kc-race-'));
     dbFile = join(dir, 'connect.db');
     const { db } = await openDatabase(dbFile);
-    creds = await createClient(db, Date.now(), { name: 'Multi' });
+    creds = await createClient(createGroupCommit(db), Date.now(), { name: 'Multi' });
     await db.destroy();
     children = await Promise.all([0, 1, 2].map(() => spawnServer(dbFile)));
   });

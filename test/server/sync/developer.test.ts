@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { insertUserWithWorkspace } from '../../../server/users/users.service.ts';
+import { insertUserWithWorkspace } from '../../../server/users/users.repository.ts';
 import { call, newClient, type TestClient } from '../helpers.ts';
 import { integrationRows, sandboxGrant, startSyncServer, type SandboxGrant, type SyncTestServer } from './helpers.ts';
 

@@ -119,6 +119,6 @@ export async function addControlledIntegration(server: TestServer, workspaceId: 
 }
 
 export async function guestWorkspace(server: TestServer): Promise<string> {
-  const { insertUserWithWorkspace } = await import('../../../server/users/users.service.ts');
+  const { insertUserWithWorkspace } = await import('../../../server/users/users.repository.ts');
   return (await insertUserWithWorkspace(server.ctx.db, server.clock.now(), null)).workspaceId;
 }
