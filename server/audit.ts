@@ -1,5 +1,6 @@
 /** The audit trail of security events (docs/security-model.md), kept in the database, listable per client. */
 import type { Db } from './db/database.ts';
+import { DAY_MS } from './lib/time.ts';
 
 export type AuditEvent =
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
@@ -42,7 +43,7 @@ export async function listAudit(db: Db, clientId: string, limit = 100) {
 
 /** Deletes audit events older than `retentionDays` (README "Security": the retention setting). */
 export async function pruneAudit(db: Db, now: number, retentionDays: number): Promise<number> {
-  const r = await db.deleteFrom('audit_events').where('created_at', '<', now - retentionDays * 86_400_000).executeTakeFirst();
+  const r = await db.deleteFrom('audit_events').where('created_at', '<', now - retentionDays * DAY_MS).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 

@@ -10,13 +10,13 @@ import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { grantOf, requireScope } from './bearer.middleware.ts';
 import { BalancesQuery, DefiQuery, EmptyQuery, HoldingsQuery, NftQuery } from './data.schema.ts';
-import { ZERO, money, quantity, roundMoney, sum } from './amounts.ts';
+import { ZERO, money, quantity, roundMoney, sum } from '../lib/decimal.ts';
 import { assetRef } from './holdings.ts';
 import { computeDefi, computeHoldings, matchesProtocol, liveEntries, listNfts, nftValue, nftView, pricedAssets } from './portfolio.service.ts';
-import { dayOf } from './portfolio.repository.ts';
 import type { DataDeps } from './transactions.routes.ts';
 import { profile } from './profiling.ts';
 import { workspaceCurrency } from '../prices/fx.ts';
+import { DAY_MS, dayOf } from '../lib/time.ts';
 
 /** The documented page block (contract 8.4–8.6) over an in-memory list. */
 export function paginate<T>(items: T[], limit: number, offset: number) {
@@ -45,7 +45,7 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     const g = grantOf(res);
     const now = clock.now();
     // Serialized once per workspace, options and day, and served until the next write.
-    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
+    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / DAY_MS)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
       const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
       return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
     });

@@ -15,7 +15,7 @@ import { grantOf, requireScope } from './bearer.middleware.ts';
 import { PostTransactionsBody, TransactionsQuery, type ManualTransaction } from './data.schema.ts';
 import { canonicalFilters, countTransactions, findAssets, findTransactions, listTransactions, type AssetMeta } from './transactions.repository.ts';
 import { parseLegs, transactionView, type StoredLeg } from './transactions.view.ts';
-import { Decimal, plain } from './amounts.ts';
+import { Decimal, plain } from '../lib/decimal.ts';
 import { DEFAULT_LABEL, labelProblem } from './labels.ts';
 import type { ReadCache } from '../db/read-cache.ts';
 import type { CursorCodec } from './cursor.ts';

@@ -19,6 +19,7 @@ import { effectiveTransactionLimit, integrationItem } from './v1.routes.ts';
 import type { DataDeps } from './transactions.routes.ts';
 import { rerunTaxPass } from '../tax/pass.ts';
 import { ensureFxRates } from '../prices/fx.ts';
+import { DAY_MS } from '../lib/time.ts';
 
 /** Connect-family errors from the shared integration rules, in the data family's shape. */
 function asDataError(error: unknown): unknown {
@@ -87,8 +88,8 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     const currencyChanged = body.baseCurrency !== undefined && body.baseCurrency !== before?.base_currency;
     if (currencyChanged && body.baseCurrency !== 'USD') {
       const first = await db.selectFrom('transactions').select((eb) => eb.fn.min<number>('timestamp').as('t')).where('workspace_id', '=', g.workspaceId).executeTakeFirst();
-      const today = Math.floor(clock.now() / 86_400_000);
-      const from = first?.t !== null && first?.t !== undefined ? Math.min(today, Math.floor(Number(first.t) / 86_400_000)) : today;
+      const today = Math.floor(clock.now() / DAY_MS);
+      const from = first?.t !== null && first?.t !== undefined ? Math.min(today, Math.floor(Number(first.t) / DAY_MS)) : today;
       try {
         await ensureFxRates(db, ctx.prices, body.baseCurrency!, from, today, today, AbortSignal.timeout(ctx.config.sources?.timeoutMs ?? 15_000));
       } catch (error) {

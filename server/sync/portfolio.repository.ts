@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
-import { isDecimalString } from './decimal.ts';
+import { isDecimalString } from '../lib/decimal.ts';
 import type { AssetInfo, DailyPrice, DefiPosition, Holding, LegAccount, Nft, SourceTransaction } from './source.ts';
 
 const derivedId = (prefix: string, ...parts: string[]) => prefix + createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);

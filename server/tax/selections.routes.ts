@@ -12,7 +12,7 @@ import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { dataError } from '../errors.ts';
 import { grantOf, requireScope } from '../data/bearer.middleware.ts';
-import { Decimal, ZERO, PositiveDecimalString, plain } from '../data/amounts.ts';
+import { Decimal, ZERO, PositiveDecimalString, plain } from '../lib/decimal.ts';
 import { runTaxPass, loadSettings } from './pass.ts';
 
 export const LotSelectionBody = z.strictObject({

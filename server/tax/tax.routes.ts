@@ -9,7 +9,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { grantOf, requireScope } from '../data/bearer.middleware.ts';
-import { Decimal, ZERO, dec, money, quantity } from '../data/amounts.ts';
+import { Decimal, ZERO, dec, money, quantity } from '../lib/decimal.ts';
 import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, ScheduleDQuery, SummaryQuery } from './tax.schema.ts';
 import { scheduleD } from '../reports/forms.ts';
 import { ensureTaxResults } from './pass.ts';

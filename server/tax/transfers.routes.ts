@@ -11,7 +11,7 @@ import { route } from '../openapi.ts';
 import { grantOf, requireScope } from '../data/bearer.middleware.ts';
 import { HttpError, dataError } from '../errors.ts';
 import { randomId } from '../crypto.ts';
-import { Decimal } from '../data/amounts.ts';
+import { Decimal } from '../lib/decimal.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 import { writeTransaction } from '../db/database.ts';
 import { ensureTaxResults, runTaxPass } from './pass.ts';
