@@ -165,3 +165,4 @@ export const PostTransactionsBody = z.strictObject({
   walletId: z.string().min(1).max(128),
   transactions: z.array(ManualTransaction).min(1).max(500),
 });
+export type PostTransactionsBody = z.infer<typeof PostTransactionsBody>;

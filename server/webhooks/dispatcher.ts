@@ -14,7 +14,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Sealer } from '../crypto.ts';
 import { randomId } from '../crypto.ts';
-import { integrationItem } from '../data/v1.routes.ts';
+import { integrationItem } from '../integrations/integrations.view.ts';
 import * as outbox from './outbox.repository.ts';
 import { signWebhook } from './signature.ts';
 import { openWebhookSecret } from './webhooks.service.ts';
