@@ -1,7 +1,8 @@
 /**
- * Adding, listing and removing a workspace's integrations from the widget (and later the
- * data API): provider and address rules, sandbox policy (enforced here, on the server),
- * exchange keys sealed with AES-256-GCM and never returned, no silent duplicates.
+ * Adding a workspace's integrations (from the widget, the partner API and the data API):
+ * provider and address rules, sandbox policy (enforced here, on the server), exchange keys
+ * sealed with AES-256-GCM and never returned, no silent duplicates. Rows are read and written
+ * in integrations.repository.ts; their shapes are in integrations.view.ts.
  */
 import type { Db } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
