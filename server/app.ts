@@ -21,14 +21,24 @@ import { authRoutes } from './widget-api/auth.routes.ts';
 import { integrationRoutes } from './widget-api/integrations.routes.ts';
 import { adminRoutes } from './admin/admin.routes.ts';
 import { v1Routes } from './data/v1.routes.ts';
+import { transactionRoutes } from './data/transactions.routes.ts';
+import { portfolioRoutes } from './data/portfolio.routes.ts';
+import { workspaceRoutes } from './data/workspace.routes.ts';
+import { createCursorCodec } from './data/cursor.ts';
+import { taxRoutes } from './tax/tax.routes.ts';
+import { selectionRoutes } from './tax/selections.routes.ts';
+import { transferRoutes } from './tax/transfers.routes.ts';
+import { taxPassQueue } from './tax/pass-queue.ts';
+import { reportRoutes } from './reports/reports.routes.ts';
+import { requireBearer } from './http/bearer.middleware.ts';
+import { createReadCache } from './db/read-cache.ts';
+import { deriveKey } from './crypto.ts';
 import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './catalogue.ts';
 import { providerIcon } from './provider-icons.ts';
 import { legalRoutes } from './legal.ts';
 import { DOCS_CSS, docsPage, legacyRoutes, openApiDocument } from './openapi.ts';
 import { RouteRegistry, routeArea } from './http/routes.ts';
 import { oauthRoutes } from './oauth/oauth.routes.ts';
-import { requireBearer } from './data/bearer.middleware.ts';
-import { createReadCache } from './db/read-cache.ts';
 import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
 
 const BODY_LIMIT = '32kb';
@@ -153,8 +163,34 @@ export function createApp(ctx: AppContext) {
   adminRoutes(adminApi, ctx);
   app.use('/admin', adminApi.router);
 
-  // Data APIs (Bearer cat_); unknown paths there answer in the v1 error shape.
-  app.use('/api', limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), v1Routes(ctx));
+  // Data APIs (Bearer cat_): per IP, then the token, then each route's scope; the read cache
+  // serves what the handlers read. Data, tax, transfers and reports are sibling areas.
+  const readCache = createReadCache(ctx.sqlite, { sizedBudgetBytes: config.readCacheMb * 1024 * 1024 });
+  const taxPasses = taxPassQueue(ctx);
+  const dataDeps = {
+    db: ctx.db, write: ctx.write, clock: ctx.clock, logger, sealer: ctx.sealer, cache: readCache, taxPasses,
+    cursors: createCursorCodec(deriveKey(config.encryptionKey, 'cursor')),
+    fingerprintKey: deriveKey(config.encryptionKey, 'integration-fingerprint'),
+    prices: ctx.prices, sourceTimeoutMs: config.sources?.timeoutMs ?? 15_000,
+    onIntegrationsAdded: (ids: string[]) => ctx.onIntegrationsAdded?.(ids),
+    kick: () => ctx.reports?.kick(),
+  };
+  const v1 = routeArea(routes, { mount: '/api/v1', tag: 'Data v1', auth: 'bearer' });
+  const v0 = routeArea(routes, { mount: '/api/v0', tag: 'Data v0', auth: 'bearer' });
+  v1Routes(v1, dataDeps);
+  transactionRoutes({ v1, v0 }, dataDeps);
+  portfolioRoutes(v1, dataDeps);
+  workspaceRoutes(v1, dataDeps);
+  const tax = routeArea(routes, { mount: '/api/v1', tag: 'Tax & accounting (ours)', auth: 'bearer' });
+  taxRoutes(tax, dataDeps);
+  selectionRoutes(tax, dataDeps);
+  const reports = routeArea(routes, { mount: '/api/v1', tag: 'Tax & accounting (ours)', auth: 'bearer' });
+  reportRoutes(reports, dataDeps);
+  const transfers = routeArea(routes, { mount: '/api/v1', tag: 'Tax & accounting (ours)', auth: 'bearer' });
+  transferRoutes(transfers, dataDeps);
+  app.use('/api', limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), requireBearer(ctx, readCache));
+  for (const area of [v1, v0, tax, reports, transfers]) app.use(area.mount, area.router);
+  // Unknown paths there answer in the v1 error shape.
   app.use('/api', (req, _res, next) => next(dataError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use((req, _res, next) => next(connectError('NOT_FOUND', `No route ${req.method} ${req.path}`)));
 

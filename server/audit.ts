@@ -2,6 +2,7 @@
 import type { Db } from './db/database.ts';
 import type { Writer } from './db/group-commit.ts';
 import { deleteAuditEventsBefore, insertAuditEvent, listAuditEvents } from './audit.repository.ts';
+import { DAY_MS } from './lib/time.ts';
 
 export type AuditEvent =
   | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
@@ -42,7 +43,7 @@ export async function listAudit(db: Db, clientId: string, limit = 100) {
 
 /** Deletes audit events older than `retentionDays` (README "Security": the retention setting). */
 export async function pruneAudit(trx: Db, now: number, retentionDays: number): Promise<number> {
-  return deleteAuditEventsBefore(trx, now - retentionDays * 86_400_000);
+  return deleteAuditEventsBefore(trx, now - retentionDays * DAY_MS);
 }
 
 /** Prunes now and then hourly, in the background; returns a stop function. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { isTimeZone } from '../tax/dates.ts';
 import { CURRENCIES } from '../prices/fx.ts';
-import { DecimalString, PositiveDecimalString } from './amounts.ts';
+import { DecimalString, PositiveDecimalString } from '../lib/decimal.ts';
 
 /** A comma-separated list (at most `max` distinct values, each at most 128 characters). */
 export const csv = (max = 30) =>
@@ -165,3 +165,4 @@ export const PostTransactionsBody = z.strictObject({
   walletId: z.string().min(1).max(128),
   transactions: z.array(ManualTransaction).min(1).max(500),
 });
+export type PostTransactionsBody = z.infer<typeof PostTransactionsBody>;

@@ -5,7 +5,7 @@
  * rows, so `summary` equals the sum of `holdings` to the last digit; quantities are exact, so
  * `assetDistribution` sums to `totalQuantity` exactly.
  */
-import { Decimal, ZERO, dec, money, percent, quantity, roundMoney, sum } from './amounts.ts';
+import { Decimal, ZERO, dec, money, percent, quantity, roundMoney, sum } from '../lib/decimal.ts';
 import type { PricedAsset } from './portfolio.repository.ts';
 
 export type BalanceEntry = { walletId: string; provider: string; assetId: string; quantity: Decimal };

@@ -4,9 +4,6 @@
  */
 import type { Db } from '../db/database.ts';
 
-export const DAY_MS = 86_400_000;
-export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
-
 export type AssetRow = {
   id: string; symbol: string; name: string; chain: string | null; contract: string | null; type: string; category: string;
   coingecko_id: string | null; logo_url: string | null; is_spam: number;

@@ -5,18 +5,21 @@
  * Money is in USD (the prices we hold) as exact decimal strings, except holdings: in the
  * workspace's base currency (prices/fx.ts); see amounts.ts.
  */
-import { Router, type Request, type Response } from 'express';
-import type { AppContext } from '../context.ts';
-import { route } from '../openapi.ts';
-import { grantOf, requireScope } from './bearer.middleware.ts';
+import type { Request, Response } from 'express';
+import type { Db } from '../db/database.ts';
+import type { ReadCache } from '../db/read-cache.ts';
+import type { Clock } from '../clock.ts';
+import type { RouteArea } from '../http/routes.ts';
+import { grantOf } from '../http/locals.ts';
+import { requireScope } from '../http/bearer.middleware.ts';
+import { listIntegrationAccounts } from '../integrations/integrations.repository.ts';
 import { BalancesQuery, DefiQuery, EmptyQuery, HoldingsQuery, NftQuery } from './data.schema.ts';
-import { ZERO, money, quantity, roundMoney, sum } from './amounts.ts';
+import { ZERO, money, quantity, roundMoney, sum } from '../lib/decimal.ts';
 import { assetRef } from './holdings.ts';
 import { computeDefi, computeHoldings, matchesProtocol, liveEntries, listNfts, nftValue, nftView, pricedAssets } from './portfolio.service.ts';
-import { dayOf } from './portfolio.repository.ts';
-import type { DataDeps } from './transactions.routes.ts';
 import { profile } from './profiling.ts';
 import { workspaceCurrency } from '../prices/fx.ts';
+import { DAY_MS, dayOf } from '../lib/time.ts';
 
 /** The documented page block (contract 8.4–8.6) over an in-memory list. */
 export function paginate<T>(items: T[], limit: number, offset: number) {
@@ -30,36 +33,35 @@ export function paginate<T>(items: T[], limit: number, offset: number) {
 const has = (list: string[] | undefined, ...values: (string | null | undefined)[]) =>
   !list || values.some((v) => v !== null && v !== undefined && list.some((x) => x.toLowerCase() === v.toLowerCase()));
 
-export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
-  const router = Router({ strict: true, caseSensitive: true });
-  const { db, clock } = ctx;
+export type PortfolioDeps = { db: Db; clock: Clock; cache: ReadCache };
+
+/** `api`: the data area at `/api/v1`. */
+export function portfolioRoutes(api: RouteArea, { db, clock, cache }: PortfolioDeps): void {
   const deps = { db, cache };
 
-  route({
-    method: 'get', path: '/api/v1/holdings', tag: 'Data v1', auth: 'bearer', query: HoldingsQuery,
+  api.get('/holdings', {
+    query: HoldingsQuery,
     summary: 'Holdings per asset with cost basis, unrealised PnL, ROI, 24 h change and distribution per account (portfolios:read)',
     description: 'Quantities are exact decimal strings; money is a decimal string rounded to 8 dp and summary totals are the exact sums of the rows. roi is 0 when the cost basis is unknown (hasCostBasis=false).',
-  });
-  router.get('/v1/holdings', requireScope('portfolios:read'), async (req, res) => {
+  }, requireScope('portfolios:read'), async (req, res) => {
     const q = HoldingsQuery.parse(req.query);
     const g = grantOf(res);
     const now = clock.now();
     // Serialized once per workspace, options and day, and served until the next write.
-    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / 86_400_000)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
+    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / DAY_MS)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
       const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
       return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
     });
     res.type('application/json').send(`{"message":"User holdings retrieved successfully",${body},"user_id":${JSON.stringify(g.userId)},"timestamp":${now}}`);
   });
 
-  route({ method: 'get', path: '/api/v1/balances', tag: 'Data (ours)', auth: 'bearer', query: BalancesQuery, summary: 'Live quantities and values per integration and asset (balances:read)' });
-  router.get('/v1/balances', requireScope('balances:read'), async (req, res) => {
+  api.get('/balances', { tag: 'Data (ours)', query: BalancesQuery, summary: 'Live quantities and values per integration and asset (balances:read)' }, requireScope('balances:read'), async (req, res) => {
     const q = BalancesQuery.parse(req.query);
     const g = grantOf(res);
     const day = dayOf(clock.now());
     const [entries, integrations] = await Promise.all([
       liveEntries(deps, g.workspaceId),
-      db.selectFrom('integrations').select(['id', 'provider', 'address', 'chain']).where('workspace_id', '=', g.workspaceId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute(),
+      listIntegrationAccounts(db, g.workspaceId),
     ]);
     const assets = await pricedAssets(deps, entries.map((e) => e.assetId), day);
     const accounts = integrations
@@ -99,10 +101,8 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
       user_id: g.userId, timestamp: clock.now(),
     });
   };
-  route({ method: 'get', path: '/api/v1/defi-holdings', tag: 'Data v1', auth: 'bearer', query: DefiQuery, summary: 'DeFi positions by protocol with values (portfolios:read)' });
-  router.get('/v1/defi-holdings', requireScope('portfolios:read'), (req, res) => defi(req, res, 'User DeFi holdings retrieved successfully'));
-  route({ method: 'get', path: '/api/v1/defi', tag: 'Data (ours)', auth: 'bearer', query: DefiQuery, summary: 'The same DeFi positions behind the finer defi:read scope' });
-  router.get('/v1/defi', requireScope('defi:read'), (req, res) => defi(req, res, 'DeFi positions retrieved successfully'));
+  api.get('/defi-holdings', { query: DefiQuery, summary: 'DeFi positions by protocol with values (portfolios:read)' }, requireScope('portfolios:read'), (req, res) => defi(req, res, 'User DeFi holdings retrieved successfully'));
+  api.get('/defi', { tag: 'Data (ours)', query: DefiQuery, summary: 'The same DeFi positions behind the finer defi:read scope' }, requireScope('defi:read'), (req, res) => defi(req, res, 'DeFi positions retrieved successfully'));
 
   const nfts = async (req: Request, res: Response, message: string) => {
     const q = NftQuery.parse(req.query);
@@ -115,17 +115,13 @@ export function portfolioRoutes(ctx: AppContext, { cache }: DataDeps): Router {
     const { page, pagination } = paginate(all, q.limit, q.offset);
     res.json({ message, data: page.map(nftView), pagination, totalValue: { price: money(sum(all.map(nftValue))), baseCurrency: 'USD' }, user_id: g.userId, timestamp: clock.now() });
   };
-  route({ method: 'get', path: '/api/v1/nft-holdings', tag: 'Data v1', auth: 'bearer', query: NftQuery, summary: 'NFTs held, with collection and last sale (portfolios:read)' });
-  router.get('/v1/nft-holdings', requireScope('portfolios:read'), (req, res) => nfts(req, res, 'User NFT holdings retrieved successfully'));
-  route({ method: 'get', path: '/api/v1/nfts', tag: 'Data (ours)', auth: 'bearer', query: NftQuery, summary: 'The same NFTs behind the finer nft:read scope' });
-  router.get('/v1/nfts', requireScope('nft:read'), (req, res) => nfts(req, res, 'NFTs retrieved successfully'));
+  api.get('/nft-holdings', { query: NftQuery, summary: 'NFTs held, with collection and last sale (portfolios:read)' }, requireScope('portfolios:read'), (req, res) => nfts(req, res, 'User NFT holdings retrieved successfully'));
+  api.get('/nfts', { tag: 'Data (ours)', query: NftQuery, summary: 'The same NFTs behind the finer nft:read scope' }, requireScope('nft:read'), (req, res) => nfts(req, res, 'NFTs retrieved successfully'));
 
-  route({ method: 'get', path: '/api/v1/profiling', tag: 'Data v1', auth: 'bearer', query: EmptyQuery, summary: 'Portfolio insights: classification, size, breakdown and activity (portfolios:read)' });
-  router.get('/v1/profiling', requireScope('portfolios:read'), async (req, res) => {
+  api.get('/profiling', { query: EmptyQuery, summary: 'Portfolio insights: classification, size, breakdown and activity (portfolios:read)' }, requireScope('portfolios:read'), async (req, res) => {
     EmptyQuery.parse(req.query);
     const g = grantOf(res);
     res.json(await profile(deps, g.workspaceId, g.userId, clock.now()));
   });
 
-  return router;
 }

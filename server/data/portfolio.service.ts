@@ -5,12 +5,13 @@
  */
 import type { Db } from '../db/database.ts';
 import type { ReadCache } from '../db/read-cache.ts';
-import { Decimal, ZERO, dec, money, quantity, roundMoney, sum } from './amounts.ts';
+import { Decimal, ZERO, dec, money, quantity, roundMoney, sum } from '../lib/decimal.ts';
 import { buildHoldings, ledgerBalances, type BalanceEntry } from './holdings.ts';
 import { fxRates, workspaceCurrency } from '../prices/fx.ts';
 import {
-  dayOf, findPricedAssets, listBalances, listCostBasis, listDefiPositions, listIntegrationRefs, listLedgerRows, listNfts, type DefiRow, type NftRow, type PricedAsset,
+  findPricedAssets, listBalances, listCostBasis, listDefiPositions, listIntegrationRefs, listLedgerRows, listNfts, type DefiRow, type NftRow, type PricedAsset,
 } from './portfolio.repository.ts';
+import { DAY_MS, dayOf } from '../lib/time.ts';
 
 export type Deps = { db: Db; cache: ReadCache };
 
@@ -99,7 +100,7 @@ export function defiView(row: DefiRow, assets: Map<string, PricedAsset>, priceDa
         asset: { tokenId: p.assetId, symbol: a?.symbol ?? p.assetId, publicName: a?.name ?? p.assetId },
         amount: quantity(new Decimal(p.amount)),
         side: p.side,
-        value: { price: money(value), baseCurrency: 'USD', timestamp: (a?.price_day ?? priceDay) * 86_400_000 },
+        value: { price: money(value), baseCurrency: 'USD', timestamp: (a?.price_day ?? priceDay) * DAY_MS },
       },
       side: p.side,
       value,

@@ -6,10 +6,10 @@
  * (high activity), else Long-term Holder. Activity level uses the average per month over
  * the last 12 months: Low < 5, Medium 5–20, High > 20.
  */
-import { Decimal, ZERO, money, percent, sum } from './amounts.ts';
+import { Decimal, ZERO, money, percent, sum } from '../lib/decimal.ts';
 import { computeDefi, computeHoldings, listNfts, nftValue, type Deps } from './portfolio.service.ts';
 import { countTransactions, topLabels } from './transactions.repository.ts';
-import { DAY_MS } from './portfolio.repository.ts';
+import { DAY_MS } from '../lib/time.ts';
 
 const FUTURES_LABELS = new Set(['Funding Fee Paid', 'Funding Fee Received', 'Futures Expense', 'Margin Fee', 'Liquidation', 'Realized Profit', 'Realized Loss']);
 const BTC_SYMBOLS = new Set(['BTC', 'WBTC', 'CBBTC', 'TBTC']);

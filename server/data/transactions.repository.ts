@@ -1,11 +1,13 @@
 /**
- * Transaction reads for `GET /v1/transactions`: every documented filter, ordered by
- * (`timestamp`, `id`) on the `transactions_workspace_time` index, with offset pages and
- * keyset pages (a row-value comparison on the same index, so a page 90,000 rows deep costs
- * what the first one does).
+ * The `transactions` table and its `transaction_assets` index. Writes: `insertTransactions`,
+ * the one way rows get in (the sync and `POST /v0/transactions`). Reads for
+ * `GET /v1/transactions`: every documented filter, ordered by (`timestamp`, `id`) on the
+ * `transactions_workspace_time` index, with offset pages and keyset pages (a row-value
+ * comparison on the same index, so a page 90,000 rows deep costs what the first one does).
  */
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { TransactionsTable } from '../db/tables.ts';
 import { TRANSACTION_TYPE_ALIASES, type TransactionsQuery } from './data.schema.ts';
 import type { CursorKey } from './cursor.ts';
 
@@ -106,4 +108,67 @@ export async function topLabels(db: Db, workspaceId: string, limit: number) {
     .limit(limit)
     .execute();
   return rows.map((r) => ({ label: r.label, count: Number(r.count) }));
+}
+
+export type NewTransaction = Insertable<TransactionsTable>;
+
+/**
+ * Inserts transactions with their `transaction_assets` index rows (one per distinct asset of
+ * the legs). A row whose (integration, external id) is already stored is updated with what a
+ * source may change and its index rebuilt, so a re-sync is idempotent. Call inside a write.
+ */
+export async function insertTransactions(trx: Db, rows: NewTransaction[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    await trx
+      .insertInto('transactions')
+      .values(rows.slice(i, i + 100))
+      .onConflict((oc) => oc.columns(['integration_id', 'external_id']).doUpdateSet((eb) => ({
+        platform_id: eb.ref('excluded.platform_id'), timestamp: eb.ref('excluded.timestamp'), label: eb.ref('excluded.label'), type: eb.ref('excluded.type'),
+        description: eb.ref('excluded.description'), legs: eb.ref('excluded.legs'), is_spam: eb.ref('excluded.is_spam'), is_nft: eb.ref('excluded.is_nft'),
+        is_defi: eb.ref('excluded.is_defi'), failed: eb.ref('excluded.failed'), raw: eb.ref('excluded.raw'),
+      })))
+      .execute();
+  }
+  const ids = rows.map((r) => r.id);
+  const index = rows.flatMap((r) => [...new Set((JSON.parse(r.legs) as { assetId: string }[]).map((l) => l.assetId))].map((asset_id) => ({ transaction_id: r.id, asset_id, workspace_id: r.workspace_id, timestamp: r.timestamp })));
+  for (let i = 0; i < ids.length; i += 500) await trx.deleteFrom('transaction_assets').where('transaction_id', 'in', ids.slice(i, i + 500)).execute();
+  for (let i = 0; i < index.length; i += 200) await trx.insertInto('transaction_assets').values(index.slice(i, i + 200)).execute();
+}
+
+/** Which of these external ids the integration already has. */
+export async function existingExternalIds(db: Db, integrationId: string, externalIds: string[]): Promise<Set<string>> {
+  const existing = new Set<string>();
+  for (let i = 0; i < externalIds.length; i += 500) {
+    const rows = await db.selectFrom('transactions').select('external_id').where('integration_id', '=', integrationId).where('external_id', 'in', externalIds.slice(i, i + 500)).execute();
+    for (const r of rows) existing.add(r.external_id);
+  }
+  return existing;
+}
+
+/** The first transaction's timestamp in the workspace, or null when it has none. */
+export async function firstTransactionTime(db: Db, workspaceId: string): Promise<number | null> {
+  const row = await db.selectFrom('transactions').select((eb) => eb.fn.min<number>('timestamp').as('t')).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return row?.t !== null && row?.t !== undefined ? Number(row.t) : null;
+}
+
+/** An asset by its id. */
+export async function assetIdById(db: Db, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('assets').select('id').where('id', '=', id).executeTakeFirst())?.id;
+}
+
+/** The first of these asset ids that exists. */
+export async function anyAssetId(db: Db, ids: string[]): Promise<string | undefined> {
+  return (await db.selectFrom('assets').select('id').where('id', 'in', ids).executeTakeFirst())?.id;
+}
+
+/** Up to 50 assets whose symbol is `symbol`, case-insensitively. */
+export async function assetsBySymbol(db: Db, symbol: string) {
+  return db.selectFrom('assets').select(['id', 'chain', 'type', 'is_spam']).where((eb) => eb(eb.fn('upper', ['symbol']), '=', symbol.toUpperCase())).limit(50).execute();
+}
+
+/** Transactions of the workspace by id whose integration is not removed (what tax changes may name). */
+export async function findLiveTransactions(db: Db, workspaceId: string, ids: string[]) {
+  return db.selectFrom('transactions as t').innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .select(['t.id', 't.integration_id', 't.timestamp', 't.type', 't.legs', 't.failed'])
+    .where('t.workspace_id', '=', workspaceId).where('i.deleted_at', 'is', null).where('t.id', 'in', ids).execute();
 }

@@ -1,15 +1,20 @@
 /**
- * Adding, listing and removing a workspace's integrations from the widget (and later the
- * data API): provider and address rules, sandbox policy (enforced here, on the server),
- * exchange keys sealed with AES-256-GCM and never returned, no silent duplicates.
+ * Adding a workspace's integrations (from the widget, the partner API and the data API):
+ * provider and address rules, sandbox policy (enforced here, on the server), exchange keys
+ * sealed with AES-256-GCM and never returned, no silent duplicates. Rows are read and written
+ * in integrations.repository.ts; their shapes are in integrations.view.ts.
  */
-import type { Integration as ContractIntegration } from '../../contract/widget-api.ts';
 import type { Db } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
 import { findProvider, type Provider } from '../catalogue.ts';
 import { checkAddress, invalidAddressExtra, isSandboxAddress, SANDBOX_ADDRESSES } from '../addresses.ts';
 import { hmac, randomId, type Sealer } from '../crypto.ts';
 import { connectError } from '../errors.ts';
+import { integrationView } from './integrations.view.ts';
+import { insertIntegration, listIntegrations } from './integrations.repository.ts';
+
+// The widget's routes read and remove through these names.
+export { listIntegrations, removeIntegration } from './integrations.repository.ts';
 
 export type AddIntegration = {
   provider: string;
@@ -20,24 +25,6 @@ export type AddIntegration = {
 };
 
 export type Sandboxed = { sandbox: boolean };
-
-export function integrationView(i: Integration): ContractIntegration {
-  const p = findProvider(i.provider);
-  return {
-    id: i.id,
-    provider: i.provider,
-    providerPublicName: p?.publicName ?? i.provider,
-    publicAddress: i.address,
-    chain: i.chain,
-    alias: i.alias,
-    category: i.category,
-    status: i.status,
-    message: i.message,
-    addedOn: new Date(i.created_at).toISOString(),
-    lastSyncedAt: i.last_synced_at === null ? null : new Date(i.last_synced_at).toISOString(),
-    logoUrl: p?.logo ?? null,
-  } satisfies ContractIntegration;
-}
 
 const SANDBOX_PROVIDERS = ['ethereum', 'solana'];
 /** Display names, never ids, in anything a person reads ("Sandbox mode only allows: Ethereum, Solana"). */
@@ -97,10 +84,6 @@ function chainsFor(provider: Provider, kind: string, requested: string[] | undef
   return unique;
 }
 
-export async function listIntegrations(db: Db, workspaceId: string) {
-  return db.selectFrom('integrations').selectAll().where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
-}
-
 function sameAccount(row: Integration, p: Planned) {
   if (row.provider !== p.provider.id) return false;
   if (p.fingerprint) return row.fingerprint === p.fingerprint;
@@ -127,21 +110,8 @@ export async function insertIntegrations(db: Db, now: number, sealer: Sealer, wo
       fingerprint: p.fingerprint, status: 'active', message: null, created_at: now, updated_at: now, last_synced_at: null, deleted_at: null,
       sync_log: null, sync_cursor: null, limit_exceeded: 0, total_transactions: 0, added_by_link_token_id: addedBy,
     };
-    await db.insertInto('integrations').values(row).execute();
+    await insertIntegration(db, row);
     added.push(row);
   }
   return { added, existing };
-}
-
-/** Soft-deletes one integration of the workspace; with `addedBy`, only one that link token added. */
-export async function removeIntegration(db: Db, now: number, workspaceId: string, id: string, addedBy?: string): Promise<boolean> {
-  let q = db
-    .updateTable('integrations')
-    .set({ deleted_at: now, updated_at: now, credentials: null })
-    .where('id', '=', id)
-    .where('workspace_id', '=', workspaceId)
-    .where('deleted_at', 'is', null);
-  if (addedBy !== undefined) q = q.where('added_by_link_token_id', '=', addedBy);
-  const r = await q.executeTakeFirst();
-  return r.numUpdatedRows === 1n;
 }

@@ -11,9 +11,10 @@ import type { Db } from '../db/database.ts';
 import type { Sealer } from '../crypto.ts';
 import type { Writer } from '../db/group-commit.ts';
 import { findSigningKey, getKey, listKeyRows, replaceSigningKey } from './oauth.repository.ts';
+import { DAY_MS } from '../lib/time.ts';
 
 export const ID_TOKEN_ALG = 'RS256';
-const DAY = 86_400_000;
+const DAY = DAY_MS;
 export const RETIRED_KEY_PUBLISHED_MS = 7 * DAY;
 
 type KeyRow = { kid: string; alg: string; public_jwk: string; private_jwk: string; created_at: number; retired_at: number | null };

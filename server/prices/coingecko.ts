@@ -9,7 +9,8 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Db } from '../db/database.ts';
-import { DAY_MS, dayOf, type DailyPrice, type PriceSource } from '../sync/source.ts';
+import type { DailyPrice, PriceSource } from '../sync/source.ts';
+import { DAY_MS, dayOf } from '../lib/time.ts';
 import { requestJson } from '../sync/sources/http.ts';
 
 export type CoinGeckoOptions = {

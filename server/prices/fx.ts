@@ -6,7 +6,7 @@
  * days before any). Conversions are exact decimal products; money is rounded where it is
  * valued, as in USD.
  */
-import { Decimal } from '../data/amounts.ts';
+import { Decimal } from '../lib/decimal.ts';
 import type { Db } from '../db/database.ts';
 import { writeTransaction } from '../db/database.ts';
 import type { PriceSource } from '../sync/source.ts';

@@ -16,7 +16,7 @@
  * Money is rounded half-up to the cent per row and every total is the sum of the rounded
  * rows, so the paper adds up.
  */
-import { Decimal, ZERO } from '../data/amounts.ts';
+import { Decimal, ZERO } from '../lib/decimal.ts';
 import { allocate } from '../tax/books.ts';
 import type { DisposalRow } from '../tax/tax.repository.ts';
 import { acquiredCell, cell, cents, line } from './reports.csv.ts';

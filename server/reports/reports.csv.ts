@@ -7,7 +7,7 @@
  * row adds up on paper. Text cells that a spreadsheet would run as a formula are quoted
  * with a leading apostrophe (CSV injection).
  */
-import { Decimal, dec } from '../data/amounts.ts';
+import { Decimal, dec } from '../lib/decimal.ts';
 import type { DisposalRow, IncomeRow } from '../tax/tax.repository.ts';
 
 type AssetMeta = { symbol: string };

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
-import { isDecimalString } from './decimal.ts';
+import { isDecimalString } from '../lib/decimal.ts';
+import { existingExternalIds, insertTransactions } from '../data/transactions.repository.ts';
 import type { AssetInfo, DailyPrice, DefiPosition, Holding, LegAccount, Nft, SourceTransaction } from './source.ts';
 
 const derivedId = (prefix: string, ...parts: string[]) => prefix + createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
@@ -99,11 +100,7 @@ export type StoredPage = { inserted: number; updated: number; limited: boolean }
  */
 export async function storeTransactions(db: Db, integration: Integration, account: LegAccount, txs: SourceTransaction[], limit: number | null, now: number): Promise<StoredPage> {
   if (txs.length === 0) return { inserted: 0, updated: 0, limited: false };
-  const existing = new Set<string>();
-  for (let i = 0; i < txs.length; i += 500) {
-    const rows = await db.selectFrom('transactions').select('external_id').where('integration_id', '=', integration.id).where('external_id', 'in', txs.slice(i, i + 500).map((t) => t.externalId)).execute();
-    for (const r of rows) existing.add(r.external_id);
-  }
+  const existing = await existingExternalIds(db, integration.id, txs.map((t) => t.externalId));
   let room = Infinity;
   if (limit !== null) room = Math.max(0, limit - (await countWorkspaceTransactions(db, integration.workspace_id)));
   const keep: SourceTransaction[] = [];
@@ -132,21 +129,7 @@ export async function storeTransactions(db: Db, integration: Integration, accoun
       raw: Object.keys(raw).length ? JSON.stringify(raw) : null, total_cost_basis: null, total_gains: null, created_at: now,
     };
   });
-  for (let i = 0; i < rows.length; i += 100) {
-    await db
-      .insertInto('transactions')
-      .values(rows.slice(i, i + 100))
-      .onConflict((oc) => oc.columns(['integration_id', 'external_id']).doUpdateSet((eb) => ({
-        platform_id: eb.ref('excluded.platform_id'), timestamp: eb.ref('excluded.timestamp'), label: eb.ref('excluded.label'), type: eb.ref('excluded.type'),
-        description: eb.ref('excluded.description'), legs: eb.ref('excluded.legs'), is_spam: eb.ref('excluded.is_spam'), is_nft: eb.ref('excluded.is_nft'),
-        is_defi: eb.ref('excluded.is_defi'), failed: eb.ref('excluded.failed'), raw: eb.ref('excluded.raw'),
-      })))
-      .execute();
-  }
-  const ids = rows.map((r) => r.id);
-  const index = rows.flatMap((r) => [...new Set((JSON.parse(r.legs) as { assetId: string }[]).map((l) => l.assetId))].map((asset_id) => ({ transaction_id: r.id, asset_id, workspace_id: r.workspace_id, timestamp: r.timestamp })));
-  for (let i = 0; i < ids.length; i += 500) await db.deleteFrom('transaction_assets').where('transaction_id', 'in', ids.slice(i, i + 500)).execute();
-  for (let i = 0; i < index.length; i += 200) await db.insertInto('transaction_assets').values(index.slice(i, i + 200)).execute();
+  await insertTransactions(db, rows);
   return { inserted, updated: keep.length - inserted, limited };
 }
 

@@ -24,7 +24,8 @@ import * as store from './portfolio.repository.ts';
 import { computeCostBasis } from './cost-basis.ts';
 import { effectiveTransactionLimit, limitMessage } from './limits.ts';
 import type { SourceRegistry } from './sources/registry.ts';
-import { PermanentSourceError, dayOf, type Source, type SyncContext } from './source.ts';
+import { PermanentSourceError, type Source, type SyncContext } from './source.ts';
+import { dayOf } from '../lib/time.ts';
 
 export type SyncFunction = 'Balances' | 'Defi Balances' | 'NFT Holdings' | 'Transactions';
 export type SyncLogEntry = { status: 'COMPLETED' | 'FAILED'; message?: string; limitExceeded?: boolean };

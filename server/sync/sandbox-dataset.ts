@@ -8,10 +8,11 @@
  */
 import { base58 } from '@scure/base';
 import { SANDBOX_ADDRESSES } from '../addresses.ts';
-import { Decimal, decimalString, ZERO, type DecimalValue } from './decimal.ts';
+import { Decimal, decimalString, ZERO, type DecimalValue } from '../lib/decimal.ts';
 import { createPrng, type Prng } from './prng.ts';
 import { ASSET_BY_ID, ETH, SOL, SANDBOX_ASSETS, assetInfo, idOf } from './sandbox-assets.ts';
-import { DAY_MS, dayOf, type DefiPosition, type Nft, type SourceLeg, type SourceTransaction } from './source.ts';
+import type { DefiPosition, Nft, SourceLeg, SourceTransaction } from './source.ts';
+import { DAY_MS, dayOf } from '../lib/time.ts';
 
 export const SANDBOX_SEED = 'kryptos-connect-sandbox/v1';
 export const SANDBOX_END = Date.UTC(2026, 10, 1);

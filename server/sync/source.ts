@@ -159,5 +159,3 @@ export class PermanentSourceError extends Error {
   override name = 'PermanentSourceError';
 }
 
-export const DAY_MS = 86_400_000;
-export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);

@@ -5,7 +5,7 @@
  * acquisitions whose lots it uses) before the method's order. The UK pool has its own
  * books (uk-pool.ts) behind the same interface.
  */
-import { Decimal, ZERO } from '../data/amounts.ts';
+import { Decimal, ZERO } from '../lib/decimal.ts';
 
 export type CostBasisMethod = 'FIFO' | 'LIFO' | 'HIFO' | 'AVERAGE' | 'UK_POOL';
 export type LotTracking = 'universal' | 'wallet';

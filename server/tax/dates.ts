@@ -10,10 +10,10 @@
  * - `days`: long-term when the calendar dates are more than `longTermDays` days apart (for
  *   jurisdictions that count days).
  */
+import { DAY_MS } from '../lib/time.ts';
 export type HoldingPeriod = 'calendar' | 'days';
 export type LocalDate = { y: number; m: number; d: number };
 
-const DAY_MS = 86_400_000;
 const QUARTER_HOUR = 900_000;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -42,7 +42,7 @@
  *   purchase). Nothing is guessed silently.
  * - A failed transaction only spends its fees.
  */
-import { Decimal, ZERO, plain } from '../data/amounts.ts';
+import { Decimal, ZERO, plain } from '../lib/decimal.ts';
 import { LotBooks, allocate, round8 as round, type Books, type CostBasisMethod, type LotTracking, type Part } from './books.ts';
 import { isLongTerm, type HoldingPeriod } from './dates.ts';
 import { RecordingBooks, UkBooks, planMatches } from './uk-pool.ts';
@@ -79,8 +79,6 @@ export type JournalEntry = { transactionId: string; timestamp: number; lines: Jo
 export type EngineResult = {
   disposals: Disposal[]; income: IncomeEvent[]; lots: OpenLot[]; positions: Position[]; transactions: TransactionResult[]; journal: JournalEntry[];
 };
-
-export const DAY_MS = 86_400_000;
 
 /** Labels whose incoming legs are income (contract 8.4 "deposit" labels that are earnings). */
 export const INCOME_LABELS = new Set([

@@ -15,9 +15,8 @@ import type { LotTracking } from './books.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 import { resolveTransfers, type TransferTx } from './transfers.ts';
 import { fxRates } from '../prices/fx.ts';
-import { Decimal, plain } from '../data/amounts.ts';
-
-export const DAY_MS = 86_400_000;
+import { Decimal, plain } from '../lib/decimal.ts';
+import { DAY_MS } from '../lib/time.ts';
 
 type StoredLeg = { kind: EngineLeg['kind']; assetId: string; quantity: string; price: string | null; account?: { walletId?: string } | null };
 

@@ -6,14 +6,19 @@
  * disposal) and the rest by the method; average cost and the UK pool have no lots to
  * choose from and ignore selections (`honoured: false`).
  */
-import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
-import { route } from '../openapi.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import type { Clock } from '../clock.ts';
+import type { RouteArea } from '../http/routes.ts';
+import { grantOf } from '../http/locals.ts';
+import { requireScope } from '../http/bearer.middleware.ts';
 import { dataError } from '../errors.ts';
-import { grantOf, requireScope } from '../data/bearer.middleware.ts';
-import { Decimal, ZERO, PositiveDecimalString, plain } from '../data/amounts.ts';
-import { runTaxPass, loadSettings } from './pass.ts';
+import { Decimal, ZERO, PositiveDecimalString, plain } from '../lib/decimal.ts';
+import { findLiveTransactions } from '../data/transactions.repository.ts';
+import { loadSettings } from './pass.ts';
+import type { TaxPassQueue } from './pass-queue.ts';
+import { deleteLotSelection, listLotSelections, upsertLotSelection } from './lot-selections.repository.ts';
 
 export const LotSelectionBody = z.strictObject({
   assetId: z.string().min(1).max(200),
@@ -25,14 +30,11 @@ const ListQuery = z.strictObject({});
 const LOT_METHODS = new Set(['FIFO', 'LIFO', 'HIFO']);
 type Leg = { kind: string; assetId: string; quantity: string };
 
-export function selectionRoutes(ctx: AppContext): Router {
-  const router = Router();
-  const { db, clock } = ctx;
+export type SelectionDeps = { db: Db; write: Writer; clock: Clock; taxPasses: Pick<TaxPassQueue, 'run'> };
 
-  async function findTx(workspaceId: string, id: string) {
-    return db.selectFrom('transactions as t').innerJoin('integrations as i', 'i.id', 't.integration_id')
-      .select(['t.id', 't.type', 't.timestamp', 't.legs']).where('t.workspace_id', '=', workspaceId).where('t.id', '=', id).where('i.deleted_at', 'is', null).executeTakeFirst();
-  }
+/** `api`: the tax area at `/api/v1`. */
+export function selectionRoutes(api: RouteArea, { db, write, clock, taxPasses }: SelectionDeps): void {
+  const findTx = async (workspaceId: string, id: string) => (await findLiveTransactions(db, workspaceId, [id]))[0];
   const quantityOf = (legsJson: string, kind: string, assetId: string) => {
     let legs: Leg[] = [];
     try {
@@ -44,12 +46,11 @@ export function selectionRoutes(ctx: AppContext): Router {
   };
   const honoured = async (workspaceId: string) => LOT_METHODS.has((await loadSettings(db, workspaceId))?.method ?? 'FIFO');
 
-  route({
-    method: 'put', path: '/api/v1/tax/transactions/:id/lots', tag: 'Tax & accounting (ours)', auth: 'bearer', body: LotSelectionBody,
+  api.put('/tax/transactions/:id/lots', {
+    body: LotSelectionBody,
     summary: 'Specific identification: the acquisitions (transaction ids) whose lots this disposal uses for an asset, with quantities; recomputed before the answer (tax:write)',
     description: 'The disposal must be a trade or payment with an outgoing leg of assetId; every named transaction must acquire that asset no later than the disposal, each quantity at most what it acquired, together at most what the disposal gives up. Errors: 404 not_found, 400 invalid_parameters (details name the field). Honoured by FIFO, LIFO and HIFO; AVERAGE and UK_POOL ignore it (honoured: false).',
-  });
-  router.put('/v1/tax/transactions/:id/lots', requireScope('tax:write'), async (req, res) => {
+  }, requireScope('tax:write'), async (req, res) => {
     const body = LotSelectionBody.parse(req.body);
     const g = grantOf(res);
     const disposal = await findTx(g.workspaceId, String(req.params.id));
@@ -75,30 +76,28 @@ export function selectionRoutes(ctx: AppContext): Router {
     if (total.gt(given)) throw dataError('invalid_parameters', 'The named lots add up to more than the disposal gives up', [{ path: 'lots', message: `At most ${plain(given)} in total` }]);
     const now = clock.now();
     const row = { workspace_id: g.workspaceId, transaction_id: disposal.id, asset_id: body.assetId, lots: JSON.stringify(body.lots.map((l) => ({ transactionId: l.transactionId, quantity: plain(new Decimal(l.quantity)) }))), updated_at: now };
-    await ctx.write((trx) => trx.insertInto('tax_lot_selections').values(row).onConflict((oc) => oc.columns(['workspace_id', 'transaction_id', 'asset_id']).doUpdateSet({ lots: row.lots, updated_at: now })).execute());
-    await runTaxPass(db, g.workspaceId, now);
+    await write((trx) => upsertLotSelection(trx, row));
+    await taxPasses.run(g.workspaceId, now);
     res.json({
       message: 'Lot selection saved', data: { transactionId: disposal.id, assetId: body.assetId, lots: JSON.parse(row.lots) as unknown[], honoured: await honoured(g.workspaceId) },
       user_id: g.userId, timestamp: now,
     });
   });
 
-  route({ method: 'delete', path: '/api/v1/tax/transactions/:id/lots', tag: 'Tax & accounting (ours)', auth: 'bearer', query: DeleteQuery, summary: "Forget a disposal's lot selection for an asset; the method decides again (tax:write)" });
-  router.delete('/v1/tax/transactions/:id/lots', requireScope('tax:write'), async (req, res) => {
+  api.delete('/tax/transactions/:id/lots', { query: DeleteQuery, summary: "Forget a disposal's lot selection for an asset; the method decides again (tax:write)" }, requireScope('tax:write'), async (req, res) => {
     const q = DeleteQuery.parse(req.query);
     const g = grantOf(res);
     const now = clock.now();
-    const r = await ctx.write((trx) => trx.deleteFrom('tax_lot_selections').where('workspace_id', '=', g.workspaceId).where('transaction_id', '=', String(req.params.id)).where('asset_id', '=', q.assetId).executeTakeFirst());
-    if (Number(r.numDeletedRows) === 0) throw dataError('not_found', 'No lot selection for this transaction and asset');
-    await runTaxPass(db, g.workspaceId, now);
+    const deleted = await write((trx) => deleteLotSelection(trx, g.workspaceId, String(req.params.id), q.assetId));
+    if (!deleted) throw dataError('not_found', 'No lot selection for this transaction and asset');
+    await taxPasses.run(g.workspaceId, now);
     res.json({ message: 'Lot selection removed', user_id: g.userId, timestamp: now });
   });
 
-  route({ method: 'get', path: '/api/v1/tax/lot-selections', tag: 'Tax & accounting (ours)', auth: 'bearer', query: ListQuery, summary: 'Every lot selection of the workspace (tax:read)' });
-  router.get('/v1/tax/lot-selections', requireScope('tax:read'), async (req, res) => {
+  api.get('/tax/lot-selections', { query: ListQuery, summary: 'Every lot selection of the workspace (tax:read)' }, requireScope('tax:read'), async (req, res) => {
     ListQuery.parse(req.query);
     const g = grantOf(res);
-    const rows = await db.selectFrom('tax_lot_selections').selectAll().where('workspace_id', '=', g.workspaceId).orderBy('updated_at').orderBy('transaction_id').execute();
+    const rows = await listLotSelections(db, g.workspaceId);
     const h = await honoured(g.workspaceId);
     res.json({
       message: 'Lot selections retrieved successfully', data: rows.map((r) => ({ transactionId: r.transaction_id, assetId: r.asset_id, lots: JSON.parse(r.lots) as unknown[], honoured: h, updatedAt: r.updated_at })),
@@ -106,5 +105,4 @@ export function selectionRoutes(ctx: AppContext): Router {
     });
   });
 
-  return router;
 }

@@ -5,27 +5,28 @@
  * results of the tax pass, which runs first when the workspace's settings or transactions
  * changed since the last one.
  */
-import { Router } from 'express';
-import type { AppContext } from '../context.ts';
-import { route } from '../openapi.ts';
-import { grantOf, requireScope } from '../data/bearer.middleware.ts';
-import { Decimal, ZERO, dec, money, quantity } from '../data/amounts.ts';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { RouteArea } from '../http/routes.ts';
+import { grantOf } from '../http/locals.ts';
+import { requireScope } from '../http/bearer.middleware.ts';
+import { Decimal, ZERO, dec, money, quantity } from '../lib/decimal.ts';
 import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, ScheduleDQuery, SummaryQuery } from './tax.schema.ts';
 import { scheduleD } from '../reports/forms.ts';
-import { ensureTaxResults } from './pass.ts';
+import type { TaxPassQueue } from './pass-queue.ts';
 import * as repo from './tax.repository.ts';
 import { assetOf, disposalView, incomeView, summarize } from './tax.view.ts';
-import { selectionRoutes } from './selections.routes.ts';
 
 const pageBlock = (limit: number, offset: number, returned: number, total: number) => ({
   limit, offset, returned_count: returned, totalCount: total, hasNextPage: offset + returned < total, hasPreviousPage: offset > 0,
 });
 
-export function taxRoutes(ctx: AppContext): Router {
-  const router = Router({ strict: true, caseSensitive: true });
-  const { db, clock } = ctx;
+export type TaxDeps = { db: Db; clock: Clock; taxPasses: Pick<TaxPassQueue, 'ensure'> };
+
+/** `api`: the tax area at `/api/v1`. */
+export function taxRoutes(api: RouteArea, { db, clock, taxPasses }: TaxDeps): void {
   const fresh = async (workspaceId: string) => {
-    await ensureTaxResults(db, workspaceId, clock.now());
+    await taxPasses.ensure(workspaceId, clock.now());
     const run = await repo.findRun(db, workspaceId);
     const s = run?.settings ? (JSON.parse(run.settings) as { holdingPeriod?: string; timeZone?: string; lotTracking?: string }) : {};
     return {
@@ -34,12 +35,11 @@ export function taxRoutes(ctx: AppContext): Router {
     };
   };
 
-  route({
-    method: 'get', path: '/api/v1/tax/gains', tag: 'Tax & accounting (ours)', auth: 'bearer', query: GainsQuery,
+  api.get('/tax/gains', {
+    query: GainsQuery,
     summary: "Realised gains per disposal: asset, quantity, acquired and disposed dates, proceeds, cost basis, gain, term and the lots used, by the workspace's cost-basis method (tax:read)",
     description: 'Money is in the workspace\'s base currency (baseCurrency) with 8 dp. A disposal whose lots span both terms is split into a short-term and a long-term row. kind=fee rows are crypto spent on fees. isMissingPurchase: part of the quantity had no recorded acquisition (basis 0); isMissingPrice: no price was known.',
-  });
-  router.get('/v1/tax/gains', requireScope('tax:read'), async (req, res) => {
+  }, requireScope('tax:read'), async (req, res) => {
     const q = GainsQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
@@ -51,8 +51,7 @@ export function taxRoutes(ctx: AppContext): Router {
     });
   });
 
-  route({ method: 'get', path: '/api/v1/tax/summary', tag: 'Tax & accounting (ours)', auth: 'bearer', query: SummaryQuery, summary: 'Per tax year: short- and long-term gains and losses, income by label, fees, flagged transactions (tax:read)' });
-  router.get('/v1/tax/summary', requireScope('tax:read'), async (req, res) => {
+  api.get('/tax/summary', { query: SummaryQuery, summary: 'Per tax year: short- and long-term gains and losses, income by label, fees, flagged transactions (tax:read)' }, requireScope('tax:read'), async (req, res) => {
     const q = SummaryQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
@@ -60,19 +59,17 @@ export function taxRoutes(ctx: AppContext): Router {
     res.json({ message: 'Tax summary retrieved successfully', data: summarize(disposals, income, settings.taxYearStart, settings.taxTimezone, settings.baseCurrency), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({
-    method: 'get', path: '/api/v1/tax/schedule-d', tag: 'Tax & accounting (ours)', auth: 'bearer', query: ScheduleDQuery,
+  api.get('/tax/schedule-d', {
+    query: ScheduleDQuery,
     summary: 'Schedule D totals of a tax year from its Form 8949 parts: short and long term proceeds, cost, adjustment and gain (rounded per row to the cent), lines 7, 15 and 16 (tax:read)',
-  });
-  router.get('/v1/tax/schedule-d', requireScope('tax:read'), async (req, res) => {
+  }, requireScope('tax:read'), async (req, res) => {
     const q = ScheduleDQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
     res.json({ message: 'Schedule D totals retrieved successfully', data: scheduleD(await repo.allDisposals(db, g.workspaceId, q.year), q.year), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({ method: 'get', path: '/api/v1/tax/income', tag: 'Tax & accounting (ours)', auth: 'bearer', query: IncomeQuery, summary: 'Income (staking rewards, airdrops, interest, …) valued at receipt (tax:read)' });
-  router.get('/v1/tax/income', requireScope('tax:read'), async (req, res) => {
+  api.get('/tax/income', { query: IncomeQuery, summary: 'Income (staking rewards, airdrops, interest, …) valued at receipt (tax:read)' }, requireScope('tax:read'), async (req, res) => {
     const q = IncomeQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
@@ -81,8 +78,7 @@ export function taxRoutes(ctx: AppContext): Router {
     res.json({ message: 'Income retrieved successfully', data: rows.map((r) => incomeView(r, assets, settings.baseCurrency)), pagination: pageBlock(q.limit, q.offset, rows.length, total), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({ method: 'get', path: '/api/v1/tax/lots', tag: 'Tax & accounting (ours)', auth: 'bearer', query: LotsQuery, summary: 'Open lots (what is still held) with acquisition date and cost basis; walletId when lots are tracked wallet by wallet (tax:read)' });
-  router.get('/v1/tax/lots', requireScope('tax:read'), async (req, res) => {
+  api.get('/tax/lots', { query: LotsQuery, summary: 'Open lots (what is still held) with acquisition date and cost basis; walletId when lots are tracked wallet by wallet (tax:read)' }, requireScope('tax:read'), async (req, res) => {
     const q = LotsQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
@@ -95,12 +91,11 @@ export function taxRoutes(ctx: AppContext): Router {
     });
   });
 
-  route({
-    method: 'get', path: '/api/v1/accounting/ledger', tag: 'Tax & accounting (ours)', auth: 'bearer', query: LedgerQuery,
+  api.get('/accounting/ledger', {
+    query: LedgerQuery,
     summary: 'Double-entry journal: one entry per transaction, debits = credits in the workspace\'s base currency (accounting:read)',
     description: 'Accounts: assets:<walletId>:<assetId> (carried at cost, with quantity), assets:in-transit, income:realized-gains, income:<label>, expenses:fees, expenses:spending, equity:contributions, equity:withdrawals.',
-  });
-  router.get('/v1/accounting/ledger', requireScope('accounting:read'), async (req, res) => {
+  }, requireScope('accounting:read'), async (req, res) => {
     const q = LedgerQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
@@ -121,8 +116,7 @@ export function taxRoutes(ctx: AppContext): Router {
     res.json({ message: 'Ledger retrieved successfully', data: entries, pagination: pageBlock(q.limit, q.offset, entries.length, total), ...settings, user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({ method: 'get', path: '/api/v1/accounting/balances', tag: 'Tax & accounting (ours)', auth: 'bearer', query: BalancesQuery, summary: 'Account balances of the ledger, and per asset the quantity and cost held (accounting:read)' });
-  router.get('/v1/accounting/balances', requireScope('accounting:read'), async (req, res) => {
+  api.get('/accounting/balances', { query: BalancesQuery, summary: 'Account balances of the ledger, and per asset the quantity and cost held (accounting:read)' }, requireScope('accounting:read'), async (req, res) => {
     BalancesQuery.parse(req.query);
     const g = grantOf(res);
     const settings = await fresh(g.workspaceId);
@@ -158,6 +152,4 @@ export function taxRoutes(ctx: AppContext): Router {
     });
   });
 
-  router.use(selectionRoutes(ctx));
-  return router;
 }

@@ -3,7 +3,7 @@
  * the data API (amounts.ts); the engine already made every value at 8 dp, so totals here
  * are exact sums of the rows a partner receives.
  */
-import { Decimal, ZERO, dec, money, quantity } from '../data/amounts.ts';
+import { Decimal, ZERO, dec, money, quantity } from '../lib/decimal.ts';
 import type { DisposalRow, IncomeRow } from './tax.repository.ts';
 import { taxYearRange } from './engine.ts';
 

@@ -4,18 +4,21 @@
  * tax pass before answering (so gains, lots and holdings already reflect it) and records a
  * `transfer_detection.confirmed` / `transfer_detection.undone` webhook event.
  */
-import { Router } from 'express';
 import { z } from 'zod';
-import type { AppContext } from '../context.ts';
-import { route } from '../openapi.ts';
-import { grantOf, requireScope } from '../data/bearer.middleware.ts';
+import type { Db } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import type { Clock } from '../clock.ts';
+import type { RouteArea } from '../http/routes.ts';
+import { grantOf } from '../http/locals.ts';
+import { requireScope } from '../http/bearer.middleware.ts';
 import { HttpError, dataError } from '../errors.ts';
 import { randomId } from '../crypto.ts';
-import { Decimal } from '../data/amounts.ts';
+import { Decimal } from '../lib/decimal.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
-import { writeTransaction } from '../db/database.ts';
-import { ensureTaxResults, runTaxPass } from './pass.ts';
+import { findLiveTransactions } from '../data/transactions.repository.ts';
+import type { TaxPassQueue } from './pass-queue.ts';
 import type { PairRow } from './transfers.ts';
+import * as pairs from './transfer-pairs.repository.ts';
 
 const Id = z.string().min(1).max(128);
 export const TransfersQuery = z.strictObject({ status: z.enum(['paired', 'detected', 'confirmed', 'undone']).optional() });
@@ -35,30 +38,27 @@ function movingLeg(t: Half, kind: 'incoming' | 'outgoing'): { assetId: string; q
   return moves.length === 1 && moves[0]!.kind === kind && moves[0]!.assetId && moves[0]!.quantity ? { assetId: moves[0]!.assetId, quantity: moves[0]!.quantity } : null;
 }
 
-export function transferRoutes(ctx: AppContext): Router {
-  const router = Router();
-  const { db, clock } = ctx;
+export type TransferDeps = { db: Db; write: Writer; clock: Clock; taxPasses: Pick<TaxPassQueue, 'run' | 'ensure'> };
 
-  const halves = async (workspaceId: string, ids: string[]) =>
-    db.selectFrom('transactions as t').innerJoin('integrations as i', 'i.id', 't.integration_id')
-      .select(['t.id', 't.integration_id', 't.timestamp', 't.type', 't.legs', 't.failed'])
-      .where('t.workspace_id', '=', workspaceId).where('i.deleted_at', 'is', null).where('t.id', 'in', ids).execute();
+/** `api`: the transfers area at `/api/v1`. */
+export function transferRoutes(api: RouteArea, { db, write, clock, taxPasses }: TransferDeps): void {
+  const halves = (workspaceId: string, ids: string[]) => findLiveTransactions(db, workspaceId, ids);
 
-  async function view(workspaceId: string, pairs: PairRow[]) {
-    const rows = pairs.length ? await halves(workspaceId, pairs.flatMap((p) => [p.out_transaction_id, p.in_transaction_id])) : [];
+  async function view(workspaceId: string, list: PairRow[]) {
+    const rows = list.length ? await halves(workspaceId, list.flatMap((p) => [p.out_transaction_id, p.in_transaction_id])) : [];
     const byId = new Map(rows.map((r) => [r.id, r]));
     const side = (id: string, kind: 'incoming' | 'outgoing') => {
       const t = byId.get(id);
       return { transactionId: id, walletId: t?.integration_id ?? null, timestamp: t?.timestamp ?? null, quantity: t ? (movingLeg(t, kind)?.quantity ?? null) : null };
     };
-    return pairs.map((p) => ({
+    return list.map((p) => ({
       id: p.id, status: p.status, origin: p.origin, assetId: p.asset_id, out: side(p.out_transaction_id, 'outgoing'), in: side(p.in_transaction_id, 'incoming'),
       createdAt: p.created_at, updatedAt: p.updated_at,
     }));
   }
 
   const findPair = async (workspaceId: string, id: string) => {
-    const p = (await db.selectFrom('transfer_pairs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst()) as PairRow | undefined;
+    const p = await pairs.findPair(db, workspaceId, id);
     if (!p) throw dataError('not_found', 'No transfer pairing with this id in the workspace', [{ path: 'id', message: 'Not found' }]);
     return p;
   };
@@ -66,40 +66,36 @@ export function transferRoutes(ctx: AppContext): Router {
   /** Sets a pairing's status with its webhook event, reruns the pass and answers the pairing. */
   async function settle(workspaceId: string, p: PairRow, status: 'confirmed' | 'undone') {
     const now = clock.now();
-    await writeTransaction(db, async (trx) => {
-      await trx.updateTable('transfer_pairs').set({ status, updated_at: now }).where('id', '=', p.id).execute();
+    await write(async (trx) => {
+      await pairs.setPairStatus(trx, p.id, status, now);
       await enqueueEvent(trx, {
         workspaceId, event: status === 'confirmed' ? 'transfer_detection.confirmed' : 'transfer_detection.undone', now,
         data: { transferPairId: p.id, outTransactionId: p.out_transaction_id, inTransactionId: p.in_transaction_id, assetId: p.asset_id, status, origin: p.origin, timestamp: now },
       });
     });
-    await runTaxPass(db, workspaceId, now);
+    await taxPasses.run(workspaceId, now);
     return (await view(workspaceId, [{ ...p, status, updated_at: now }]))[0]!;
   }
 
-  route({
-    method: 'get', path: '/api/v1/transfers', tag: 'Tax & accounting (ours)', auth: 'bearer', query: TransfersQuery,
+  api.get('/transfers', {
+    query: TransfersQuery,
     summary: 'Own-wallet transfer pairings: id, status (paired, detected, confirmed, undone), origin (transferId, named, detected, api), asset and both halves (transactions:read)',
-  });
-  router.get('/v1/transfers', requireScope('transactions:read'), async (req, res) => {
+  }, requireScope('transactions:read'), async (req, res) => {
     const q = TransfersQuery.parse(req.query);
     const g = grantOf(res);
-    await ensureTaxResults(db, g.workspaceId, clock.now());
-    let qb = db.selectFrom('transfer_pairs').selectAll().where('workspace_id', '=', g.workspaceId);
-    if (q.status) qb = qb.where('status', '=', q.status);
-    const pairs = (await qb.orderBy('created_at').orderBy('id').execute()) as PairRow[];
-    res.json({ message: 'Transfer pairings retrieved successfully', data: await view(g.workspaceId, pairs), user_id: g.userId, timestamp: clock.now() });
+    await taxPasses.ensure(g.workspaceId, clock.now());
+    const list = await pairs.listPairs(db, g.workspaceId, q.status);
+    res.json({ message: 'Transfer pairings retrieved successfully', data: await view(g.workspaceId, list), user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({
-    method: 'post', path: '/api/v1/transfers', tag: 'Tax & accounting (ours)', auth: 'bearer', body: TransferPairBody,
+  api.post('/transfers', {
+    body: TransferPairBody,
     summary: 'Pair an outgoing and an incoming transaction of two different own wallets by hand (transactions:write): 201 with the pairing (status confirmed)',
     description: '400 invalid_parameters (not one outgoing / one incoming movement, different assets, the same wallet, more received than sent); 404 not_found (a transaction not in the workspace); 409 transfer_conflict (a half already in a pairing: undo that one first).',
-  });
-  router.post('/v1/transfers', requireScope('transactions:write'), async (req, res) => {
+  }, requireScope('transactions:write'), async (req, res) => {
     const body = TransferPairBody.parse(req.body);
     const g = grantOf(res);
-    await ensureTaxResults(db, g.workspaceId, clock.now());
+    await taxPasses.ensure(g.workspaceId, clock.now());
     const rows = await halves(g.workspaceId, [body.outTransactionId, body.inTransactionId]);
     const out = rows.find((r) => r.id === body.outTransactionId);
     const inn = rows.find((r) => r.id === body.inTransactionId);
@@ -116,24 +112,21 @@ export function transferRoutes(ctx: AppContext): Router {
     }
     if (out!.integration_id === inn!.integration_id) problems.push({ path: 'inTransactionId', message: 'Both halves are in the same wallet' });
     if (problems.length) throw dataError('invalid_parameters', 'These transactions cannot be paired', problems);
-    const taken = await db.selectFrom('transfer_pairs').select(['id', 'out_transaction_id', 'in_transaction_id']).where('workspace_id', '=', g.workspaceId).where('status', '!=', 'undone')
-      .where((eb) => eb.or([eb('out_transaction_id', 'in', [out!.id, inn!.id]), eb('in_transaction_id', 'in', [out!.id, inn!.id])])).execute();
+    const taken = await pairs.activePairsOf(db, g.workspaceId, [out!.id, inn!.id]);
     if (taken.length) throw new HttpError(409, 'transfer_conflict', 'A half is already paired: undo that pairing first', { extra: { existing: taken.map((t) => t.id) } });
     const now = clock.now();
     const id = randomId('tp_', 12);
     const pair: PairRow = { id, out_transaction_id: out!.id, in_transaction_id: inn!.id, asset_id: o!.assetId, origin: 'api', status: 'confirmed', created_at: now, updated_at: now };
-    await writeTransaction(db, async (trx) => {
+    await write(async (trx) => {
       // A manual pairing replaces an earlier undone record of the same two halves.
-      await trx.deleteFrom('transfer_pairs').where('workspace_id', '=', g.workspaceId).where('out_transaction_id', '=', out!.id).where('in_transaction_id', '=', inn!.id).execute();
-      await trx.insertInto('transfer_pairs').values({ ...pair, workspace_id: g.workspaceId }).execute();
+      await pairs.replacePair(trx, g.workspaceId, pair);
       await enqueueEvent(trx, { workspaceId: g.workspaceId, event: 'transfer_detection.confirmed', now, data: { transferPairId: id, outTransactionId: out!.id, inTransactionId: inn!.id, assetId: o!.assetId, status: 'confirmed', origin: 'api', timestamp: now } });
     });
-    await runTaxPass(db, g.workspaceId, now);
+    await taxPasses.run(g.workspaceId, now);
     res.status(201).json({ message: 'Transfer paired successfully', data: (await view(g.workspaceId, [pair]))[0], user_id: g.userId, timestamp: now });
   });
 
-  route({ method: 'post', path: '/api/v1/transfers/:id/confirm', tag: 'Tax & accounting (ours)', auth: 'bearer', summary: 'Confirm a pairing (transactions:write): it then stands whatever detection later finds; 404 not_found, 409 transfer_conflict when it was undone' });
-  router.post('/v1/transfers/:id/confirm', requireScope('transactions:write'), async (req, res) => {
+  api.post('/transfers/:id/confirm', { summary: 'Confirm a pairing (transactions:write): it then stands whatever detection later finds; 404 not_found, 409 transfer_conflict when it was undone' }, requireScope('transactions:write'), async (req, res) => {
     const { id } = PairParams.parse(req.params);
     const g = grantOf(res);
     const p = await findPair(g.workspaceId, id);
@@ -142,8 +135,7 @@ export function transferRoutes(ctx: AppContext): Router {
     res.json({ message: 'Transfer pairing confirmed', data, user_id: g.userId, timestamp: clock.now() });
   });
 
-  route({ method: 'delete', path: '/api/v1/transfers/:id', tag: 'Tax & accounting (ours)', auth: 'bearer', summary: 'Undo a pairing (transactions:write): the halves count as a withdrawal and a deposit again, and no rule pairs them again; 404 not_found' });
-  router.delete('/v1/transfers/:id', requireScope('transactions:write'), async (req, res) => {
+  api.delete('/transfers/:id', { summary: 'Undo a pairing (transactions:write): the halves count as a withdrawal and a deposit again, and no rule pairs them again; 404 not_found' }, requireScope('transactions:write'), async (req, res) => {
     const { id } = PairParams.parse(req.params);
     const g = grantOf(res);
     const p = await findPair(g.workspaceId, id);
@@ -151,5 +143,4 @@ export function transferRoutes(ctx: AppContext): Router {
     res.json({ message: 'Transfer pairing undone', data, user_id: g.userId, timestamp: clock.now() });
   });
 
-  return router;
 }

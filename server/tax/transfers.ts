@@ -18,7 +18,7 @@
  * A pairing undone through the API is remembered and never made again by rules 2–4.
  * A half is one transaction with exactly one non-fee leg of its direction and none other.
  */
-import { Decimal } from '../data/amounts.ts';
+import { Decimal } from '../lib/decimal.ts';
 import type { Db } from '../db/database.ts';
 import { writeTransaction } from '../db/database.ts';
 import { randomId } from '../crypto.ts';

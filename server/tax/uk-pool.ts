@@ -11,7 +11,7 @@
  * acquisitions and keeps them out of the pool. Acquisition costs do not depend on the
  * matching (they are what was given up, or market value), so both runs see the same ones.
  */
-import { Decimal, ZERO } from '../data/amounts.ts';
+import { Decimal, ZERO } from '../lib/decimal.ts';
 import { LotBooks, round8, type Books, type Lot, type NewLot, type Part, type TakeHow } from './books.ts';
 import { dayNumber, localDate } from './dates.ts';
 

@@ -14,11 +14,12 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Sealer } from '../crypto.ts';
 import { randomId } from '../crypto.ts';
-import { integrationItem } from '../data/v1.routes.ts';
+import { integrationItem } from '../integrations/integrations.view.ts';
 import * as outbox from './outbox.repository.ts';
 import { signWebhook } from './signature.ts';
 import { openWebhookSecret } from './webhooks.service.ts';
 import { DELIVERY_FAILED, postWebhook } from './targets.ts';
+import { DAY_MS } from '../lib/time.ts';
 
 export type WebhookOptions = {
   /** Attempts per delivery, the first included (the contract: 3). */
@@ -35,7 +36,7 @@ export const defaultWebhookOptions: WebhookOptions = { attempts: 3, backoffMs: (
 export type WebhookDispatcher = { start(): Promise<void>; stop(): Promise<void>; kick(): void };
 
 /** Handled events and finished deliveries (with their attempts) are kept 30 days. */
-const RETAIN_MS = 30 * 86_400_000;
+const RETAIN_MS = 30 * DAY_MS;
 const PRUNE_EVERY_MS = 3_600_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'], transfer_detection: ['transactions:read', 'tax:read'] };

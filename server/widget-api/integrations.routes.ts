@@ -10,7 +10,8 @@ import { recordAudit } from '../audit.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { grantScopesOf, linkOf } from '../http/locals.ts';
 import type { RouteArea } from '../http/routes.ts';
-import { insertIntegrations, integrationView, listIntegrations, planIntegrations, removeIntegration } from '../integrations/integrations.service.ts';
+import { insertIntegrations, listIntegrations, planIntegrations, removeIntegration } from '../integrations/integrations.service.ts';
+import { integrationView } from '../integrations/integrations.view.ts';
 import { resumedBeforeSignIn } from './session.service.ts';
 import { giveConsent, writableWorkspace } from './consent.service.ts';
 

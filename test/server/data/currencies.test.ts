@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { call, type TestServer } from '../helpers.ts';
 import { A, ALL_SCOPES, DAY, dayOf, insertTransactions, insertWallet, seededWorkspace, type Connected } from './fixtures.ts';
 import { sendJson, startLocalServer, type LocalServer } from '../sources/local-http.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read reports:read reports:write`;
 const D = (n: number) => Date.UTC(2024, 0, 1) + n * DAY;

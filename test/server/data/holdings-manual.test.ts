@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, type TestServer } from '../helpers.ts';
 import { A, ALL_SCOPES, DAY, insertTransactions, insertWallet, seededWorkspace, type Connected } from './fixtures.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read`;
 let server: TestServer;

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, guestPublicToken, exchange, newClient, SANDBOX_ETH, SANDBOX_SOL, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 import { A, ALL_SCOPES, BIG, TINY, connectWorkspace, withoutSync, seedPortfolio, type Connected, type Portfolio } from './fixtures.ts';
 
 let server: TestServer;

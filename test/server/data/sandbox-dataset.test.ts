@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, newClient, type TestServer } from '../helpers.ts';
 import { sandboxGrant, startSyncServer } from '../sync/helpers.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 let server: TestServer;
 let auth: Record<string, string>;

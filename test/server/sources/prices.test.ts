@@ -7,7 +7,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCoinGeckoPriceSource } from '../../../server/prices/coingecko.ts';
-import { DAY_MS, dayOf, type AssetInfo } from '../../../server/sync/source.ts';
+import type { AssetInfo } from '../../../server/sync/source.ts';
+import { DAY_MS, dayOf } from '../../../server/lib/time.ts';
 import { nativeAsset, tokenAsset } from '../../../server/sync/sources/assets.ts';
 import { sendJson, startLocalServer, type LocalServer } from './local-http.ts';
 

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Decimal } from '../../../server/sync/decimal.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 import { generateSandboxDataset, SANDBOX_END, SANDBOX_START } from '../../../server/sync/sandbox-dataset.ts';
 import { newClient, SANDBOX_ETH, SANDBOX_SOL, type TestClient } from '../helpers.ts';
 import { integrationRows, sandboxGrant, startSyncServer, type SandboxGrant, type SyncTestServer } from './helpers.ts';

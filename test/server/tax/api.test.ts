@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, type TestClient, type TestServer } from '../helpers.ts';
 import { A, ALL_SCOPES, connectWorkspace, insertTransactions, insertWallet, seededWorkspace, type Connected } from '../data/fixtures.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read reports:read reports:write`;
 const DAY = 86_400_000;

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { COST_BASIS_METHODS, computeTax, type EngineLeg, type EngineOptions, type EngineResult, type EngineTransaction } from '../../../server/tax/engine.ts';
 import { isLongTerm } from '../../../server/tax/dates.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 import { assertBalanced } from './invariants.ts';
 
 const BTC = 'x:btc';

@@ -8,7 +8,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeTax, taxYearOf, type CostBasisMethod, type EngineLeg, type EngineResult, type EngineTransaction } from '../../../server/tax/engine.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 import { assertBalanced } from './invariants.ts';
 
 const DAY = 86_400_000;

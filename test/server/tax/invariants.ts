@@ -1,7 +1,7 @@
 /** Invariants every engine result keeps, whatever the method: shared by the engine tests. */
 import assert from 'node:assert/strict';
 import type { EngineResult } from '../../../server/tax/engine.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 /**
  * Every journal entry balances; the asset accounts equal the open positions (quantity and

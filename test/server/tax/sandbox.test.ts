@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, exchange, newClient, type TestServer } from '../helpers.ts';
 import { startSyncServer } from '../sync/helpers.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 const SCOPES = 'openid portfolios:read transactions:read integrations:read tax:read accounting:read reports:read reports:write workspace:read workspace:write';
 const cents = (s: string) => new Decimal(s).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);

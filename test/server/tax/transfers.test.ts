@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, type TestServer } from '../helpers.ts';
 import { A, ALL_SCOPES, insertTransactions, insertWallet, seededWorkspace, type Connected } from '../data/fixtures.ts';
-import { Decimal } from '../../../server/data/amounts.ts';
+import { Decimal } from '../../../server/lib/decimal.ts';
 
 const SCOPES = `${ALL_SCOPES} tax:read accounting:read`;
 const DAY = 86_400_000;
