@@ -9,7 +9,6 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import { route } from '../openapi.ts';
 import { dataError } from '../errors.ts';
-import { rerunTaxPass } from '../tax/pass.ts';
 import { randomId } from '../crypto.ts';
 import { grantOf, requireScope } from './bearer.middleware.ts';
 import { PostTransactionsBody, TransactionsQuery, type ManualTransaction } from './data.schema.ts';
@@ -168,7 +167,7 @@ export function transactionRoutes(ctx: AppContext, { cache, cursors }: DataDeps)
       return created;
     });
     // Own-wallet transfers among them are paired (and detected ones announced) by the next pass.
-    if (createdIds.length) rerunTaxPass(ctx, g.workspaceId);
+    if (createdIds.length) ctx.taxPasses.rerun(g.workspaceId);
     // `data`: what was created, as GET /v1/transactions shows it (the hosted v0 answered `[]`).
     const rows = await findTransactions(db, g.workspaceId, createdIds);
     const legs = rows.map((r) => parseLegs(r.legs));

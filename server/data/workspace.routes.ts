@@ -17,7 +17,6 @@ import { AddAddressIntegration, EmptyQuery, WorkspaceUpdate } from './data.schem
 import { countTransactions } from './transactions.repository.ts';
 import { effectiveTransactionLimit, integrationItem } from './v1.routes.ts';
 import type { DataDeps } from './transactions.routes.ts';
-import { rerunTaxPass } from '../tax/pass.ts';
 import { ensureFxRates } from '../prices/fx.ts';
 
 /** Connect-family errors from the shared integration rules, in the data family's shape. */
@@ -90,7 +89,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
       const today = Math.floor(clock.now() / 86_400_000);
       const from = first?.t !== null && first?.t !== undefined ? Math.min(today, Math.floor(Number(first.t) / 86_400_000)) : today;
       try {
-        await ensureFxRates(db, ctx.prices, body.baseCurrency!, from, today, today, AbortSignal.timeout(ctx.config.sources?.timeoutMs ?? 15_000));
+        await ensureFxRates(ctx, ctx.prices, body.baseCurrency!, from, today, today, AbortSignal.timeout(ctx.config.sources?.timeoutMs ?? 15_000));
       } catch (error) {
         ctx.logger.warn({ workspace: g.workspaceId, currency: body.baseCurrency, err: error instanceof Error ? error.message : String(error) }, 'workspace: exchange rates unavailable');
         throw dataError('service_unavailable', `${body.baseCurrency} exchange rates are unavailable from the price source; the base currency is unchanged`);
@@ -111,7 +110,7 @@ export function workspaceRoutes(ctx: AppContext, { cache }: DataDeps): Router {
         .where('id', '=', g.workspaceId)
         .execute(),
     );
-    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined || body.holdingPeriod || body.taxTimezone || body.lotTracking || body.transferDetection || currencyChanged) rerunTaxPass(ctx, g.workspaceId);
+    if (body.costBasisMethod || body.taxYearStart || body.longTermDays !== undefined || body.holdingPeriod || body.taxTimezone || body.lotTracking || body.transferDetection || currencyChanged) ctx.taxPasses.rerun(g.workspaceId);
     res.json({ message: 'Workspace updated successfully', data: await workspaceView(g.grantId, g.workspaceId), user_id: g.userId, timestamp: clock.now() });
   });
 

@@ -13,7 +13,7 @@ import { route } from '../openapi.ts';
 import { dataError } from '../errors.ts';
 import { grantOf, requireScope } from '../data/bearer.middleware.ts';
 import { Decimal, ZERO, PositiveDecimalString, plain } from '../data/amounts.ts';
-import { runTaxPass, loadSettings } from './pass.ts';
+import { loadSettings } from './pass.ts';
 
 export const LotSelectionBody = z.strictObject({
   assetId: z.string().min(1).max(200),
@@ -76,7 +76,7 @@ export function selectionRoutes(ctx: AppContext): Router {
     const now = clock.now();
     const row = { workspace_id: g.workspaceId, transaction_id: disposal.id, asset_id: body.assetId, lots: JSON.stringify(body.lots.map((l) => ({ transactionId: l.transactionId, quantity: plain(new Decimal(l.quantity)) }))), updated_at: now };
     await ctx.write((trx) => trx.insertInto('tax_lot_selections').values(row).onConflict((oc) => oc.columns(['workspace_id', 'transaction_id', 'asset_id']).doUpdateSet({ lots: row.lots, updated_at: now })).execute());
-    await runTaxPass(db, g.workspaceId, now);
+    await ctx.taxPasses.run(g.workspaceId, now);
     res.json({
       message: 'Lot selection saved', data: { transactionId: disposal.id, assetId: body.assetId, lots: JSON.parse(row.lots) as unknown[], honoured: await honoured(g.workspaceId) },
       user_id: g.userId, timestamp: now,
@@ -90,7 +90,7 @@ export function selectionRoutes(ctx: AppContext): Router {
     const now = clock.now();
     const r = await ctx.write((trx) => trx.deleteFrom('tax_lot_selections').where('workspace_id', '=', g.workspaceId).where('transaction_id', '=', String(req.params.id)).where('asset_id', '=', q.assetId).executeTakeFirst());
     if (Number(r.numDeletedRows) === 0) throw dataError('not_found', 'No lot selection for this transaction and asset');
-    await runTaxPass(db, g.workspaceId, now);
+    await ctx.taxPasses.run(g.workspaceId, now);
     res.json({ message: 'Lot selection removed', user_id: g.userId, timestamp: now });
   });
 

@@ -12,7 +12,6 @@ import { grantOf, requireScope } from '../data/bearer.middleware.ts';
 import { Decimal, ZERO, dec, money, quantity } from '../data/amounts.ts';
 import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, ScheduleDQuery, SummaryQuery } from './tax.schema.ts';
 import { scheduleD } from '../reports/forms.ts';
-import { ensureTaxResults } from './pass.ts';
 import * as repo from './tax.repository.ts';
 import { assetOf, disposalView, incomeView, summarize } from './tax.view.ts';
 import { selectionRoutes } from './selections.routes.ts';
@@ -25,7 +24,7 @@ export function taxRoutes(ctx: AppContext): Router {
   const router = Router({ strict: true, caseSensitive: true });
   const { db, clock } = ctx;
   const fresh = async (workspaceId: string) => {
-    await ensureTaxResults(db, workspaceId, clock.now());
+    await ctx.taxPasses.ensure(workspaceId, clock.now());
     const run = await repo.findRun(db, workspaceId);
     const s = run?.settings ? (JSON.parse(run.settings) as { holdingPeriod?: string; timeZone?: string; lotTracking?: string }) : {};
     return {

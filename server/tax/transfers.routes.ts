@@ -14,7 +14,6 @@ import { randomId } from '../crypto.ts';
 import { Decimal } from '../data/amounts.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 import { writeTransaction } from '../db/database.ts';
-import { ensureTaxResults, runTaxPass } from './pass.ts';
 import type { PairRow } from './transfers.ts';
 
 const Id = z.string().min(1).max(128);
@@ -73,7 +72,7 @@ export function transferRoutes(ctx: AppContext): Router {
         data: { transferPairId: p.id, outTransactionId: p.out_transaction_id, inTransactionId: p.in_transaction_id, assetId: p.asset_id, status, origin: p.origin, timestamp: now },
       });
     });
-    await runTaxPass(db, workspaceId, now);
+    await ctx.taxPasses.run(workspaceId, now);
     return (await view(workspaceId, [{ ...p, status, updated_at: now }]))[0]!;
   }
 
@@ -84,7 +83,7 @@ export function transferRoutes(ctx: AppContext): Router {
   router.get('/v1/transfers', requireScope('transactions:read'), async (req, res) => {
     const q = TransfersQuery.parse(req.query);
     const g = grantOf(res);
-    await ensureTaxResults(db, g.workspaceId, clock.now());
+    await ctx.taxPasses.ensure(g.workspaceId, clock.now());
     let qb = db.selectFrom('transfer_pairs').selectAll().where('workspace_id', '=', g.workspaceId);
     if (q.status) qb = qb.where('status', '=', q.status);
     const pairs = (await qb.orderBy('created_at').orderBy('id').execute()) as PairRow[];
@@ -99,7 +98,7 @@ export function transferRoutes(ctx: AppContext): Router {
   router.post('/v1/transfers', requireScope('transactions:write'), async (req, res) => {
     const body = TransferPairBody.parse(req.body);
     const g = grantOf(res);
-    await ensureTaxResults(db, g.workspaceId, clock.now());
+    await ctx.taxPasses.ensure(g.workspaceId, clock.now());
     const rows = await halves(g.workspaceId, [body.outTransactionId, body.inTransactionId]);
     const out = rows.find((r) => r.id === body.outTransactionId);
     const inn = rows.find((r) => r.id === body.inTransactionId);
@@ -128,7 +127,7 @@ export function transferRoutes(ctx: AppContext): Router {
       await trx.insertInto('transfer_pairs').values({ ...pair, workspace_id: g.workspaceId }).execute();
       await enqueueEvent(trx, { workspaceId: g.workspaceId, event: 'transfer_detection.confirmed', now, data: { transferPairId: id, outTransactionId: out!.id, inTransactionId: inn!.id, assetId: o!.assetId, status: 'confirmed', origin: 'api', timestamp: now } });
     });
-    await runTaxPass(db, g.workspaceId, now);
+    await ctx.taxPasses.run(g.workspaceId, now);
     res.status(201).json({ message: 'Transfer paired successfully', data: (await view(g.workspaceId, [pair]))[0], user_id: g.userId, timestamp: now });
   });
 
