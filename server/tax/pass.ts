@@ -5,7 +5,8 @@
  * — which holdings read — and each transaction's flags and totals), then records a
  * `costbasis.completed` webhook event in the same transaction. Runs after each sync
  * (sync/cost-basis.ts), after a settings change, and on first read. One pass at a time
- * per workspace; short write transactions, no network I/O.
+ * per workspace, through the server's one queue (`createTaxPasses`, built in start.ts);
+ * writes go through group commit in short chunks, with no network I/O inside.
  */
 import type { Db } from '../db/database.ts';
 import type { Writer } from '../db/group-commit.ts';
