@@ -85,24 +85,24 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
   let lastRecover = -Infinity;
   let lastRenew = -Infinity;
 
-  /** Re-queues jobs whose lease ran out, renews the leases of ours, claims due jobs. */
+  /** Re-queues jobs whose lease ran out, renews the leases of ours, claims due jobs: one write. */
   async function tick(): Promise<void> {
     const now = clock.now();
     const mine = [...active.keys()];
-    if (now - lastRecover >= options.leaseMs / 2 || now < lastRecover) {
-      lastRecover = now;
-      const n = await write((trx) => jobs.requeueExpired(trx, now, mine));
-      if (n) logger.warn({ jobs: n }, 'sync: re-queued jobs left running by a stopped process');
-    }
-    if (mine.length && (now - lastRenew >= options.leaseMs / 3 || now < lastRenew)) {
-      lastRenew = now;
-      await write((trx) => jobs.renewLeases(trx, now, mine, options.leaseMs));
-    }
+    const recover = now - lastRecover >= options.leaseMs / 2 || now < lastRecover;
+    if (recover) lastRecover = now;
+    const renew = mine.length > 0 && (now - lastRenew >= options.leaseMs / 3 || now < lastRenew);
+    if (renew) lastRenew = now;
     const free = options.concurrency - active.size;
-    if (free > 0 && poller.running) {
-      const claimed = await write((trx) => jobs.claimDueJobs(trx, now, free, options.leaseMs));
-      for (const job of claimed) launch(job);
-    }
+    const claim = free > 0 && poller.running;
+    if (!recover && !renew && !claim) return;
+    const { requeued, claimed } = await write(async (trx) => ({
+      requeued: recover ? await jobs.requeueExpired(trx, now, mine) : 0,
+      renewed: renew ? await jobs.renewLeases(trx, now, mine, options.leaseMs) : undefined,
+      claimed: claim ? await jobs.claimDueJobs(trx, now, free, options.leaseMs) : [],
+    }));
+    if (requeued) logger.warn({ jobs: requeued }, 'sync: re-queued jobs left running by a stopped process');
+    for (const job of claimed) launch(job);
   }
 
   const poller = createPoller({

@@ -10,7 +10,7 @@ import { createPoller } from '../../../server/lib/poller.ts';
 
 test('start runs a first tick, then ticks on the interval until stopped', async () => {
   let ticks = 0;
-  const poller = createPoller({ intervalMs: 10, tick: async () => void ticks++, onError: assert.fail });
+  const poller = createPoller({ intervalMs: 10, tick: async () => void ticks++, onError: (e) => assert.fail(String(e)) });
   await poller.start();
   assert.equal(ticks, 1);
   await sleep(60);
@@ -33,7 +33,7 @@ test('without an interval it ticks only when woken; wake-ups during a tick fold 
       if (ticks === 2) await new Promise<void>((resolve) => (release = resolve));
       inTick--;
     },
-    onError: assert.fail,
+    onError: (e) => assert.fail(String(e)),
   });
   await poller.start();
   await sleep(20);
@@ -80,7 +80,7 @@ test('stop waits for the running tick', async () => {
       await sleep(30);
       finished = true;
     },
-    onError: assert.fail,
+    onError: (e) => assert.fail(String(e)),
   });
   void poller.start();
   await poller.stop();
