@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openDatabase } from '../server/db/database.ts';
 import { insertUserWithWorkspace } from '../server/users/users.repository.ts';
-import { runTaxPass } from '../server/tax/pass.ts';
+import { createTaxPasses } from '../server/tax/pass.ts';
+import { createGroupCommit } from '../server/db/group-commit.ts';
+import { systemClock } from '../server/clock.ts';
 import { COST_BASIS_METHODS } from '../server/tax/engine.ts';
 import { A, insertTransactions, insertWallet, seedAssets, type TxSpec } from '../test/server/data/fixtures.ts';
 
@@ -60,12 +62,13 @@ export async function taxBench(): Promise<TaxRow[]> {
       await insertTransactions(trx, workspaceId, wallets[1], '0xbenchb', b, now);
     });
     process.stderr.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const passes = createTaxPasses({ db, write: createGroupCommit(db), clock: systemClock, logger: console });
     const rows: TaxRow[] = [];
     const runs: [string, string, 'universal' | 'wallet'][] = [...METHODS.map((m) => [m, m, 'universal'] as [string, string, 'universal']), ['FIFO, wallet by wallet', 'FIFO', 'wallet']];
     for (const [name, method, tracking] of runs) {
       await db.updateTable('workspaces').set({ cost_basis_method: method as (typeof COST_BASIS_METHODS)[number], lot_tracking: tracking }).where('id', '=', workspaceId).execute();
       const t0 = performance.now();
-      const summary = await runTaxPass(db, workspaceId, Date.now());
+      const summary = await passes.run(workspaceId, Date.now());
       const seconds = (performance.now() - t0) / 1000;
       rows.push({ name, seconds: Math.round(seconds * 100) / 100, engineSeconds: Math.round(summary.engineMs / 10) / 100, disposals: summary.disposals });
       process.stderr.write(`${name}: ${seconds.toFixed(2)} s (engine ${(summary.engineMs / 1000).toFixed(2)} s)\n`);

@@ -28,7 +28,6 @@ import { createCursorCodec } from './data/cursor.ts';
 import { taxRoutes } from './tax/tax.routes.ts';
 import { selectionRoutes } from './tax/selections.routes.ts';
 import { transferRoutes } from './tax/transfers.routes.ts';
-import { taxPassQueue } from './tax/pass-queue.ts';
 import { reportRoutes } from './reports/reports.routes.ts';
 import { requireBearer } from './http/bearer.middleware.ts';
 import { createReadCache } from './db/read-cache.ts';
@@ -166,7 +165,7 @@ export function createApp(ctx: AppContext) {
   // Data APIs (Bearer cat_): per IP, then the token, then each route's scope; the read cache
   // serves what the handlers read. Data, tax, transfers and reports are sibling areas.
   const readCache = createReadCache(ctx.sqlite, { sizedBudgetBytes: config.readCacheMb * 1024 * 1024 });
-  const taxPasses = taxPassQueue(ctx);
+  const { taxPasses } = ctx;
   const dataDeps = {
     db: ctx.db, write: ctx.write, clock: ctx.clock, logger, sealer: ctx.sealer, cache: readCache, taxPasses,
     cursors: createCursorCodec(deriveKey(config.encryptionKey, 'cursor')),

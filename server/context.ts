@@ -11,6 +11,7 @@ import type { SyncEngine } from './sync/runner.ts';
 import type { PriceSource } from './sync/source.ts';
 import type { ReportWorker } from './reports/reports.worker.ts';
 import type { WebhookDispatcher } from './webhooks/dispatcher.ts';
+import type { TaxPasses } from './tax/pass.ts';
 
 export type ChainDetector = (address: string) => Promise<string[]>;
 
@@ -29,6 +30,8 @@ export type AppContext = {
   /** HMAC key that fingerprints integrations (duplicate detection), derived once. */
   fingerprintKey: Buffer;
   detectChains: ChainDetector;
+  /** The one per-workspace queue of tax passes (built in start.ts). */
+  taxPasses: TaxPasses;
   /** Called after integrations are added (the sync engine queues their first sync). */
   onIntegrationsAdded?: (integrationIds: string[]) => void;
   /** The background sync runner (persisted job queue); absent when started with `sync: false`. */

@@ -22,6 +22,7 @@ import { createSourceRegistry } from './sync/sources/registry.ts';
 import { createEvmChainDetector, hasEvmRpc } from './sync/sources/evm-detector.ts';
 import { createReportWorker } from './reports/reports.worker.ts';
 import { createWebhookDispatcher, defaultWebhookOptions, type WebhookOptions } from './webhooks/dispatcher.ts';
+import { createTaxPasses } from './tax/pass.ts';
 
 export type StartOptions = {
   env?: NodeJS.ProcessEnv;
@@ -50,10 +51,11 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   let mailer: Mailer = noMailer;
   if (config.smtpUrl) mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);
   else if (config.env !== 'production') mailer = createOutboxMailer(write, clock);
+  // The one per-workspace tax pass queue: the sync runner, the report worker and the routes share it.
+  const taxPasses = createTaxPasses({ db, write, clock, logger });
   const ctx: AppContext = {
-    db, sqlite, config, clock, logger, mailer,
+    db, sqlite, config, clock, logger, mailer, write, taxPasses,
     sealer: createSealer(config.encryptionKey),
-    write,
     otpKey: deriveKey(config.encryptionKey, 'otp'),
     fingerprintKey: deriveKey(config.encryptionKey, 'integration-fingerprint'),
     detectChains: options.detectChains ?? (hasEvmRpc(config.sources) ? createEvmChainDetector(config.sources, { fallback: offlineChainDetector }) : offlineChainDetector),

@@ -12,14 +12,14 @@ import type { Clock } from '../clock.ts';
 import type { RouteArea } from '../http/routes.ts';
 import { grantOf } from '../http/locals.ts';
 import { requireScope } from '../http/bearer.middleware.ts';
-import type { TaxPassQueue } from '../tax/pass-queue.ts';
+import type { TaxPasses } from '../tax/pass.ts';
 import { PostTransactionsBody, TransactionsQuery } from './data.schema.ts';
 import { canonicalFilters, countTransactions, findTransactions, listTransactions } from './transactions.repository.ts';
 import { addManualTransactions, assetsFor } from './transactions.service.ts';
 import { parseLegs, transactionView } from './transactions.view.ts';
 import type { CursorCodec } from './cursor.ts';
 
-export type TransactionDeps = { db: Db; write: Writer; clock: Clock; cache: ReadCache; cursors: CursorCodec; taxPasses: Pick<TaxPassQueue, 'rerun'> };
+export type TransactionDeps = { db: Db; write: Writer; clock: Clock; cache: ReadCache; cursors: CursorCodec; taxPasses: Pick<TaxPasses, 'rerun'> };
 
 type Parsed = { q: TransactionsQuery; canonical: string; filterKey: string };
 const PARSED_MAX = 1000;

@@ -12,7 +12,7 @@ import { randomId } from '../crypto.ts';
 import { dataError } from '../errors.ts';
 import { Decimal, plain } from '../lib/decimal.ts';
 import { addToTransactionTotal, findWallet } from '../integrations/integrations.repository.ts';
-import type { TaxPassQueue } from '../tax/pass-queue.ts';
+import type { TaxPasses } from '../tax/pass.ts';
 import type { ManualTransaction, PostTransactionsBody } from './data.schema.ts';
 import { DEFAULT_LABEL, labelProblem } from './labels.ts';
 import { anyAssetId, assetIdById, assetsBySymbol, existingExternalIds, findAssets, insertTransactions, type AssetMeta } from './transactions.repository.ts';
@@ -32,7 +32,7 @@ export async function assetsFor(db: Db, cache: ReadCache, ids: Iterable<string>)
   return out;
 }
 
-export type ManualTransactionsDeps = { db: Db; write: Writer; taxPasses: Pick<TaxPassQueue, 'rerun'> };
+export type ManualTransactionsDeps = { db: Db; write: Writer; taxPasses: Pick<TaxPasses, 'rerun'> };
 
 /** Validates and stores manual transactions; answers the created ids and how many were planned. */
 export async function addManualTransactions(deps: ManualTransactionsDeps, workspaceId: string, body: PostTransactionsBody, now: number): Promise<{ createdIds: string[]; planned: number }> {

@@ -20,7 +20,7 @@ import { findWorkspace } from '../users/users.service.ts';
 import { insertIntegrations, planIntegrations } from '../integrations/integrations.service.ts';
 import { integrationItem } from '../integrations/integrations.view.ts';
 import { effectiveTransactionLimit } from '../sync/limits.ts';
-import type { TaxPassQueue } from '../tax/pass-queue.ts';
+import type { TaxPasses } from '../tax/pass.ts';
 import { AddAddressIntegration, EmptyQuery, WorkspaceUpdate } from './data.schema.ts';
 import { countTransactions, firstTransactionTime } from './transactions.repository.ts';
 import { updateWorkspace, workspaceUsage } from './workspaces.repository.ts';
@@ -45,7 +45,7 @@ function transferSettings(t: WorkspaceUpdate['transferDetection']) {
 }
 
 export type WorkspaceDeps = {
-  db: Db; write: Writer; clock: Clock; logger: Pick<Logger, 'warn'>; sealer: Sealer; cache: ReadCache; taxPasses: Pick<TaxPassQueue, 'rerun'>;
+  db: Db; write: Writer; clock: Clock; logger: Pick<Logger, 'warn'>; sealer: Sealer; cache: ReadCache; taxPasses: Pick<TaxPasses, 'rerun'>;
   /** The price source (exchange rates for a new base currency); its time limit per request. */
   prices: PriceSource | undefined; sourceTimeoutMs: number;
   /** HMAC key of exchange-credential fingerprints (derived once, in start.ts). */
@@ -98,7 +98,7 @@ export function workspaceRoutes(api: RouteArea, deps: WorkspaceDeps): void {
       const today = Math.floor(clock.now() / DAY_MS);
       const from = first !== null ? Math.min(today, Math.floor(first / DAY_MS)) : today;
       try {
-        await ensureFxRates(db, deps.prices, body.baseCurrency!, from, today, today, AbortSignal.timeout(deps.sourceTimeoutMs));
+        await ensureFxRates(deps, deps.prices, body.baseCurrency!, from, today, today, AbortSignal.timeout(deps.sourceTimeoutMs));
       } catch (error) {
         deps.logger.warn({ workspace: g.workspaceId, currency: body.baseCurrency, err: error instanceof Error ? error.message : String(error) }, 'workspace: exchange rates unavailable');
         throw dataError('service_unavailable', `${body.baseCurrency} exchange rates are unavailable from the price source; the base currency is unchanged`);

@@ -12,6 +12,7 @@ import type { Db } from '../db/database.ts';
 import type { DailyPrice, PriceSource } from '../sync/source.ts';
 import { DAY_MS, dayOf } from '../lib/time.ts';
 import { requestJson } from '../sync/sources/http.ts';
+import { pricesByCoingeckoId } from './prices.repository.ts';
 
 export type CoinGeckoOptions = {
   url: string;
@@ -35,14 +36,7 @@ export function createCoinGeckoPriceSource(options: CoinGeckoOptions): PriceSour
 
   async function cached(coingeckoId: string, fromDay: number, toDay: number): Promise<Map<number, string>> {
     if (!options.db) return new Map();
-    const rows = await options.db
-      .selectFrom('asset_prices as p')
-      .innerJoin('assets as a', 'a.id', 'p.asset_id')
-      .select(['p.day', 'p.price'])
-      .where('a.coingecko_id', '=', coingeckoId)
-      .where('p.day', '>=', fromDay)
-      .where('p.day', '<=', toDay)
-      .execute();
+    const rows = await pricesByCoingeckoId(options.db, coingeckoId, fromDay, toDay);
     return new Map(rows.map((r) => [Number(r.day), r.price]));
   }
 

@@ -8,32 +8,30 @@
  */
 import { Decimal } from '../lib/decimal.ts';
 import type { Db } from '../db/database.ts';
-import { writeTransaction } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
+import * as repo from './prices.repository.ts';
 import type { PriceSource } from '../sync/source.ts';
 
 export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'SEK'] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
 /** Fetches and stores the rates of `currency` for `fromDay..toDay` not stored yet (today is always refreshed). Throws when the source has none. */
-export async function ensureFxRates(db: Db, prices: PriceSource | undefined, currency: string, fromDay: number, toDay: number, today: number, signal: AbortSignal): Promise<void> {
+export async function ensureFxRates(deps: { db: Db; write: Writer }, prices: PriceSource | undefined, currency: string, fromDay: number, toDay: number, today: number, signal: AbortSignal): Promise<void> {
   if (currency === 'USD') return;
   if (!prices?.dailyFxRates) throw new Error(`The price source offers no ${currency} rates`);
-  const stored = await db.selectFrom('fx_rates').select('day').where('currency', '=', currency).where('day', '>=', fromDay).where('day', '<=', toDay).execute();
-  const have = new Set(stored.map((r) => Number(r.day)));
+  const have = new Set(await repo.storedFxDays(deps.db, currency, fromDay, toDay));
   let first = fromDay;
   while (first <= toDay && have.has(first) && first !== today) first++;
   if (first > toDay) return;
   const rates = await prices.dailyFxRates(currency, first, toDay, signal);
   if (rates.length === 0 && have.size === 0) throw new Error(`The price source has no ${currency} rates`);
-  await writeTransaction(db, async (trx) => {
-    for (const r of rates) await trx.insertInto('fx_rates').values({ currency, day: r.day, rate: r.price }).onConflict((oc) => oc.columns(['currency', 'day']).doUpdateSet({ rate: r.price })).execute();
-  });
+  await deps.write((trx) => repo.upsertFxRates(trx, currency, rates));
 }
 
 /** Rate lookup for one currency: units per dollar on `day` (1 for USD). */
 export async function fxRates(db: Db, currency: string): Promise<(day: number) => Decimal> {
   if (currency === 'USD') return () => new Decimal(1);
-  const rows = await db.selectFrom('fx_rates').select(['day', 'rate']).where('currency', '=', currency).orderBy('day').execute();
+  const rows = await repo.fxRateRows(db, currency);
   const days = rows.map((r) => Number(r.day));
   const rates = rows.map((r) => new Decimal(r.rate));
   if (rates.length === 0) throw new Error(`No ${currency} rates stored`);
@@ -52,5 +50,5 @@ export async function fxRates(db: Db, currency: string): Promise<(day: number) =
 
 /** The workspace's currency. */
 export async function workspaceCurrency(db: Db, workspaceId: string): Promise<string> {
-  return (await db.selectFrom('workspaces').select('base_currency').where('id', '=', workspaceId).executeTakeFirst())?.base_currency ?? 'USD';
+  return (await repo.workspaceBaseCurrency(db, workspaceId)) ?? 'USD';
 }

@@ -5,10 +5,10 @@
  * holdings read), each transaction's `total_cost_basis`, `total_gains`, `missing_price` and
  * `missing_purchase`, the realised gains, income, open lots and ledger of the tax
  * endpoints, and a `costbasis.completed` webhook event. The rules are in server/tax/engine.ts.
+ * Passes go through the server's one per-workspace queue (`TaxPasses`, tax/pass.ts).
  */
-import type { Db } from '../db/database.ts';
-import { runTaxPass } from '../tax/pass.ts';
+import type { TaxPasses } from '../tax/pass.ts';
 
-export async function computeCostBasis(db: Db, workspaceId: string, now: number): Promise<void> {
-  await runTaxPass(db, workspaceId, now);
+export async function computeCostBasis(passes: TaxPasses, workspaceId: string, now: number): Promise<void> {
+  await passes.run(workspaceId, now);
 }

@@ -6,7 +6,8 @@
  * and goes back to the queue.
  */
 import type { Db } from '../db/database.ts';
-import type { SyncJobsTable } from '../db/tables.ts';
+import type { Updateable } from 'kysely';
+import type { Integration, IntegrationsTable, SyncJobsTable } from '../db/tables.ts';
 import { randomId } from '../crypto.ts';
 
 export type SyncMode = SyncJobsTable['mode'];
@@ -101,4 +102,19 @@ export async function hasQueuedJob(db: Db, integrationId: string): Promise<boole
 export async function countUnfinished(db: Db): Promise<number> {
   const row = await db.selectFrom('sync_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The integration a job syncs (also when removed: the caller checks `deleted_at`). */
+export async function findIntegration(db: Db, integrationId: string): Promise<Integration | undefined> {
+  return db.selectFrom('integrations').selectAll().where('id', '=', integrationId).executeTakeFirst();
+}
+
+/** Where the next sync of the integration resumes. */
+export async function saveSyncCursor(trx: Db, integrationId: string, cursor: string): Promise<void> {
+  await trx.updateTable('integrations').set({ sync_cursor: cursor }).where('id', '=', integrationId).execute();
+}
+
+/** The integration's status, message and counters after a sync attempt. */
+export async function updateIntegrationSync(trx: Db, integrationId: string, set: Updateable<IntegrationsTable>): Promise<void> {
+  await trx.updateTable('integrations').set(set).where('id', '=', integrationId).execute();
 }

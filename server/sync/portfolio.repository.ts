@@ -154,3 +154,11 @@ export async function insertPrices(db: Db, assetId: string, prices: DailyPrice[]
       .execute();
   }
 }
+
+/** Every asset the integration holds or has moved. */
+export async function integrationAssets(db: Db, integrationId: string) {
+  const ids = new Set<string>();
+  for (const r of await db.selectFrom('balances').select('asset_id').where('integration_id', '=', integrationId).execute()) ids.add(r.asset_id);
+  for (const r of await db.selectFrom('transaction_assets as a').innerJoin('transactions as t', 't.id', 'a.transaction_id').select('a.asset_id').distinct().where('t.integration_id', '=', integrationId).execute()) ids.add(r.asset_id);
+  return ids.size ? db.selectFrom('assets').selectAll().where('id', 'in', [...ids]).execute() : [];
+}

@@ -13,7 +13,6 @@
 import { sanitizeSourceError } from './error-text.ts';
 import { ensureFxRates, workspaceCurrency } from '../prices/fx.ts';
 import type { Db } from '../db/database.ts';
-import { writeTransaction } from '../db/database.ts';
 import type { Integration } from '../db/tables.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -22,6 +21,8 @@ import type { Writer } from '../db/group-commit.ts';
 import * as jobs from './jobs.repository.ts';
 import * as store from './portfolio.repository.ts';
 import { computeCostBasis } from './cost-basis.ts';
+import type { TaxPasses } from '../tax/pass.ts';
+import { createPoller } from '../lib/poller.ts';
 import { effectiveTransactionLimit, limitMessage } from './limits.ts';
 import type { SourceRegistry } from './sources/registry.ts';
 import { PermanentSourceError, type Source, type SyncContext } from './source.ts';
@@ -54,7 +55,8 @@ export type SyncEngine = {
   waitIdle(timeoutMs?: number): Promise<void>;
 };
 
-export type SyncDeps = { db: Db; logger: Logger; sealer: Sealer; write: Writer };
+/** What the runner uses (AppContext has all of it). */
+export type SyncDeps = { db: Db; logger: Logger; sealer: Sealer; write: Writer; taxPasses: TaxPasses };
 
 export const defaultBackoff = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3_600_000);
 
@@ -69,7 +71,7 @@ class Aborted extends Error {
 const errorText = (e: unknown, secrets: readonly string[] = []) => sanitizeSourceError(e instanceof Error ? e.message : String(e), secrets);
 
 export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): SyncEngine {
-  const { db, logger } = deps;
+  const { db, logger, write } = deps;
   /** The integration's own key material, removed from any error text wherever it appears. */
   const credentialSecrets = (integration: Integration): string[] => {
     if (!integration.credentials) return [];
@@ -81,55 +83,36 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
   };
   const { clock, sources } = options;
   const active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  const passes = new Map<string, Promise<void>>();
-  let timer: NodeJS.Timeout | undefined;
-  let ticking = false;
-  let again = false;
-  let running = false;
   let lastRecover = -Infinity;
   let lastRenew = -Infinity;
 
-  function schedule(ms: number) {
-    if (!running) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void tick(), ms);
-    timer.unref();
+  /** Re-queues jobs whose lease ran out, renews the leases of ours, claims due jobs: one write. */
+  async function tick(): Promise<void> {
+    const now = clock.now();
+    const mine = [...active.keys()];
+    const recover = now - lastRecover >= options.leaseMs / 2 || now < lastRecover;
+    if (recover) lastRecover = now;
+    const renew = mine.length > 0 && (now - lastRenew >= options.leaseMs / 3 || now < lastRenew);
+    if (renew) lastRenew = now;
+    const free = options.concurrency - active.size;
+    const claim = free > 0 && poller.running;
+    if (!recover && !renew && !claim) return;
+    const { requeued, claimed } = await write(async (trx) => ({
+      requeued: recover ? await jobs.requeueExpired(trx, now, mine) : 0,
+      renewed: renew ? await jobs.renewLeases(trx, now, mine, options.leaseMs) : undefined,
+      claimed: claim ? await jobs.claimDueJobs(trx, now, free, options.leaseMs) : [],
+    }));
+    if (requeued) logger.warn({ jobs: requeued }, 'sync: re-queued jobs left running by a stopped process');
+    for (const job of claimed) launch(job);
   }
 
-  async function tick(): Promise<void> {
-    if (!running) return;
-    if (ticking) {
-      again = true;
-      return;
-    }
-    ticking = true;
-    try {
-      const now = clock.now();
-      const mine = [...active.keys()];
-      if (now - lastRecover >= options.leaseMs / 2 || now < lastRecover) {
-        lastRecover = now;
-        const n = await writeTransaction(db, (trx) => jobs.requeueExpired(trx, now, mine));
-        if (n) logger.warn({ jobs: n }, 'sync: re-queued jobs left running by a stopped process');
-      }
-      if (mine.length && (now - lastRenew >= options.leaseMs / 3 || now < lastRenew)) {
-        lastRenew = now;
-        await writeTransaction(db, (trx) => jobs.renewLeases(trx, now, mine, options.leaseMs));
-      }
-      const free = options.concurrency - active.size;
-      if (free > 0 && running) {
-        const claimed = await writeTransaction(db, (trx) => jobs.claimDueJobs(trx, now, free, options.leaseMs));
-        for (const job of claimed) launch(job);
-      }
-    } catch (error) {
-      if (running) logger.error({ err: errorText(error) }, 'sync: runner tick failed');
-    } finally {
-      ticking = false;
-    }
-    if (again) {
-      again = false;
-      setImmediate(() => void tick());
-    } else schedule(options.pollMs);
-  }
+  const poller = createPoller({
+    tick,
+    intervalMs: options.pollMs,
+    onError: (error) => {
+      if (poller.running) logger.error({ err: errorText(error) }, 'sync: runner tick failed');
+    },
+  });
 
   function launch(job: jobs.SyncJob) {
     const controller = new AbortController();
@@ -142,28 +125,19 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     active.set(job.id, { controller, done });
   }
 
-  function kick() {
-    if (!running) return;
-    setImmediate(() => void tick());
-  }
+  const kick = () => poller.wake();
 
-  /** Runs one cost-basis pass at a time per workspace, in order. */
+  /** The workspace's cost-basis pass (queued after any pass running for it); a failure is logged. */
   function costBasis(workspaceId: string): Promise<void> {
-    const previous = passes.get(workspaceId) ?? Promise.resolve();
-    const next = previous.then(() => computeCostBasis(db, workspaceId, clock.now())).catch((error) => {
+    return computeCostBasis(deps.taxPasses, workspaceId, clock.now()).catch((error: unknown) => {
       logger.error({ workspace: workspaceId, err: errorText(error) }, 'sync: cost-basis pass failed');
     });
-    passes.set(workspaceId, next);
-    void next.finally(() => {
-      if (passes.get(workspaceId) === next) passes.delete(workspaceId);
-    });
-    return next;
   }
 
   async function runJob(job: jobs.SyncJob, signal: AbortSignal): Promise<void> {
-    const integration = await db.selectFrom('integrations').selectAll().where('id', '=', job.integrationId).executeTakeFirst();
+    const integration = await jobs.findIntegration(db, job.integrationId);
     if (!integration || integration.deleted_at !== null) {
-      await writeTransaction(db, (trx) => jobs.finishJob(trx, clock.now(), job.id, 'failed', 'The integration was removed'));
+      await write((trx) => jobs.finishJob(trx, clock.now(), job.id, 'failed', 'The integration was removed'));
       return;
     }
     let outcome: Outcome;
@@ -171,13 +145,13 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
       outcome = await syncIntegration(integration, job, signal);
     } catch (error) {
       if (signal.aborted) {
-        await writeTransaction(db, (trx) => jobs.releaseJob(trx, clock.now(), job.id));
+        await write((trx) => jobs.releaseJob(trx, clock.now(), job.id));
         return;
       }
       outcome = { log: {}, errors: [{ fn: null, message: errorText(error, credentialSecrets(integration)), permanent: false }], limited: false, total: null };
     }
     if (signal.aborted) {
-      await writeTransaction(db, (trx) => jobs.releaseJob(trx, clock.now(), job.id));
+      await write((trx) => jobs.releaseJob(trx, clock.now(), job.id));
       return;
     }
     await finish(integration, job, outcome);
@@ -189,7 +163,7 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     const source: Source = sources.sourceFor(integration);
     const now = clock.now();
     if (job.mode === 'from_start') {
-      await writeTransaction(db, (trx) => store.wipeIntegrationData(trx, integration.id));
+      await write((trx) => store.wipeIntegrationData(trx, integration.id));
       integration = { ...integration, sync_cursor: null };
     }
     const limit = await effectiveTransactionLimit(db, integration.workspace_id, now);
@@ -209,23 +183,23 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     const steps: Record<SyncFunction, (() => Promise<void>) | undefined> = {
       'Balances': async () => {
         const holdings = await source.balances(ctx);
-        await writeTransaction(db, (trx) => store.replaceBalances(trx, integration, holdings, clock.now()));
+        await write((trx) => store.replaceBalances(trx, integration, holdings, clock.now()));
       },
       'Defi Balances': source.defi && (async () => {
         const positions = await source.defi!(ctx);
-        await writeTransaction(db, (trx) => store.replaceDefi(trx, integration, positions, clock.now()));
+        await write((trx) => store.replaceDefi(trx, integration, positions, clock.now()));
       }),
       'NFT Holdings': source.nfts && (async () => {
         const nfts = await source.nfts!(ctx);
-        await writeTransaction(db, (trx) => store.replaceNfts(trx, integration, nfts, clock.now()));
+        await write((trx) => store.replaceNfts(trx, integration, nfts, clock.now()));
       }),
       'Transactions': async () => {
         for await (const page of source.transactions(ctx)) {
           if (signal.aborted) throw new Aborted('stopped');
-          const stored = await writeTransaction(db, async (trx) => {
+          const stored = await write(async (trx) => {
             await store.upsertAssets(trx, page.assets);
             const r = await store.storeTransactions(trx, integration, account, page.transactions, limit, clock.now());
-            if (!r.limited && page.cursor !== null) await trx.updateTable('integrations').set({ sync_cursor: page.cursor }).where('id', '=', integration.id).execute();
+            if (!r.limited && page.cursor !== null) await jobs.saveSyncCursor(trx, integration.id, page.cursor);
             return r;
           });
           if (stored.limited) {
@@ -261,11 +235,8 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
 
   /** Daily prices for every asset the integration touches, from the last stored day on. */
   async function fillPrices(integration: Integration, signal: AbortSignal): Promise<void> {
-    const ids = new Set<string>();
-    for (const r of await db.selectFrom('balances').select('asset_id').where('integration_id', '=', integration.id).execute()) ids.add(r.asset_id);
-    for (const r of await db.selectFrom('transaction_assets as a').innerJoin('transactions as t', 't.id', 'a.transaction_id').select('a.asset_id').distinct().where('t.integration_id', '=', integration.id).execute()) ids.add(r.asset_id);
-    const assets = ids.size ? await db.selectFrom('assets').selectAll().where('id', 'in', [...ids]).execute() : [];
-    const last = await store.lastPriceDays(db, [...ids]);
+    const assets = await store.integrationAssets(db, integration.id);
+    const last = await store.lastPriceDays(db, assets.map((a) => a.id));
     const today = dayOf(clock.now());
     for (const a of assets) {
       if (signal.aborted) return;
@@ -276,7 +247,7 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
           { id: a.id, symbol: a.symbol, name: a.name, chain: a.chain, contract: a.contract, decimals: a.decimals, type: a.type, category: a.category, coingeckoId: a.coingecko_id, logoUrl: a.logo_url, isSpam: a.is_spam === 1 },
           from, today, signal,
         );
-        if (prices.length) await writeTransaction(db, (trx) => store.insertPrices(trx, a.id, prices));
+        if (prices.length) await write((trx) => store.insertPrices(trx, a.id, prices));
       } catch (error) {
         logger.warn({ asset: a.id, err: errorText(error) }, 'sync: daily prices failed');
       }
@@ -284,7 +255,7 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     // The workspace's base currency: rates up to today (days since the last stored one).
     const currency = await workspaceCurrency(db, integration.workspace_id);
     if (currency !== 'USD' && !signal.aborted) {
-      await ensureFxRates(db, sources.prices, currency, today - 30, today, today, signal).catch((error: unknown) => logger.warn({ currency, err: errorText(error) }, 'sync: exchange rates failed'));
+      await ensureFxRates(deps, sources.prices, currency, today - 30, today, today, signal).catch((error: unknown) => logger.warn({ currency, err: errorText(error) }, 'sync: exchange rates failed'));
     }
   }
 
@@ -297,9 +268,9 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
       const delay = options.backoffMs(job.attempts);
       const reason = failed[0]!.message;
       logger.warn({ job: job.id, attempt: job.attempts, retryInMs: delay }, 'sync: will retry');
-      await writeTransaction(db, async (trx) => {
+      await write(async (trx) => {
         await jobs.retryLater(trx, job.id, now + delay, reason);
-        await trx.updateTable('integrations').set({ message: `Sync attempt ${job.attempts} of ${options.maxAttempts} failed, retrying: ${reason}`, updated_at: now }).where('id', '=', integration.id).execute();
+        await jobs.updateIntegrationSync(trx, integration.id, { message: `Sync attempt ${job.attempts} of ${options.maxAttempts} failed, retrying: ${reason}`, updated_at: now });
       });
       return;
     }
@@ -314,10 +285,10 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
           ? failed.map((e) => `${e.fn}: ${e.message}`).join('; ')
           : null;
     const jobStatus = status === 'FAILED' ? 'failed' : status === 'COMPLETED' ? 'completed' : 'partially_synced';
-    await writeTransaction(db, async (trx) => {
+    await write(async (trx) => {
       await jobs.finishJob(trx, now, job.id, jobStatus, failed.length ? failed.map((e) => (e.fn ? `${e.fn}: ${e.message}` : e.message)).join('; ') : o.limited ? message : null);
       const waiting = await jobs.hasQueuedJob(trx, integration.id);
-      await trx.updateTable('integrations').set({
+      await jobs.updateIntegrationSync(trx, integration.id, {
         status: waiting ? 'ONGOING' : status,
         message,
         sync_log: ran ? JSON.stringify(o.log) : integration.sync_log,
@@ -325,29 +296,26 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
         ...(o.total !== null ? { total_transactions: o.total } : {}),
         limit_exceeded: o.limited ? 1 : 0,
         updated_at: now,
-      }).where('id', '=', integration.id).execute();
+      });
     });
     logger.info({ job: job.id, integration: integration.id, status, attempts: job.attempts }, 'sync: finished');
   }
 
   return {
     async start() {
-      if (running) return;
-      running = true;
+      if (poller.running) return;
       lastRecover = -Infinity;
-      await tick();
+      await poller.start();
     },
     async stop() {
-      running = false;
-      clearTimeout(timer);
+      await poller.stop();
       for (const { controller } of active.values()) controller.abort(new Aborted('server stopping'));
       await Promise.allSettled([...active.values()].map((a) => a.done));
-      await Promise.allSettled([...passes.values()]);
     },
     async queue(integrationIds, mode) {
       if (integrationIds.length === 0) return [];
       const now = clock.now();
-      const ids = await deps.write(async (trx) => {
+      const ids = await write(async (trx) => {
         const out: string[] = [];
         for (const id of integrationIds) out.push(await jobs.queueSync(trx, now, id, mode));
         return out;
@@ -359,7 +327,7 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     async waitIdle(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        if (active.size === 0 && passes.size === 0 && (await jobs.countUnfinished(db)) === 0) return;
+        if (active.size === 0 && (await jobs.countUnfinished(db)) === 0) return;
         if (Date.now() > deadline) throw new Error('sync: still busy after waitIdle timeout');
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

@@ -17,7 +17,7 @@ import { dataError } from '../errors.ts';
 import { Decimal, ZERO, PositiveDecimalString, plain } from '../lib/decimal.ts';
 import { findLiveTransactions } from '../data/transactions.repository.ts';
 import { loadSettings } from './pass.ts';
-import type { TaxPassQueue } from './pass-queue.ts';
+import type { TaxPasses } from './pass.ts';
 import { deleteLotSelection, listLotSelections, upsertLotSelection } from './lot-selections.repository.ts';
 
 export const LotSelectionBody = z.strictObject({
@@ -30,7 +30,7 @@ const ListQuery = z.strictObject({});
 const LOT_METHODS = new Set(['FIFO', 'LIFO', 'HIFO']);
 type Leg = { kind: string; assetId: string; quantity: string };
 
-export type SelectionDeps = { db: Db; write: Writer; clock: Clock; taxPasses: Pick<TaxPassQueue, 'run'> };
+export type SelectionDeps = { db: Db; write: Writer; clock: Clock; taxPasses: Pick<TaxPasses, 'run'> };
 
 /** `api`: the tax area at `/api/v1`. */
 export function selectionRoutes(api: RouteArea, { db, write, clock, taxPasses }: SelectionDeps): void {

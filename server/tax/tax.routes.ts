@@ -13,7 +13,7 @@ import { requireScope } from '../http/bearer.middleware.ts';
 import { Decimal, ZERO, dec, money, quantity } from '../lib/decimal.ts';
 import { BalancesQuery, GainsQuery, IncomeQuery, LedgerQuery, LotsQuery, ScheduleDQuery, SummaryQuery } from './tax.schema.ts';
 import { scheduleD } from '../reports/forms.ts';
-import type { TaxPassQueue } from './pass-queue.ts';
+import type { TaxPasses } from './pass.ts';
 import * as repo from './tax.repository.ts';
 import { assetOf, disposalView, incomeView, summarize } from './tax.view.ts';
 
@@ -21,7 +21,7 @@ const pageBlock = (limit: number, offset: number, returned: number, total: numbe
   limit, offset, returned_count: returned, totalCount: total, hasNextPage: offset + returned < total, hasPreviousPage: offset > 0,
 });
 
-export type TaxDeps = { db: Db; clock: Clock; taxPasses: Pick<TaxPassQueue, 'ensure'> };
+export type TaxDeps = { db: Db; clock: Clock; taxPasses: Pick<TaxPasses, 'ensure'> };
 
 /** `api`: the tax area at `/api/v1`. */
 export function taxRoutes(api: RouteArea, { db, clock, taxPasses }: TaxDeps): void {

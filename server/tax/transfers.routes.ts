@@ -16,7 +16,7 @@ import { randomId } from '../crypto.ts';
 import { Decimal } from '../lib/decimal.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 import { findLiveTransactions } from '../data/transactions.repository.ts';
-import type { TaxPassQueue } from './pass-queue.ts';
+import type { TaxPasses } from './pass.ts';
 import type { PairRow } from './transfers.ts';
 import * as pairs from './transfer-pairs.repository.ts';
 
@@ -38,7 +38,7 @@ function movingLeg(t: Half, kind: 'incoming' | 'outgoing'): { assetId: string; q
   return moves.length === 1 && moves[0]!.kind === kind && moves[0]!.assetId && moves[0]!.quantity ? { assetId: moves[0]!.assetId, quantity: moves[0]!.quantity } : null;
 }
 
-export type TransferDeps = { db: Db; write: Writer; clock: Clock; taxPasses: Pick<TaxPassQueue, 'run' | 'ensure'> };
+export type TransferDeps = { db: Db; write: Writer; clock: Clock; taxPasses: Pick<TaxPasses, 'run' | 'ensure'> };
 
 /** `api`: the transfers area at `/api/v1`. */
 export function transferRoutes(api: RouteArea, { db, write, clock, taxPasses }: TransferDeps): void {

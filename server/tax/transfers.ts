@@ -20,10 +20,11 @@
  */
 import { Decimal } from '../lib/decimal.ts';
 import type { Db } from '../db/database.ts';
-import { writeTransaction } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
 import { randomId } from '../crypto.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
 import { INCOME_LABELS } from './engine.ts';
+import * as repo from './pass.repository.ts';
 
 export type TransferLeg = { kind: 'incoming' | 'outgoing' | 'fee'; assetId: string; quantity: string };
 export type TransferTx = {
@@ -112,18 +113,15 @@ export const ENGINE_TRANSFER_PREFIX = 'pair:';
  * drops stored unconfirmed ones no rule makes any more, and returns the `transferId` the
  * engine sees per transaction (`null`: not a half, even if a source said so).
  */
-export async function resolveTransfers(db: Db, workspaceId: string, txs: TransferTx[], now: number): Promise<Map<string, string | null>> {
-  const [w, stored, wallets] = await Promise.all([
-    db.selectFrom('workspaces').select(['transfer_detection', 'transfer_window_hours', 'transfer_tolerance_percent']).where('id', '=', workspaceId).executeTakeFirst(),
-    db.selectFrom('transfer_pairs').selectAll().where('workspace_id', '=', workspaceId).execute() as Promise<PairRow[]>,
-    db.selectFrom('integrations').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).execute(),
-  ]);
+export async function resolveTransfers(deps: { db: Db; write: Writer }, workspaceId: string, txs: TransferTx[], now: number): Promise<Map<string, string | null>> {
+  const { db, write } = deps;
+  const [w, stored, wallets] = await Promise.all([repo.transferSettings(db, workspaceId), repo.transferPairs(db, workspaceId) as Promise<PairRow[]>, repo.liveWalletIds(db, workspaceId)]);
   const settings: TransferSettings = { detection: (w?.transfer_detection ?? 1) === 1, windowHours: w?.transfer_window_hours ?? 24, tolerancePercent: w?.transfer_tolerance_percent ?? '1' };
   const ids = new Set(txs.map((t) => t.id));
   const undone = new Set(stored.filter((p) => p.status === 'undone').map((p) => pairKey(p.out_transaction_id, p.in_transaction_id)));
   const fixed = stored.filter((p) => p.status === 'confirmed' && ids.has(p.out_transaction_id) && ids.has(p.in_transaction_id))
     .map((p): Match => ({ out: p.out_transaction_id, in: p.in_transaction_id, assetId: p.asset_id, origin: p.origin }));
-  const matches = findTransfers(txs, settings, fixed, undone, new Set(wallets.map((x) => x.id)));
+  const matches = findTransfers(txs, settings, fixed, undone, new Set(wallets));
   const byKey = new Map(stored.map((p) => [pairKey(p.out_transaction_id, p.in_transaction_id), p]));
   const made = new Set(matches.map((m) => pairKey(m.out, m.in)));
   const fresh = matches.filter((m) => !byKey.has(pairKey(m.out, m.in)));
@@ -132,13 +130,13 @@ export async function resolveTransfers(db: Db, workspaceId: string, txs: Transfe
   for (const p of stored) if (p.status === 'undone') for (const id of [p.out_transaction_id, p.in_transaction_id]) result.set(id, null);
   const newIds = new Map<string, string>();
   if (fresh.length || stale.length) {
-    await writeTransaction(db, async (trx) => {
-      for (const p of stale) await trx.deleteFrom('transfer_pairs').where('id', '=', p.id).execute();
+    await write(async (trx) => {
+      for (const p of stale) await repo.deleteTransferPair(trx, p.id);
       for (const m of fresh) {
         const id = randomId('tp_', 12);
         newIds.set(pairKey(m.out, m.in), id);
         const status = m.origin === 'detected' ? 'detected' : 'paired';
-        await trx.insertInto('transfer_pairs').values({ id, workspace_id: workspaceId, out_transaction_id: m.out, in_transaction_id: m.in, asset_id: m.assetId, origin: m.origin, status, created_at: now, updated_at: now }).execute();
+        await repo.insertTransferPair(trx, { id, workspace_id: workspaceId, out_transaction_id: m.out, in_transaction_id: m.in, asset_id: m.assetId, origin: m.origin, status, created_at: now, updated_at: now });
         if (status === 'detected') {
           await enqueueEvent(trx, { workspaceId, event: 'transfer_detection.detected', now, data: { transferPairId: id, outTransactionId: m.out, inTransactionId: m.in, assetId: m.assetId, status, origin: m.origin, timestamp: now } });
         }

@@ -9,7 +9,7 @@
  * sent again once the lease ends — at least once; receivers dedupe by `X-Webhook-Id`.
  */
 import type { Db } from '../db/database.ts';
-import { writeTransaction } from '../db/database.ts';
+import type { Writer } from '../db/group-commit.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { Sealer } from '../crypto.ts';
@@ -20,6 +20,7 @@ import { signWebhook } from './signature.ts';
 import { openWebhookSecret } from './webhooks.service.ts';
 import { DELIVERY_FAILED, postWebhook } from './targets.ts';
 import { DAY_MS } from '../lib/time.ts';
+import { createPoller } from '../lib/poller.ts';
 
 export type WebhookOptions = {
   /** Attempts per delivery, the first included (the contract: 3). */
@@ -41,13 +42,12 @@ const PRUNE_EVERY_MS = 3_600_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
 const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'], transfer_detection: ['transactions:read', 'tax:read'] };
 
-export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Logger; sealer: Sealer; config?: { webhookPrivateTargets: 'allow' | 'deny' } }, options: WebhookOptions): WebhookDispatcher {
-  const { db, clock, logger, sealer } = deps;
+/** What the dispatcher uses (AppContext has all of it). */
+export type WebhookDispatcherDeps = { db: Db; write: Writer; clock: Clock; logger: Logger; sealer: Sealer; config?: { webhookPrivateTargets: 'allow' | 'deny' } };
+
+export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: WebhookOptions): WebhookDispatcher {
+  const { db, write, clock, logger, sealer } = deps;
   const denyPrivate = deps.config?.webhookPrivateTargets === 'deny';
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  let ticking = false;
-  let again = false;
   const inflight = new Set<Promise<void>>();
   let lastPrune = -Infinity;
 
@@ -57,7 +57,7 @@ export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Lo
     if (!(await outbox.anyWebhook(db))) return;
     if (clock.now() - lastPrune > PRUNE_EVERY_MS) {
       lastPrune = clock.now();
-      await writeTransaction(db, (trx) => outbox.prune(trx, lastPrune - RETAIN_MS));
+      await write((trx) => outbox.prune(trx, lastPrune - RETAIN_MS));
     }
     const events = await outbox.pendingEvents(db, 100);
     for (const e of events) {
@@ -68,7 +68,7 @@ export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Lo
       });
       let base: Record<string, unknown> = {};
       if (e.integration_id) {
-        const row = await db.selectFrom('integrations').selectAll().where('id', '=', e.integration_id).executeTakeFirst();
+        const row = await outbox.eventIntegration(db, e.integration_id);
         if (row) base = { ...integrationItem({ ...row, status: e.status ?? row.status, message: e.message }), ...(e.event === 'integration.failed' ? { errorMessage: e.message } : {}) };
       } else if (e.data) base = JSON.parse(e.data) as Record<string, unknown>;
       const deliveries = grants.map((g) => {
@@ -79,16 +79,13 @@ export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Lo
           status: 'pending' as const, attempts: 0, next_attempt_at: now, last_status: null, last_error: null, created_at: now, delivered_at: null,
         };
       });
-      await writeTransaction(db, async (trx) => {
-        if (deliveries.length) await trx.insertInto('webhook_deliveries').values(deliveries).onConflict((oc) => oc.columns(['event_seq', 'grant_id']).doNothing()).execute();
-        await trx.updateTable('webhook_events').set({ fanned_out_at: now }).where('seq', '=', e.seq).execute();
-      });
+      await write((trx) => outbox.fanOutEvent(trx, e.seq, deliveries, now));
     }
   }
 
   async function attempt(d: outbox.DeliveryRow): Promise<void> {
     const attemptNo = d.attempts + 1;
-    const client = await db.selectFrom('clients').select(['id', 'webhook_url', 'webhook_secret', 'deleted_at']).where('id', '=', d.client_id).executeTakeFirst();
+    const client = await outbox.deliveryTarget(db, d.client_id);
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -110,75 +107,49 @@ export function createWebhookDispatcher(deps: { db: Db; clock: Clock; logger: Lo
     const delivered = status !== null && status >= 200 && status < 300;
     const retryable = !delivered && error !== 'Webhook removed' && (status === null || RETRY_STATUS.has(status));
     const retry = retryable && attemptNo < options.attempts;
-    await writeTransaction(db, async (trx) => {
-      await trx.insertInto('webhook_attempts').values({ delivery_id: d.id, attempt: attemptNo, status, error, duration_ms: Date.now() - started, created_at: now })
-        .onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing()).execute();
-      await trx.updateTable('webhook_deliveries').set({
-        status: delivered ? 'delivered' : retry ? 'pending' : 'failed', attempts: attemptNo, last_status: status,
-        last_error: delivered ? null : (error ?? `HTTP ${status}`), next_attempt_at: retry ? now + options.backoffMs(attemptNo) : now,
-        ...(delivered ? { delivered_at: now } : {}),
-      }).where('id', '=', d.id).execute();
-    });
+    const duration = Date.now() - started;
+    await write((trx) => outbox.recordAttempt(trx, { delivery_id: d.id, attempt: attemptNo, status, error, duration_ms: duration, created_at: now }, {
+      status: delivered ? 'delivered' : retry ? 'pending' : 'failed', attempts: attemptNo, last_status: status,
+      last_error: delivered ? null : (error ?? `HTTP ${status}`), next_attempt_at: retry ? now + options.backoffMs(attemptNo) : now,
+      ...(delivered ? { delivered_at: now } : {}),
+    }));
     if (!delivered) logger.warn({ delivery: d.id, event: d.event, attempt: attemptNo, status, err: error, retry }, 'webhooks: delivery attempt failed');
   }
 
+  /** Fans new events out, then starts an attempt for each due delivery there is room for. */
   async function tick(): Promise<void> {
-    if (!running) return;
-    if (ticking) {
-      again = true;
-      return;
+    await fanOut();
+    const free = options.concurrency - inflight.size;
+    if (free <= 0) return;
+    const now = clock.now();
+    for (const d of await outbox.dueDeliveries(db, now, free)) {
+      // The lease: long enough for one attempt; a crash leaves the delivery due again after it.
+      const claimed = await write((trx) => outbox.claimDelivery(trx, d.id, now, now + options.timeoutMs + 5000));
+      if (!claimed) continue;
+      const p: Promise<void> = attempt(d)
+        .catch((e: unknown) => logger.error({ delivery: d.id, err: String(e) }, 'webhooks: attempt crashed'))
+        .finally(() => {
+          inflight.delete(p);
+          poller.wake();
+        });
+      inflight.add(p);
     }
-    ticking = true;
-    try {
-      await fanOut();
-      const free = options.concurrency - inflight.size;
-      if (free > 0) {
-        const now = clock.now();
-        for (const d of await outbox.dueDeliveries(db, now, free)) {
-          // The lease: long enough for one attempt; a crash leaves the delivery due again after it.
-          const claimed = await writeTransaction(db, (trx) => outbox.claimDelivery(trx, d.id, now, now + options.timeoutMs + 5000));
-          if (!claimed) continue;
-          const p: Promise<void> = attempt(d)
-            .catch((e: unknown) => logger.error({ delivery: d.id, err: String(e) }, 'webhooks: attempt crashed'))
-            .finally(() => {
-              inflight.delete(p);
-              kick();
-            });
-          inflight.add(p);
-        }
-      }
-    } catch (e) {
-      if (running) logger.error({ err: e instanceof Error ? e.message : String(e) }, 'webhooks: dispatcher tick failed');
-    } finally {
-      ticking = false;
-    }
-    if (again) {
-      again = false;
-      setImmediate(() => void tick());
-    } else schedule();
   }
 
-  function schedule() {
-    if (!running) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => void tick(), options.pollMs);
-    timer.unref();
-  }
-
-  function kick() {
-    if (running) setImmediate(() => void tick());
-  }
+  const poller = createPoller({
+    tick,
+    intervalMs: options.pollMs,
+    onError: (e) => {
+      if (poller.running) logger.error({ err: e instanceof Error ? e.message : String(e) }, 'webhooks: dispatcher tick failed');
+    },
+  });
 
   return {
-    async start() {
-      running = true;
-      await tick();
-    },
+    start: () => poller.start(),
     async stop() {
-      running = false;
-      clearTimeout(timer);
+      await poller.stop();
       await Promise.allSettled([...inflight]);
     },
-    kick,
+    kick: () => poller.wake(),
   };
 }

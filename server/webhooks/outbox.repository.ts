@@ -5,7 +5,9 @@
  * `webhook_deliveries` row per active grant of a client with a webhook, with the exact body
  * every attempt sends, and records each attempt in `webhook_attempts`.
  */
+import type { Insertable, Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Integration, WebhookAttemptsTable, WebhookDeliveriesTable } from '../db/tables.ts';
 
 export type WebhookEventName =
   | 'integration.created' | 'integration.updated' | 'integration.failed' | 'integration.deleted' | 'costbasis.completed'
@@ -78,4 +80,26 @@ export async function prune(db: Db, before: number): Promise<void> {
   await db.deleteFrom('webhook_attempts').where('delivery_id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'pending').where('created_at', '<', before)).execute();
   await db.deleteFrom('webhook_deliveries').where('status', '!=', 'pending').where('created_at', '<', before).execute();
   await db.deleteFrom('webhook_events').where('fanned_out_at', 'is not', null).where('created_at', '<', before).execute();
+}
+
+/** The integration an integration event is about (its current row). */
+export async function eventIntegration(db: Db, integrationId: string): Promise<Integration | undefined> {
+  return db.selectFrom('integrations').selectAll().where('id', '=', integrationId).executeTakeFirst();
+}
+
+/** Stores an event's deliveries (once per grant) and marks the event handled. */
+export async function fanOutEvent(trx: Db, seq: number, deliveries: Insertable<WebhookDeliveriesTable>[], now: number): Promise<void> {
+  if (deliveries.length) await trx.insertInto('webhook_deliveries').values(deliveries).onConflict((oc) => oc.columns(['event_seq', 'grant_id']).doNothing()).execute();
+  await trx.updateTable('webhook_events').set({ fanned_out_at: now }).where('seq', '=', seq).execute();
+}
+
+/** The client's webhook URL and sealed secret at delivery time. */
+export async function deliveryTarget(db: Db, clientId: string) {
+  return db.selectFrom('clients').select(['id', 'webhook_url', 'webhook_secret', 'deleted_at']).where('id', '=', clientId).executeTakeFirst();
+}
+
+/** Records one attempt and the delivery's new state. */
+export async function recordAttempt(trx: Db, attempt: Insertable<WebhookAttemptsTable>, delivery: Updateable<WebhookDeliveriesTable>): Promise<void> {
+  await trx.insertInto('webhook_attempts').values(attempt).onConflict((oc) => oc.columns(['delivery_id', 'attempt']).doNothing()).execute();
+  await trx.updateTable('webhook_deliveries').set(delivery).where('id', '=', attempt.delivery_id).execute();
 }

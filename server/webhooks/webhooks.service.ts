@@ -14,6 +14,7 @@ import { recordAudit } from '../audit.ts';
 import { getClient } from '../clients/clients.service.ts';
 import { anyWebhook, retireBacklog } from './outbox.repository.ts';
 import { assertPublicWebhookUrl } from './targets.ts';
+import { dropPendingDeliveries, saveClientWebhook } from './webhooks.repository.ts';
 
 export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(500).refine((u) => {
   if (!URL.canParse(u)) return false;
@@ -40,38 +41,38 @@ export function webhookView(c: { id: string; webhook_url: string | null; webhook
   };
 }
 
-/** Sets the URL; creates a secret when the client has none (returned once as `secret`). */
-export async function setWebhook(db: Db, sealer: Sealer, now: number, clientId: string, url: string, privateTargets: 'allow' | 'deny' = 'allow') {
+/** Sets the URL; creates a secret when the client has none (returned once as `secret`). Call inside a write (`trx`), with its audit row. */
+export async function setWebhook(trx: Db, sealer: Sealer, now: number, clientId: string, url: string, privateTargets: 'allow' | 'deny' = 'allow') {
   const parsed = WebhookUrl.parse(url);
-  const client = await getClient(db, clientId);
+  const client = await getClient(trx, clientId);
   if (privateTargets === 'deny') assertPublicWebhookUrl(parsed);
   if (new URL(parsed).protocol === 'http:' && client.sandbox !== 1 && !LOOPBACK.has(new URL(parsed).hostname)) {
     throw connectError('INVALID_REQUEST', 'A production client needs an https:// webhook URL');
   }
   const secret = client.webhook_secret ? undefined : newWebhookSecret();
-  if (!(await anyWebhook(db))) await retireBacklog(db, now);
-  await db.updateTable('clients').set({
+  if (!(await anyWebhook(trx))) await retireBacklog(trx, now);
+  await saveClientWebhook(trx, clientId, {
     webhook_url: parsed, updated_at: now, ...(secret ? { webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now } : {}),
-  }).where('id', '=', clientId).execute();
-  await recordAudit(db, now, { clientId, event: 'webhook.set', details: { url: parsed, secret_created: Boolean(secret) } });
+  });
+  await recordAudit(trx, now, { clientId, event: 'webhook.set', details: { url: parsed, secret_created: Boolean(secret) } });
   return { ...webhookView({ ...client, webhook_url: parsed, webhook_secret: client.webhook_secret ?? 'new', webhook_secret_created_at: secret ? now : client.webhook_secret_created_at }), ...(secret ? { secret } : {}) };
 }
 
-/** A new secret, effective at once for every delivery not yet sent; returned once. */
-export async function rotateWebhookSecret(db: Db, sealer: Sealer, now: number, clientId: string) {
-  const client = await getClient(db, clientId);
+/** A new secret, effective at once for every delivery not yet sent; returned once. Call inside a write (`trx`). */
+export async function rotateWebhookSecret(trx: Db, sealer: Sealer, now: number, clientId: string) {
+  const client = await getClient(trx, clientId);
   const secret = newWebhookSecret();
-  await db.updateTable('clients').set({ webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now, updated_at: now }).where('id', '=', clientId).execute();
-  await recordAudit(db, now, { clientId, event: 'webhook.secret_rotated' });
+  await saveClientWebhook(trx, clientId, { webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now, updated_at: now });
+  await recordAudit(trx, now, { clientId, event: 'webhook.secret_rotated' });
   return { ...webhookView({ ...client, webhook_secret: 'new', webhook_secret_created_at: now }), secret };
 }
 
-/** Removes URL and secret; pending deliveries are dropped (marked failed). */
-export async function removeWebhook(db: Db, now: number, clientId: string) {
-  const client = await getClient(db, clientId);
-  await db.updateTable('clients').set({ webhook_url: null, webhook_secret: null, webhook_secret_created_at: null, updated_at: now }).where('id', '=', clientId).execute();
-  await db.updateTable('webhook_deliveries').set({ status: 'failed', last_error: 'Webhook removed' }).where('client_id', '=', clientId).where('status', '=', 'pending').execute();
-  await recordAudit(db, now, { clientId, event: 'webhook.removed' });
+/** Removes URL and secret; pending deliveries are dropped (marked failed). Call inside a write (`trx`). */
+export async function removeWebhook(trx: Db, now: number, clientId: string) {
+  const client = await getClient(trx, clientId);
+  await saveClientWebhook(trx, clientId, { webhook_url: null, webhook_secret: null, webhook_secret_created_at: null, updated_at: now });
+  await dropPendingDeliveries(trx, clientId);
+  await recordAudit(trx, now, { clientId, event: 'webhook.removed' });
   return webhookView({ ...client, webhook_url: null, webhook_secret: null, webhook_secret_created_at: null });
 }
 
