@@ -13,6 +13,6 @@ const running = await startConnectServer({
     CONNECT_RATE_LIMIT_PER_MINUTE: '10000000', CONNECT_IP_RATE_LIMIT_PER_MINUTE: '10000000' },
   logDestination: pino.destination({ fd: openSync('/dev/null', 'w'), sync: false }),
 });
-const synchronous = running.ctx.sqlite.pragma('synchronous', { simple: true });
+const synchronous = running.storage.engine.sqlite.pragma('synchronous', { simple: true });
 process.send?.({ url: running.url, synchronous });
 process.on('disconnect', () => void running.close().then(() => process.exit(0)));

@@ -1,15 +1,17 @@
 /**
- * The route table of the connect server: middleware order, API families and their error
- * renderers. Everything it needs is in `ctx`.
+ * The route table of the connect server: middleware order, one area per API family, each
+ * mounted as a sibling, and one error renderer per family. It is handed what `start.ts`
+ * built; each area takes the members its own deps type names.
  */
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import type { AppContext } from './context.ts';
+import express, { type Request, type RequestHandler } from 'express';
+import type { Services } from './context.ts';
 import { digest } from './crypto.ts';
 import { connectError, dataError } from './errors.ts';
 import { requestContext, refuseCredentialsInUrl, requireJson } from './http/request.middleware.ts';
 import { securityHeaders, crossOriginResource } from './http/security-headers.ts';
 import { renderConnectError, renderDataError } from './http/errors.middleware.ts';
-import { limiter, ipKey, createFailureCounter } from './http/rate-limit.ts';
+import { clientOf, linkOf, isViaBff } from './http/locals.ts';
+import { ipKey } from './http/rate-limit.ts';
 import { widgetOriginCheck, widgetPreflight, publicCors } from './http/cors.ts';
 import { requireClient } from './connect/client-auth.middleware.ts';
 import { authenticateClient } from './clients/clients.service.ts';
@@ -19,7 +21,7 @@ import { developerRoutes } from './developer/developer.routes.ts';
 import { sessionRoutes } from './widget-api/session.routes.ts';
 import { authRoutes } from './widget-api/auth.routes.ts';
 import { integrationRoutes } from './widget-api/integrations.routes.ts';
-import { adminRoutes } from './admin/admin.routes.ts';
+import { adminRoutes, requireAdmin } from './admin/admin.routes.ts';
 import { v1Routes } from './data/v1.routes.ts';
 import { transactionRoutes } from './data/transactions.routes.ts';
 import { portfolioRoutes } from './data/portfolio.routes.ts';
@@ -30,8 +32,6 @@ import { selectionRoutes } from './tax/selections.routes.ts';
 import { transferRoutes } from './tax/transfers.routes.ts';
 import { reportRoutes } from './reports/reports.routes.ts';
 import { requireBearer } from './http/bearer.middleware.ts';
-import { createReadCache } from './db/read-cache.ts';
-import { deriveKey } from './crypto.ts';
 import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './catalogue.ts';
 import { providerIcon } from './provider-icons.ts';
 import { legalRoutes } from './legal.ts';
@@ -45,11 +45,12 @@ const BODY_LIMIT = '32kb';
 const routeKey = (req: Request) => `${req.method} ${(req.route as { path?: string } | undefined)?.path ?? 'unmatched'}`;
 const MINUTE = 60_000;
 
-export function createApp(ctx: AppContext) {
+export function createApp(ctx: Services) {
   const app = express();
   const routes = new RouteRegistry();
-  const { config, logger } = ctx;
+  const { config, logger, limits: budgets } = ctx;
   const limits = config.rateLimits;
+  const limiter = budgets.limiter;
   app.set('trust proxy', config.trustProxy);
   app.set('x-powered-by', false);
   app.set('etag', false);
@@ -58,10 +59,11 @@ export function createApp(ctx: AppContext) {
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
 
-  app.use(requestContext(logger), securityHeaders());
+  app.use(requestContext(logger), ctx.metrics.timeRequests, securityHeaders());
   // OAuth/OIDC speaks form-encoded bodies and has code_challenge in its URLs: before the JSON and URL guards.
   const oauthApi = routeArea(routes, { mount: '', tag: 'OAuth', auth: 'none' });
-  oauthRoutes(oauthApi, ctx, requireBearer(ctx, createReadCache(ctx.sqlite)));
+  const bearer = requireBearer(ctx, ctx.cache);
+  oauthRoutes(oauthApi, ctx, bearer);
   app.use(oauthApi.router);
   app.use(refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
   const hostedApi = routeArea(routes, { mount: '', tag: 'OAuth', auth: 'none' });
@@ -101,11 +103,11 @@ export function createApp(ctx: AppContext) {
   app.use(pub.router);
 
   // Partner endpoints: per IP, then credentials (failures counted per IP), then per client and route.
-  const authFailures = createFailureCounter({ windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
+  const authFailures = budgets.failureCounter({ name: 'client-auth', windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
   const clientGuard = [
-    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
+    limiter({ name: 'partner-ip', windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
     requireClient(ctx, authFailures),
-    limiter({ windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${(req.res?.locals.client as { id: string } | undefined)?.id}:${routeKey(req)}` }),
+    limiter({ name: 'partner-client', windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${req.res ? clientOf(req.res).id : ''}:${routeKey(req)}` }),
   ];
   const partnerApi = routeArea(routes, { mount: '', tag: 'Partner', auth: 'client' });
   partnerRoutes(partnerApi, ctx, { client: clientGuard });
@@ -120,12 +122,12 @@ export function createApp(ctx: AppContext) {
   // it is the link token's partner BFF (its client credentials in X-Client-Id/X-Client-Secret)
   // is limited per link token instead: behind a BFF every user shares its address.
   const claimsBff = (req: Request) => req.get('x-client-id') !== undefined || req.get('x-client-secret') !== undefined;
-  const viaBff = (req: Request) => req.res?.locals.viaBff === true;
+  const viaBff = (req: Request) => isViaBff(req.res);
   const proveBff: RequestHandler = async (req, res, next) => {
     if (!claimsBff(req)) return next();
     await authFailures.guard(ipKey(req));
     const proven = await authenticateClient(ctx.db, ctx.clock.now(), req.get('x-client-id'), req.get('x-client-secret'));
-    if (!proven || proven.id !== (res.locals.link as { client_id: string }).client_id) {
+    if (!proven || proven.id !== linkOf(res).client_id) {
       await authFailures.fail(ipKey(req));
       throw connectError('INVALID_CLIENT', 'Invalid client credentials for this link token');
     }
@@ -134,11 +136,11 @@ export function createApp(ctx: AppContext) {
   };
   const widget = express.Router({ strict: true, caseSensitive: true });
   widget.use(
-    limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}`, skip: claimsBff }),
+    limiter({ name: 'widget-ip', windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `wip:${ipKey(req)}`, skip: claimsBff }),
     requireLinkToken(ctx),
     proveBff,
     widgetOriginCheck,
-    limiter({ windowMs: MINUTE, limit: 300, key: linkKey }),
+    limiter({ name: 'widget-link', windowMs: MINUTE, limit: 300, key: linkKey }),
     (_req, res, next) => {
       res.set('Cache-Control', 'no-store');
       next();
@@ -149,8 +151,8 @@ export function createApp(ctx: AppContext) {
   authRoutes(widgetApi, ctx, {
     codesPerHour: limits.otpRequestsPerHour,
     guest: [
-      limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' }),
-      limiter({ windowMs: 60 * MINUTE, limit: limits.guestsPerClientPerHour, key: (req) => `guest-client:${(req.res?.locals.client as { id: string }).id}`, message: 'Too many guest accounts for this app; try again later' }),
+      limiter({ name: 'guest-ip', windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' }),
+      limiter({ name: 'guest-client', windowMs: 60 * MINUTE, limit: limits.guestsPerClientPerHour, key: (req) => `guest-client:${req.res ? clientOf(req.res).id : ''}`, message: 'Too many guest accounts for this app; try again later' }),
     ],
   });
   integrationRoutes(widgetApi, ctx);
@@ -158,22 +160,18 @@ export function createApp(ctx: AppContext) {
   widget.use(widgetApi.router);
   app.use('/widget', widgetPreflight(ctx.db), widget);
 
+  const admin = requireAdmin(ctx);
   const adminApi = routeArea(routes, { mount: '/admin', tag: 'Admin', auth: 'admin' });
-  adminRoutes(adminApi, ctx);
+  adminRoutes(adminApi, ctx, admin);
   app.use('/admin', adminApi.router);
+  // Prometheus metrics, behind the admin token like the admin API.
+  pub.get('/metrics', { summary: 'Prometheus metrics (text exposition format)', auth: 'admin', tag: 'Admin' }, admin, async (_req, res) => {
+    res.set('Cache-Control', 'no-store').type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
 
   // Data APIs (Bearer cat_): per IP, then the token, then each route's scope; the read cache
   // serves what the handlers read. Data, tax, transfers and reports are sibling areas.
-  const readCache = createReadCache(ctx.sqlite, { sizedBudgetBytes: config.readCacheMb * 1024 * 1024 });
-  const { taxPasses } = ctx;
-  const dataDeps = {
-    db: ctx.db, write: ctx.write, clock: ctx.clock, logger, sealer: ctx.sealer, cache: readCache, taxPasses,
-    cursors: createCursorCodec(deriveKey(config.encryptionKey, 'cursor')),
-    fingerprintKey: deriveKey(config.encryptionKey, 'integration-fingerprint'),
-    prices: ctx.prices, sourceTimeoutMs: config.sources?.timeoutMs ?? 15_000,
-    onIntegrationsAdded: (ids: string[]) => ctx.onIntegrationsAdded?.(ids),
-    kick: () => ctx.reports?.kick(),
-  };
+  const dataDeps = { ...ctx, cursors: createCursorCodec(ctx.cursorKey), sourceTimeoutMs: config.sources.timeoutMs };
   const v1 = routeArea(routes, { mount: '/api/v1', tag: 'Data v1', auth: 'bearer' });
   const v0 = routeArea(routes, { mount: '/api/v0', tag: 'Data v0', auth: 'bearer' });
   v1Routes(v1, dataDeps);
@@ -187,16 +185,15 @@ export function createApp(ctx: AppContext) {
   reportRoutes(reports, dataDeps);
   const transfers = routeArea(routes, { mount: '/api/v1', tag: 'Tax & accounting (ours)', auth: 'bearer' });
   transferRoutes(transfers, dataDeps);
-  app.use('/api', limiter({ windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), requireBearer(ctx, readCache));
+  app.use('/api', limiter({ name: 'data-ip', windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), bearer);
   for (const area of [v1, v0, tax, reports, transfers]) app.use(area.mount, area.router);
   // Unknown paths there answer in the v1 error shape.
   app.use('/api', (req, _res, next) => next(dataError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));
   app.use((req, _res, next) => next(connectError('NOT_FOUND', `No route ${req.method} ${req.path}`)));
 
-  // One renderer per family, chosen by path, so even body-parser errors come in the right shape.
-  const connectRenderer = renderConnectError(logger);
-  const dataRenderer = renderDataError(logger);
-  app.use((error: unknown, req: Request, res: Response, next: NextFunction) =>
-    (req.path.startsWith('/api/') ? dataRenderer : connectRenderer)(error, req, res, next));
+  // One renderer per family, mounted where the family is (so body-parser errors there come in
+  // its shape too); the OAuth area renders its own errors; everything else is Connect's.
+  app.use('/api', renderDataError(logger));
+  app.use(renderConnectError(logger));
   return { app, routes };
 }

@@ -15,7 +15,7 @@ import type { RouteArea } from '../http/routes.ts';
 import { digest, digestsEqual } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
-import { createFailureCounter, ipKey } from '../http/rate-limit.ts';
+import { ipKey, type Limits } from '../http/rate-limit.ts';
 import { recordAudit, listAudit } from '../audit.ts';
 import { readOutbox } from '../mailer.ts';
 import { listActiveClients } from '../clients/clients.repository.ts';
@@ -34,12 +34,12 @@ const OutboxQuery = z.object({ to: z.string().max(254).optional(), limit: z.coer
  * window and the one that trips the limit are recorded (`admin.auth_locked` with the count),
  * refused requests write nothing — a flood cannot fill the disk with fsync'd rows.
  */
-export type AdminGuardDeps = { write: Writer; clock: Clock; config: Pick<Config, 'adminToken' | 'adminFailuresPer15Minutes'> };
+export type AdminGuardDeps = { write: Writer; clock: Clock; limits: Limits; config: Pick<Config, 'adminToken' | 'adminFailuresPer15Minutes'> };
 
 export function requireAdmin(deps: AdminGuardDeps): RequestHandler {
   const expected = deps.config.adminToken ? digest(deps.config.adminToken) : undefined;
   const limit = deps.config.adminFailuresPer15Minutes;
-  const failures = createFailureCounter({ windowMs: 15 * 60_000, limit, message: 'Too many failed admin authentications from this address; retry later' });
+  const failures = deps.limits.failureCounter({ name: 'admin-auth', windowMs: 15 * 60_000, limit, message: 'Too many failed admin authentications from this address; retry later' });
   return async (req, _res, next) => {
     if (!expected) throw connectError('NOT_FOUND', 'Not found');
     const ip = ipKey(req);
@@ -63,13 +63,13 @@ export function requireAdmin(deps: AdminGuardDeps): RequestHandler {
 export type AdminDeps = AdminGuardDeps & {
   db: Db; sealer: Sealer; mailer: Pick<Mailer, 'kind'>;
   config: Pick<Config, 'adminToken' | 'adminFailuresPer15Minutes' | 'webhookPrivateTargets'>;
-  /** Read at call time: the webhook dispatcher is attached after the app is built. */
   readonly webhooks?: { kick(): void };
 };
 
-export function adminRoutes(api: RouteArea, deps: AdminDeps): void {
+/** The admin API behind `guard` (one `requireAdmin`, shared with /metrics: one failure budget). */
+export function adminRoutes(api: RouteArea, deps: AdminDeps, guard: RequestHandler): void {
   const { db, write, clock, sealer } = deps;
-  api.use(requireAdmin(deps), (_req, res, next) => {
+  api.use(guard, (_req, res, next) => {
     noStore(res);
     next();
   });

@@ -16,7 +16,7 @@ type Pending = { fn: (trx: Db) => Promise<unknown>; resolve(value: unknown): voi
 const MAX_BATCH = 64;
 
 export function createGroupCommit(db: Db): Writer {
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let scheduled = false;
 
   async function flush(): Promise<void> {

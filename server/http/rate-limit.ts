@@ -26,7 +26,7 @@ type LimitOptions = {
 
 export const ipKey = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
 
-function makeLimiter(o: LimitOptions, store: Store | undefined): RequestHandler {
+function makeLimiter(o: LimitOptions, store: Store | undefined, onRefused: ((name: string) => void) | undefined): RequestHandler {
   const options: Partial<Options> = {
     windowMs: o.windowMs,
     limit: o.limit,
@@ -37,6 +37,7 @@ function makeLimiter(o: LimitOptions, store: Store | undefined): RequestHandler 
     // A store that cannot be reached lets requests through (a limiter must not take the API down with it).
     ...(store ? { store, passOnStoreError: true } : {}),
     handler: (req, _res, next) => {
+      onRefused?.(o.name ?? 'unnamed');
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
       const retry = { retry_after: retryAfter };
@@ -52,13 +53,14 @@ function makeLimiter(o: LimitOptions, store: Store | undefined): RequestHandler 
  * traffic under concurrency, so failures are counted here after the fact: `guard` refuses
  * a key over its limit, `fail` records one failure. Same stores as the limiters.
  */
-function makeFailureCounter(o: { windowMs: number; limit: number; message: string }, store: Store, logger: Logger | undefined) {
+function makeFailureCounter(o: { name: string; windowMs: number; limit: number; message: string }, store: Store, logger: Logger | undefined, onRefused: ((name: string) => void) | undefined) {
   store.init?.({ windowMs: o.windowMs } as Options);
   const unavailable = (error: unknown) => logger?.warn({ err: String(error) }, 'failure counter store unavailable');
   return {
     async guard(key: string): Promise<void> {
       const entry = await Promise.resolve(store.get?.(key)).catch(unavailable);
       if (!entry || entry.totalHits < o.limit) return;
+      onRefused?.(o.name);
       const retryAfter = Math.max(1, Math.ceil(((entry.resetTime?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
       throw connectError('RATE_LIMITED', o.message, { retry_after: retryAfter });
     },
@@ -83,7 +85,7 @@ export type Limits = {
   close(): Promise<void>;
 };
 
-export function memoryLimits(): Limits {
+export function memoryLimits(onRefused?: (name: string) => void): Limits {
   const stores: MemoryStore[] = [];
   const memory = () => {
     const store = new MemoryStore();
@@ -92,13 +94,13 @@ export function memoryLimits(): Limits {
   };
   return {
     shared: false,
-    limiter: (o) => makeLimiter(o, undefined),
-    failureCounter: (o) => makeFailureCounter(o, memory(), undefined),
+    limiter: (o) => makeLimiter(o, undefined, onRefused),
+    failureCounter: (o) => makeFailureCounter(o, memory(), undefined, onRefused),
     close: async () => stores.forEach((s) => s.shutdown()),
   };
 }
 
-export async function redisLimits(redis: { url: string; prefix: string }, logger: Logger): Promise<Limits> {
+export async function redisLimits(redis: { url: string; prefix: string }, logger: Logger, onRefused?: (name: string) => void): Promise<Limits> {
   const client = createClient({ url: redis.url, socket: { connectTimeout: 5000, reconnectStrategy: (retries) => Math.min(retries * 200, 5000) } });
   let warned = false;
   client.on('error', (error: unknown) => {
@@ -116,14 +118,10 @@ export async function redisLimits(redis: { url: string; prefix: string }, logger
   const store = (name: string) => new RedisStore({ sendCommand: (...args: string[]) => client.sendCommand(args), prefix: `${redis.prefix}rl:${name}:` });
   return {
     shared: true,
-    limiter: (o) => makeLimiter(o, store(o.name)),
-    failureCounter: (o) => makeFailureCounter(o, store(o.name), logger),
+    limiter: (o) => makeLimiter(o, store(o.name), onRefused),
+    failureCounter: (o) => makeFailureCounter(o, store(o.name), logger, onRefused),
     close: async () => {
       await client.close().catch(() => undefined);
     },
   };
 }
-
-/** Transitional: memory limits for code not yet handed the app's `Limits`. */
-export const limiter = (o: LimitOptions): RequestHandler => makeLimiter(o, undefined);
-export const createFailureCounter = (o: { windowMs: number; limit: number; message: string }): FailureCounter => makeFailureCounter(o, new MemoryStore(), undefined);

@@ -31,7 +31,7 @@ type SyncLog = Record<string, { status: string; message?: string; limitExceeded?
 /** A v1 integration item (contract 8.8). */
 export function integrationItem(i: Integration) {
   const p = findProvider(i.provider);
-  let log: SyncLog | null = null;
+  let log: SyncLog | null;
   try {
     log = i.sync_log ? (JSON.parse(i.sync_log) as SyncLog) : null;
   } catch {

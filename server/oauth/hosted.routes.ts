@@ -18,7 +18,7 @@ import { isWellFormedToken } from '../crypto.ts';
 import { connectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { linkOf } from '../http/locals.ts';
-import { limiter, ipKey } from '../http/rate-limit.ts';
+import { ipKey, type Limits } from '../http/rate-limit.ts';
 import type { RouteArea } from '../http/routes.ts';
 import { denyAuthorization, openAuthorizationRequest } from './authorization.ts';
 import { findRequestOfLink } from './oauth.repository.ts';
@@ -30,7 +30,7 @@ export const ConnectSessionBody = z.strictObject({ handle: z.string().max(128) }
 const HOSTED_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; "
   + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-export type HostedPageDeps = { write: Writer; clock: Clock; config: { rateLimits: Pick<Config['rateLimits'], 'perIpPerMinute'> } };
+export type HostedPageDeps = { write: Writer; clock: Clock; limits: Limits; config: { rateLimits: Pick<Config['rateLimits'], 'perIpPerMinute'> } };
 
 export function hostedPageRoutes(api: RouteArea, deps: HostedPageDeps): void {
   const { clock } = deps;
@@ -43,7 +43,7 @@ export function hostedPageRoutes(api: RouteArea, deps: HostedPageDeps): void {
   api.post('/connect/session', {
     body: ConnectSessionBody,
     summary: "Trade the hosted page's creq_ handle (single use, 2 minutes) for a link token: {link_token, expires_at, mode: \"oauth\"}",
-  }, limiter({ windowMs: 60_000, limit: deps.config.rateLimits.perIpPerMinute, key: (req) => `connect:${ipKey(req)}` }), async (req, res) => {
+  }, deps.limits.limiter({ name: 'connect-session-ip', windowMs: 60_000, limit: deps.config.rateLimits.perIpPerMinute, key: (req) => `connect:${ipKey(req)}` }), async (req, res) => {
     noStore(res);
     const { handle } = ConnectSessionBody.parse(req.body);
     if (!isWellFormedToken(handle, 'creq_')) throw connectError('INVALID_TOKEN', 'Malformed request handle');

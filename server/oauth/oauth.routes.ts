@@ -19,7 +19,6 @@ import type { Writer } from '../db/group-commit.ts';
 import type { Logger } from '../logger.ts';
 import { ACCESS_TOKEN_TTL_S } from '../clock.ts';
 import { digest, isWellFormedToken } from '../crypto.ts';
-import { HttpError } from '../errors.ts';
 import { KNOWN_SCOPES, REQUIRED_SCOPES, parseScopes } from '../scopes.ts';
 import { recordAudit } from '../audit.ts';
 import { authenticateClient } from '../clients/clients.service.ts';
@@ -29,7 +28,7 @@ import { clientOf, grantOf } from '../http/locals.ts';
 import type { RouteArea } from '../http/routes.ts';
 import { findUser } from '../users/users.repository.ts';
 import { toHttpError } from '../http/errors.middleware.ts';
-import { limiter, ipKey, createFailureCounter } from '../http/rate-limit.ts';
+import { ipKey, type Limits } from '../http/rate-limit.ts';
 import { publicCors } from '../http/cors.ts';
 import { publicBase } from '../widget-api/session.service.ts';
 import { CHALLENGE, createAuthorizationRequest, redeemCode, redirectWith } from './authorization.ts';
@@ -83,7 +82,7 @@ export function discoveryDocument(issuer: string) {
 }
 
 export type OAuthDeps = {
-  db: Db; write: Writer; clock: Clock; sealer: Sealer; logger: Logger;
+  db: Db; write: Writer; clock: Clock; sealer: Sealer; logger: Logger; limits: Limits;
   config: Pick<Config, 'publicUrl' | 'oidcKeyRotationDays'> & { rateLimits: Pick<Config['rateLimits'], 'authFailuresPer15Minutes' | 'perIpPerMinute'> };
 };
 
@@ -94,8 +93,8 @@ export type OAuthDeps = {
 export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHandler): void {
   const { config, clock } = deps;
   const keys = createKeyStore(deps.db, deps.write, deps.sealer, config.oidcKeyRotationDays);
-  const authFailures = createFailureCounter({ windowMs: 15 * MINUTE, limit: config.rateLimits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
-  const perIp = limiter({ windowMs: MINUTE, limit: config.rateLimits.perIpPerMinute, key: (req) => `oauth:${ipKey(req)}` });
+  const authFailures = deps.limits.failureCounter({ name: 'oauth-client-auth', windowMs: 15 * MINUTE, limit: config.rateLimits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
+  const perIp = deps.limits.limiter({ name: 'oauth-ip', windowMs: MINUTE, limit: config.rateLimits.perIpPerMinute, key: (req) => `oauth:${ipKey(req)}` });
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
   const noStore: RequestHandler = (_req, res, next) => {
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });

@@ -57,7 +57,7 @@ export function createBitcoinSource(options: BitcoinSourceOptions): Source {
     },
     async *transactions(ctx) {
       const address = addressOf(ctx.integration.address);
-      let cursor: Cursor | null = null;
+      let cursor: Cursor | null;
       try {
         cursor = ctx.cursor ? (JSON.parse(ctx.cursor) as Cursor) : null;
       } catch {

@@ -75,7 +75,7 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
           throw new PermanentSourceError(`The exchange rejected the API key (${options.publicName}: ${reason(error)}). Check that the key and secret are correct, still active and allowed to query funds and trades, then add the integration again.`);
         }
         const transient = error instanceof ccxt.NetworkError || error instanceof ccxt.InvalidNonce;
-        if (!transient || attempt >= retries) throw new Error(`${options.publicName} ${what} failed: ${reason(error)}`);
+        if (!transient || attempt >= retries) throw new Error(`${options.publicName} ${what} failed: ${reason(error)}`, { cause: error });
         const limited = error instanceof ccxt.DDoSProtection || error instanceof ccxt.RateLimitExceeded;
         const header = limited ? retryAfterMs(ex.last_response_headers?.['retry-after'] ?? ex.last_response_headers?.['Retry-After']) : null;
         await sleep(Math.min(header ?? 500 * 2 ** attempt, 60_000), ctx.signal);

@@ -35,7 +35,7 @@ export type Connected = { token: string; auth: Record<string, string>; workspace
  */
 export async function withoutSync(server: RunningServer): Promise<void> {
   await server.ctx.sync?.stop();
-  server.ctx.onIntegrationsAdded = undefined;
+  server.ctx.events.removeAllListeners('integrations-added');
 }
 
 /** A sandbox workspace through the real flow: POST /sandbox/public-token, then /token/exchange. */

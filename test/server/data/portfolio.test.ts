@@ -239,8 +239,8 @@ describe('POST /api/v1/integrations (integrations:write)', () => {
   test('sandbox grants: only the sandbox addresses; duplicates are 409', async () => {
     const only = await connectWorkspace(server, client, ALL_SCOPES, [{ provider: 'ethereum', address: SANDBOX_ETH }]);
     const seen: string[][] = [];
-    const previous = server.ctx.onIntegrationsAdded;
-    server.ctx.onIntegrationsAdded = (ids) => seen.push(ids);
+    const listener = (ids: string[]) => void seen.push(ids);
+    server.ctx.events.on('integrations-added', listener);
     try {
       const bad = await call(server, 'POST', '/api/v1/integrations', { headers: only.auth, body: { provider: 'ethereum', address: '0x000000000000000000000000000000000000dEaD' } });
       assert.equal(bad.status, 400);
@@ -260,7 +260,7 @@ describe('POST /api/v1/integrations (integrations:write)', () => {
       const list = await get('/api/v1/integrations', only.auth);
       assert.equal(list.body.pagination.totalCount, 2);
     } finally {
-      server.ctx.onIntegrationsAdded = previous;
+      server.ctx.events.off('integrations-added', listener);
     }
   });
 

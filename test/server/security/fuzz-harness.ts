@@ -325,7 +325,7 @@ async function mintLink(server: TestServer, client: TestClient, kind: 'fresh' | 
  */
 export async function quietSyncEngine(server: TestServer): Promise<void> {
   await server.ctx.sync?.stop();
-  server.ctx.onIntegrationsAdded = undefined;
+  server.ctx.events.removeAllListeners('integrations-added');
   // Webhook fan-out and report jobs also write in the background after a 2xx.
   await server.ctx.webhooks?.stop();
   await server.ctx.reports?.stop();
@@ -338,7 +338,7 @@ export type RouteStats = { name: string; runs: number; statuses: Record<string, 
 
 export async function fuzzRoute(server: TestServer, target: Target, options: { numRuns: number; seed?: number }): Promise<RouteStats> {
   const stats: RouteStats = { name: target.name, runs: 0, statuses: {} };
-  const sqlite = server.ctx.sqlite;
+  const sqlite = server.storage.engine.sqlite;
   const property = () => fc.assert(
     fc.asyncProperty(target.query ? queryCaseArbitrary(target.schema, target.hints) : caseArbitrary(target.schema, target.hints), async (c) => {
       const headers: Record<string, string> = { ...(await target.headers()) };

@@ -144,7 +144,7 @@ describe('malformed tokens never reach the database', () => {
     statements = [];
     // Instrument the driver's Statement class (not a module mock): the server caches prepared
     // statements, so every execution — cached or not — is recorded with its SQL text.
-    const proto = Object.getPrototypeOf(probe.ctx.sqlite.prepare('select 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
+    const proto = Object.getPrototypeOf(probe.storage.engine.sqlite.prepare('select 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
     const originals = { run: proto.run, get: proto.get, all: proto.all, iterate: proto.iterate };
     for (const name of ['run', 'get', 'all', 'iterate'] as const) {
       proto[name] = function (this: { source: string }, ...args: unknown[]) {
