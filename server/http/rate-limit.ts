@@ -59,7 +59,8 @@ function makeFailureCounter(o: { name: string; windowMs: number; limit: number; 
   return {
     async guard(key: string): Promise<void> {
       const entry = await Promise.resolve(store.get?.(key)).catch(unavailable);
-      if (!entry || entry.totalHits < o.limit) return;
+      // An unknown key reads as no entry (memory) or as NaN hits (Redis's nil): both are under the limit.
+      if (!entry || !(entry.totalHits >= o.limit)) return;
       onRefused?.(o.name);
       const retryAfter = Math.max(1, Math.ceil(((entry.resetTime?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
       throw connectError('RATE_LIMITED', o.message, { retry_after: retryAfter });
