@@ -6,6 +6,7 @@
  *
  * @fires connect-success - detail `{public_token}`, or `null` on a resumed session (existing grant); once per flow
  * @fires connect-error - detail an `Error` with `.code`; closing the dialog gives an `AbortError` with code `USER_CLOSED`
+ * @fires connect-redirect - detail `{redirect_to}`: OAuth mode only (the hosted page), after consent; follow it
  * @fires connect-event - detail `{type, session_id, step?, provider?, code?, timestamp}` (open, step_shown, provider_selected,
  *   credentials_submitted, error, exit, success)
  * @slot - label of the button (default "Connect with Kryptos", translated)
@@ -19,7 +20,7 @@ import { provide } from '@lit/context';
 import { apiContext, stringsContext } from './context.ts';
 import { createWidgetApi, type ExitStep, type Integration, type Provider, type Session, type WidgetApi, type Workspace } from './api.ts';
 import { createLinkTokenSource, linkTokenFromUrl, type LinkTokenProvider } from './link-token.ts';
-import { emit, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
+import { emit, type ConnectError, type ConnectRedirectDetail, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
 import { en, type Strings } from './i18n/en.ts';
 import { browserLanguage, loadStrings, toLanguage } from './i18n/load.ts';
 import { errorCode, errorMessage } from './errors.ts';
@@ -342,6 +343,8 @@ export class KryptosConnect extends LitElement {
       case 'continue':
         return this.resumed ? this.confirmResumed() : this.show('consent');
       case 'consented':
+        // OAuth mode (the hosted page): the consent answers where to send the browser, not a public token.
+        if (r.redirect_to) emit<ConnectRedirectDetail>(this, 'connect-redirect', { redirect_to: r.redirect_to });
         this.succeed(r.public_token ? { public_token: r.public_token } : null);
         return this.show('success');
       case 'close':
