@@ -12,11 +12,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
-import { createClient } from '../../server/clients/clients.service.ts';
+import { createClient, updateClient } from '../../server/clients/clients.service.ts';
 import {
   SANDBOX_ETH,
   STEP_TIMEOUT,
   addAddress,
+  storageOf,
   allowAccess,
   continueAsGuest,
   continueFromAccounts,
@@ -207,6 +208,49 @@ test('the hosted page cannot be framed: frame-ancestors none, and Chromium refus
     assert.ok(frame);
     assert.equal(await frame.locator('kryptos-connect').count(), 0, 'nothing of the hosted page rendered in the frame');
     assert.notEqual(new URL(frame.url()).origin, stack.connectOrigin);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the demo: "Sign in with Kryptos (OAuth)" through the BFF (openid-client), then the shared accounts from the data API', async () => {
+  await updateClient(stack.connect.ctx.db, Date.now(), stack.client.client_id, { redirect_uris: [`${stack.origin}/auth/kryptos/callback`] });
+  const { context, page, observer } = await newSession(browser);
+  try {
+    await page.goto(`${stack.origin}/oauth.html`);
+    await page.getByRole('link', { name: 'Sign in with Kryptos', exact: true }).click();
+    await dialog(page).waitFor({ state: 'visible' });
+    assert.equal(new URL(page.url()).origin, stack.connectOrigin);
+    await page.locator('kryptos-connect #kc-title').getByText('Acme Portfolio (demo)').waitFor();
+    await continueAsGuest(page);
+    await pickProvider(page, 'ethereum', 'Ethereum');
+    await addAddress(page, SANDBOX_ETH, 'EVM');
+    await continueFromAccounts(page);
+    await allowAccess(page);
+    await page.waitForURL(`${stack.origin}/oauth.html`, { timeout: STEP_TIMEOUT });
+    await page.getByText(/^Signed in as kryptos:/).waitFor();
+    await page.locator('#accounts li').first().waitFor();
+    assert.match(await page.locator('#accounts').innerText(), /Ethereum/);
+    // State, nonce, verifier and tokens stayed in the backend: nothing in the page's storage or cookies it can read.
+    assert.deepEqual(await storageOf(page), []);
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    const cookies = await context.cookies(stack.origin);
+    for (const c of cookies) assert.equal(c.httpOnly, true, c.name);
+    await observer.settle();
+    for (const t of observer.seen) assert.doesNotMatch(t, /^cat_/, 'no access token reached the browser');
+  } finally {
+    await context.close();
+  }
+});
+
+test('the demo: a callback without its transaction (replayed or forged) signs nobody in', async () => {
+  const { context, page } = await newSession(browser);
+  try {
+    await page.goto(`${stack.origin}/auth/kryptos/callback?code=ccode_forged&state=forged`);
+    await page.waitForURL(`${stack.origin}/oauth.html`);
+    await page.getByText('The sign-in took too long or was already used; try again.').waitFor();
+    assert.equal(new URL(page.url()).search, '');
+    assert.equal(await page.getByRole('link', { name: 'Sign in with Kryptos', exact: true }).isVisible(), true);
   } finally {
     await context.close();
   }
