@@ -68,7 +68,7 @@ export function createBffApp(ctx: BffContext, options: { demoLogin: boolean }) {
   app.use(['/api', '/kryptos/widget'], requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(ctx.sessions.loadSession);
   app.use('/api', requireCsrfHeader);
-  app.use(['/api/kryptos/link-token', '/api/kryptos/exchange', '/api/demo/login'], limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'));
+  app.use(['/api/kryptos/link-token', '/api/kryptos/frame-handle', '/api/kryptos/exchange', '/api/demo/login'], limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'));
 
   if (options.demoLogin) app.use(demoAuthRoutes(ctx), oauthLoginRoutes(ctx));
   app.use(linkTokenRoutes(ctx), exchangeRoutes(ctx), dataRoutes(ctx), taxRoutes(ctx), webhookStatusRoutes(ctx), widgetProxyRoutes(ctx), assetRoutes(ctx));

@@ -29,6 +29,7 @@ import { RouteRegistry, routeArea } from './http/routes.ts';
 import { oauthRoutes } from './oauth/oauth.routes.ts';
 import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
 import { hostedAssetRoutes } from './oauth/hosted-page.ts';
+import { frameRoutes } from './oauth/frame.routes.ts';
 
 const BODY_LIMIT = '32kb';
 /** Limits are keyed by the matched route (`/webhooks/:id`), never by the raw path a caller spells. */
@@ -53,6 +54,7 @@ export function createApp(ctx: AppContext) {
   app.use(oauthRoutes(ctx));
   app.use(refuseCredentialsInUrl, requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(hostedPageRoutes(ctx));
+  app.use(frameRoutes(ctx, routes));
   app.use(hostedAssetRoutes(routes));
 
   // Public: health, catalogue and its icons, the API reference.

@@ -94,6 +94,12 @@ export class KryptosConnect extends LitElement {
   @property({ reflect: true }) size: 'sm' | 'md' | 'lg' = 'md';
   /** Editable defaults `{address, apiKey, secretKey, password}` (JSON attribute or object property). */
   @property({ converter: jsonConverter }) prefill: Prefill = {};
+  /** `inline` (default) or `iframe`: the screens in a frame of the connect server (`api-base` must be its origin). */
+  @property({ reflect: true }) mode: 'inline' | 'iframe' = 'inline';
+  /** Iframe mode: resolves to `{handle, client_id}` from your backend (`POST /connect/frame/handle` with client credentials). */
+  @property({ attribute: false }) generateFrameHandle?: () => Promise<{ handle: string; client_id: string }>;
+  /** Iframe mode, alternative to `generateFrameHandle`: the element POSTs `{}` here like `link-token-url`. */
+  @property({ attribute: 'frame-handle-url' }) frameHandleUrl?: string;
   /** Disables the trigger button. */
   @property({ type: Boolean, reflect: true }) disabled = false;
 
@@ -200,6 +206,7 @@ export class KryptosConnect extends LitElement {
 
   /** Opens the dialog and starts a flow (fetching the link token). A second call while open does nothing. */
   async open(): Promise<void> {
+    if (this.mode === 'iframe') return this.openFrame();
     if (this.flow) return;
     const provider = this.generateLinkToken ?? (this.linkTokenUrl ? linkTokenFromUrl(this.linkTokenUrl) : undefined);
     const tokens = createLinkTokenSource(
@@ -219,6 +226,29 @@ export class KryptosConnect extends LitElement {
     this.dialog.showModal();
     this.retryStart = () => this.start(flow, tokens.setExpiry);
     await this.retryStart();
+  }
+
+  private framed = false;
+
+  /** Iframe mode (lazily loaded): the host page keeps only a frame handle; the frame redeems it. */
+  private async openFrame(): Promise<void> {
+    if (this.framed) return;
+    this.framed = true;
+    try {
+      const { openFrame, frameHandleFromUrl } = await import('./iframe-mode.ts');
+      const getHandle = this.generateFrameHandle ?? (this.frameHandleUrl ? frameHandleFromUrl(this.frameHandleUrl)
+        : () => Promise.reject(Object.assign(new Error('Set generateFrameHandle or frame-handle-url'), { code: 'MISSING_LINK_TOKEN' })));
+      const options: Record<string, string> = { theme: this.theme, size: this.size };
+      if (this.language) options.language = this.language;
+      if (this.appName) options['app-name'] = this.appName;
+      if (this.appLogo) options['app-logo'] = new URL(this.appLogo, document.baseURI).href;
+      if (this.integrationName) options['integration-name'] = this.integrationName;
+      if (this.authMethods) options['auth-methods'] = Array.isArray(this.authMethods) ? this.authMethods.join(' ') : this.authMethods;
+      await openFrame(this, this.renderRoot as ShadowRoot, { connectOrigin: this.apiBase, getHandle, options });
+    } finally {
+      this.framed = false;
+      this.trigger?.focus();
+    }
   }
 
   /** Closes the dialog. Before success this ends the flow with an `AbortError` (`USER_CLOSED`). */
