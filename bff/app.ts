@@ -18,6 +18,7 @@ import { widgetProxyRoutes } from './widget-proxy.routes.ts';
 import { assetRoutes } from './assets.routes.ts';
 import { webhookReceiverRoutes, webhookStatusRoutes } from './webhooks.routes.ts';
 import { taxRoutes } from './tax.routes.ts';
+import { oauthLoginRoutes } from './oauth-login.routes.ts';
 
 const BODY_LIMIT = '32kb';
 const MINUTE = 60_000;
@@ -67,9 +68,9 @@ export function createBffApp(ctx: BffContext, options: { demoLogin: boolean }) {
   app.use(['/api', '/kryptos/widget'], requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(ctx.sessions.loadSession);
   app.use('/api', requireCsrfHeader);
-  app.use(['/api/kryptos/link-token', '/api/kryptos/exchange', '/api/demo/login'], limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'));
+  app.use(['/api/kryptos/link-token', '/api/kryptos/frame-handle', '/api/kryptos/exchange', '/api/demo/login'], limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'));
 
-  if (options.demoLogin) app.use(demoAuthRoutes(ctx));
+  if (options.demoLogin) app.use(demoAuthRoutes(ctx), oauthLoginRoutes(ctx));
   app.use(linkTokenRoutes(ctx), exchangeRoutes(ctx), dataRoutes(ctx), taxRoutes(ctx), webhookStatusRoutes(ctx), widgetProxyRoutes(ctx), assetRoutes(ctx));
 
   app.use((req, _res, next) => next(req.path.startsWith('/api/kryptos/data/') ? dataError(404, 'not_found', 'Not found') : bffError(404, 'NOT_FOUND', 'Not found')));

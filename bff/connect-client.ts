@@ -68,6 +68,8 @@ export function createConnectClient(o: ConnectClientOptions) {
 
   return {
     createLinkToken: (b: { scopes: string; access_token?: string; user_reference: string }) => partner<LinkTokenData>('POST', 'link-token', b),
+    /** Iframe mode: a 60-second single-use handle for a link token (`POST /connect/frame/handle`). */
+    frameHandle: (link_token: string) => partner<{ handle: string; expires_at: string }>('POST', 'connect/frame/handle', { link_token }),
     exchange: (publicToken: string) => partner<ExchangeData>('POST', 'token/exchange', { public_token: publicToken }),
     revoke: (grantId: string) => partner<unknown>('POST', 'token/revoke', { grant_id: grantId }),
 

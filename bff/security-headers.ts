@@ -21,6 +21,8 @@ export function securityHeaders(connectUrl: string): RequestHandler {
         'style-src': ["'self'"],
         'img-src': ["'self'", 'data:', connect],
         'connect-src': ["'self'", connect],
+        // Iframe mode: the Connect screens in a frame of the connect server.
+        'frame-src': [connect],
         'object-src': ["'none'"],
         'form-action': ["'self'"],
         'frame-ancestors': ["'none'"],

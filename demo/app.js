@@ -19,6 +19,7 @@ async function start() {
   if (!config?.widgetBuilt) show($('#widget-missing'), true);
   // Direct mode: the widget talks to the connect server itself (CORS, registered origins);
   // the link token still comes from our backend.
+  if (document.body.dataset.mode === 'iframe' && config?.connectUrl) widget.setAttribute('api-base', config.connectUrl);
   if (document.body.dataset.mode === 'direct' && config?.connectUrl) {
     widget.setAttribute('api-base', config.connectUrl);
     $('#mode-note').textContent = `Direct mode: the widget calls ${config.connectUrl}/widget/* itself.`;

@@ -128,6 +128,10 @@ async function main() {
     const client = await demoClient(connect, [`http://localhost:${bffPort}`, `http://127.0.0.1:${bffPort}`]);
     const registered = await findActiveClient(connect.ctx.db, client.client_id);
     if (registered && !registered.scopes.split(' ').includes('reports:write')) await updateClient(connect.ctx.write, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
+    // "Sign in with Kryptos (OAuth)" (demo/oauth.html): the BFF's callback on both spellings of its origin.
+    const callbacks = [`http://localhost:${bffPort}/auth/kryptos/callback`, `http://127.0.0.1:${bffPort}/auth/kryptos/callback`];
+    const redirectUris = registered ? (JSON.parse(registered.redirect_uris) as string[]) : [];
+    if (registered && callbacks.some((c) => !redirectUris.includes(c))) await updateClient(connect.ctx.write, Date.now(), client.client_id, { redirect_uris: [...new Set([...redirectUris, ...callbacks])] });
     // The consent screen links to the demo's own privacy policy and terms (demo/privacy.html, demo/terms.html).
     if (registered && !registered.privacy_policy_url) {
       await updateClient(connect.ctx.write, Date.now(), client.client_id, {

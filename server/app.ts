@@ -35,10 +35,12 @@ import { requireBearer } from './http/bearer.middleware.ts';
 import { PROVIDERS, findProvider, providerLogoSvg, publicProvider } from './catalogue.ts';
 import { providerIcon } from './provider-icons.ts';
 import { legalRoutes } from './legal.ts';
-import { DOCS_CSS, docsPage, legacyRoutes, openApiDocument } from './openapi.ts';
+import { DOCS_CSS, docsPage, openApiDocument } from './openapi.ts';
 import { RouteRegistry, routeArea } from './http/routes.ts';
 import { oauthRoutes } from './oauth/oauth.routes.ts';
 import { hostedPageRoutes, oauthWidgetRoutes } from './oauth/hosted.routes.ts';
+import { hostedAssetRoutes } from './oauth/hosted-page.ts';
+import { frameRoutes } from './oauth/frame.routes.ts';
 
 const BODY_LIMIT = '32kb';
 /** Limits are keyed by the matched route (`/webhooks/:id`), never by the raw path a caller spells. */
@@ -69,6 +71,7 @@ export function createApp(ctx: Services) {
   const hostedApi = routeArea(routes, { mount: '', tag: 'OAuth', auth: 'none' });
   hostedPageRoutes(hostedApi, ctx);
   app.use(hostedApi.router);
+  hostedAssetRoutes(hostedApi);
 
   // Public: health, catalogue and its icons, the API reference.
   const pub = routeArea(routes, { mount: '', tag: 'Public', auth: 'none' });
@@ -90,7 +93,7 @@ export function createApp(ctx: Services) {
     res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(svg);
   });
   legalRoutes(pub);
-  const document = (req: Request) => openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`, [...routes.documented(), ...legacyRoutes()]);
+  const document = (req: Request) => openApiDocument(config.publicUrl ?? `${req.protocol}://${req.get('host')}`, routes.documented());
   pub.get('/openapi.json', { summary: 'This OpenAPI document', hidden: true }, (req, res) => {
     res.json(document(req));
   });
@@ -112,6 +115,9 @@ export function createApp(ctx: Services) {
   const partnerApi = routeArea(routes, { mount: '', tag: 'Partner', auth: 'client' });
   partnerRoutes(partnerApi, ctx, { client: clientGuard });
   app.use(partnerApi.router);
+  const frameApi = routeArea(routes, { mount: '', tag: 'OAuth', auth: 'none' });
+  frameRoutes(frameApi, ctx, clientGuard);
+  app.use(frameApi.router);
   const developerApi = routeArea(routes, { mount: '', tag: 'Developer', auth: 'client' });
   developerRoutes(developerApi, ctx, { client: clientGuard });
   app.use(developerApi.router);

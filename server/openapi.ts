@@ -6,18 +6,6 @@ import { z } from 'zod';
 import { CONNECT_ERROR_STATUS } from './errors.ts';
 import type { Auth, RouteDoc } from './http/routes.ts';
 
-export type { RouteDoc } from './http/routes.ts';
-
-const legacy = new Map<string, RouteDoc>();
-
-/**
- * Transitional: documentation registered beside a separately declared route. Areas declare
- * routes through `routeArea` (server/http/routes.ts) instead; this goes once none call it.
- */
-export function route(doc: RouteDoc): void {
-  legacy.set(`${doc.method} ${doc.path}`, doc);
-}
-
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   client: [{ clientId: [], clientSecret: [] }],
   link: [{ linkToken: [] }],
@@ -114,8 +102,3 @@ h2{border-bottom:1px solid #e5e7eb;padding-bottom:4px;margin-top:32px}.op{backgr
 .op h3{font-size:15px;margin:8px 0}.m{display:inline-block;min-width:56px;text-align:center;border-radius:4px;color:#fff;font-size:12px;padding:2px 6px;background:#4b5563}
 .m.get{background:#0369a1}.m.post{background:#007558}.m.delete{background:#b91c1c}.m.patch{background:#92400e}.auth{color:#4b5563;font-size:13px}
 pre{background:#f3f4f6;padding:8px;overflow:auto;font-size:12px}table{border-collapse:collapse}td,th{border:1px solid #e5e7eb;padding:4px 8px;text-align:left}nav a{margin-right:4px}`;
-
-/** Transitional: the routes still documented through `route()`. */
-export function legacyRoutes(): RouteDoc[] {
-  return [...legacy.values()];
-}

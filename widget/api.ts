@@ -40,7 +40,8 @@ export interface WidgetApi {
   /** The integrations the call added, then those of the request that were already there (`existing`). */
   addIntegration(body: NewIntegration): Promise<Integration[]>;
   deleteIntegration(id: string): Promise<void>;
-  consent(scopes: string[]): Promise<{ public_token: string | null }>;
+  /** `{redirect_to}` instead of a public token in OAuth mode (the hosted page). */
+  consent(scopes: string[]): Promise<{ public_token: string | null; redirect_to?: string }>;
   exit(body: { step: ExitStep; reason: 'user_closed' | 'error' | 'timeout' | 'other'; session_id?: string }): Promise<void>;
   /** Absolute URL of a server path such as a provider `logo`, against the api base origin. */
   resolve(path: string): string;

@@ -2,6 +2,8 @@
 import type { ExitStep, Integration, Provider, SignedIn, Workspace } from './api.ts';
 
 export type ConnectSuccessDetail = { public_token: string } | null;
+/** `connect-redirect` detail (OAuth mode, the hosted page only): where the consent sends the browser. */
+export interface ConnectRedirectDetail { redirect_to: string }
 export type ConnectEventType = 'open' | 'step_shown' | 'provider_selected' | 'credentials_submitted' | 'error' | 'exit' | 'success';
 export interface ConnectEventDetail {
   type: ConnectEventType;
@@ -48,7 +50,7 @@ export type StepResult =
   /** accounts step: go on (to consent, or record a resumed session's consent). */
   | { kind: 'continue' }
   /** consent step: the public token, or `null` on a resumed session. */
-  | { kind: 'consented'; public_token: string | null }
+  | { kind: 'consented'; public_token: string | null; redirect_to?: string }
   /** success step: done. */
   | { kind: 'close' };
 /** Internal: a step wants a `connect-event` reported (provider_selected, credentials_submitted, error). */
@@ -65,5 +67,6 @@ declare global {
     'connect-success': CustomEvent<ConnectSuccessDetail>;
     'connect-error': CustomEvent<ConnectError>;
     'connect-event': CustomEvent<ConnectEventDetail>;
+    'connect-redirect': CustomEvent<ConnectRedirectDetail>;
   }
 }

@@ -6,6 +6,7 @@
  *
  * @fires connect-success - detail `{public_token}`, or `null` on a resumed session (existing grant); once per flow
  * @fires connect-error - detail an `Error` with `.code`; closing the dialog gives an `AbortError` with code `USER_CLOSED`
+ * @fires connect-redirect - detail `{redirect_to}`: OAuth mode only (the hosted page), after consent; follow it
  * @fires connect-event - detail `{type, session_id, step?, provider?, code?, timestamp}` (open, step_shown, provider_selected,
  *   credentials_submitted, error, exit, success)
  * @slot - label of the button (default "Connect with Kryptos", translated)
@@ -19,7 +20,7 @@ import { provide } from '@lit/context';
 import { apiContext, stringsContext } from './context.ts';
 import { createWidgetApi, type ExitStep, type Integration, type Provider, type Session, type WidgetApi, type Workspace } from './api.ts';
 import { createLinkTokenSource, linkTokenFromUrl, type LinkTokenProvider } from './link-token.ts';
-import { emit, type ConnectError, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
+import { emit, type ConnectError, type ConnectRedirectDetail, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
 import { en, type Strings } from './i18n/en.ts';
 import { browserLanguage, loadStrings, toLanguage } from './i18n/load.ts';
 import { errorCode, errorMessage } from './errors.ts';
@@ -93,6 +94,12 @@ export class KryptosConnect extends LitElement {
   @property({ reflect: true }) size: 'sm' | 'md' | 'lg' = 'md';
   /** Editable defaults `{address, apiKey, secretKey, password}` (JSON attribute or object property). */
   @property({ converter: jsonConverter }) prefill: Prefill = {};
+  /** `inline` (default) or `iframe`: the screens in a frame of the connect server (`api-base` must be its origin). */
+  @property({ reflect: true }) mode: 'inline' | 'iframe' = 'inline';
+  /** Iframe mode: resolves to `{handle, client_id}` from your backend (`POST /connect/frame/handle` with client credentials). */
+  @property({ attribute: false }) generateFrameHandle?: () => Promise<{ handle: string; client_id: string }>;
+  /** Iframe mode, alternative to `generateFrameHandle`: the element POSTs `{}` here like `link-token-url`. */
+  @property({ attribute: 'frame-handle-url' }) frameHandleUrl?: string;
   /** Disables the trigger button. */
   @property({ type: Boolean, reflect: true }) disabled = false;
 
@@ -199,6 +206,7 @@ export class KryptosConnect extends LitElement {
 
   /** Opens the dialog and starts a flow (fetching the link token). A second call while open does nothing. */
   async open(): Promise<void> {
+    if (this.mode === 'iframe') return this.openFrame();
     if (this.flow) return;
     const provider = this.generateLinkToken ?? (this.linkTokenUrl ? linkTokenFromUrl(this.linkTokenUrl) : undefined);
     const tokens = createLinkTokenSource(
@@ -218,6 +226,29 @@ export class KryptosConnect extends LitElement {
     this.dialog.showModal();
     this.retryStart = () => this.start(flow, tokens.setExpiry);
     await this.retryStart();
+  }
+
+  private framed = false;
+
+  /** Iframe mode (lazily loaded): the host page keeps only a frame handle; the frame redeems it. */
+  private async openFrame(): Promise<void> {
+    if (this.framed) return;
+    this.framed = true;
+    try {
+      const { openFrame, frameHandleFromUrl } = await import('./iframe-mode.ts');
+      const getHandle = this.generateFrameHandle ?? (this.frameHandleUrl ? frameHandleFromUrl(this.frameHandleUrl)
+        : () => Promise.reject(Object.assign(new Error('Set generateFrameHandle or frame-handle-url'), { code: 'MISSING_LINK_TOKEN' })));
+      const options: Record<string, string> = { theme: this.theme, size: this.size };
+      if (this.language) options.language = this.language;
+      if (this.appName) options['app-name'] = this.appName;
+      if (this.appLogo) options['app-logo'] = new URL(this.appLogo, document.baseURI).href;
+      if (this.integrationName) options['integration-name'] = this.integrationName;
+      if (this.authMethods) options['auth-methods'] = Array.isArray(this.authMethods) ? this.authMethods.join(' ') : this.authMethods;
+      await openFrame(this, this.renderRoot as ShadowRoot, { connectOrigin: this.apiBase, getHandle, options });
+    } finally {
+      this.framed = false;
+      this.trigger?.focus();
+    }
   }
 
   /** Closes the dialog. Before success this ends the flow with an `AbortError` (`USER_CLOSED`). */
@@ -342,6 +373,8 @@ export class KryptosConnect extends LitElement {
       case 'continue':
         return this.resumed ? this.confirmResumed() : this.show('consent');
       case 'consented':
+        // OAuth mode (the hosted page): the consent answers where to send the browser, not a public token.
+        if (r.redirect_to) emit<ConnectRedirectDetail>(this, 'connect-redirect', { redirect_to: r.redirect_to });
         this.succeed(r.public_token ? { public_token: r.public_token } : null);
         return this.show('success');
       case 'close':

@@ -6,7 +6,7 @@
  * consent answers `redirect_to` (the relying party's callback with code, state and iss) and
  * `POST /widget/oauth/deny` ends the flow with access_denied.
  *
- * GET /connect is a minimal page for now under a strict CSP that forbids framing.
+ * GET /connect serves the real widget screens full-screen (hosted-page.ts) under a strict CSP that forbids framing.
  */
 import { z } from 'zod';
 import type { Clock } from '../clock.ts';
@@ -22,13 +22,9 @@ import { ipKey, type Limits } from '../http/rate-limit.ts';
 import type { RouteArea } from '../http/routes.ts';
 import { denyAuthorization, openAuthorizationRequest } from './authorization.ts';
 import { findRequestOfLink } from './oauth.repository.ts';
-import { sendPage } from './oauth.routes.ts';
+import { sendHostedPage } from './hosted-page.ts';
 
 export const ConnectSessionBody = z.strictObject({ handle: z.string().max(128) });
-
-/** The hosted page's CSP: its own scripts and styles only, never framed (clickjacking), forms to nowhere. */
-const HOSTED_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; "
-  + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export type HostedPageDeps = { write: Writer; clock: Clock; limits: Limits; config: { rateLimits: Pick<Config['rateLimits'], 'perIpPerMinute'> } };
 
@@ -36,8 +32,7 @@ export function hostedPageRoutes(api: RouteArea, deps: HostedPageDeps): void {
   const { clock } = deps;
 
   api.get('/connect', { summary: 'The hosted Connect page (opened by /oauth/authorize with ?request=creq_…); never framable' }, (_req, res) => {
-    res.set('Content-Security-Policy', HOSTED_CSP);
-    sendPage(res, 200, 'Kryptos Connect', 'Connect your accounts to continue. If nothing happens, go back to the app you came from and start again.');
+    sendHostedPage(res);
   });
 
   api.post('/connect/session', {

@@ -254,8 +254,8 @@ export class KryptosConsentStep extends StepElement {
     this.busy = true;
     this.error = '';
     try {
-      const { public_token } = await this.api!.consent(ordered);
-      this.done({ kind: 'consented', public_token });
+      const { public_token, redirect_to } = await this.api!.consent(ordered);
+      this.done({ kind: 'consented', public_token: public_token ?? null, ...(redirect_to ? { redirect_to } : {}) });
     } catch (error) {
       this.error = this.describe(error);
       this.track({ type: 'error', code: errorCode(error) });

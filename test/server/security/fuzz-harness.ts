@@ -25,7 +25,6 @@ import { KNOWN_SCOPES } from '../../../server/scopes.ts';
 import { PROVIDERS } from '../../../server/catalogue.ts';
 import { linkToken, newClient, SANDBOX_ETH, SANDBOX_SOL, widget, type TestClient, type TestServer } from '../helpers.ts';
 import { tableCounts, totalChanges } from './support.ts';
-import { legacyRoutes } from '../../../server/openapi.ts';
 import { ALL_SCOPES, connectWorkspace } from '../data/fixtures.ts';
 
 const ADMIN = { authorization: 'Bearer test-admin-token-0123456789abcdef0123456789' };
@@ -294,7 +293,7 @@ export async function documentedTargets(server: TestServer, covered: Set<string>
     return async () => ({});
   };
   const empty = z.object({});
-  return [...server.routes.documented(), ...legacyRoutes()]
+  return server.routes.documented()
     .filter((d) => !covered.has(`${d.method.toUpperCase()} ${d.path}`))
     .map((d): Target => ({
       name: `${d.method.toUpperCase()} ${d.path}`,
