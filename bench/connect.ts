@@ -46,12 +46,23 @@ export async function connectBench(): Promise<LoadRow[]> {
     await load('warm-up', { url: `${server.url}/health`, duration: 2 });
     const rows: LoadRow[] = [];
     rows.push(await load('bare Express JSON hello', { url: `${hello.url}/hello` }));
-    rows.push(await load('POST /link-token', { url: `${server.url}/link-token`, method: 'POST', headers: auth, body: JSON.stringify({ scopes: 'openid portfolios:read' }) }));
+    rows.push(
+      await load('POST /link-token', {
+        url: `${server.url}/link-token`,
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ scopes: 'openid portfolios:read' }),
+      }),
+    );
     let used = 0;
-    rows.push(await load('POST /token/exchange (fresh public token each request)', {
-      url: `${server.url}/token/exchange`, method: 'POST', headers: auth,
-      requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify({ public_token: tokens[used++] ?? 'exhausted' }) }) }],
-    }));
+    rows.push(
+      await load('POST /token/exchange (fresh public token each request)', {
+        url: `${server.url}/token/exchange`,
+        method: 'POST',
+        headers: auth,
+        requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: JSON.stringify({ public_token: tokens[used++] ?? 'exhausted' }) }) }],
+      }),
+    );
     if (used > tokens.length) throw new Error(`ran out of public tokens (${used} > ${tokens.length}); raise the seed`);
     return rows;
   } finally {

@@ -31,7 +31,9 @@ export async function seedDataBench(file: string, count: number) {
   const { userId, workspaceId } = await db.transaction().execute((trx) => insertUserWithWorkspace(trx, now, null));
   const fx = await seedPortfolio(db, workspaceId, now);
   await db.transaction().execute((trx) => insertTransactions(trx, workspaceId, fx.walletA, fx.addressA, generatedTransactions(count, now - 60_000), now));
-  const { token } = await db.transaction().execute((trx) => insertGrant(trx, { clientId: client.client_id, userId, workspaceId, scopes: 'openid portfolios:read transactions:read', now }));
+  const { token } = await db
+    .transaction()
+    .execute((trx) => insertGrant(trx, { clientId: client.client_id, userId, workspaceId, scopes: 'openid portfolios:read transactions:read', now }));
   await db.destroy();
   return { token };
 }

@@ -17,11 +17,34 @@ export async function seedBenchDatabase(file: string, publicTokens: number) {
       const { userId, workspaceId } = await insertUserWithWorkspace(trx, now, null);
       for (let i = 0; i < Math.min(BATCH, publicTokens - done); i++) {
         const linkId = randomId('lt_', 12);
-        await trx.insertInto('link_tokens').values({
-          id: linkId, digest: digest(linkId), client_id: client.client_id, sandbox: 1, scopes: 'openid portfolios:read', user_reference: null,
-          grant_id: null, user_id: userId, workspace_id: workspaceId, consented_at: now, created_at: now, expires_at: now + 3_600_000,
-        }).execute();
-        tokens.push(await insertPublicToken(trx, now + 3_600_000, { clientId: client.client_id, linkTokenId: linkId, userId, workspaceId, scopes: ['openid', 'portfolios:read'], sandbox: 1, userReference: null }));
+        await trx
+          .insertInto('link_tokens')
+          .values({
+            id: linkId,
+            digest: digest(linkId),
+            client_id: client.client_id,
+            sandbox: 1,
+            scopes: 'openid portfolios:read',
+            user_reference: null,
+            grant_id: null,
+            user_id: userId,
+            workspace_id: workspaceId,
+            consented_at: now,
+            created_at: now,
+            expires_at: now + 3_600_000,
+          })
+          .execute();
+        tokens.push(
+          await insertPublicToken(trx, now + 3_600_000, {
+            clientId: client.client_id,
+            linkTokenId: linkId,
+            userId,
+            workspaceId,
+            scopes: ['openid', 'portfolios:read'],
+            sandbox: 1,
+            userReference: null,
+          }),
+        );
       }
     });
   }

@@ -9,8 +9,15 @@ import { startConnectServer } from '../server/start.ts';
 
 const dbFile = process.env.BENCH_DB!;
 const running = await startConnectServer({
-  env: { ...process.env, NODE_ENV: 'development', CONNECT_PORT: '0', CONNECT_DB: dbFile, LOG_LEVEL: 'info',
-    CONNECT_RATE_LIMIT_PER_MINUTE: '10000000', CONNECT_IP_RATE_LIMIT_PER_MINUTE: '10000000' },
+  env: {
+    ...process.env,
+    NODE_ENV: 'development',
+    CONNECT_PORT: '0',
+    CONNECT_DB: dbFile,
+    LOG_LEVEL: 'info',
+    CONNECT_RATE_LIMIT_PER_MINUTE: '10000000',
+    CONNECT_IP_RATE_LIMIT_PER_MINUTE: '10000000',
+  },
   logDestination: pino.destination({ fd: openSync('/dev/null', 'w'), sync: false }),
 });
 const synchronous = running.storage.engine.sqlite.pragma('synchronous', { simple: true });

@@ -24,7 +24,8 @@ async function timedSync(env: Record<string, string>, integration: Record<string
     await server.ctx.sync!.waitIdle(180_000);
     const seconds = (performance.now() - started) / 1000;
     const row = await integrationRow(server, conn.integrationIds[0]!);
-    if (row.status !== 'COMPLETED' || row.total_transactions !== expected) throw new Error(`sync ended ${row.status} with ${row.total_transactions}/${expected} transactions: ${row.message}`);
+    if (row.status !== 'COMPLETED' || row.total_transactions !== expected)
+      throw new Error(`sync ended ${row.status} with ${row.total_transactions}/${expected} transactions: ${row.message}`);
     return seconds;
   } finally {
     await server.stop();
@@ -35,14 +36,29 @@ async function evmBench(transfers: number): Promise<SyncBenchRow[]> {
   const chain = await startLocalChain();
   try {
     const user: Address = privateKeyToAccount(generatePrivateKey()).address;
-    const chainDef = { id: 1337, name: 'ganache', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [chain.url] } } } as const;
+    const chainDef = {
+      id: 1337,
+      name: 'ganache',
+      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+      rpcUrls: { default: { http: [chain.url] } },
+    } as const;
     const funder = chain.wallets[0]!;
     await funder.sendTransaction({ to: user, value: parseEther('1'), account: funder.account!, chain: chainDef });
     const token = await chain.deployToken(0, 'Bench Token', 'BNCH', 18, parseUnits('1000000000', 18));
     let nonce = await chain.pub.getTransactionCount({ address: funder.account!.address });
     const generated = performance.now();
     for (let i = 0; i < transfers; i++) {
-      await funder.writeContract({ address: token, abi: TOKEN_ABI, functionName: 'transfer', args: [user, parseUnits(`${i + 1}.000000000000000001`, 18)], account: funder.account!, chain: chainDef, nonce: nonce++, gas: 100_000n, gasPrice: 2_000_000_000n });
+      await funder.writeContract({
+        address: token,
+        abi: TOKEN_ABI,
+        functionName: 'transfer',
+        args: [user, parseUnits(`${i + 1}.000000000000000001`, 18)],
+        account: funder.account!,
+        chain: chainDef,
+        nonce: nonce++,
+        gas: 100_000n,
+        gasPrice: 2_000_000_000n,
+      });
     }
     const generation = (performance.now() - generated) / 1000;
     const seconds = await timedSync({ EVM_RPC_URL_ETHEREUM: chain.url }, { provider: 'ethereum', address: user }, transfers);
@@ -58,9 +74,15 @@ async function evmBench(transfers: number): Promise<SyncBenchRow[]> {
 async function exchangeBench(trades: number): Promise<number> {
   const secret = randomBytes(64).toString('base64');
   const key = `bench-key-${trades}`;
-  const kraken = await startKrakenServer([{ key, secret, balances: { XXBT: '1' }, trades: syntheticTrades(trades, Math.floor(Date.UTC(2024, 0, 1) / 1000)), deposits: [], withdrawals: [] }]);
+  const kraken = await startKrakenServer([
+    { key, secret, balances: { XXBT: '1' }, trades: syntheticTrades(trades, Math.floor(Date.UTC(2024, 0, 1) / 1000)), deposits: [], withdrawals: [] },
+  ]);
   try {
-    return await timedSync({ EXCHANGE_URL_KRAKEN: kraken.url, EXCHANGE_MIN_REQUEST_INTERVAL_MS: '0' }, { provider: 'kraken', credentials: { apiKey: key, secretKey: secret } }, trades);
+    return await timedSync(
+      { EXCHANGE_URL_KRAKEN: kraken.url, EXCHANGE_MIN_REQUEST_INTERVAL_MS: '0' },
+      { provider: 'kraken', credentials: { apiKey: key, secretKey: secret } },
+      trades,
+    );
   } finally {
     await kraken.close();
   }

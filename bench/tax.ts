@@ -36,11 +36,33 @@ function history(count: number, end: number): { a: TxSpec[]; b: TxSpec[] } {
     const gas = { kind: 'fee' as const, assetId: A.native, quantity: '0.0003', price: eth };
     const kind = i % 10;
     const spec: TxSpec =
-      kind < 4 ? { timestamp, type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '0.01', price: btc }] }
-      : kind < 6 ? { timestamp, type: 'trade', label: 'Sell', legs: [{ kind: 'outgoing', assetId: A.btc, quantity: '0.012', price: btc }, { kind: 'incoming', assetId: A.usd, quantity: (0.012 * Number(btc)).toFixed(2), price: '1' }, gas] }
-      : kind < 8 ? { timestamp, type: 'trade', label: 'Swap', legs: [{ kind: 'outgoing', assetId: A.usd, quantity: '100', price: '1' }, { kind: 'incoming', assetId: A.native, quantity: (100 / Number(eth)).toFixed(8), price: eth }, gas] }
-      : kind === 8 ? { timestamp, type: 'deposit', label: 'Staking Rewards', legs: [{ kind: 'incoming', assetId: A.native, quantity: '0.01', price: eth }] }
-      : { timestamp, type: 'payment', label: 'Payment', legs: [{ kind: 'outgoing', assetId: A.native, quantity: '0.005', price: eth }, gas] };
+      kind < 4
+        ? { timestamp, type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '0.01', price: btc }] }
+        : kind < 6
+          ? {
+              timestamp,
+              type: 'trade',
+              label: 'Sell',
+              legs: [
+                { kind: 'outgoing', assetId: A.btc, quantity: '0.012', price: btc },
+                { kind: 'incoming', assetId: A.usd, quantity: (0.012 * Number(btc)).toFixed(2), price: '1' },
+                gas,
+              ],
+            }
+          : kind < 8
+            ? {
+                timestamp,
+                type: 'trade',
+                label: 'Swap',
+                legs: [
+                  { kind: 'outgoing', assetId: A.usd, quantity: '100', price: '1' },
+                  { kind: 'incoming', assetId: A.native, quantity: (100 / Number(eth)).toFixed(8), price: eth },
+                  gas,
+                ],
+              }
+            : kind === 8
+              ? { timestamp, type: 'deposit', label: 'Staking Rewards', legs: [{ kind: 'incoming', assetId: A.native, quantity: '0.01', price: eth }] }
+              : { timestamp, type: 'payment', label: 'Payment', legs: [{ kind: 'outgoing', assetId: A.native, quantity: '0.005', price: eth }, gas] };
     (i % 2 ? b : a).push(spec);
   }
   return { a, b };
@@ -55,7 +77,9 @@ export async function taxBench(): Promise<TaxRow[]> {
     process.stderr.write(`seeding a workspace with ${TRANSACTIONS} transactions…\n`);
     const { workspaceId } = await db.transaction().execute((trx) => insertUserWithWorkspace(trx, now, null));
     await seedAssets(db, now);
-    const wallets = await db.transaction().execute(async (trx) => [await insertWallet(trx, workspaceId, now, 'Bench A'), await insertWallet(trx, workspaceId, now + 1, 'Bench B')] as const);
+    const wallets = await db
+      .transaction()
+      .execute(async (trx) => [await insertWallet(trx, workspaceId, now, 'Bench A'), await insertWallet(trx, workspaceId, now + 1, 'Bench B')] as const);
     const { a, b } = history(TRANSACTIONS, now);
     await db.transaction().execute(async (trx) => {
       await insertTransactions(trx, workspaceId, wallets[0], '0xbencha', a, now);
@@ -64,9 +88,16 @@ export async function taxBench(): Promise<TaxRow[]> {
     process.stderr.write(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const passes = createTaxPasses({ db, write: createGroupCommit(db), clock: systemClock, logger: console });
     const rows: TaxRow[] = [];
-    const runs: [string, string, 'universal' | 'wallet'][] = [...METHODS.map((m) => [m, m, 'universal'] as [string, string, 'universal']), ['FIFO, wallet by wallet', 'FIFO', 'wallet']];
+    const runs: [string, string, 'universal' | 'wallet'][] = [
+      ...METHODS.map((m) => [m, m, 'universal'] as [string, string, 'universal']),
+      ['FIFO, wallet by wallet', 'FIFO', 'wallet'],
+    ];
     for (const [name, method, tracking] of runs) {
-      await db.updateTable('workspaces').set({ cost_basis_method: method as (typeof COST_BASIS_METHODS)[number], lot_tracking: tracking }).where('id', '=', workspaceId).execute();
+      await db
+        .updateTable('workspaces')
+        .set({ cost_basis_method: method as (typeof COST_BASIS_METHODS)[number], lot_tracking: tracking })
+        .where('id', '=', workspaceId)
+        .execute();
       const t0 = performance.now();
       const summary = await passes.run(workspaceId, Date.now());
       const seconds = (performance.now() - t0) / 1000;
@@ -81,7 +112,12 @@ export async function taxBench(): Promise<TaxRow[]> {
 }
 
 export const formatTaxRows = (rows: TaxRow[]) =>
-  [`### Full tax pass, ${TRANSACTIONS.toLocaleString('en')} transactions (load, engine, store)`, '| method | full pass, s | engine alone, s | disposal rows |', '|---|---:|---:|---:|', ...rows.map((r) => `| ${r.name} | ${r.seconds} | ${r.engineSeconds} | ${r.disposals} |`)].join('\n');
+  [
+    `### Full tax pass, ${TRANSACTIONS.toLocaleString('en')} transactions (load, engine, store)`,
+    '| method | full pass, s | engine alone, s | disposal rows |',
+    '|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.name} | ${r.seconds} | ${r.engineSeconds} | ${r.disposals} |`),
+  ].join('\n');
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   console.log(`node=${process.version}\n\n${formatTaxRows(await taxBench())}`);

@@ -66,7 +66,12 @@ async function bundleAlone(specs: string[]): Promise<string> {
       configFile: false,
       logLevel: 'silent',
       build: {
-        outDir: join(dir, 'out'), emptyOutDir: true, write: true, target: 'es2022', minify: true, sourcemap: false,
+        outDir: join(dir, 'out'),
+        emptyOutDir: true,
+        write: true,
+        target: 'es2022',
+        minify: true,
+        sourcemap: false,
         lib: { entry, formats: ['es'], fileName: () => 'bundle.js' },
         rollupOptions: { output: { minify: true } } as object,
       },
@@ -84,14 +89,38 @@ export async function sizeRows(): Promise<Row[]> {
   const litFamily = await bundleAlone(['lit', 'lit/decorators.js', '@lit/context']);
   const entryGz = gz(entry);
   const rows: Row[] = [
-    { name: 'widget entry dist/kryptos-connect.js', value: kb(entryGz), unit: 'KB gzip', goal: '≤ 30 KB', ok: entryGz <= 30 * 1024, note: `${kb(entry.length)} KB minified` },
-    { name: 'baseline: Lit runtime alone (lit index, bundled + minified)', value: kb(gz(lit)), unit: 'KB gzip', note: `${kb(Buffer.byteLength(lit))} KB minified` },
-    { name: 'baseline: Lit + lit/decorators + @lit/context', value: kb(gz(litFamily)), unit: 'KB gzip', note: `${kb(Buffer.byteLength(litFamily))} KB minified` },
+    {
+      name: 'widget entry dist/kryptos-connect.js',
+      value: kb(entryGz),
+      unit: 'KB gzip',
+      goal: '≤ 30 KB',
+      ok: entryGz <= 30 * 1024,
+      note: `${kb(entry.length)} KB minified`,
+    },
+    {
+      name: 'baseline: Lit runtime alone (lit index, bundled + minified)',
+      value: kb(gz(lit)),
+      unit: 'KB gzip',
+      note: `${kb(Buffer.byteLength(lit))} KB minified`,
+    },
+    {
+      name: 'baseline: Lit + lit/decorators + @lit/context',
+      value: kb(gz(litFamily)),
+      unit: 'KB gzip',
+      note: `${kb(Buffer.byteLength(litFamily))} KB minified`,
+    },
     { name: 'widget entry minus Lit runtime (approx. own code)', value: kb(entryGz - gz(lit)), unit: 'KB gzip', note: 'difference of the gzipped sizes' },
   ];
-  for (const file of readdirSync(DIST).filter((f) => /^kryptos-connect-[a-z]{2}-.*\.js$/.test(f)).sort()) {
+  for (const file of readdirSync(DIST)
+    .filter((f) => /^kryptos-connect-[a-z]{2}-.*\.js$/.test(f))
+    .sort()) {
     const lang = /^kryptos-connect-([a-z]{2})-/.exec(file)![1];
-    rows.push({ name: `language chunk ${lang} (${file})`, value: kb(gz(readFileSync(join(DIST, file)))), unit: 'KB gzip', note: 'loaded only when language is set' });
+    rows.push({
+      name: `language chunk ${lang} (${file})`,
+      value: kb(gz(readFileSync(join(DIST, file)))),
+      unit: 'KB gzip',
+      note: 'loaded only when language is set',
+    });
   }
   return rows;
 }
@@ -165,9 +194,28 @@ export async function clickToPaintRows(runs = RUNS): Promise<Row[]> {
     return [
       { name: `click → first screen painted (link token via BFF + session), p50 of ${runs}`, value: percentile(sorted, 50), unit: 'ms' },
       { name: `click → first screen painted (link token via BFF + session), p90 of ${runs}`, value: p90, unit: 'ms', goal: '≤ 150 ms', ok: p90 <= 150 },
-      { name: 'of which: click → link-token response (BFF → connect server), p50', value: percentile([...linkTokens].sort((a, b) => a - b), 50), unit: 'ms' },
-      { name: 'of which: click → session response (BFF proxy), p50', value: percentile([...sessions].sort((a, b) => a - b), 50), unit: 'ms' },
-      { name: 'click → first screen painted, min / max', value: Math.round(sorted[0]! * 10) / 10, unit: 'ms', note: `max ${Math.round(sorted.at(-1)! * 10) / 10} ms` },
+      {
+        name: 'of which: click → link-token response (BFF → connect server), p50',
+        value: percentile(
+          [...linkTokens].sort((a, b) => a - b),
+          50,
+        ),
+        unit: 'ms',
+      },
+      {
+        name: 'of which: click → session response (BFF proxy), p50',
+        value: percentile(
+          [...sessions].sort((a, b) => a - b),
+          50,
+        ),
+        unit: 'ms',
+      },
+      {
+        name: 'click → first screen painted, min / max',
+        value: Math.round(sorted[0]! * 10) / 10,
+        unit: 'ms',
+        note: `max ${Math.round(sorted.at(-1)! * 10) / 10} ms`,
+      },
     ];
   } finally {
     await browser.close();

@@ -68,12 +68,17 @@ export function createBffApp(ctx: BffContext, options: { demoLogin: boolean }) {
   app.use(['/api', '/kryptos/widget'], requireJson, express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(ctx.sessions.loadSession);
   app.use('/api', requireCsrfHeader);
-  app.use(['/api/kryptos/link-token', '/api/kryptos/frame-handle', '/api/kryptos/exchange', '/api/demo/login'], limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'));
+  app.use(
+    ['/api/kryptos/link-token', '/api/kryptos/frame-handle', '/api/kryptos/exchange', '/api/demo/login'],
+    limit(MINUTE, Math.max(10, Math.floor(config.rateLimitPerMinute / 10)), 'sensitive'),
+  );
 
   if (options.demoLogin) app.use(demoAuthRoutes(ctx), oauthLoginRoutes(ctx));
   app.use(linkTokenRoutes(ctx), exchangeRoutes(ctx), dataRoutes(ctx), taxRoutes(ctx), webhookStatusRoutes(ctx), widgetProxyRoutes(ctx), assetRoutes(ctx));
 
-  app.use((req, _res, next) => next(req.path.startsWith('/api/kryptos/data/') ? dataError(404, 'not_found', 'Not found') : bffError(404, 'NOT_FOUND', 'Not found')));
+  app.use((req, _res, next) =>
+    next(req.path.startsWith('/api/kryptos/data/') ? dataError(404, 'not_found', 'Not found') : bffError(404, 'NOT_FOUND', 'Not found')),
+  );
 
   const render: ErrorRequestHandler = (error, req, res, _next) => {
     const family = req.path.startsWith('/api/kryptos/data/') ? 'data' : 'connect';
@@ -82,7 +87,11 @@ export function createBffApp(ctx: BffContext, options: { demoLogin: boolean }) {
       const err = error as Error;
       logger.error({ reqId: res.locals.requestId, err: { name: err?.name, message: err?.message, stack: err?.stack } }, 'unhandled error');
     }
-    const out = e ?? (family === 'data' ? dataError(500, 'internal_server_error', `Internal error (request ${String(res.locals.requestId)})`) : bffError(500, 'INTERNAL_ERROR', `Internal error (request ${String(res.locals.requestId)})`));
+    const out =
+      e ??
+      (family === 'data'
+        ? dataError(500, 'internal_server_error', `Internal error (request ${String(res.locals.requestId)})`)
+        : bffError(500, 'INTERNAL_ERROR', `Internal error (request ${String(res.locals.requestId)})`));
     if (out.status === 429 && !res.get('Retry-After')) res.set('Retry-After', '60');
     res.set('Cache-Control', 'no-store');
     if (out.family === 'data') res.status(out.status).json({ error: out.code, message: out.message, details: [] });
@@ -104,7 +113,8 @@ function toHttpError(error: unknown, family: 'connect' | 'data'): HttpError | un
     // The connect server's own verdict (e.g. TOKEN_ALREADY_USED) is passed on; gateway failures become 502/504.
     if (family === 'data') return dataError(error.status === 504 ? 504 : 502, error.status === 504 ? 'gateway_timeout' : 'bad_gateway', error.message);
     // The app's own credentials were refused: the browser's user can do nothing about it.
-    if (error.code === 'INVALID_CLIENT') return bffError(502, 'UPSTREAM_ERROR', 'The connect server refused this app\'s client credentials (check KRYPTOS_CLIENT_ID / KRYPTOS_CLIENT_SECRET)');
+    if (error.code === 'INVALID_CLIENT')
+      return bffError(502, 'UPSTREAM_ERROR', "The connect server refused this app's client credentials (check KRYPTOS_CLIENT_ID / KRYPTOS_CLIENT_SECRET)");
     return new HttpError(error.status, error.code, error.message);
   }
   const e = error as { type?: string; status?: number; expose?: boolean };

@@ -16,12 +16,10 @@ const Int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const DEFAULT_SCOPES =
   'openid profile offline_access email portfolios:read transactions:read integrations:read tax:read accounting:read reports:read workspace:read users:read';
 
-const ConnectUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4000' })
-  .refine((u) => {
-    const url = new URL(u);
-    return !url.search && !url.hash && !url.username && !url.password;
-  }, 'must be scheme://host[:port][/path] without query, fragment or credentials');
+const ConnectUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as http://127.0.0.1:4000' }).refine((u) => {
+  const url = new URL(u);
+  return !url.search && !url.hash && !url.username && !url.password;
+}, 'must be scheme://host[:port][/path] without query, fragment or credentials');
 
 const Base64Key = z.string().refine((v) => {
   const key = Buffer.from(v.trim(), 'base64');
@@ -45,13 +43,19 @@ const Env = z.object({
     .trim()
     .regex(/^[a-z_:]+( [a-z_:]+)*$/, 'must be space-separated scopes such as "openid portfolios:read"')
     .default(DEFAULT_SCOPES),
-  BFF_TRUST_PROXY: z.string().regex(/^\d{1,2}$/, 'must be a hop count (0–99), never "true"').optional(),
+  BFF_TRUST_PROXY: z
+    .string()
+    .regex(/^\d{1,2}$/, 'must be a hop count (0–99), never "true"')
+    .optional(),
   BFF_UPSTREAM_TIMEOUT_MS: Int(100, 120_000).default(10_000),
   BFF_SESSION_TTL_HOURS: Int(1, 24 * 90).default(24 * 7),
   BFF_RATE_LIMIT_PER_MINUTE: Int(1, 10_000_000).default(600),
   LOG_LEVEL: LogLevel.default('info'),
   /** The webhook signing secret the connect server showed for this client (whsec_…); without it the receiver is off. */
-  BFF_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_-]{20,200}$/, 'must be the webhook signing secret from the connect server (whsec_…)').optional(),
+  BFF_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9_-]{20,200}$/, 'must be the webhook signing secret from the connect server (whsec_…)')
+    .optional(),
 });
 
 export type BffConfig = {
@@ -81,7 +85,9 @@ export class ConfigError extends Error {
 export function loadBffConfig(env: NodeJS.ProcessEnv = process.env): BffConfig {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.path.length ? i.message.replace(/^Invalid input: expected string, received undefined$/, 'is required') : i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) => `${i.path.join('.')}: ${i.path.length ? i.message.replace(/^Invalid input: expected string, received undefined$/, 'is required') : i.message}`,
+    );
     throw new ConfigError(`Invalid BFF configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;

@@ -9,10 +9,23 @@ import { UpstreamError } from './errors.ts';
 export type ConnectClientOptions = { connectUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
 
 /** `has_existing_grant` is always there on this server (false unless resumed); the hosted one may omit it. */
-export type LinkTokenData = { link_token: string; expires_at: string; has_existing_grant?: boolean; resume_refused?: string; user_id?: string; workspace_id?: string };
+export type LinkTokenData = {
+  link_token: string;
+  expires_at: string;
+  has_existing_grant?: boolean;
+  resume_refused?: string;
+  user_id?: string;
+  workspace_id?: string;
+};
 export type ExchangeData = {
-  access_token: string; grant_id: string; token_type: string; expires_in: number; scope: string;
-  workspace_id: string; user_id: string; user_reference: string | null;
+  access_token: string;
+  grant_id: string;
+  token_type: string;
+  expires_in: number;
+  scope: string;
+  workspace_id: string;
+  user_id: string;
+  user_reference: string | null;
 };
 
 /** A raw upstream answer, passed to the browser as is (status, JSON text, a few headers). */
@@ -39,13 +52,22 @@ export function createConnectClient(o: ConnectClientOptions) {
       response = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(o.timeoutMs) });
     } catch (error) {
       const timeout = (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError';
-      throw new UpstreamError(timeout ? 504 : 502, timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR', timeout ? 'The connect server did not answer in time' : 'The connect server could not be reached');
+      throw new UpstreamError(
+        timeout ? 504 : 502,
+        timeout ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR',
+        timeout ? 'The connect server did not answer in time' : 'The connect server could not be reached',
+      );
     }
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new UpstreamError(502, 'UPSTREAM_ERROR', 'The connect server answered with a redirect, which is not followed');
     }
-    return { status: response.status, body: await response.text(), contentType: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
+    return {
+      status: response.status,
+      body: await response.text(),
+      contentType: response.headers.get('content-type'),
+      retryAfter: response.headers.get('retry-after'),
+    };
   }
 
   /** Partner endpoint call: client credentials in headers, Connect envelope unwrapped. */
@@ -80,7 +102,12 @@ export function createConnectClient(o: ConnectClientOptions) {
 
     /** `POST /api/v1/reports` (reports:write): queues a tax report for the user's workspace. */
     createReport(body: { type: string; year: number }, accessToken: string): Promise<RawResponse> {
-      return send('POST', 'api/v1/reports', { ...clientHeaders, Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' }, JSON.stringify(body));
+      return send(
+        'POST',
+        'api/v1/reports',
+        { ...clientHeaders, Authorization: `Bearer ${accessToken}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+        JSON.stringify(body),
+      );
     },
 
     /**

@@ -18,8 +18,21 @@ export const DATA_RESOURCES: Readonly<Record<string, readonly string[]>> = Objec
   integrations: ['page', 'pageSize', 'searchedKey'],
   holdings: ['isSpam', 'calculatedBalances'],
   transactions: [
-    'walletId', 'currencyId', 'trxId', 'isNft', 'isMissingPrice', 'isMissingPurchase', 'isEdited', 'isManual',
-    'transactionType', 'label', 'order', 'timeStart', 'timeEnd', 'isSpam', ...PAGING,
+    'walletId',
+    'currencyId',
+    'trxId',
+    'isNft',
+    'isMissingPrice',
+    'isMissingPurchase',
+    'isEdited',
+    'isManual',
+    'transactionType',
+    'label',
+    'order',
+    'timeStart',
+    'timeEnd',
+    'isSpam',
+    ...PAGING,
   ],
   'defi-holdings': ['source', 'protocol', 'chain', ...PAGING],
   'nft-holdings': ['source', 'collection', 'chain', 'tokenId', 'contract', 'isSpam', ...PAGING],
@@ -67,7 +80,10 @@ export function dataRoutes(ctx: BffContext): Router {
     if (!connection) throw dataError(401, 'unauthorized', 'Not connected to Kryptos; connect first');
     const upstream = await ctx.connect.data(resource, query, connection.accessToken);
     if (upstream.retryAfter) res.set('Retry-After', upstream.retryAfter);
-    res.status(upstream.status).type(upstream.contentType?.startsWith('application/json') ? 'application/json' : 'text/plain').send(upstream.body);
+    res
+      .status(upstream.status)
+      .type(upstream.contentType?.startsWith('application/json') ? 'application/json' : 'text/plain')
+      .send(upstream.body);
   });
 
   return router;

@@ -7,7 +7,12 @@ import { z } from 'zod';
 import type { BffContext } from './context.ts';
 import { sessionOf } from './session.middleware.ts';
 
-const LoginBody = z.strictObject({ username: z.string().trim().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore (1–64)') });
+const LoginBody = z.strictObject({
+  username: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, dot, dash or underscore (1–64)'),
+});
 
 export function demoAuthRoutes(ctx: BffContext): Router {
   const router = Router();

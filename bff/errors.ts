@@ -35,7 +35,8 @@ export class HttpError extends Error {
 
 export const bffError = (status: number, code: BffErrorCode, message: string) => new HttpError(status, code, message);
 
-export type DataErrorCode = 'invalid_parameters' | 'unauthorized' | 'not_found' | 'bad_gateway' | 'gateway_timeout' | 'rate_limit_exceeded' | 'internal_server_error';
+export type DataErrorCode =
+  'invalid_parameters' | 'unauthorized' | 'not_found' | 'bad_gateway' | 'gateway_timeout' | 'rate_limit_exceeded' | 'internal_server_error';
 export const dataError = (status: number, code: DataErrorCode, message: string) => new HttpError(status, code, message, 'data');
 
 /** A failed call to the connect server, carrying its status and contract code. */

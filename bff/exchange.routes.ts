@@ -22,7 +22,8 @@ export function exchangeRoutes(ctx: BffContext): Router {
     try {
       return await store.find(userId);
     } catch (error) {
-      if (error instanceof DecryptionError) throw bffError(500, 'STORED_TOKEN_UNREADABLE', 'The stored connection cannot be read; disconnect and connect again');
+      if (error instanceof DecryptionError)
+        throw bffError(500, 'STORED_TOKEN_UNREADABLE', 'The stored connection cannot be read; disconnect and connect again');
       throw error;
     }
   }
@@ -41,8 +42,12 @@ export function exchangeRoutes(ctx: BffContext): Router {
       throw bffError(403, 'USER_MISMATCH', 'This connection was started for another user');
     }
     const replaced = await store.save(ctx.now(), {
-      partnerUserId: userId, accessToken: grant.access_token, grantId: grant.grant_id,
-      scopes: grant.scope, workspaceId: grant.workspace_id, kryptosUserId: grant.user_id,
+      partnerUserId: userId,
+      accessToken: grant.access_token,
+      grantId: grant.grant_id,
+      scopes: grant.scope,
+      workspaceId: grant.workspace_id,
+      kryptosUserId: grant.user_id,
     });
     if (replaced && replaced.grantId !== grant.grant_id) {
       // A fresh flow replaced an older grant: end the old one so no orphan stays valid for 15 years.

@@ -6,10 +6,30 @@
 import pino, { type Logger } from 'pino';
 
 export const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-link-token"]', 'req.headers["x-client-secret"]',
-  'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie', 'headers["x-link-token"]', 'headers["x-client-secret"]',
-  '*.client_secret', '*.clientSecret', '*.access_token', '*.accessToken', '*.public_token', '*.link_token', '*.cookie',
-  'client_secret', 'clientSecret', 'access_token', 'accessToken', 'public_token', 'link_token', 'cookie', 'body',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-link-token"]',
+  'req.headers["x-client-secret"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["x-link-token"]',
+  'headers["x-client-secret"]',
+  '*.client_secret',
+  '*.clientSecret',
+  '*.access_token',
+  '*.accessToken',
+  '*.public_token',
+  '*.link_token',
+  '*.cookie',
+  'client_secret',
+  'clientSecret',
+  'access_token',
+  'accessToken',
+  'public_token',
+  'link_token',
+  'cookie',
+  'body',
 ];
 
 export type { Logger };

@@ -4,7 +4,10 @@ import { randomSecret, sha256 } from './crypto.ts';
 
 export async function createSession(db: BffDb, now: number, partnerUserId: string, ttlMs: number): Promise<string> {
   const id = randomSecret();
-  await db.insertInto('sessions').values({ id_digest: sha256(id), partner_user_id: partnerUserId, created_at: now, expires_at: now + ttlMs }).execute();
+  await db
+    .insertInto('sessions')
+    .values({ id_digest: sha256(id), partner_user_id: partnerUserId, created_at: now, expires_at: now + ttlMs })
+    .execute();
   // Housekeeping on the write path keeps the table small without a timer.
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
   return id;

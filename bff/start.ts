@@ -44,9 +44,18 @@ export function createBff(options: BffOptions = {}) {
   const sessions = createSessions(db, config.sessionSecret, config.sessionTtlMs, now);
   const demoLogin = !options.getPartnerUserId;
   const ctx: BffContext = {
-    config, db, logger, now, sessions,
+    config,
+    db,
+    logger,
+    now,
+    sessions,
     store: createTokenStore(db, createSealer(config.encryptionKey, config.previousEncryptionKey)),
-    connect: createConnectClient({ connectUrl: config.connectUrl, clientId: config.clientId, clientSecret: config.clientSecret, timeoutMs: config.upstreamTimeoutMs }),
+    connect: createConnectClient({
+      connectUrl: config.connectUrl,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      timeoutMs: config.upstreamTimeoutMs,
+    }),
     getPartnerUserId: options.getPartnerUserId ?? ((req) => sessionOf(req)?.userId),
     widgetDir: options.widgetDir ?? root('dist'),
     demoDir: options.demoDir === false ? undefined : (options.demoDir ?? (demoLogin ? root('demo') : undefined)),
@@ -65,7 +74,9 @@ export async function startBff(options: BffOptions = {}): Promise<RunningBff> {
   const url = `http://${ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
-    url, server, ctx,
+    url,
+    server,
+    ctx,
     close() {
       closing ??= (async () => {
         await new Promise<void>((resolve) => {

@@ -34,7 +34,10 @@ export function taxRoutes(ctx: BffContext): Router {
     res.set('Cache-Control', 'no-store');
     const isCsv = upstream.status === 200 && upstream.contentType?.startsWith('text/csv');
     if (isCsv && csvName) res.set('Content-Disposition', `attachment; filename="${csvName}"`);
-    res.status(upstream.status).type(isCsv ? 'text/csv' : upstream.contentType?.startsWith('application/json') ? 'application/json' : 'text/plain').send(upstream.body);
+    res
+      .status(upstream.status)
+      .type(isCsv ? 'text/csv' : upstream.contentType?.startsWith('application/json') ? 'application/json' : 'text/plain')
+      .send(upstream.body);
   }
 
   router.get('/api/kryptos/tax/summary', async (req, res) => {

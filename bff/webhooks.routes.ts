@@ -36,18 +36,28 @@ export function webhookReceiverRoutes(ctx: BffContext): Router {
     if (!signature || !timestamp || !/^whd_[0-9a-f]{8,64}$/.test(id)) throw new HttpError(400, 'INVALID_WEBHOOK', 'Missing or malformed webhook headers');
     if (!signatureMatches(secret, timestamp, raw, signature)) throw new HttpError(401, 'INVALID_SIGNATURE', 'The webhook signature does not verify');
     const at = Date.parse(timestamp);
-    if (!Number.isFinite(at) || Math.abs(ctx.now() - at) > TOLERANCE_MS) throw new HttpError(401, 'STALE_WEBHOOK', 'The webhook timestamp is too old or in the future');
+    if (!Number.isFinite(at) || Math.abs(ctx.now() - at) > TOLERANCE_MS)
+      throw new HttpError(401, 'STALE_WEBHOOK', 'The webhook timestamp is too old or in the future');
     let body: Envelope;
     try {
       body = JSON.parse(raw.toString('utf8')) as Envelope;
     } catch {
       throw new HttpError(400, 'INVALID_WEBHOOK', 'The webhook body is not JSON');
     }
-    if (body.id !== id || typeof body.event !== 'string' || typeof body.workspace_id !== 'string') throw new HttpError(400, 'INVALID_WEBHOOK', 'The envelope does not match its headers');
-    const inserted = await ctx.db.insertInto('webhook_events').values({
-      id, event: body.event.slice(0, 64), workspace_id: body.workspace_id.slice(0, 128), grant_id: typeof body.grant_id === 'string' ? body.grant_id.slice(0, 128) : null,
-      status: typeof body.data?.status === 'string' ? body.data.status.slice(0, 32) : null, received_at: ctx.now(),
-    }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+    if (body.id !== id || typeof body.event !== 'string' || typeof body.workspace_id !== 'string')
+      throw new HttpError(400, 'INVALID_WEBHOOK', 'The envelope does not match its headers');
+    const inserted = await ctx.db
+      .insertInto('webhook_events')
+      .values({
+        id,
+        event: body.event.slice(0, 64),
+        workspace_id: body.workspace_id.slice(0, 128),
+        grant_id: typeof body.grant_id === 'string' ? body.grant_id.slice(0, 128) : null,
+        status: typeof body.data?.status === 'string' ? body.data.status.slice(0, 32) : null,
+        received_at: ctx.now(),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
     const duplicate = Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0;
     if (!duplicate) ctx.logger.info({ webhook: id, event: body.event }, 'webhook received');
     res.json({ received: true, duplicate });
@@ -62,8 +72,20 @@ export function webhookStatusRoutes(ctx: BffContext): Router {
     res.set('Cache-Control', 'no-store');
     const userId = await requirePartnerUser(ctx, req);
     const conn = await ctx.db.selectFrom('connections').select('workspace_id').where('partner_user_id', '=', userId).executeTakeFirst();
-    const last = conn && (await ctx.db.selectFrom('webhook_events').select(['id', 'event', 'status', 'received_at']).where('workspace_id', '=', conn.workspace_id).orderBy('received_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst());
-    res.json({ enabled: Boolean(ctx.config.webhookSecret), latest: last ? { id: last.id, event: last.event, status: last.status, receivedAt: new Date(last.received_at).toISOString() } : null });
+    const last =
+      conn &&
+      (await ctx.db
+        .selectFrom('webhook_events')
+        .select(['id', 'event', 'status', 'received_at'])
+        .where('workspace_id', '=', conn.workspace_id)
+        .orderBy('received_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst());
+    res.json({
+      enabled: Boolean(ctx.config.webhookSecret),
+      latest: last ? { id: last.id, event: last.event, status: last.status, receivedAt: new Date(last.received_at).toISOString() } : null,
+    });
   });
   return router;
 }

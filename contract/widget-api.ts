@@ -3,9 +3,21 @@
  * accepts. Types only — the server checks its views against them with `satisfies`, the
  * widget imports them with `import type`, so the two cannot drift apart unnoticed.
  */
-export interface Scope { scope: string; description: string; required: boolean }
-export interface User { id: string; email: string | null; is_anonymous: boolean }
-export interface Workspace { id: string; name: string; role?: string }
+export interface Scope {
+  scope: string;
+  description: string;
+  required: boolean;
+}
+export interface User {
+  id: string;
+  email: string | null;
+  is_anonymous: boolean;
+}
+export interface Workspace {
+  id: string;
+  name: string;
+  role?: string;
+}
 export interface SandboxRules {
   providers: string[];
   addresses: Record<string, string>;
@@ -31,7 +43,12 @@ export interface Session {
   expires_at: string;
 }
 export type CredentialName = 'apiKey' | 'secretKey' | 'password' | 'address';
-export interface CredentialField { name: CredentialName; label: string; required: boolean; secret: boolean }
+export interface CredentialField {
+  name: CredentialName;
+  label: string;
+  required: boolean;
+  secret: boolean;
+}
 export interface Provider {
   id: string;
   name: string;
@@ -59,7 +76,14 @@ export interface Integration {
   lastSyncedAt: string | number | null;
   logoUrl: string | null;
 }
-export interface AddressInfo { address: string; kind: 'evm' | 'solana' | 'bitcoin'; valid: boolean; checksum_ok: boolean; checksummed?: boolean; chains: string[] }
+export interface AddressInfo {
+  address: string;
+  kind: 'evm' | 'solana' | 'bitcoin';
+  valid: boolean;
+  checksum_ok: boolean;
+  checksummed?: boolean;
+  chains: string[];
+}
 export interface NewIntegration {
   provider: string;
   address?: string;
@@ -68,6 +92,10 @@ export interface NewIntegration {
   alias?: string;
 }
 export type ExitStep = 'auth' | 'otp' | 'workspace' | 'integrations' | 'connect' | 'consent' | 'success' | 'unknown';
-export interface SignedIn { user: User; workspace: Workspace | null; workspaces?: Workspace[] }
+export interface SignedIn {
+  user: User;
+  workspace: Workspace | null;
+  workspaces?: Workspace[];
+}
 /** The signed-in part of the session (`GET /widget/session` and the sign-in answers carry it). */
 export type SessionSignIn = Pick<Session, 'user' | 'workspace' | 'workspaces' | 'signed_in_this_session'>;

@@ -76,7 +76,11 @@ async function watchWebhooks(connected) {
   const id = body.latest?.id ?? null;
   if (lastWebhook !== undefined && id !== lastWebhook) {
     lastWebhook = id;
-    message(body.latest.event === 'integration.updated' && body.latest.status === 'COMPLETED' ? 'Sync completed: portfolio refreshed.' : `Update from Kryptos (${body.latest.event}): portfolio refreshed.`);
+    message(
+      body.latest.event === 'integration.updated' && body.latest.status === 'COMPLETED'
+        ? 'Sync completed: portfolio refreshed.'
+        : `Update from Kryptos (${body.latest.event}): portfolio refreshed.`,
+    );
     await renderPortfolio($('#portfolio'));
   }
   lastWebhook = id;
@@ -160,13 +164,26 @@ function onConnectError(event) {
 
 /** "Disconnect Kryptos?": Cancel (focused first) or Disconnect. */
 function confirmDialog() {
-  const dialog = el('dialog', { id: 'confirm-disconnect', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
-    el('form', { method: 'dialog' },
+  const dialog = el(
+    'dialog',
+    { id: 'confirm-disconnect', 'aria-labelledby': 'confirm-title', 'aria-describedby': 'confirm-text' },
+    el(
+      'form',
+      { method: 'dialog' },
       el('h2', { id: 'confirm-title' }, 'Disconnect Kryptos?'),
-      el('p', { id: 'confirm-text' }, 'Acme Portfolio will no longer be able to read your Kryptos data. Your accounts stay in Kryptos, and you can connect again at any time.'),
-      el('div', { class: 'actions' },
+      el(
+        'p',
+        { id: 'confirm-text' },
+        'Acme Portfolio will no longer be able to read your Kryptos data. Your accounts stay in Kryptos, and you can connect again at any time.',
+      ),
+      el(
+        'div',
+        { class: 'actions' },
         el('button', { value: 'cancel', class: 'quiet', autofocus: true }, 'Cancel'),
-        el('button', { value: 'confirm', class: 'danger' }, 'Disconnect'))));
+        el('button', { value: 'confirm', class: 'danger' }, 'Disconnect'),
+      ),
+    ),
+  );
   document.body.append(dialog);
   return dialog;
 }

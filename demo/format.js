@@ -34,13 +34,26 @@ export const when = (value) => (value ? dateTime.format(new Date(value)) : '—'
 
 /** What each scope lets the app read or do, in words (the consent screen's vocabulary). */
 const SCOPES = {
-  openid: 'your identity', profile: 'your profile', email: 'your email address', offline_access: 'lasting access',
-  'users:read': 'your Kryptos profile', 'workspace:read': 'your workspace settings',
-  'portfolios:read': 'your portfolio', 'transactions:read': 'your transactions', 'balances:read': 'your balances',
-  'integrations:read': 'your connected accounts', 'defi:read': 'your DeFi positions', 'nft:read': 'your NFTs',
-  'tax:read': 'your tax figures', 'accounting:read': 'your accounting ledger', 'reports:read': 'your tax reports',
-  'reports:write': 'generating tax reports', 'transactions:write': 'adding transactions', 'integrations:write': 'adding accounts',
-  'workspace:write': 'changing workspace settings', 'users:write': 'updating your profile',
+  openid: 'your identity',
+  profile: 'your profile',
+  email: 'your email address',
+  offline_access: 'lasting access',
+  'users:read': 'your Kryptos profile',
+  'workspace:read': 'your workspace settings',
+  'portfolios:read': 'your portfolio',
+  'transactions:read': 'your transactions',
+  'balances:read': 'your balances',
+  'integrations:read': 'your connected accounts',
+  'defi:read': 'your DeFi positions',
+  'nft:read': 'your NFTs',
+  'tax:read': 'your tax figures',
+  'accounting:read': 'your accounting ledger',
+  'reports:read': 'your tax reports',
+  'reports:write': 'generating tax reports',
+  'transactions:write': 'adding transactions',
+  'integrations:write': 'adding accounts',
+  'workspace:write': 'changing workspace settings',
+  'users:write': 'updating your profile',
 };
 export const scopeName = (scope) => SCOPES[scope] ?? scope;
 export const scopeList = (scopes) => new Intl.ListFormat('en', { type: 'conjunction' }).format(scopes.map(scopeName));

@@ -16,7 +16,9 @@ if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000) {
 const started = Date.now();
 try {
   const summary = await runCrashLoop({ iterations, log: (line) => console.log(line) });
-  console.log(`OK: ${summary.iterations} kills in ${Math.round((Date.now() - started) / 1000)} s; ${summary.publicTokens} public tokens, ${summary.grants} grants, ${summary.revoked} revokes and ${summary.replays} replay revocations acknowledged, none lost.`);
+  console.log(
+    `OK: ${summary.iterations} kills in ${Math.round((Date.now() - started) / 1000)} s; ${summary.publicTokens} public tokens, ${summary.grants} grants, ${summary.revoked} revokes and ${summary.replays} replay revocations acknowledged, none lost.`,
+  );
   console.log(`Last acknowledged revoke before each kill (ms): ${summary.lastRevokeBeforeKillMs.join(', ')}`);
 } catch (error) {
   console.error('CRASH LOOP FAILED:', error);

@@ -26,7 +26,9 @@ try {
   for (const target of targets) {
     const started = Date.now();
     const stats = await fuzzRoute(server, target, { numRuns: runs, seed });
-    console.log(`ok  ${target.name.padEnd(40)} ${String(stats.runs).padStart(6)} cases  ${String(Date.now() - started).padStart(6)} ms  ${JSON.stringify(stats.statuses)}`);
+    console.log(
+      `ok  ${target.name.padEnd(40)} ${String(stats.runs).padStart(6)} cases  ${String(Date.now() - started).padStart(6)} ms  ${JSON.stringify(stats.statuses)}`,
+    );
   }
   const errors = server.logs.filter((l) => /"level":(50|60)/.test(l));
   if (rejections.length || errors.length) throw new Error(`unhandled rejections: ${rejections.length}; error log lines: ${errors.join('')}`);

@@ -56,7 +56,8 @@ async function demoClient(connect: RunningServer, origins: string[]): Promise<De
     const existing = await findActiveClient(db, saved.client_id);
     if (existing) {
       const registered = JSON.parse(existing.origins) as string[];
-      if (origins.some((o) => !registered.includes(o))) await updateClient(write, Date.now(), saved.client_id, { origins: [...new Set([...registered, ...origins])] });
+      if (origins.some((o) => !registered.includes(o)))
+        await updateClient(write, Date.now(), saved.client_id, { origins: [...new Set([...registered, ...origins])] });
       return saved;
     }
     console.log('The saved demo client is unknown to this database; registering a new one.');
@@ -82,7 +83,8 @@ async function demoWebhook(connect: RunningServer, clientId: string, url: string
   const set = await setWebhook(db, sealer, Date.now(), clientId, url);
   let secret = set.secret ?? saved;
   const row = await findActiveClient(db, clientId);
-  if (!secret || !row?.webhook_secret || openWebhookSecret(sealer, clientId, row.webhook_secret) !== secret) secret = (await rotateWebhookSecret(db, sealer, Date.now(), clientId)).secret;
+  if (!secret || !row?.webhook_secret || openWebhookSecret(sealer, clientId, row.webhook_secret) !== secret)
+    secret = (await rotateWebhookSecret(db, sealer, Date.now(), clientId)).secret;
   writeFileSync(file, secret + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
   return secret;
@@ -111,7 +113,13 @@ async function main() {
   const logLevel = env.LOG_LEVEL ?? 'warn';
 
   const connect = await startConnectServer({
-    env: { ...env, CONNECT_PORT: env.CONNECT_PORT ?? '4000', CONNECT_DB: env.CONNECT_DB ?? join(DATA, 'connect.db'), CONNECT_ADMIN_TOKEN: adminToken, LOG_LEVEL: logLevel },
+    env: {
+      ...env,
+      CONNECT_PORT: env.CONNECT_PORT ?? '4000',
+      CONNECT_DB: env.CONNECT_DB ?? join(DATA, 'connect.db'),
+      CONNECT_ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: logLevel,
+    },
   });
   let bff: RunningBff | undefined;
   let stopInbox: () => void = () => undefined;
@@ -127,15 +135,18 @@ async function main() {
   try {
     const client = await demoClient(connect, [`http://localhost:${bffPort}`, `http://127.0.0.1:${bffPort}`]);
     const registered = await findActiveClient(connect.ctx.db, client.client_id);
-    if (registered && !registered.scopes.split(' ').includes('reports:write')) await updateClient(connect.ctx.write, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
+    if (registered && !registered.scopes.split(' ').includes('reports:write'))
+      await updateClient(connect.ctx.write, Date.now(), client.client_id, { scopes: `${registered.scopes} reports:write` });
     // "Sign in with Kryptos (OAuth)" (demo/oauth.html): the BFF's callback on both spellings of its origin.
     const callbacks = [`http://localhost:${bffPort}/auth/kryptos/callback`, `http://127.0.0.1:${bffPort}/auth/kryptos/callback`];
     const redirectUris = registered ? (JSON.parse(registered.redirect_uris) as string[]) : [];
-    if (registered && callbacks.some((c) => !redirectUris.includes(c))) await updateClient(connect.ctx.write, Date.now(), client.client_id, { redirect_uris: [...new Set([...redirectUris, ...callbacks])] });
+    if (registered && callbacks.some((c) => !redirectUris.includes(c)))
+      await updateClient(connect.ctx.write, Date.now(), client.client_id, { redirect_uris: [...new Set([...redirectUris, ...callbacks])] });
     // The consent screen links to the demo's own privacy policy and terms (demo/privacy.html, demo/terms.html).
     if (registered && !registered.privacy_policy_url) {
       await updateClient(connect.ctx.write, Date.now(), client.client_id, {
-        privacy_policy_url: `http://localhost:${bffPort}/privacy.html`, terms_url: `http://localhost:${bffPort}/terms.html`,
+        privacy_policy_url: `http://localhost:${bffPort}/privacy.html`,
+        terms_url: `http://localhost:${bffPort}/terms.html`,
       });
     }
     const webhookSecret = await demoWebhook(connect, client.client_id, `http://127.0.0.1:${bffPort}/api/kryptos/webhooks`);

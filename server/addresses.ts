@@ -17,8 +17,7 @@ export const SANDBOX_ADDRESSES = {
 export const invalidAddressExtra = (check: { badChecksum?: true }) => (check.badChecksum ? { checksum_ok: false } : undefined);
 
 export type AddressCheck =
-  | { valid: true; kind: AddressKind; normalized: string; checksummed: boolean }
-  | { valid: false; kind: AddressKind | null; reason: string; badChecksum?: true };
+  { valid: true; kind: AddressKind; normalized: string; checksummed: boolean } | { valid: false; kind: AddressKind | null; reason: string; badChecksum?: true };
 
 const base58check = createBase58check(sha256);
 
@@ -27,7 +26,8 @@ function checkEvm(address: string): AddressCheck {
   const body = address.slice(2);
   const uniform = body === body.toLowerCase() || body === body.toUpperCase();
   const checksummed = getAddress(address.toLowerCase());
-  if (!uniform && checksummed !== address) return { valid: false, kind: 'evm', reason: 'The address checksum (EIP-55 capitalisation) does not match; check for a typo', badChecksum: true };
+  if (!uniform && checksummed !== address)
+    return { valid: false, kind: 'evm', reason: 'The address checksum (EIP-55 capitalisation) does not match; check for a typo', badChecksum: true };
   return { valid: true, kind: 'evm', normalized: address.toLowerCase(), checksummed: !uniform };
 }
 

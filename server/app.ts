@@ -79,7 +79,7 @@ export function createApp(ctx: Services) {
     res.json({ status: 'OK', service: 'connect-apis', version: '1.0.0', environment: config.env === 'production' ? 'production' : 'development' });
   };
   pub.get('/health', { summary: 'Service health' }, health);
-  pub.get('/api/health', { summary: 'Service health (the hosted service\'s second spelling)', hidden: true }, health);
+  pub.get('/api/health', { summary: "Service health (the hosted service's second spelling)", hidden: true }, health);
   pub.get('/integrations/public/list', { summary: 'The provider catalogue (ids are what integration-name expects)' }, publicCors, (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300');
     res.json({ success: true, data: PROVIDERS.map(publicProvider) });
@@ -106,11 +106,21 @@ export function createApp(ctx: Services) {
   app.use(pub.router);
 
   // Partner endpoints: per IP, then credentials (failures counted per IP), then per client and route.
-  const authFailures = budgets.failureCounter({ name: 'client-auth', windowMs: 15 * MINUTE, limit: limits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
+  const authFailures = budgets.failureCounter({
+    name: 'client-auth',
+    windowMs: 15 * MINUTE,
+    limit: limits.authFailuresPer15Minutes,
+    message: 'Too many failed client authentications from this address; retry later',
+  });
   const clientGuard = [
     limiter({ name: 'partner-ip', windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `ip:${ipKey(req)}` }),
     requireClient(ctx, authFailures),
-    limiter({ name: 'partner-client', windowMs: MINUTE, limit: limits.perClientPerMinute, key: (req) => `client:${req.res ? clientOf(req.res).id : ''}:${routeKey(req)}` }),
+    limiter({
+      name: 'partner-client',
+      windowMs: MINUTE,
+      limit: limits.perClientPerMinute,
+      key: (req) => `client:${req.res ? clientOf(req.res).id : ''}:${routeKey(req)}`,
+    }),
   ];
   const partnerApi = routeArea(routes, { mount: '', tag: 'Partner', auth: 'client' });
   partnerRoutes(partnerApi, ctx, { client: clientGuard });
@@ -157,8 +167,21 @@ export function createApp(ctx: Services) {
   authRoutes(widgetApi, ctx, {
     codesPerHour: limits.otpRequestsPerHour,
     guest: [
-      limiter({ name: 'guest-ip', windowMs: 60 * MINUTE, limit: limits.guestsPerIpPerHour, key: (req) => `guest:${ipKey(req)}`, skip: viaBff, message: 'Too many guest accounts from this address' }),
-      limiter({ name: 'guest-client', windowMs: 60 * MINUTE, limit: limits.guestsPerClientPerHour, key: (req) => `guest-client:${req.res ? clientOf(req.res).id : ''}`, message: 'Too many guest accounts for this app; try again later' }),
+      limiter({
+        name: 'guest-ip',
+        windowMs: 60 * MINUTE,
+        limit: limits.guestsPerIpPerHour,
+        key: (req) => `guest:${ipKey(req)}`,
+        skip: viaBff,
+        message: 'Too many guest accounts from this address',
+      }),
+      limiter({
+        name: 'guest-client',
+        windowMs: 60 * MINUTE,
+        limit: limits.guestsPerClientPerHour,
+        key: (req) => `guest-client:${req.res ? clientOf(req.res).id : ''}`,
+        message: 'Too many guest accounts for this app; try again later',
+      }),
     ],
   });
   integrationRoutes(widgetApi, ctx);
@@ -172,7 +195,10 @@ export function createApp(ctx: Services) {
   app.use('/admin', adminApi.router);
   // Prometheus metrics, behind the admin token like the admin API.
   pub.get('/metrics', { summary: 'Prometheus metrics (text exposition format)', auth: 'admin', tag: 'Admin' }, admin, async (_req, res) => {
-    res.set('Cache-Control', 'no-store').type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    res
+      .set('Cache-Control', 'no-store')
+      .type(ctx.metrics.registry.contentType)
+      .send(await ctx.metrics.registry.metrics());
   });
 
   // Data APIs (Bearer cat_): per IP, then the token, then each route's scope; the read cache
@@ -191,7 +217,18 @@ export function createApp(ctx: Services) {
   reportRoutes(reports, dataDeps);
   const transfers = routeArea(routes, { mount: '/api/v1', tag: 'Tax & accounting (ours)', auth: 'bearer' });
   transferRoutes(transfers, dataDeps);
-  app.use('/api', limiter({ name: 'data-ip', windowMs: MINUTE, limit: limits.perIpPerMinute, key: (req) => `data:${ipKey(req)}`, family: 'data', message: 'Too many requests' }), bearer);
+  app.use(
+    '/api',
+    limiter({
+      name: 'data-ip',
+      windowMs: MINUTE,
+      limit: limits.perIpPerMinute,
+      key: (req) => `data:${ipKey(req)}`,
+      family: 'data',
+      message: 'Too many requests',
+    }),
+    bearer,
+  );
   for (const area of [v1, v0, tax, reports, transfers]) app.use(area.mount, area.router);
   // Unknown paths there answer in the v1 error shape.
   app.use('/api', (req, _res, next) => next(dataError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}`)));

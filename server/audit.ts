@@ -5,11 +5,36 @@ import { deleteAuditEventsBefore, insertAuditEvent, listAuditEvents } from './au
 import { DAY_MS } from './lib/time.ts';
 
 export type AuditEvent =
-  | 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated' | 'client.auth_failed'
-  | 'link_token.issued' | 'signin.code_sent' | 'signin.succeeded' | 'signin.code_failed' | 'signin.guest' | 'signin.continued'
-  | 'consent.granted' | 'token.exchanged' | 'token.exchange_failed' | 'token.reuse_detected'
-  | 'grant.revoked' | 'webhook.set' | 'webhook.secret_rotated' | 'webhook.removed' | 'sandbox.public_token' | 'integration.added' | 'integration.removed' | 'admin.auth_failed' | 'admin.auth_locked'
-  | 'oauth.code_issued' | 'oauth.denied' | 'oauth.code_redeemed' | 'oauth.code_rejected' | 'oauth.code_reuse' | 'oauth.key_rotated';
+  | 'client.created'
+  | 'client.updated'
+  | 'client.deleted'
+  | 'client.secret_rotated'
+  | 'client.auth_failed'
+  | 'link_token.issued'
+  | 'signin.code_sent'
+  | 'signin.succeeded'
+  | 'signin.code_failed'
+  | 'signin.guest'
+  | 'signin.continued'
+  | 'consent.granted'
+  | 'token.exchanged'
+  | 'token.exchange_failed'
+  | 'token.reuse_detected'
+  | 'grant.revoked'
+  | 'webhook.set'
+  | 'webhook.secret_rotated'
+  | 'webhook.removed'
+  | 'sandbox.public_token'
+  | 'integration.added'
+  | 'integration.removed'
+  | 'admin.auth_failed'
+  | 'admin.auth_locked'
+  | 'oauth.code_issued'
+  | 'oauth.denied'
+  | 'oauth.code_redeemed'
+  | 'oauth.code_rejected'
+  | 'oauth.code_reuse'
+  | 'oauth.key_rotated';
 
 export type AuditEntry = {
   clientId: string | null;
@@ -36,8 +61,13 @@ export async function recordAudit(trx: Db, now: number, entry: AuditEntry): Prom
 export async function listAudit(db: Db, clientId: string, limit = 100) {
   const rows = await listAuditEvents(db, clientId, limit);
   return rows.map((r) => ({
-    id: r.id, event: r.event, outcome: r.outcome, ip: r.ip, request_id: r.request_id,
-    details: JSON.parse(r.details) as unknown, created_at: new Date(r.created_at).toISOString(),
+    id: r.id,
+    event: r.event,
+    outcome: r.outcome,
+    ip: r.ip,
+    request_id: r.request_id,
+    details: JSON.parse(r.details) as unknown,
+    created_at: new Date(r.created_at).toISOString(),
   }));
 }
 

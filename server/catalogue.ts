@@ -59,19 +59,35 @@ const ADDRESS_FIELD: CredentialField = { name: 'address', label: 'Public address
 function chain(id: string, name: string, kinds: AddressKind[], extra: Partial<Provider> = {}): Provider {
   const evm = kinds.includes('evm');
   return {
-    id, name, publicName: name, logo: `/integrations/logos/${id}.svg`, type: 'blockchain',
-    isAPI: true, isCSV: false, isOAuth: false, isEVM: evm, isWorking: true,
+    id,
+    name,
+    publicName: name,
+    logo: `/integrations/logos/${id}.svg`,
+    type: 'blockchain',
+    isAPI: true,
+    isCSV: false,
+    isOAuth: false,
+    isEVM: evm,
+    isWorking: true,
     importGuide: `Paste the public address of your ${name} wallet. Only the public address is needed — never your seed phrase or private key.`,
     functions: id === 'bitcoin' ? WALLET_FUNCTIONS.slice(0, 2) : WALLET_FUNCTIONS,
     integrationInfo: { apiKeyRequired: false, apiSecretRequired: false, addressRequired: true },
-    walletLimitations: null, credentialFields: [ADDRESS_FIELD], chains: evm ? [id] : [id], addressKinds: kinds,
-    sandboxAllowed: id === 'ethereum' || id === 'solana', ...extra,
+    walletLimitations: null,
+    credentialFields: [ADDRESS_FIELD],
+    chains: evm ? [id] : [id],
+    addressKinds: kinds,
+    sandboxAllowed: id === 'ethereum' || id === 'solana',
+    ...extra,
   };
 }
 
 function wallet(id: string, name: string, kinds: AddressKind[], chains: string[], limitations: string | null): Provider {
   return {
-    ...chain(id, name, kinds), type: 'wallet', isEVM: kinds.includes('evm'), chains, sandboxAllowed: false,
+    ...chain(id, name, kinds),
+    type: 'wallet',
+    isEVM: kinds.includes('evm'),
+    chains,
+    sandboxAllowed: false,
     importGuide: `Open ${name}, copy your account's public address and paste it here. Kryptos never asks for your recovery phrase.`,
     walletLimitations: limitations,
   };
@@ -84,12 +100,26 @@ function exchange(id: string, name: string, opts: { password?: boolean; guide?: 
   ];
   if (opts.password) credentialFields.push({ name: 'password', label: 'API passphrase', required: true, secret: true });
   return {
-    id, name, publicName: name, logo: `/integrations/logos/${id}.svg`, type: 'exchange',
-    isAPI: true, isCSV: false, isOAuth: false, isEVM: false, isWorking: true,
-    importGuide: opts.guide ?? `In ${name}, open API management and create a new key with read-only permissions (no trading, no withdrawals). Paste the key and secret here.`,
+    id,
+    name,
+    publicName: name,
+    logo: `/integrations/logos/${id}.svg`,
+    type: 'exchange',
+    isAPI: true,
+    isCSV: false,
+    isOAuth: false,
+    isEVM: false,
+    isWorking: true,
+    importGuide:
+      opts.guide ??
+      `In ${name}, open API management and create a new key with read-only permissions (no trading, no withdrawals). Paste the key and secret here.`,
     functions: EXCHANGE_FUNCTIONS,
     integrationInfo: { apiKeyRequired: true, apiSecretRequired: true, passwordRequired: Boolean(opts.password) },
-    walletLimitations: null, credentialFields, chains: [], addressKinds: [], sandboxAllowed: false,
+    walletLimitations: null,
+    credentialFields,
+    chains: [],
+    addressKinds: [],
+    sandboxAllowed: false,
   };
 }
 
@@ -120,9 +150,19 @@ export function publicProvider(p: Provider) {
 }
 
 const COLORS: Record<string, string> = {
-  solana: '#14F195', bitcoin: '#F7931A', metamask: '#F6851B', phantom: '#AB9FF2', ledger: '#000000',
-  binance: '#F3BA2F', coinbase: '#0052FF', kraken: '#5741D9', okx: '#000000', bybit: '#F7A600',
-  kucoin: '#23AF91', bitstamp: '#00A650', gemini: '#00DCFA',
+  solana: '#14F195',
+  bitcoin: '#F7931A',
+  metamask: '#F6851B',
+  phantom: '#AB9FF2',
+  ledger: '#000000',
+  binance: '#F3BA2F',
+  coinbase: '#0052FF',
+  kraken: '#5741D9',
+  okx: '#000000',
+  bybit: '#F7A600',
+  kucoin: '#23AF91',
+  bitstamp: '#00A650',
+  gemini: '#00DCFA',
 };
 
 /** The fallback icon for a provider without a brand icon: a coloured disc with its initials. */
@@ -130,7 +170,13 @@ export function providerLogoSvg(id: string): string | undefined {
   const p = BY_ID.get(id);
   if (!p) return undefined;
   const color = EVM_CHAINS[id]?.color ?? COLORS[id] ?? '#4b5563';
-  const initials = p.name.replace(/[^A-Za-z0-9 ]/g, '').split(' ').map((w) => w[0]).join('').slice(0, 2).toUpperCase();
+  const initials = p.name
+    .replace(/[^A-Za-z0-9 ]/g, '')
+    .split(' ')
+    .map((w) => w[0])
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
   const dark = ['#14F195', '#F3BA2F', '#F7A600', '#00DCFA', '#AB9FF2', '#F0B90B'].includes(color);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40" role="img" aria-label="${p.name}"><circle cx="20" cy="20" r="20" fill="${color}"/><text x="20" y="25.5" text-anchor="middle" font-family="system-ui,sans-serif" font-size="15" font-weight="700" fill="${dark ? '#111827' : '#ffffff'}">${initials}</text></svg>`;
 }

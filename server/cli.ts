@@ -47,9 +47,21 @@ Environment: CONNECT_DB (default data/connect.db). With --json, run \`npm run --
 banner on stdout otherwise.`;
 
 const options = {
-  name: { type: 'string' }, origin: { type: 'string', multiple: true }, 'redirect-uri': { type: 'string', multiple: true },
-  scopes: { type: 'string' }, logo: { type: 'string' }, 'privacy-policy': { type: 'string' }, terms: { type: 'string' }, description: { type: 'string' }, production: { type: 'boolean' },
-  sandbox: { type: 'boolean' }, url: { type: 'string' }, json: { type: 'boolean' }, grace: { type: 'string' }, limit: { type: 'string' }, to: { type: 'string' },
+  name: { type: 'string' },
+  origin: { type: 'string', multiple: true },
+  'redirect-uri': { type: 'string', multiple: true },
+  scopes: { type: 'string' },
+  logo: { type: 'string' },
+  'privacy-policy': { type: 'string' },
+  terms: { type: 'string' },
+  description: { type: 'string' },
+  production: { type: 'boolean' },
+  sandbox: { type: 'boolean' },
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+  grace: { type: 'string' },
+  limit: { type: 'string' },
+  to: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -65,7 +77,8 @@ function int(value: string | undefined, name: string, fallback: number): number 
 export type CliIo = { env: NodeJS.ProcessEnv; cwd: string; stdout(line: string): void; stderr(line: string): void };
 
 const processIo: CliIo = {
-  env: process.env, cwd: process.cwd(),
+  env: process.env,
+  cwd: process.cwd(),
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
 };
@@ -108,17 +121,32 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (cmd === 'client' && sub === 'create') {
       if (!v.name) throw new UsageError('client create needs --name');
       const created = await createClient(write, now, {
-        name: v.name, origins: v.origin, redirect_uris: v['redirect-uri'], scopes: v.scopes, logo_url: v.logo, description: v.description, sandbox: !v.production,
-        privacy_policy_url: v['privacy-policy'] || undefined, terms_url: v.terms || undefined,
+        name: v.name,
+        origins: v.origin,
+        redirect_uris: v['redirect-uri'],
+        scopes: v.scopes,
+        logo_url: v.logo,
+        description: v.description,
+        sandbox: !v.production,
+        privacy_policy_url: v['privacy-policy'] || undefined,
+        terms_url: v.terms || undefined,
       });
       if (v.json) io.stdout(JSON.stringify(created));
-      else io.stdout(`Created ${created.sandbox ? 'sandbox' : 'production'} client\n  client_id:     ${created.client_id}\n  client_secret: ${created.client_secret}\n\nThe secret is shown only this once; store it in your backend's secret manager.`);
+      else
+        io.stdout(
+          `Created ${created.sandbox ? 'sandbox' : 'production'} client\n  client_id:     ${created.client_id}\n  client_secret: ${created.client_secret}\n\nThe secret is shown only this once; store it in your backend's secret manager.`,
+        );
     } else if (cmd === 'client' && sub === 'list') {
       const clients = (await listActiveClients(db)).map(clientView);
       out(clients.map((c) => `${c.client_id}  ${c.sandbox ? 'sandbox   ' : 'production'}  ${c.name}`).join('\n') || 'No clients.', clients);
     } else if (cmd === 'client' && sub === 'show' && id) {
       const c = clientView(await getClient(db, id));
-      out(Object.entries(c).map(([k, val]) => `${k.padEnd(26)} ${Array.isArray(val) ? val.join(', ') || '-' : String(val ?? '-')}`).join('\n'), c);
+      out(
+        Object.entries(c)
+          .map(([k, val]) => `${k.padEnd(26)} ${Array.isArray(val) ? val.join(', ') || '-' : String(val ?? '-')}`)
+          .join('\n'),
+        c,
+      );
     } else if (cmd === 'client' && sub === 'update' && id) {
       if (v.production && v.sandbox) throw new UsageError('choose one of --production and --sandbox');
       const update: ClientUpdate = {};
@@ -136,19 +164,30 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       out(`Updated ${c.client_id}`, c);
     } else if (cmd === 'client' && sub === 'rotate-secret' && id) {
       const r = await rotateClientSecret(write, now, id, int(v.grace, 'grace', 0));
-      out(`New client_secret: ${r.client_secret}\n${r.previous_secret_expires_at ? `The old secret works until ${r.previous_secret_expires_at}.` : 'The old secret no longer works.'}`, r);
+      out(
+        `New client_secret: ${r.client_secret}\n${r.previous_secret_expires_at ? `The old secret works until ${r.previous_secret_expires_at}.` : 'The old secret no longer works.'}`,
+        r,
+      );
     } else if (cmd === 'client' && sub === 'delete' && id) {
       const r = await deleteClient(write, now, id);
       out(`Deleted ${id}; ${r.grants_revoked} grant(s) revoked.`, r);
     } else if (cmd === 'audit' && sub) {
       await getClient(db, sub);
       const events = await listAudit(db, sub, int(v.limit, 'limit', 50));
-      out(events.map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`).join('\n') || 'No events.', events);
+      out(
+        events
+          .map((e) => `${e.created_at}  ${e.outcome === 'failure' ? 'FAIL' : 'ok  '}  ${e.event.padEnd(24)} ${e.ip ?? ''} ${JSON.stringify(e.details)}`)
+          .join('\n') || 'No events.',
+        events,
+      );
     } else if (cmd === 'webhook' && sub === 'set' && id) {
       if (!v.url) throw new UsageError('webhook set needs --url');
       const url = v.url;
       const r = await write((trx) => setWebhook(trx, createSealer(config.encryptionKey), now, id, url, config.webhookPrivateTargets));
-      out(`Webhook of ${id}: ${r.url}\n${r.secret ? `  signing secret: ${r.secret}\n\nThe secret is shown only this once; verify X-Webhook-Signature with it.` : 'The signing secret is unchanged (rotate it with: webhook rotate-secret).'}`, r);
+      out(
+        `Webhook of ${id}: ${r.url}\n${r.secret ? `  signing secret: ${r.secret}\n\nThe secret is shown only this once; verify X-Webhook-Signature with it.` : 'The signing secret is unchanged (rotate it with: webhook rotate-secret).'}`,
+        r,
+      );
     } else if (cmd === 'webhook' && sub === 'show' && id) {
       const r = await showWebhook(db, id);
       out(`Webhook of ${id}: ${r.url ?? '(none)'}\n  secret: ${r.has_secret ? `set ${r.secret_created_at}` : 'none'}\n  events: ${r.events.join(', ')}`, r);
@@ -161,10 +200,22 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     } else if (cmd === 'webhook' && sub === 'deliveries' && id) {
       await getClient(db, id);
       const rows = await listDeliveries(db, id, int(v.limit, 'limit', 20));
-      out(rows.map((d) => `${new Date(d.created_at).toISOString()}  ${d.id}  ${d.event.padEnd(20)} ${d.status.padEnd(9)} attempts ${d.attempts}${d.last_status ? ` last HTTP ${d.last_status}` : ''}${d.last_error ? ` (${d.last_error})` : ''}`).join('\n') || 'No deliveries.', rows);
+      out(
+        rows
+          .map(
+            (d) =>
+              `${new Date(d.created_at).toISOString()}  ${d.id}  ${d.event.padEnd(20)} ${d.status.padEnd(9)} attempts ${d.attempts}${d.last_status ? ` last HTTP ${d.last_status}` : ''}${d.last_error ? ` (${d.last_error})` : ''}`,
+          )
+          .join('\n') || 'No deliveries.',
+        rows,
+      );
     } else if (cmd === 'oauth' && sub === 'keys') {
       const keys = await listKeys(db, now);
-      out(keys.map((k) => `${k.kid}  ${k.alg}  ${k.state.padEnd(9)}  created ${k.created_at}${k.retired_at ? `  retired ${k.retired_at}` : ''}`).join('\n') || 'No keys yet (the first is made on first use).', keys);
+      out(
+        keys.map((k) => `${k.kid}  ${k.alg}  ${k.state.padEnd(9)}  created ${k.created_at}${k.retired_at ? `  retired ${k.retired_at}` : ''}`).join('\n') ||
+          'No keys yet (the first is made on first use).',
+        keys,
+      );
     } else if (cmd === 'oauth' && sub === 'rotate-keys') {
       const kid = await rotateSigningKey(write, createSealer(config.encryptionKey), now);
       out(`New signing key ${kid}; the previous one stays in the JWKS for 7 days.`, { kid });

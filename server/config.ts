@@ -32,11 +32,20 @@ const Env = z.object({
   CONNECT_OTP_REQUESTS_PER_HOUR: Int(1, 10_000).default(5),
   CONNECT_GUESTS_PER_IP_PER_HOUR: Int(1, 1_000_000).default(60),
   CONNECT_GUESTS_PER_CLIENT_PER_HOUR: Int(1, 10_000_000).default(1000),
-  CONNECT_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  CONNECT_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   CONNECT_MAIL_FROM: z.string().min(3).default('Kryptos Connect <no-reply@localhost>'),
   CONNECT_READ_CACHE_MB: Int(0, 4096).default(32),
-  CONNECT_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  CONNECT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - only').default('kc:'),
+  CONNECT_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  CONNECT_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'letters, digits, : _ - only')
+    .default('kc:'),
   CONNECT_WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'deny']).optional(),
   CONNECT_AUDIT_RETENTION_DAYS: Int(1, 36_500).default(365),
   CONNECT_ADMIN_FAILURES_PER_15_MINUTES: Int(1, 1_000_000).default(10),
@@ -53,13 +62,20 @@ const Env = z.object({
 });
 
 /** Per-chain and per-exchange variables (`EVM_RPC_URL_POLYGON`, `EXCHANGE_URL_KRAKEN`, …). */
-const SourceEnv = z.object(Object.fromEntries([
-  ...EVM_CHAIN_IDS.flatMap((c) => {
-    const C = c.toUpperCase();
-    return [[`EVM_RPC_URL_${C}`, HttpUrl.optional()], [`EVM_EXPLORER_URL_${C}`, HttpUrl.optional()], [`EVM_EXPLORER_API_KEY_${C}`, z.string().min(1).optional()], [`EVM_TOKEN_LIST_${C}`, z.string().min(1).optional()]];
-  }),
-  ...EXCHANGE_IDS.map((id) => [`EXCHANGE_URL_${id.toUpperCase()}`, HttpUrl.optional()]),
-]) as Record<string, z.ZodOptional<z.ZodString>>);
+const SourceEnv = z.object(
+  Object.fromEntries([
+    ...EVM_CHAIN_IDS.flatMap((c) => {
+      const C = c.toUpperCase();
+      return [
+        [`EVM_RPC_URL_${C}`, HttpUrl.optional()],
+        [`EVM_EXPLORER_URL_${C}`, HttpUrl.optional()],
+        [`EVM_EXPLORER_API_KEY_${C}`, z.string().min(1).optional()],
+        [`EVM_TOKEN_LIST_${C}`, z.string().min(1).optional()],
+      ];
+    }),
+    ...EXCHANGE_IDS.map((id) => [`EXCHANGE_URL_${id.toUpperCase()}`, HttpUrl.optional()]),
+  ]) as Record<string, z.ZodOptional<z.ZodString>>,
+);
 
 export type EvmChainConfig = { rpcUrl?: string; explorerUrl?: string; explorerApiKey?: string; tokenListFile?: string };
 
@@ -188,7 +204,12 @@ function sourcesConfig(e: z.infer<typeof Env>, s: Record<string, string | undefi
   const evm: Record<string, EvmChainConfig> = {};
   for (const c of EVM_CHAIN_IDS) {
     const C = c.toUpperCase();
-    const chain: EvmChainConfig = { rpcUrl: get(`EVM_RPC_URL_${C}`), explorerUrl: get(`EVM_EXPLORER_URL_${C}`), explorerApiKey: get(`EVM_EXPLORER_API_KEY_${C}`), tokenListFile: get(`EVM_TOKEN_LIST_${C}`) };
+    const chain: EvmChainConfig = {
+      rpcUrl: get(`EVM_RPC_URL_${C}`),
+      explorerUrl: get(`EVM_EXPLORER_URL_${C}`),
+      explorerApiKey: get(`EVM_EXPLORER_API_KEY_${C}`),
+      tokenListFile: get(`EVM_TOKEN_LIST_${C}`),
+    };
     if (chain.tokenListFile && !existsSync(chain.tokenListFile)) throw new ConfigError(`EVM_TOKEN_LIST_${C}: no such file ${chain.tokenListFile}`);
     evm[c] = chain;
   }
@@ -198,9 +219,14 @@ function sourcesConfig(e: z.infer<typeof Env>, s: Record<string, string | undefi
     if (url) exchangeUrls[id] = url.replace(/\/$/, '');
   }
   return {
-    evm, logChunkBlocks: e.EVM_LOG_CHUNK_BLOCKS, solanaRpcUrl: e.SOLANA_RPC_URL, bitcoinEsploraUrl: e.BITCOIN_ESPLORA_URL?.replace(/\/$/, ''), exchangeUrls,
+    evm,
+    logChunkBlocks: e.EVM_LOG_CHUNK_BLOCKS,
+    solanaRpcUrl: e.SOLANA_RPC_URL,
+    bitcoinEsploraUrl: e.BITCOIN_ESPLORA_URL?.replace(/\/$/, ''),
+    exchangeUrls,
     exchangeMinIntervalMs: e.EXCHANGE_MIN_REQUEST_INTERVAL_MS,
     coingeckoUrl: (e.COINGECKO_URL ?? (e.NODE_ENV === 'production' ? DEFAULT_COINGECKO_URL : undefined))?.replace(/\/$/, ''),
-    coingeckoApiKey: e.COINGECKO_API_KEY, timeoutMs: e.SOURCE_TIMEOUT_MS,
+    coingeckoApiKey: e.COINGECKO_API_KEY,
+    timeoutMs: e.SOURCE_TIMEOUT_MS,
   };
 }

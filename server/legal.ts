@@ -25,7 +25,7 @@ export function legalRoutes(api: RouteArea): void {
   const rendered = Object.fromEntries(
     Object.entries(PAGES).map(([name, title]) => [name, page(title, marked.parse(readFileSync(new URL(`${name}.md`, DIR), 'utf8'), { async: false }))]),
   ) as Record<keyof typeof PAGES, string>;
-  api.get('/legal/legal.css', { summary: 'The legal pages\' stylesheet', hidden: true }, (_req, res) => {
+  api.get('/legal/legal.css', { summary: "The legal pages' stylesheet", hidden: true }, (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(LEGAL_CSS);
   });
   for (const [name, title] of Object.entries(PAGES) as [keyof typeof PAGES, string][]) {

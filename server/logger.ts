@@ -14,14 +14,14 @@ export const REDACT_PATHS = [
   ...SECRET_KEYS,
   'body',
   'req.body',
-  ...['authorization', '["x-client-secret"]', '["x-link-token"]', 'cookie'].flatMap((h) => [`headers${h.startsWith('[') ? '' : '.'}${h}`, `req.headers${h.startsWith('[') ? '' : '.'}${h}`]),
+  ...['authorization', '["x-client-secret"]', '["x-link-token"]', 'cookie'].flatMap((h) => [
+    `headers${h.startsWith('[') ? '' : '.'}${h}`,
+    `req.headers${h.startsWith('[') ? '' : '.'}${h}`,
+  ]),
 ];
 
 export type { Logger };
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    { level, base: { service: 'connect-server' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination,
-  );
+  return pino({ level, base: { service: 'connect-server' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
 }

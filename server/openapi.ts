@@ -32,7 +32,9 @@ export function openApiDocument(serverUrl: string, docs: RouteDoc[]) {
   for (const doc of [...docs].sort((a, b) => a.path.localeCompare(b.path))) {
     const path = doc.path.replace(/:(\w+)/g, '{$1}');
     const params = [...doc.path.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const query = doc.query ? Object.entries((schema(doc.query).properties ?? {}) as Record<string, unknown>).map(([name, s]) => ({ name, in: 'query', schema: s })) : [];
+    const query = doc.query
+      ? Object.entries((schema(doc.query).properties ?? {}) as Record<string, unknown>).map(([name, s]) => ({ name, in: 'query', schema: s }))
+      : [];
     paths[path] ??= {};
     paths[path][doc.method] = {
       tags: [doc.tag],
@@ -49,7 +51,11 @@ export function openApiDocument(serverUrl: string, docs: RouteDoc[]) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Kryptos Connect (open implementation)', version: '1.0.0', description: 'Wire-compatible with the public Kryptos Connect contract. See README.md for the error-code table.' },
+    info: {
+      title: 'Kryptos Connect (open implementation)',
+      version: '1.0.0',
+      description: 'Wire-compatible with the public Kryptos Connect contract. See README.md for the error-code table.',
+    },
     servers: [{ url: serverUrl }],
     paths,
     components: {
@@ -65,11 +71,20 @@ export function openApiDocument(serverUrl: string, docs: RouteDoc[]) {
         Ok: { type: 'object', properties: { success: { const: true }, data: {} }, required: ['success'] },
         Error: {
           type: 'object',
-          properties: { success: { const: false }, error: { type: 'string' }, code: { enum: Object.keys(CONNECT_ERROR_STATUS) }, retry_after: { type: 'integer' } },
+          properties: {
+            success: { const: false },
+            error: { type: 'string' },
+            code: { enum: Object.keys(CONNECT_ERROR_STATUS) },
+            retry_after: { type: 'integer' },
+          },
           required: ['success', 'error', 'code'],
         },
         DataOk: { type: 'object' },
-        DataError: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } }, required: ['error', 'message'] },
+        DataError: {
+          type: 'object',
+          properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } },
+          required: ['error', 'message'],
+        },
         OAuthOk: { type: 'object' },
         OAuthError: { type: 'object', properties: { error: { type: 'string' }, error_description: { type: 'string' } }, required: ['error'] },
       },
@@ -83,17 +98,26 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export function docsPage(doc: ReturnType<typeof openApiDocument>): string {
   const byTag = new Map<string, string[]>();
   for (const [path, methods] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(methods) as [string, { tags: string[]; summary: string; security: Record<string, unknown>[]; requestBody?: { content: Record<string, { schema: unknown }> } }][]) {
+    for (const [method, op] of Object.entries(methods) as [
+      string,
+      { tags: string[]; summary: string; security: Record<string, unknown>[]; requestBody?: { content: Record<string, { schema: unknown }> } },
+    ][]) {
       const tag = op.tags[0] ?? 'Other';
       const auth = op.security.map((s) => Object.keys(s).join(' + ') || 'client_id + client_secret in the form body').join(' or ') || 'none';
-      const body = op.requestBody ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(Object.values(op.requestBody.content)[0]?.schema, null, 2))}</pre></details>` : '';
+      const body = op.requestBody
+        ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(Object.values(op.requestBody.content)[0]?.schema, null, 2))}</pre></details>`
+        : '';
       const list = byTag.get(tag) ?? [];
-      list.push(`<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3><p>${escape(op.summary)}</p><p class="auth">Auth: ${escape(auth)}</p>${body}</section>`);
+      list.push(
+        `<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3><p>${escape(op.summary)}</p><p class="auth">Auth: ${escape(auth)}</p>${body}</section>`,
+      );
       byTag.set(tag, list);
     }
   }
   const sections = [...byTag].map(([tag, ops]) => `<h2 id="${escape(tag)}">${escape(tag)}</h2>${ops.join('')}`).join('');
-  const codes = Object.entries(CONNECT_ERROR_STATUS).map(([c, s]) => `<tr><td><code>${c}</code></td><td>${s}</td></tr>`).join('');
+  const codes = Object.entries(CONNECT_ERROR_STATUS)
+    .map(([c, s]) => `<tr><td><code>${c}</code></td><td>${s}</td></tr>`)
+    .join('');
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(doc.info.title)} — API reference</title><link rel="stylesheet" href="/docs/docs.css"></head><body><main><h1>${escape(doc.info.title)}</h1><p>${escape(doc.info.description)} Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p><nav>${[...byTag.keys()].map((t) => `<a href="#${escape(t)}">${escape(t)}</a>`).join(' · ')}</nav>${sections}<h2 id="errors">Connect error codes</h2><table><thead><tr><th>Code</th><th>HTTP status</th></tr></thead><tbody>${codes}</tbody></table></main></body></html>`;
 }
 

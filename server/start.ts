@@ -73,19 +73,53 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const registry = createSourceRegistry({ config: config.sources, db, realExchanges: config.env === 'production' });
   const prices = options.sync !== false && options.sync?.sources ? options.sync.sources.prices : registry.prices;
   const events: ServerEvents = new EventEmitter();
-  const sync = options.sync === false ? undefined : createSyncRunner({ db, logger, sealer, write, taxPasses }, {
-    concurrency: 2, maxAttempts: 5, backoffMs: defaultBackoff, pollMs: 1000, leaseMs: 60_000, clock, sources: registry, ...options.sync,
-  });
-  if (sync) events.on('integrations-added', (ids) => void sync.queue(ids, 'latest').catch((error: unknown) => logger.error({ err: String(error) }, 'sync: could not queue')));
+  const sync =
+    options.sync === false
+      ? undefined
+      : createSyncRunner(
+          { db, logger, sealer, write, taxPasses },
+          {
+            concurrency: 2,
+            maxAttempts: 5,
+            backoffMs: defaultBackoff,
+            pollMs: 1000,
+            leaseMs: 60_000,
+            clock,
+            sources: registry,
+            ...options.sync,
+          },
+        );
+  if (sync)
+    events.on(
+      'integrations-added',
+      (ids) => void sync.queue(ids, 'latest').catch((error: unknown) => logger.error({ err: String(error) }, 'sync: could not queue')),
+    );
   const reports = createReportWorker({ db, write, clock, logger, taxPasses });
-  const webhooks = options.webhooks === false ? undefined : createWebhookDispatcher({ db, write, clock, logger, sealer, config }, { ...defaultWebhookOptions, ...options.webhooks });
+  const webhooks =
+    options.webhooks === false
+      ? undefined
+      : createWebhookDispatcher({ db, write, clock, logger, sealer, config }, { ...defaultWebhookOptions, ...options.webhooks });
   const services: Services = Object.freeze({
-    db, write, config, clock, logger, mailer, sealer, taxPasses, prices, events, sync, reports, webhooks, limits,
+    db,
+    write,
+    config,
+    clock,
+    logger,
+    mailer,
+    sealer,
+    taxPasses,
+    prices,
+    events,
+    sync,
+    reports,
+    webhooks,
+    limits,
     otpKey: deriveKey(config.encryptionKey, 'otp'),
     fingerprintKey: deriveKey(config.encryptionKey, 'integration-fingerprint'),
     cursorKey: deriveKey(config.encryptionKey, 'cursor'),
     cache: storage.readCache({ sizedBudgetBytes: config.readCacheMb * 1024 * 1024 }),
-    detectChains: options.detectChains ?? (hasEvmRpc(config.sources) ? createEvmChainDetector(config.sources, { fallback: offlineChainDetector }) : offlineChainDetector),
+    detectChains:
+      options.detectChains ?? (hasEvmRpc(config.sources) ? createEvmChainDetector(config.sources, { fallback: offlineChainDetector }) : offlineChainDetector),
     onIntegrationsAdded: (ids: string[]) => void events.emit('integrations-added', ids),
     kick: () => reports.kick(),
     metrics,
@@ -93,7 +127,12 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   await sync?.start();
   await reports.start();
   await webhooks?.start();
-  const stopAuditPruning = startAuditPruning(write, () => clock.now(), config.auditRetentionDays, (error) => logger.warn({ err: String(error) }, 'audit: prune failed'));
+  const stopAuditPruning = startAuditPruning(
+    write,
+    () => clock.now(),
+    config.auditRetentionDays,
+    (error) => logger.warn({ err: String(error) }, 'audit: prune failed'),
+  );
   const { app, routes } = createApp(services);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -104,7 +143,11 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const url = `http://${config.host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
-    url, server, ctx: services, storage, routes,
+    url,
+    server,
+    ctx: services,
+    storage,
+    routes,
     close() {
       // Draining: stop accepting, let in-flight requests finish (2 s at most), then the workers, then the database.
       closing ??= (async () => {

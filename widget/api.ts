@@ -6,7 +6,20 @@
 import type { LinkTokenSource } from './link-token.ts';
 
 export type {
-  Scope, User, Workspace, SandboxRules, Session, CredentialName, CredentialField, Provider, IntegrationStatus, Integration, AddressInfo, NewIntegration, ExitStep, SignedIn,
+  Scope,
+  User,
+  Workspace,
+  SandboxRules,
+  Session,
+  CredentialName,
+  CredentialField,
+  Provider,
+  IntegrationStatus,
+  Integration,
+  AddressInfo,
+  NewIntegration,
+  ExitStep,
+  SignedIn,
 } from '../contract/widget-api.ts';
 import type { AddressInfo, ExitStep, Integration, NewIntegration, Provider, Session, SignedIn, Workspace } from '../contract/widget-api.ts';
 
@@ -128,7 +141,14 @@ export function createWidgetApi({ apiBase, linkToken }: WidgetApiOptions): Widge
   };
 }
 
-interface Envelope<T> { success: boolean; data?: T; error?: string; code?: string; retry_after?: number; [extra: string]: unknown }
+interface Envelope<T> {
+  success: boolean;
+  data?: T;
+  error?: string;
+  code?: string;
+  retry_after?: number;
+  [extra: string]: unknown;
+}
 
 /** Wraps anything thrown into a WidgetApiError so screens can rely on `.code`. */
 export function toWidgetApiError(error: unknown): WidgetApiError {

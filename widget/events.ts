@@ -3,7 +3,9 @@ import type { ExitStep, Integration, Provider, SignedIn, Workspace } from './api
 
 export type ConnectSuccessDetail = { public_token: string } | null;
 /** `connect-redirect` detail (OAuth mode, the hosted page only): where the consent sends the browser. */
-export interface ConnectRedirectDetail { redirect_to: string }
+export interface ConnectRedirectDetail {
+  redirect_to: string;
+}
 export type ConnectEventType = 'open' | 'step_shown' | 'provider_selected' | 'credentials_submitted' | 'error' | 'exit' | 'success';
 export interface ConnectEventDetail {
   type: ConnectEventType;
@@ -55,7 +57,11 @@ export type StepResult =
   | { kind: 'close' };
 /** Internal: a step wants a `connect-event` reported (provider_selected, credentials_submitted, error). */
 export const STEP_TRACK = 'kc-step-track';
-export interface TrackDetail { type: ConnectEventType; provider?: string; code?: string }
+export interface TrackDetail {
+  type: ConnectEventType;
+  provider?: string;
+  code?: string;
+}
 
 /** Steps dispatch internal events that bubble to the root's shadow root only (not composed). */
 export function emitInternal<T>(target: EventTarget, name: string, detail: T): void {

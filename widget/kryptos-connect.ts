@@ -20,7 +20,16 @@ import { provide } from '@lit/context';
 import { apiContext, stringsContext } from './context.ts';
 import { createWidgetApi, type ExitStep, type Integration, type Provider, type Session, type WidgetApi, type Workspace } from './api.ts';
 import { createLinkTokenSource, linkTokenFromUrl, type LinkTokenProvider } from './link-token.ts';
-import { emit, type ConnectError, type ConnectRedirectDetail, type ConnectEventDetail, type ConnectEventType, type ConnectSuccessDetail, type StepResult, type TrackDetail } from './events.ts';
+import {
+  emit,
+  type ConnectError,
+  type ConnectRedirectDetail,
+  type ConnectEventDetail,
+  type ConnectEventType,
+  type ConnectSuccessDetail,
+  type StepResult,
+  type TrackDetail,
+} from './events.ts';
 import { en, type Strings } from './i18n/en.ts';
 import { browserLanguage, loadStrings, toLanguage } from './i18n/load.ts';
 import { errorCode, errorMessage } from './errors.ts';
@@ -41,8 +50,17 @@ type Step = 'closed' | 'loading' | 'failed' | 'auth' | 'otp' | 'workspace' | 'in
 
 /** Contract names of the steps (`POST /widget/exit` and `connect-event`). */
 const EXIT_STEPS: Record<Step, ExitStep> = {
-  closed: 'unknown', loading: 'unknown', failed: 'unknown', auth: 'auth', otp: 'otp', workspace: 'workspace',
-  integrations: 'integrations', accounts: 'integrations', connect: 'connect', consent: 'consent', success: 'success',
+  closed: 'unknown',
+  loading: 'unknown',
+  failed: 'unknown',
+  auth: 'auth',
+  otp: 'otp',
+  workspace: 'workspace',
+  integrations: 'integrations',
+  accounts: 'integrations',
+  connect: 'connect',
+  consent: 'consent',
+  success: 'success',
 };
 const PARTS = 'primary-button, secondary-button';
 
@@ -157,18 +175,22 @@ export class KryptosConnect extends LitElement {
       </button>
       <dialog part="dialog" aria-labelledby="kc-title" lang=${this.effectiveLanguage} @close=${this.handleClose}
         @kc-step-done=${this.handleStepDone} @kc-step-track=${this.handleTrack}>
-        ${this.step === 'closed'
-          ? nothing
-          : html`<header part="header">
-                ${this.backTarget
-                  ? html`<button class="icon" part="back-button" type="button" aria-label=${this.strings.back} @click=${this.goBack}>${backIcon}</button>`
-                  : nothing}
+        ${
+          this.step === 'closed'
+            ? nothing
+            : html`<header part="header">
+                ${
+                  this.backTarget
+                    ? html`<button class="icon" part="back-button" type="button" aria-label=${this.strings.back} @click=${this.goBack}>${backIcon}</button>`
+                    : nothing
+                }
                 ${this.appLogo ? html`<img src=${this.appLogo} alt="" />` : nothing}
                 <span class="title" id="kc-title">${title}</span>
                 <button class="icon" part="close-button" type="button" aria-label=${this.strings.close} @click=${this.close}>${closeIcon}</button>
               </header>
               <div class="body" part="body">${this.renderStep()}</div>
-              <footer part="footer">${this.strings.poweredBy}</footer>`}
+              <footer part="footer">${this.strings.poweredBy}</footer>`
+        }
       </dialog>
     `;
   }
@@ -236,8 +258,11 @@ export class KryptosConnect extends LitElement {
     this.framed = true;
     try {
       const { openFrame, frameHandleFromUrl } = await import('./iframe-mode.ts');
-      const getHandle = this.generateFrameHandle ?? (this.frameHandleUrl ? frameHandleFromUrl(this.frameHandleUrl)
-        : () => Promise.reject(Object.assign(new Error('Set generateFrameHandle or frame-handle-url'), { code: 'MISSING_LINK_TOKEN' })));
+      const getHandle =
+        this.generateFrameHandle ??
+        (this.frameHandleUrl
+          ? frameHandleFromUrl(this.frameHandleUrl)
+          : () => Promise.reject(Object.assign(new Error('Set generateFrameHandle or frame-handle-url'), { code: 'MISSING_LINK_TOKEN' })));
       const options: Record<string, string> = { theme: this.theme, size: this.size };
       if (this.language) options.language = this.language;
       if (this.appName) options['app-name'] = this.appName;

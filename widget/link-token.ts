@@ -2,7 +2,11 @@
  * The link token, in memory only (docs/security-model.md T17/T20): never written to an attribute, a URL or storage.
  * Fetched when the user opens the flow, reused until `expires_at`, fetched again on demand.
  */
-export interface LinkTokenResponse { link_token: string; isAuthorized?: boolean; expires_at?: string }
+export interface LinkTokenResponse {
+  link_token: string;
+  isAuthorized?: boolean;
+  expires_at?: string;
+}
 export type LinkTokenProvider = () => Promise<LinkTokenResponse>;
 
 export interface LinkTokenSource {

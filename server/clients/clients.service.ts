@@ -14,14 +14,17 @@ import { recordAudit } from '../audit.ts';
 import { findActiveClient, insertClient, updateClientRow } from './clients.repository.ts';
 import { revokeGrantsOfClient } from '../connect/grants.repository.ts';
 
-const Origin = z.url({ protocol: /^https?$/ }).max(200).transform((u, ctx) => {
-  const url = new URL(u);
-  if (url.pathname !== '/' || url.search || url.hash || url.username) {
-    ctx.addIssue({ code: 'custom', message: `An origin is scheme://host[:port] only: ${u}` });
-    return z.NEVER;
-  }
-  return url.origin;
-});
+const Origin = z
+  .url({ protocol: /^https?$/ })
+  .max(200)
+  .transform((u, ctx) => {
+    const url = new URL(u);
+    if (url.pathname !== '/' || url.search || url.hash || url.username) {
+      ctx.addIssue({ code: 'custom', message: `An origin is scheme://host[:port] only: ${u}` });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
 const RedirectUri = z.url({ protocol: /^https?$/ }).max(500);
 /** A page the consent screen links to (http(s) only: the widget never renders another scheme as a link). */
 const PageUrl = z.url({ protocol: /^https?$/ }).max(500);
@@ -32,7 +35,11 @@ export const ClientFields = z.strictObject({
   origins: z.array(Origin).max(20).optional(),
   redirect_uris: z.array(RedirectUri).max(20).optional(),
   scopes: z.string().max(1024).optional(),
-  logo_url: z.url({ protocol: /^https?$/ }).max(500).nullable().optional(),
+  logo_url: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .nullable()
+    .optional(),
   privacy_policy_url: PageUrl.nullable().optional(),
   terms_url: PageUrl.nullable().optional(),
   sandbox: z.boolean().optional(),
@@ -54,7 +61,8 @@ export function clientView(c: Client) {
     terms_url: c.terms_url,
     sandbox: c.sandbox === 1,
     status: 'active' as const,
-    previous_secret_expires_at: c.previous_secret_expires_at && c.previous_secret_expires_at > Date.now() ? new Date(c.previous_secret_expires_at).toISOString() : null,
+    previous_secret_expires_at:
+      c.previous_secret_expires_at && c.previous_secret_expires_at > Date.now() ? new Date(c.previous_secret_expires_at).toISOString() : null,
     created_at: new Date(c.created_at).toISOString(),
     updated_at: new Date(c.updated_at).toISOString(),
   };
@@ -68,12 +76,23 @@ export async function createClient(write: Writer, now: number, input: ClientFiel
   const secret = randomToken('cs_');
   await write(async (trx) => {
     await insertClient(trx, {
-      id, name: fields.name, description: fields.description ?? null, secret_digest: digest(secret),
-      previous_secret_digest: null, previous_secret_expires_at: null,
-      origins: JSON.stringify(fields.origins ?? []), redirect_uris: JSON.stringify(fields.redirect_uris ?? []),
-      scopes: scopes.join(' '), logo_url: fields.logo_url ?? null, sandbox: fields.sandbox === false ? 0 : 1,
-      privacy_policy_url: fields.privacy_policy_url ?? null, terms_url: fields.terms_url ?? null,
-      webhook_url: null, created_at: now, updated_at: now, deleted_at: null,
+      id,
+      name: fields.name,
+      description: fields.description ?? null,
+      secret_digest: digest(secret),
+      previous_secret_digest: null,
+      previous_secret_expires_at: null,
+      origins: JSON.stringify(fields.origins ?? []),
+      redirect_uris: JSON.stringify(fields.redirect_uris ?? []),
+      scopes: scopes.join(' '),
+      logo_url: fields.logo_url ?? null,
+      sandbox: fields.sandbox === false ? 0 : 1,
+      privacy_policy_url: fields.privacy_policy_url ?? null,
+      terms_url: fields.terms_url ?? null,
+      webhook_url: null,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
     });
     await recordAudit(trx, now, { clientId: id, event: 'client.created', details: { name: fields.name, sandbox: fields.sandbox !== false } });
   });

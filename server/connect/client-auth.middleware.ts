@@ -31,11 +31,20 @@ export function requireClient(deps: ClientGuardDeps, failures: FailureCounter): 
     if (!client) {
       await failures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
-      await deps.write((trx) => recordAudit(trx, now, {
-        clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id,
-        details: { path: req.path, secret: typeof secret === 'string' ? mask(secret) : null },
-      }));
-      throw connectError('INVALID_CLIENT', id === undefined || secret === undefined ? 'Client credentials are required (X-Client-Id and X-Client-Secret)' : 'Invalid client credentials');
+      await deps.write((trx) =>
+        recordAudit(trx, now, {
+          clientId: knownId,
+          event: 'client.auth_failed',
+          outcome: 'failure',
+          ip: req.ip,
+          requestId: req.id,
+          details: { path: req.path, secret: typeof secret === 'string' ? mask(secret) : null },
+        }),
+      );
+      throw connectError(
+        'INVALID_CLIENT',
+        id === undefined || secret === undefined ? 'Client credentials are required (X-Client-Id and X-Client-Secret)' : 'Invalid client credentials',
+      );
     }
     res.locals.client = client;
     next();

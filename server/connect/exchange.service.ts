@@ -16,8 +16,14 @@ import { consumePublicToken, findPublicTokenState, insertPublicTokenRow } from '
 import { insertAccessToken, insertGrant, revokeGrantById } from './grants.repository.ts';
 
 export type Exchanged = {
-  access_token: string; grant_id: string; token_type: 'Bearer'; expires_in: number; scope: string;
-  workspace_id: string; user_id: string; user_reference: string | null;
+  access_token: string;
+  grant_id: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  workspace_id: string;
+  user_id: string;
+  user_reference: string | null;
 };
 
 export type ExchangeFailure = 'invalid' | 'expired' | 'reused';
@@ -25,7 +31,13 @@ export type ExchangeFailure = 'invalid' | 'expired' | 'reused';
 type Meta = { ip?: string; requestId?: string };
 
 /** Exchanges (or refuses) a public token, with its audit record in the same commit. */
-export async function exchangePublicToken(write: Writer, now: number, client: Client, publicToken: string, meta: Meta = {}): Promise<Exchanged | { failure: ExchangeFailure; revokedGrant?: string }> {
+export async function exchangePublicToken(
+  write: Writer,
+  now: number,
+  client: Client,
+  publicToken: string,
+  meta: Meta = {},
+): Promise<Exchanged | { failure: ExchangeFailure; revokedGrant?: string }> {
   const audit = { clientId: client.id, ip: meta.ip, requestId: meta.requestId };
   if (!isWellFormedToken(publicToken, 'public_')) {
     await write((trx) => recordAudit(trx, now, { ...audit, event: 'token.exchange_failed', outcome: 'failure', details: { reason: 'malformed' } }));
@@ -40,7 +52,12 @@ export async function exchangePublicToken(write: Writer, now: number, client: Cl
       const row = await findPublicTokenState(trx, tokenDigest);
       const fail = async (failure: ExchangeFailure, revokedGrant?: string) => {
         const event = failure === 'reused' ? 'token.reuse_detected' : 'token.exchange_failed';
-        await recordAudit(trx, now, { ...audit, event, outcome: 'failure', details: { reason: failure, token: mask(publicToken), revoked_grant: revokedGrant ?? null } });
+        await recordAudit(trx, now, {
+          ...audit,
+          event,
+          outcome: 'failure',
+          details: { reason: failure, token: mask(publicToken), revoked_grant: revokedGrant ?? null },
+        });
         return { failure, revokedGrant };
       };
       if (!row || row.client_id !== client.id || row.sandbox !== client.sandbox) return fail('invalid');
@@ -52,15 +69,38 @@ export async function exchangePublicToken(write: Writer, now: number, client: Cl
     }
     const lifetimeS = grantLifetimeS(consumed.scopes);
     await insertGrant(trx, {
-      id: grantId, client_id: client.id, user_id: consumed.user_id, workspace_id: consumed.workspace_id, scopes: consumed.scopes,
-      sandbox: consumed.sandbox, link_token_id: consumed.link_token_id, transaction_limit: null, enable_limiter: 1,
-      created_at: now, expires_at: now + lifetimeS * 1000, revoked_at: null, revoked_reason: null,
+      id: grantId,
+      client_id: client.id,
+      user_id: consumed.user_id,
+      workspace_id: consumed.workspace_id,
+      scopes: consumed.scopes,
+      sandbox: consumed.sandbox,
+      link_token_id: consumed.link_token_id,
+      transaction_limit: null,
+      enable_limiter: 1,
+      created_at: now,
+      expires_at: now + lifetimeS * 1000,
+      revoked_at: null,
+      revoked_reason: null,
     });
-    await insertAccessToken(trx, { digest: digest(accessToken), grant_id: grantId, client_id: client.id, created_at: now, expires_at: now + lifetimeS * 1000, last_used_at: null });
+    await insertAccessToken(trx, {
+      digest: digest(accessToken),
+      grant_id: grantId,
+      client_id: client.id,
+      created_at: now,
+      expires_at: now + lifetimeS * 1000,
+      last_used_at: null,
+    });
     await recordAudit(trx, now, { ...audit, event: 'token.exchanged', details: { grant_id: grantId, workspace_id: consumed.workspace_id } });
     return {
-      access_token: accessToken, grant_id: grantId, token_type: 'Bearer' as const, expires_in: lifetimeS,
-      scope: consumed.scopes, workspace_id: consumed.workspace_id, user_id: consumed.user_id, user_reference: consumed.user_reference,
+      access_token: accessToken,
+      grant_id: grantId,
+      token_type: 'Bearer' as const,
+      expires_in: lifetimeS,
+      scope: consumed.scopes,
+      workspace_id: consumed.workspace_id,
+      user_id: consumed.user_id,
+      user_reference: consumed.user_reference,
     };
   });
 }
@@ -73,14 +113,24 @@ export function exchangeError(failure: ExchangeFailure) {
 
 /** Mints a public token for a consent (called inside the consent's `write`). */
 export async function insertPublicToken(
-  trx: Db, now: number,
+  trx: Db,
+  now: number,
   p: { clientId: string; linkTokenId: string; userId: string; workspaceId: string; scopes: string[]; sandbox: number; userReference: string | null },
 ): Promise<string> {
   const token = randomToken('public_');
   await insertPublicTokenRow(trx, {
-    digest: digest(token), client_id: p.clientId, link_token_id: p.linkTokenId, user_id: p.userId, workspace_id: p.workspaceId,
-    scopes: p.scopes.join(' '), sandbox: p.sandbox, user_reference: p.userReference, grant_id: null,
-    created_at: now, expires_at: now + PUBLIC_TOKEN_TTL_MS, consumed_at: null,
+    digest: digest(token),
+    client_id: p.clientId,
+    link_token_id: p.linkTokenId,
+    user_id: p.userId,
+    workspace_id: p.workspaceId,
+    scopes: p.scopes.join(' '),
+    sandbox: p.sandbox,
+    user_reference: p.userReference,
+    grant_id: null,
+    created_at: now,
+    expires_at: now + PUBLIC_TOKEN_TTL_MS,
+    consumed_at: null,
   });
   return token;
 }

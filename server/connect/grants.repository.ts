@@ -9,7 +9,18 @@ async function accessTokenState(db: Db, tokenDigest: string, now: number) {
     .selectFrom('access_tokens as t')
     .innerJoin('grants as g', 'g.id', 't.grant_id')
     .innerJoin('workspaces as w', 'w.id', 'g.workspace_id')
-    .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 'g.revoked_at', 'g.expires_at', 't.expires_at as token_expires_at', 'w.name as workspace_name'])
+    .select([
+      'g.id',
+      'g.client_id',
+      'g.user_id',
+      'g.workspace_id',
+      'g.scopes',
+      'g.sandbox',
+      'g.revoked_at',
+      'g.expires_at',
+      't.expires_at as token_expires_at',
+      'w.name as workspace_name',
+    ])
     .where('t.digest', '=', tokenDigest)
     .executeTakeFirst();
   if (!row) return { state: 'invalid_token' as const };
@@ -59,7 +70,12 @@ export async function listActiveGrants(db: Db, clientId: string, now: number) {
 
 /** Revokes every live grant of a client (it was deleted); answers how many. */
 export async function revokeGrantsOfClient(trx: Db, now: number, clientId: string, reason: string): Promise<number> {
-  const r = await trx.updateTable('grants').set({ revoked_at: now, revoked_reason: reason }).where('client_id', '=', clientId).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await trx
+    .updateTable('grants')
+    .set({ revoked_at: now, revoked_reason: reason })
+    .where('client_id', '=', clientId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 
@@ -83,9 +99,23 @@ export async function findGrantLiveness(db: Db, grantId: string) {
 
 /** An access token with its grant (RFC 7662 introspection). */
 export async function findAccessTokenWithGrant(db: Db, tokenDigest: string) {
-  return db.selectFrom('access_tokens as t').innerJoin('grants as g', 'g.id', 't.grant_id')
-    .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 'g.revoked_at', 'g.expires_at', 't.expires_at as token_expires_at', 't.created_at'])
-    .where('t.digest', '=', tokenDigest).executeTakeFirst();
+  return db
+    .selectFrom('access_tokens as t')
+    .innerJoin('grants as g', 'g.id', 't.grant_id')
+    .select([
+      'g.id',
+      'g.client_id',
+      'g.user_id',
+      'g.workspace_id',
+      'g.scopes',
+      'g.sandbox',
+      'g.revoked_at',
+      'g.expires_at',
+      't.expires_at as token_expires_at',
+      't.created_at',
+    ])
+    .where('t.digest', '=', tokenDigest)
+    .executeTakeFirst();
 }
 
 /** Whose an access token is and which grant it belongs to. */

@@ -16,7 +16,13 @@ export async function findLinkToken(db: Db, id: string): Promise<LinkToken | und
 }
 
 /** Signs the session in as `userId` (with its workspace) when nobody did yet. True when this call did. */
-export async function claimLinkTokenUser(trx: Db, id: string, userId: string, workspaceId: string | null, opts: { unconsented?: boolean } = {}): Promise<boolean> {
+export async function claimLinkTokenUser(
+  trx: Db,
+  id: string,
+  userId: string,
+  workspaceId: string | null,
+  opts: { unconsented?: boolean } = {},
+): Promise<boolean> {
   let q = trx.updateTable('link_tokens').set({ user_id: userId, workspace_id: workspaceId }).where('id', '=', id).where('user_id', 'is', null);
   if (opts.unconsented) q = q.where('consented_at', 'is', null);
   const r = await q.executeTakeFirst();

@@ -12,14 +12,22 @@ import { findLinkTokenByDigest, insertLinkToken } from './link-tokens.repository
 export type ResumeGrant = { grantId: string; userId: string; workspaceId: string };
 
 /** Mints a link token (inside a `write`); answers the token, shown once, and its row. */
-export async function createLinkToken(
-  trx: Db, now: number, client: Client, scopes: string[], userReference: string | null, resume: ResumeGrant | undefined,
-) {
+export async function createLinkToken(trx: Db, now: number, client: Client, scopes: string[], userReference: string | null, resume: ResumeGrant | undefined) {
   const token = randomToken('link_');
   const row: LinkToken = {
-    id: randomId('lt_', 12), digest: digest(token), client_id: client.id, sandbox: client.sandbox, scopes: scopes.join(' '),
-    user_reference: userReference, grant_id: resume?.grantId ?? null, user_id: resume?.userId ?? null,
-    workspace_id: resume?.workspaceId ?? null, consented_at: null, created_at: now, expires_at: now + LINK_TOKEN_TTL_MS, signed_in_at: null,
+    id: randomId('lt_', 12),
+    digest: digest(token),
+    client_id: client.id,
+    sandbox: client.sandbox,
+    scopes: scopes.join(' '),
+    user_reference: userReference,
+    grant_id: resume?.grantId ?? null,
+    user_id: resume?.userId ?? null,
+    workspace_id: resume?.workspaceId ?? null,
+    consented_at: null,
+    created_at: now,
+    expires_at: now + LINK_TOKEN_TTL_MS,
+    signed_in_at: null,
   };
   await insertLinkToken(trx, row);
   return { token, row };
@@ -52,7 +60,8 @@ export function requireLinkToken({ db, clock }: LinkTokenGuardDeps): RequestHand
     let grantScopes: string[] | null = null;
     if (link.grant_id) {
       const grant = await findGrantLiveness(db, link.grant_id);
-      if (!grant || grant.revoked_at !== null || grant.expires_at <= clock.now()) throw connectError('INVALID_GRANT', 'The grant behind this session was revoked or has expired; start again');
+      if (!grant || grant.revoked_at !== null || grant.expires_at <= clock.now())
+        throw connectError('INVALID_GRANT', 'The grant behind this session was revoked or has expired; start again');
       grantScopes = grant.scopes.split(' ');
     }
     res.locals.link = link;

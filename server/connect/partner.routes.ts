@@ -27,7 +27,11 @@ const Credentials = {
   client_id: z.string().max(64).optional(),
   client_secret: z.string().max(128).optional(),
 };
-const UserReference = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/, 'printable ASCII only');
+const UserReference = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x20-\x7e]+$/, 'printable ASCII only');
 
 export const LinkTokenBody = z.strictObject({
   scopes: z.string(), // size and content checked by parseScopes → INVALID_SCOPE (the body limit caps it)
@@ -54,7 +58,10 @@ export const SandboxPublicTokenBody = z.strictObject({
 });
 
 export type PartnerDeps = {
-  db: Db; write: Writer; clock: Clock; sealer: Sealer;
+  db: Db;
+  write: Writer;
+  clock: Clock;
+  sealer: Sealer;
   /** HMAC key of integration fingerprints (derived once at start). */
   fingerprintKey: Buffer;
   /** Read at call time: the sync engine is attached after the app is built. */
@@ -64,50 +71,81 @@ export type PartnerDeps = {
 export function partnerRoutes(api: RouteArea, deps: PartnerDeps, guard: { client: RequestHandler[] }): void {
   const { db, clock } = deps;
 
-  api.post('/link-token', {
-    summary: 'Create a link token (30 minutes); resume with an existing access token', body: LinkTokenBody,
-    description: 'data: link_token, expires_at and has_existing_grant (always; true only when access_token resumed its session, with user_id and workspace_id). '
-      + 'A refused resume is still a plain link token, with resume_refused: token_expired | token_revoked | invalid_token.',
-  }, ...guard.client, async (req, res) => {
-    noStore(res);
-    const body = LinkTokenBody.parse(req.body);
-    const c = clientOf(res);
-    const scopes = parseScopes(body.scopes, c.scopes.split(' '));
-    const now = clock.now();
-    const userReference = body.user_reference ?? body.metadata?.user_id ?? null;
-    const { token, resume, refused } = await issueLinkToken(deps, now, c, { scopes, accessToken: body.access_token, userReference }, { ip: req.ip, requestId: req.id });
-    // A refused resume still answers a plain link token (the contract's behaviour, which
-    // partners rely on): has_existing_grant is always present, and resume_refused says why.
-    sendOk(res, {
-      link_token: token,
-      expires_at: iso(now + LINK_TOKEN_TTL_MS),
-      ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id } : {}),
-      has_existing_grant: Boolean(resume),
-      ...(refused ? { resume_refused: refused } : {}),
-    });
-  });
+  api.post(
+    '/link-token',
+    {
+      summary: 'Create a link token (30 minutes); resume with an existing access token',
+      body: LinkTokenBody,
+      description:
+        'data: link_token, expires_at and has_existing_grant (always; true only when access_token resumed its session, with user_id and workspace_id). ' +
+        'A refused resume is still a plain link token, with resume_refused: token_expired | token_revoked | invalid_token.',
+    },
+    ...guard.client,
+    async (req, res) => {
+      noStore(res);
+      const body = LinkTokenBody.parse(req.body);
+      const c = clientOf(res);
+      const scopes = parseScopes(body.scopes, c.scopes.split(' '));
+      const now = clock.now();
+      const userReference = body.user_reference ?? body.metadata?.user_id ?? null;
+      const { token, resume, refused } = await issueLinkToken(
+        deps,
+        now,
+        c,
+        { scopes, accessToken: body.access_token, userReference },
+        { ip: req.ip, requestId: req.id },
+      );
+      // A refused resume still answers a plain link token (the contract's behaviour, which
+      // partners rely on): has_existing_grant is always present, and resume_refused says why.
+      sendOk(res, {
+        link_token: token,
+        expires_at: iso(now + LINK_TOKEN_TTL_MS),
+        ...(resume ? { user_id: resume.user_id, workspace_id: resume.workspace_id } : {}),
+        has_existing_grant: Boolean(resume),
+        ...(refused ? { resume_refused: refused } : {}),
+      });
+    },
+  );
 
-  api.post('/link-token/check-session', { summary: 'Is this access token still a valid session?', body: CheckSessionBody }, ...guard.client, async (req, res) => {
-    noStore(res);
-    const body = CheckSessionBody.parse(req.body);
-    const c = clientOf(res);
-    const result = isWellFormedToken(body.access_token, 'cat_')
-      ? await clientSessionState(db, digest(body.access_token), c, clock.now())
-      : ({ state: 'invalid_token' } as const);
-    if (result.state !== 'valid') return sendOk(res, { has_valid_session: false, reason: result.state });
-    const g = result.row;
-    sendOk(res, { has_valid_session: true, user_id: g.user_id, workspace_id: g.workspace_id, workspace_name: g.workspace_name, granted_scopes: g.scopes, grant_id: g.id });
-  });
+  api.post(
+    '/link-token/check-session',
+    { summary: 'Is this access token still a valid session?', body: CheckSessionBody },
+    ...guard.client,
+    async (req, res) => {
+      noStore(res);
+      const body = CheckSessionBody.parse(req.body);
+      const c = clientOf(res);
+      const result = isWellFormedToken(body.access_token, 'cat_')
+        ? await clientSessionState(db, digest(body.access_token), c, clock.now())
+        : ({ state: 'invalid_token' } as const);
+      if (result.state !== 'valid') return sendOk(res, { has_valid_session: false, reason: result.state });
+      const g = result.row;
+      sendOk(res, {
+        has_valid_session: true,
+        user_id: g.user_id,
+        workspace_id: g.workspace_id,
+        workspace_name: g.workspace_name,
+        granted_scopes: g.scopes,
+        grant_id: g.id,
+      });
+    },
+  );
 
-  api.post('/token/exchange', {
-    summary: 'Exchange a single-use public token for an access token and a grant: 15 years with offline_access, else 24 hours (expires_in says which)', body: ExchangeBody,
-  }, ...guard.client, async (req, res) => {
-    noStore(res);
-    const body = ExchangeBody.parse(req.body);
-    const result = await exchangePublicToken(deps.write, clock.now(), clientOf(res), body.public_token, { ip: req.ip, requestId: req.id });
-    if ('failure' in result) throw exchangeError(result.failure);
-    sendOk(res, result);
-  });
+  api.post(
+    '/token/exchange',
+    {
+      summary: 'Exchange a single-use public token for an access token and a grant: 15 years with offline_access, else 24 hours (expires_in says which)',
+      body: ExchangeBody,
+    },
+    ...guard.client,
+    async (req, res) => {
+      noStore(res);
+      const body = ExchangeBody.parse(req.body);
+      const result = await exchangePublicToken(deps.write, clock.now(), clientOf(res), body.public_token, { ip: req.ip, requestId: req.id });
+      if ('failure' in result) throw exchangeError(result.failure);
+      sendOk(res, result);
+    },
+  );
 
   api.post('/token/revoke', { summary: 'Revoke a grant and every access token of it, at once', body: RevokeBody }, ...guard.client, async (req, res) => {
     noStore(res);
@@ -129,26 +167,40 @@ export function partnerRoutes(api: RouteArea, deps: PartnerDeps, guard: { client
     noStore(res);
     const grants = await listActiveGrants(db, clientOf(res).id, clock.now());
     sendOk(res, {
-      grants: grants.map((g) => ({ grant_id: g.id, workspace_id: g.workspace_id, user_id: g.user_id, scopes: g.scopes, created_at: iso(g.created_at), expires_at: iso(g.expires_at) })),
+      grants: grants.map((g) => ({
+        grant_id: g.id,
+        workspace_id: g.workspace_id,
+        user_id: g.user_id,
+        scopes: g.scopes,
+        created_at: iso(g.created_at),
+        expires_at: iso(g.expires_at),
+      })),
       count: grants.length,
     });
   });
 
-  api.post('/sandbox/public-token', {
-    tag: 'Sandbox', summary: 'Sandbox clients: create a guest with the test addresses, consent, and get a public token', body: SandboxPublicTokenBody,
-  }, ...guard.client, async (req, res) => {
-    noStore(res);
-    const body = SandboxPublicTokenBody.parse(req.body);
-    const c = clientOf(res);
-    if (c.sandbox !== 1) throw connectError('SANDBOX_ONLY', 'Only sandbox clients can create sandbox public tokens');
-    const scopes = parseScopes(body.scopes, c.scopes.split(' '));
-    const wanted = body.integrations ?? [
-      { provider: 'ethereum', address: SANDBOX_ADDRESSES.ethereum },
-      { provider: 'solana', address: SANDBOX_ADDRESSES.solana },
-    ];
-    const planned = wanted.flatMap((i) => planIntegrations(i, { sandbox: true }, deps.fingerprintKey));
-    const result = await sandboxPublicToken(deps, clock.now(), c, scopes, planned, body.user_reference ?? null, { ip: req.ip, requestId: req.id });
-    deps.onIntegrationsAdded?.(result.added.map((i) => i.id));
-    sendOk(res, { public_token: result.publicToken, user_id: result.userId, workspace_id: result.workspaceId, integrations: result.added.map((i) => i.id) });
-  });
+  api.post(
+    '/sandbox/public-token',
+    {
+      tag: 'Sandbox',
+      summary: 'Sandbox clients: create a guest with the test addresses, consent, and get a public token',
+      body: SandboxPublicTokenBody,
+    },
+    ...guard.client,
+    async (req, res) => {
+      noStore(res);
+      const body = SandboxPublicTokenBody.parse(req.body);
+      const c = clientOf(res);
+      if (c.sandbox !== 1) throw connectError('SANDBOX_ONLY', 'Only sandbox clients can create sandbox public tokens');
+      const scopes = parseScopes(body.scopes, c.scopes.split(' '));
+      const wanted = body.integrations ?? [
+        { provider: 'ethereum', address: SANDBOX_ADDRESSES.ethereum },
+        { provider: 'solana', address: SANDBOX_ADDRESSES.solana },
+      ];
+      const planned = wanted.flatMap((i) => planIntegrations(i, { sandbox: true }, deps.fingerprintKey));
+      const result = await sandboxPublicToken(deps, clock.now(), c, scopes, planned, body.user_reference ?? null, { ip: req.ip, requestId: req.id });
+      deps.onIntegrationsAdded?.(result.added.map((i) => i.id));
+      sendOk(res, { public_token: result.publicToken, user_id: result.userId, workspace_id: result.workspaceId, integrations: result.added.map((i) => i.id) });
+    },
+  );
 }

@@ -17,13 +17,31 @@ type Meta = { ip?: string; requestId?: string };
  * A link token for `client`; with an access token, it resumes that grant's session when it
  * may (else a plain link token, and `refused` says why).
  */
-export async function issueLinkToken(deps: { db: Db; write: Writer }, now: number, client: Client, p: { scopes: string[]; accessToken?: string; userReference: string | null }, meta: Meta) {
+export async function issueLinkToken(
+  deps: { db: Db; write: Writer },
+  now: number,
+  client: Client,
+  p: { scopes: string[]; accessToken?: string; userReference: string | null },
+  meta: Meta,
+) {
   const session = p.accessToken === undefined ? undefined : await resumableGrant(deps.db, now, client, p.accessToken);
   const resume = session?.state === 'valid' ? session.row : undefined;
   const token = await deps.write(async (trx) => {
-    const created = await createLinkToken(trx, now, client, p.scopes, p.userReference,
-      resume && { grantId: resume.id, userId: resume.user_id, workspaceId: resume.workspace_id });
-    await recordAudit(trx, now, { clientId: client.id, event: 'link_token.issued', ip: meta.ip, requestId: meta.requestId, details: { link_token_id: created.row.id, resumed: Boolean(resume), scopes: created.row.scopes } });
+    const created = await createLinkToken(
+      trx,
+      now,
+      client,
+      p.scopes,
+      p.userReference,
+      resume && { grantId: resume.id, userId: resume.user_id, workspaceId: resume.workspace_id },
+    );
+    await recordAudit(trx, now, {
+      clientId: client.id,
+      event: 'link_token.issued',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { link_token_id: created.row.id, resumed: Boolean(resume), scopes: created.row.scopes },
+    });
     return created.token;
   });
   return { token, resume, refused: session && session.state !== 'valid' ? session.state : undefined };
@@ -32,17 +50,41 @@ export async function issueLinkToken(deps: { db: Db; write: Writer }, now: numbe
 type Planned = ReturnType<typeof planIntegrations>[number];
 
 /** Sandbox: a guest with these integrations, consented through a finished link token, and its public token. */
-export async function sandboxPublicToken(deps: { write: Writer; sealer: Sealer }, now: number, client: Client, scopes: string[], planned: Planned[], userReference: string | null, meta: Meta) {
+export async function sandboxPublicToken(
+  deps: { write: Writer; sealer: Sealer },
+  now: number,
+  client: Client,
+  scopes: string[],
+  planned: Planned[],
+  userReference: string | null,
+  meta: Meta,
+) {
   const linkId = randomId('lt_', 12);
   return deps.write(async (trx) => {
     const { userId, workspaceId } = await insertUserWithWorkspace(trx, now, null);
     await insertLinkToken(trx, {
-      id: linkId, digest: digest(`sandbox:${linkId}`), client_id: client.id, sandbox: 1, scopes: scopes.join(' '), user_reference: userReference,
-      grant_id: null, user_id: userId, workspace_id: workspaceId, consented_at: now, created_at: now, expires_at: now,
+      id: linkId,
+      digest: digest(`sandbox:${linkId}`),
+      client_id: client.id,
+      sandbox: 1,
+      scopes: scopes.join(' '),
+      user_reference: userReference,
+      grant_id: null,
+      user_id: userId,
+      workspace_id: workspaceId,
+      consented_at: now,
+      created_at: now,
+      expires_at: now,
     });
     const { added } = await insertIntegrations(trx, now, deps.sealer, workspaceId, dedupe(planned));
     const publicToken = await insertPublicToken(trx, now, { clientId: client.id, linkTokenId: linkId, userId, workspaceId, scopes, sandbox: 1, userReference });
-    await recordAudit(trx, now, { clientId: client.id, event: 'sandbox.public_token', ip: meta.ip, requestId: meta.requestId, details: { workspace_id: workspaceId } });
+    await recordAudit(trx, now, {
+      clientId: client.id,
+      event: 'sandbox.public_token',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { workspace_id: workspaceId },
+    });
     return { publicToken, userId, workspaceId, added };
   });
 }

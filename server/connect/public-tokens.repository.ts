@@ -23,5 +23,9 @@ export async function consumePublicToken(trx: Db, tokenDigest: string, client: {
 
 /** Why a token could not be consumed: whose it is, and whether it was used or expired. */
 export async function findPublicTokenState(db: Db, tokenDigest: string) {
-  return db.selectFrom('public_tokens').select(['client_id', 'sandbox', 'consumed_at', 'expires_at', 'grant_id']).where('digest', '=', tokenDigest).executeTakeFirst();
+  return db
+    .selectFrom('public_tokens')
+    .select(['client_id', 'sandbox', 'consumed_at', 'expires_at', 'grant_id'])
+    .where('digest', '=', tokenDigest)
+    .executeTakeFirst();
 }

@@ -17,7 +17,9 @@ export function createCursorCodec(key: Buffer) {
 
   return {
     encode(workspaceId: string, filters: string, at: CursorKey): string {
-      const body = Buffer.from(JSON.stringify({ w: workspaceId, f: filters, t: at.timestamp, i: at.id, p: at.position } satisfies Payload)).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ w: workspaceId, f: filters, t: at.timestamp, i: at.id, p: at.position } satisfies Payload)).toString(
+        'base64url',
+      );
       return `${body}.${sign(body).toString('base64url')}`;
     },
     /** The cursor's position, or a 400 `invalid_parameters` for anything forged, foreign or stale. */

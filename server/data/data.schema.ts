@@ -13,7 +13,14 @@ export const csv = (max = 30) =>
   z
     .string()
     .max(4096)
-    .transform((s) => [...new Set(s.split(',').map((v) => v.trim()).filter((v) => v !== ''))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      ),
+    ])
     .pipe(z.array(z.string().max(128)).min(1, 'Give at least one value').max(max, `At most ${max} values`));
 
 const bool = z.stringbool();
@@ -23,7 +30,13 @@ const ms = z.coerce.number().int().min(0).max(8_640_000_000_000);
 
 /** Contract types (`swap|deposit|withdraw`) and ours (`trade|withdrawal|payment|transfer`). */
 export const TRANSACTION_TYPE_ALIASES: Record<string, 'deposit' | 'withdrawal' | 'trade' | 'payment' | 'transfer'> = {
-  swap: 'trade', trade: 'trade', deposit: 'deposit', withdraw: 'withdrawal', withdrawal: 'withdrawal', payment: 'payment', transfer: 'transfer',
+  swap: 'trade',
+  trade: 'trade',
+  deposit: 'deposit',
+  withdraw: 'withdrawal',
+  withdrawal: 'withdrawal',
+  payment: 'payment',
+  transfer: 'transfer',
 };
 
 export const HoldingsQuery = z.strictObject({
@@ -53,7 +66,10 @@ export const TransactionsQuery = z
     isSpam: bool.default(false),
     cursor: z.string().min(1).max(1024).optional(),
   })
-  .refine((q) => q.timeStart === undefined || q.timeEnd === undefined || q.timeStart <= q.timeEnd, { message: 'timeStart must not be after timeEnd', path: ['timeStart'] })
+  .refine((q) => q.timeStart === undefined || q.timeEnd === undefined || q.timeStart <= q.timeEnd, {
+    message: 'timeStart must not be after timeEnd',
+    path: ['timeStart'],
+  })
   .refine((q) => q.cursor === undefined || q.offset === 0, { message: 'Use either cursor or offset, not both', path: ['offset'] });
 export type TransactionsQuery = z.infer<typeof TransactionsQuery>;
 
@@ -109,7 +125,17 @@ export const WorkspaceUpdate = z
       .strictObject({
         enabled: z.boolean().optional(),
         windowHours: z.number().int().min(1).max(720).optional(),
-        tolerancePercent: z.union([z.number().min(0).max(50).transform((n) => String(n)), z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'A percentage such as 1 or 0.25')]).refine((v) => Number(v) <= 50, 'At most 50').optional(),
+        tolerancePercent: z
+          .union([
+            z
+              .number()
+              .min(0)
+              .max(50)
+              .transform((n) => String(n)),
+            z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'A percentage such as 1 or 0.25'),
+          ])
+          .refine((v) => Number(v) <= 50, 'At most 50')
+          .optional(),
       })
       .refine((b) => Object.values(b).some((v) => v !== undefined), 'Give at least one field to change')
       .optional(),
@@ -127,18 +153,39 @@ export const AddAddressIntegration = z.strictObject({
 // ---------------------------------------------------------------- POST /v0/transactions (contract 8.9)
 
 /** An amount: a decimal string (exact) or a JSON number (accepted as v0 sends it; precision is what JSON gave us). */
-const Amount = z.union([PositiveDecimalString, z.number().positive().finite().transform((n) => String(n)).pipe(PositiveDecimalString)]);
+const Amount = z.union([
+  PositiveDecimalString,
+  z
+    .number()
+    .positive()
+    .finite()
+    .transform((n) => String(n))
+    .pipe(PositiveDecimalString),
+]);
 const CurrencyAmount = z.strictObject({ currency: z.string().min(1).max(128), amount: Amount, contractAddress: z.string().min(1).max(128).optional() });
 const Party = z
   .object({
-    name: z.string().max(128).optional(), publicName: z.string().max(128).optional(), address: z.string().max(128).optional(),
-    walletId: z.string().max(128).optional(), logo_url: z.string().max(500).optional(), portfolioId: z.string().max(128).optional(),
+    name: z.string().max(128).optional(),
+    publicName: z.string().max(128).optional(),
+    address: z.string().max(128).optional(),
+    walletId: z.string().max(128).optional(),
+    logo_url: z.string().max(500).optional(),
+    portfolioId: z.string().max(128).optional(),
     portfolioName: z.string().max(128).optional(),
   })
   .strict()
   .nullable();
 const FiatValue = z.strictObject({
-  fiatValue: z.union([DecimalString, z.number().finite().transform((n) => String(n)).pipe(DecimalString)]).nullable(),
+  fiatValue: z
+    .union([
+      DecimalString,
+      z
+        .number()
+        .finite()
+        .transform((n) => String(n))
+        .pipe(DecimalString),
+    ])
+    .nullable(),
   priceAccuracy: z.string().max(32).optional(),
   baseCurrency: z.literal('USD').optional(),
 });

@@ -15,8 +15,13 @@ export type Holding = ReturnType<typeof toHolding>;
 
 export function assetRef(a: PricedAsset | undefined, id: string) {
   return {
-    tokenId: id, symbol: a?.symbol ?? id, publicName: a?.name ?? id, chainId: a?.chain ?? null, logoUrl: a?.logo_url ?? null,
-    type: a?.type ?? 'token', category: a?.category ?? 'crypto',
+    tokenId: id,
+    symbol: a?.symbol ?? id,
+    publicName: a?.name ?? id,
+    chainId: a?.chain ?? null,
+    logoUrl: a?.logo_url ?? null,
+    type: a?.type ?? 'token',
+    category: a?.category ?? 'crypto',
   };
 }
 
@@ -66,7 +71,12 @@ function toHolding(assetId: string, entries: BalanceEntry[], a: PricedAsset | un
 }
 
 /** Builds the holdings list and its summary. Zero totals are left out. */
-export function buildHoldings(entries: BalanceEntry[], assets: Map<string, PricedAsset>, costBasis: Map<string, CostBasis>, opts: { includeSpam: boolean; calculated: boolean; currency?: string }) {
+export function buildHoldings(
+  entries: BalanceEntry[],
+  assets: Map<string, PricedAsset>,
+  costBasis: Map<string, CostBasis>,
+  opts: { includeSpam: boolean; calculated: boolean; currency?: string },
+) {
   const currency = opts.currency ?? 'USD';
   const byAsset = new Map<string, BalanceEntry[]>();
   for (const e of entries) {
@@ -108,7 +118,11 @@ type Leg = { kind?: string; assetId?: string; quantity?: string; account?: { pro
  * failed transaction only spends its fee. Legs are attributed to their account's wallet,
  * else to the transaction's integration.
  */
-export function ledgerBalances(rows: { integration_id: string; legs: string; failed: number; is_spam: number }[], providers: Map<string, string>, includeSpam: boolean): BalanceEntry[] {
+export function ledgerBalances(
+  rows: { integration_id: string; legs: string; failed: number; is_spam: number }[],
+  providers: Map<string, string>,
+  includeSpam: boolean,
+): BalanceEntry[] {
   const totals = new Map<string, BalanceEntry>();
   for (const row of rows) {
     if (!includeSpam && row.is_spam === 1) continue;
@@ -131,5 +145,7 @@ export function ledgerBalances(rows: { integration_id: string; legs: string; fai
       entry.quantity = leg.kind === 'incoming' ? entry.quantity.plus(q) : entry.quantity.minus(q);
     }
   }
-  return [...totals.values()].filter((e) => !e.quantity.isZero()).sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
+  return [...totals.values()]
+    .filter((e) => !e.quantity.isZero())
+    .sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
 }

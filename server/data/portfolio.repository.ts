@@ -5,8 +5,16 @@
 import type { Db } from '../db/database.ts';
 
 export type AssetRow = {
-  id: string; symbol: string; name: string; chain: string | null; contract: string | null; type: string; category: string;
-  coingecko_id: string | null; logo_url: string | null; is_spam: number;
+  id: string;
+  symbol: string;
+  name: string;
+  chain: string | null;
+  contract: string | null;
+  type: string;
+  category: string;
+  coingecko_id: string | null;
+  logo_url: string | null;
+  is_spam: number;
 };
 export type PricedAsset = AssetRow & { price: string | null; price_day: number | null; prev_price: string | null };
 
@@ -55,7 +63,12 @@ export async function listCostBasis(db: Db, workspaceId: string) {
 export type IntegrationRef = { id: string; provider: string; address: string | null; chain: string | null };
 
 export async function listIntegrationRefs(db: Db, workspaceId: string): Promise<Map<string, IntegrationRef>> {
-  const rows = await db.selectFrom('integrations').select(['id', 'provider', 'address', 'chain']).where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).execute();
+  const rows = await db
+    .selectFrom('integrations')
+    .select(['id', 'provider', 'address', 'chain'])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .execute();
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -75,7 +88,21 @@ export async function listDefiPositions(db: Db, workspaceId: string) {
   return db
     .selectFrom('defi_positions as d')
     .innerJoin('integrations as i', 'i.id', 'd.integration_id')
-    .select(['d.id', 'd.integration_id', 'd.protocol', 'd.chain', 'd.category', 'd.site_url', 'd.logo_url', 'd.positions', 'd.is_active', 'd.created_at', 'd.updated_at', 'i.provider', 'i.address'])
+    .select([
+      'd.id',
+      'd.integration_id',
+      'd.protocol',
+      'd.chain',
+      'd.category',
+      'd.site_url',
+      'd.logo_url',
+      'd.positions',
+      'd.is_active',
+      'd.created_at',
+      'd.updated_at',
+      'i.provider',
+      'i.address',
+    ])
     .where('d.workspace_id', '=', workspaceId)
     .where('i.deleted_at', 'is', null)
     .orderBy('d.created_at')
@@ -89,8 +116,25 @@ export async function listNfts(db: Db, workspaceId: string) {
     .selectFrom('nfts as n')
     .innerJoin('integrations as i', 'i.id', 'n.integration_id')
     .select([
-      'n.id', 'n.integration_id', 'n.chain', 'n.contract', 'n.token_id', 'n.name', 'n.description', 'n.content_type', 'n.nft_url', 'n.thumbnail_url',
-      'n.erc_type', 'n.amount', 'n.price', 'n.is_spam', 'n.collection', 'n.last_sale', 'n.created_at', 'i.provider', 'i.address',
+      'n.id',
+      'n.integration_id',
+      'n.chain',
+      'n.contract',
+      'n.token_id',
+      'n.name',
+      'n.description',
+      'n.content_type',
+      'n.nft_url',
+      'n.thumbnail_url',
+      'n.erc_type',
+      'n.amount',
+      'n.price',
+      'n.is_spam',
+      'n.collection',
+      'n.last_sale',
+      'n.created_at',
+      'i.provider',
+      'i.address',
     ])
     .where('n.workspace_id', '=', workspaceId)
     .where('i.deleted_at', 'is', null)

@@ -26,7 +26,14 @@ export function paginate<T>(items: T[], limit: number, offset: number) {
   const page = items.slice(offset, offset + limit);
   return {
     page,
-    pagination: { limit, offset, returned_count: page.length, totalCount: items.length, hasNextPage: offset + page.length < items.length, hasPreviousPage: offset > 0 },
+    pagination: {
+      limit,
+      offset,
+      returned_count: page.length,
+      totalCount: items.length,
+      hasNextPage: offset + page.length < items.length,
+      hasPreviousPage: offset > 0,
+    },
   };
 }
 
@@ -39,52 +46,88 @@ export type PortfolioDeps = { db: Db; clock: Clock; cache: ReadCache };
 export function portfolioRoutes(api: RouteArea, { db, clock, cache }: PortfolioDeps): void {
   const deps = { db, cache };
 
-  api.get('/holdings', {
-    query: HoldingsQuery,
-    summary: 'Holdings per asset with cost basis, unrealised PnL, ROI, 24 h change and distribution per account (portfolios:read)',
-    description: 'Quantities are exact decimal strings; money is a decimal string rounded to 8 dp and summary totals are the exact sums of the rows. roi is 0 when the cost basis is unknown (hasCostBasis=false).',
-  }, requireScope('portfolios:read'), async (req, res) => {
-    const q = HoldingsQuery.parse(req.query);
-    const g = grantOf(res);
-    const now = clock.now();
-    // Serialized once per workspace, options and day, and served until the next write.
-    const body = await deps.cache.getSized(`holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / DAY_MS)}:${await workspaceCurrency(db, g.workspaceId)}`, async () => {
-      const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
-      return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
-    });
-    res.type('application/json').send(`{"message":"User holdings retrieved successfully",${body},"user_id":${JSON.stringify(g.userId)},"timestamp":${now}}`);
-  });
+  api.get(
+    '/holdings',
+    {
+      query: HoldingsQuery,
+      summary: 'Holdings per asset with cost basis, unrealised PnL, ROI, 24 h change and distribution per account (portfolios:read)',
+      description:
+        'Quantities are exact decimal strings; money is a decimal string rounded to 8 dp and summary totals are the exact sums of the rows. roi is 0 when the cost basis is unknown (hasCostBasis=false).',
+    },
+    requireScope('portfolios:read'),
+    async (req, res) => {
+      const q = HoldingsQuery.parse(req.query);
+      const g = grantOf(res);
+      const now = clock.now();
+      // Serialized once per workspace, options and day, and served until the next write.
+      const body = await deps.cache.getSized(
+        `holdings:${g.workspaceId}:${q.isSpam}:${q.calculatedBalances}:${Math.floor(now / DAY_MS)}:${await workspaceCurrency(db, g.workspaceId)}`,
+        async () => {
+          const { holdings, summary } = await computeHoldings(deps, g.workspaceId, { includeSpam: q.isSpam, calculated: q.calculatedBalances }, now);
+          return `"holdings":${JSON.stringify(holdings)},"summary":${JSON.stringify(summary)}`;
+        },
+      );
+      res.type('application/json').send(`{"message":"User holdings retrieved successfully",${body},"user_id":${JSON.stringify(g.userId)},"timestamp":${now}}`);
+    },
+  );
 
-  api.get('/balances', { tag: 'Data (ours)', query: BalancesQuery, summary: 'Live quantities and values per integration and asset (balances:read)' }, requireScope('balances:read'), async (req, res) => {
-    const q = BalancesQuery.parse(req.query);
-    const g = grantOf(res);
-    const day = dayOf(clock.now());
-    const [entries, integrations] = await Promise.all([
-      liveEntries(deps, g.workspaceId),
-      listIntegrationAccounts(db, g.workspaceId),
-    ]);
-    const assets = await pricedAssets(deps, entries.map((e) => e.assetId), day);
-    const accounts = integrations
-      .filter((i) => has(q.walletId, i.id))
-      .map((i) => {
-        const rows = entries
-          .filter((e) => e.walletId === i.id && has(q.currencyId, e.assetId) && (q.isSpam || assets.get(e.assetId)?.is_spam !== 1))
-          .map((e) => {
-            const a = assets.get(e.assetId);
-            const value = a?.price ? roundMoney(e.quantity.times(a.price)) : ZERO;
-            return { value, view: { asset: assetRef(a, e.assetId), assetId: e.assetId, quantity: quantity(e.quantity), marketPrice: a?.price ?? null, marketValue: money(value), baseCurrency: 'USD' } };
-          });
-        const total = sum(rows.map((r) => r.value));
-        return { total, view: { walletId: i.id, provider: i.provider, publicAddress: i.address, chain: i.chain, balances: rows.map((r) => r.view), totalValue: money(total), baseCurrency: 'USD' } };
+  api.get(
+    '/balances',
+    { tag: 'Data (ours)', query: BalancesQuery, summary: 'Live quantities and values per integration and asset (balances:read)' },
+    requireScope('balances:read'),
+    async (req, res) => {
+      const q = BalancesQuery.parse(req.query);
+      const g = grantOf(res);
+      const day = dayOf(clock.now());
+      const [entries, integrations] = await Promise.all([liveEntries(deps, g.workspaceId), listIntegrationAccounts(db, g.workspaceId)]);
+      const assets = await pricedAssets(
+        deps,
+        entries.map((e) => e.assetId),
+        day,
+      );
+      const accounts = integrations
+        .filter((i) => has(q.walletId, i.id))
+        .map((i) => {
+          const rows = entries
+            .filter((e) => e.walletId === i.id && has(q.currencyId, e.assetId) && (q.isSpam || assets.get(e.assetId)?.is_spam !== 1))
+            .map((e) => {
+              const a = assets.get(e.assetId);
+              const value = a?.price ? roundMoney(e.quantity.times(a.price)) : ZERO;
+              return {
+                value,
+                view: {
+                  asset: assetRef(a, e.assetId),
+                  assetId: e.assetId,
+                  quantity: quantity(e.quantity),
+                  marketPrice: a?.price ?? null,
+                  marketValue: money(value),
+                  baseCurrency: 'USD',
+                },
+              };
+            });
+          const total = sum(rows.map((r) => r.value));
+          return {
+            total,
+            view: {
+              walletId: i.id,
+              provider: i.provider,
+              publicAddress: i.address,
+              chain: i.chain,
+              balances: rows.map((r) => r.view),
+              totalValue: money(total),
+              baseCurrency: 'USD',
+            },
+          };
+        });
+      res.json({
+        message: 'Balances retrieved successfully',
+        data: accounts.map((a) => a.view),
+        summary: { totalValue: money(sum(accounts.map((a) => a.total))), baseCurrency: 'USD' },
+        user_id: g.userId,
+        timestamp: clock.now(),
       });
-    res.json({
-      message: 'Balances retrieved successfully',
-      data: accounts.map((a) => a.view),
-      summary: { totalValue: money(sum(accounts.map((a) => a.total))), baseCurrency: 'USD' },
-      user_id: g.userId,
-      timestamp: clock.now(),
-    });
-  });
+    },
+  );
 
   const defi = async (req: Request, res: Response, message: string) => {
     const q = DefiQuery.parse(req.query);
@@ -96,32 +139,69 @@ export function portfolioRoutes(api: RouteArea, { db, clock, cache }: PortfolioD
     const totalValue = sum(all.map((d) => d.assetsValue));
     const totalDebt = sum(all.map((d) => d.debt));
     res.json({
-      message, holdings: page.map((d) => d.view), pagination,
+      message,
+      holdings: page.map((d) => d.view),
+      pagination,
       totals: { totalValue: money(totalValue), totalDebt: money(totalDebt), netValue: money(totalValue.minus(totalDebt)), baseCurrency: 'USD' },
-      user_id: g.userId, timestamp: clock.now(),
+      user_id: g.userId,
+      timestamp: clock.now(),
     });
   };
-  api.get('/defi-holdings', { query: DefiQuery, summary: 'DeFi positions by protocol with values (portfolios:read)' }, requireScope('portfolios:read'), (req, res) => defi(req, res, 'User DeFi holdings retrieved successfully'));
-  api.get('/defi', { tag: 'Data (ours)', query: DefiQuery, summary: 'The same DeFi positions behind the finer defi:read scope' }, requireScope('defi:read'), (req, res) => defi(req, res, 'DeFi positions retrieved successfully'));
+  api.get(
+    '/defi-holdings',
+    { query: DefiQuery, summary: 'DeFi positions by protocol with values (portfolios:read)' },
+    requireScope('portfolios:read'),
+    (req, res) => defi(req, res, 'User DeFi holdings retrieved successfully'),
+  );
+  api.get(
+    '/defi',
+    { tag: 'Data (ours)', query: DefiQuery, summary: 'The same DeFi positions behind the finer defi:read scope' },
+    requireScope('defi:read'),
+    (req, res) => defi(req, res, 'DeFi positions retrieved successfully'),
+  );
 
   const nfts = async (req: Request, res: Response, message: string) => {
     const q = NftQuery.parse(req.query);
     const g = grantOf(res);
     const all = (await listNfts(db, g.workspaceId)).filter((n) => {
       const c = JSON.parse(n.collection || '{}') as { collectionId?: string; name?: string };
-      return (q.isSpam || n.is_spam === 0) && has(q.source, n.integration_id, n.provider) && has(q.collection, c.collectionId, c.name) && has(q.chain, n.chain)
-        && (!q.tokenId || n.token_id === q.tokenId) && (!q.contract || n.contract.toLowerCase() === q.contract.toLowerCase());
+      return (
+        (q.isSpam || n.is_spam === 0) &&
+        has(q.source, n.integration_id, n.provider) &&
+        has(q.collection, c.collectionId, c.name) &&
+        has(q.chain, n.chain) &&
+        (!q.tokenId || n.token_id === q.tokenId) &&
+        (!q.contract || n.contract.toLowerCase() === q.contract.toLowerCase())
+      );
     });
     const { page, pagination } = paginate(all, q.limit, q.offset);
-    res.json({ message, data: page.map(nftView), pagination, totalValue: { price: money(sum(all.map(nftValue))), baseCurrency: 'USD' }, user_id: g.userId, timestamp: clock.now() });
+    res.json({
+      message,
+      data: page.map(nftView),
+      pagination,
+      totalValue: { price: money(sum(all.map(nftValue))), baseCurrency: 'USD' },
+      user_id: g.userId,
+      timestamp: clock.now(),
+    });
   };
-  api.get('/nft-holdings', { query: NftQuery, summary: 'NFTs held, with collection and last sale (portfolios:read)' }, requireScope('portfolios:read'), (req, res) => nfts(req, res, 'User NFT holdings retrieved successfully'));
-  api.get('/nfts', { tag: 'Data (ours)', query: NftQuery, summary: 'The same NFTs behind the finer nft:read scope' }, requireScope('nft:read'), (req, res) => nfts(req, res, 'NFTs retrieved successfully'));
+  api.get(
+    '/nft-holdings',
+    { query: NftQuery, summary: 'NFTs held, with collection and last sale (portfolios:read)' },
+    requireScope('portfolios:read'),
+    (req, res) => nfts(req, res, 'User NFT holdings retrieved successfully'),
+  );
+  api.get('/nfts', { tag: 'Data (ours)', query: NftQuery, summary: 'The same NFTs behind the finer nft:read scope' }, requireScope('nft:read'), (req, res) =>
+    nfts(req, res, 'NFTs retrieved successfully'),
+  );
 
-  api.get('/profiling', { query: EmptyQuery, summary: 'Portfolio insights: classification, size, breakdown and activity (portfolios:read)' }, requireScope('portfolios:read'), async (req, res) => {
-    EmptyQuery.parse(req.query);
-    const g = grantOf(res);
-    res.json(await profile(deps, g.workspaceId, g.userId, clock.now()));
-  });
-
+  api.get(
+    '/profiling',
+    { query: EmptyQuery, summary: 'Portfolio insights: classification, size, breakdown and activity (portfolios:read)' },
+    requireScope('portfolios:read'),
+    async (req, res) => {
+      EmptyQuery.parse(req.query);
+      const g = grantOf(res);
+      res.json(await profile(deps, g.workspaceId, g.userId, clock.now()));
+    },
+  );
 }

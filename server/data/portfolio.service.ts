@@ -9,7 +9,16 @@ import { Decimal, ZERO, dec, money, quantity, roundMoney, sum } from '../lib/dec
 import { buildHoldings, ledgerBalances, type BalanceEntry } from './holdings.ts';
 import { fxRates, workspaceCurrency } from '../prices/fx.ts';
 import {
-  findPricedAssets, listBalances, listCostBasis, listDefiPositions, listIntegrationRefs, listLedgerRows, listNfts, type DefiRow, type NftRow, type PricedAsset,
+  findPricedAssets,
+  listBalances,
+  listCostBasis,
+  listDefiPositions,
+  listIntegrationRefs,
+  listLedgerRows,
+  listNfts,
+  type DefiRow,
+  type NftRow,
+  type PricedAsset,
 } from './portfolio.repository.ts';
 import { DAY_MS, dayOf } from '../lib/time.ts';
 
@@ -19,7 +28,11 @@ export async function pricedAssets({ db, cache }: Deps, ids: Iterable<string>, d
   const keys = [...new Set(ids)].map((id) => `priced:${day}:${id}`);
   const prefix = `priced:${day}:`.length;
   const found = await cache.getMany(keys, async (missing) => {
-    const rows = await findPricedAssets(db, missing.map((k) => k.slice(prefix)), day);
+    const rows = await findPricedAssets(
+      db,
+      missing.map((k) => k.slice(prefix)),
+      day,
+    );
     return new Map<string, PricedAsset | null>(missing.map((k) => [k, rows.get(k.slice(prefix)) ?? null]));
   });
   const out = new Map<string, PricedAsset>();
@@ -28,7 +41,12 @@ export async function pricedAssets({ db, cache }: Deps, ids: Iterable<string>, d
 }
 
 export async function liveEntries({ db }: Deps, workspaceId: string): Promise<BalanceEntry[]> {
-  return (await listBalances(db, workspaceId)).map((b) => ({ walletId: b.integration_id, provider: b.provider, assetId: b.asset_id, quantity: new Decimal(b.quantity) }));
+  return (await listBalances(db, workspaceId)).map((b) => ({
+    walletId: b.integration_id,
+    provider: b.provider,
+    assetId: b.asset_id,
+    quantity: new Decimal(b.quantity),
+  }));
 }
 
 export async function calculatedEntries(deps: Deps, workspaceId: string, includeSpam: boolean): Promise<BalanceEntry[]> {
@@ -47,7 +65,11 @@ export async function calculatedEntries(deps: Deps, workspaceId: string, include
  * asset that exists only through manual transactions is a holding, as it is a lot.
  */
 export async function holdingEntries(deps: Deps, workspaceId: string, includeSpam: boolean): Promise<BalanceEntry[]> {
-  const [live, refs, manualRows] = await Promise.all([liveEntries(deps, workspaceId), listIntegrationRefs(deps.db, workspaceId), listLedgerRows(deps.db, workspaceId, true)]);
+  const [live, refs, manualRows] = await Promise.all([
+    liveEntries(deps, workspaceId),
+    listIntegrationRefs(deps.db, workspaceId),
+    listLedgerRows(deps.db, workspaceId, true),
+  ]);
   if (manualRows.length === 0) return live;
   const manual = ledgerBalances(manualRows, new Map([...refs].map(([id, r]) => [id, r.provider])), includeSpam);
   const merged = new Map(live.map((e) => [`${e.walletId}\u0000${e.assetId}`, { ...e }]));
@@ -55,7 +77,9 @@ export async function holdingEntries(deps: Deps, workspaceId: string, includeSpa
     const key = `${m.walletId}\u0000${m.assetId}`;
     if (!merged.has(key) && m.quantity.gt(0)) merged.set(key, m);
   }
-  return [...merged.values()].filter((e) => !e.quantity.isZero()).sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
+  return [...merged.values()]
+    .filter((e) => !e.quantity.isZero())
+    .sort((a, b) => (a.assetId === b.assetId ? (a.walletId < b.walletId ? -1 : 1) : a.assetId < b.assetId ? -1 : 1));
 }
 
 /** Asset prices in `currency`: each at the rate of its own day (the previous one at the day before). */
@@ -63,7 +87,9 @@ export async function inCurrency(db: Db, assets: Map<string, PricedAsset>, curre
   if (currency === 'USD') return assets;
   const rate = await fxRates(db, currency);
   const at = (p: string | null, day: number | null) => (p === null || day === null ? p : new Decimal(p).times(rate(day)).toFixed());
-  return new Map([...assets].map(([id, a]) => [id, { ...a, price: at(a.price, a.price_day), prev_price: at(a.prev_price, a.price_day === null ? null : a.price_day - 1) }]));
+  return new Map(
+    [...assets].map(([id, a]) => [id, { ...a, price: at(a.price, a.price_day), prev_price: at(a.prev_price, a.price_day === null ? null : a.price_day - 1) }]),
+  );
 }
 
 export async function computeHoldings(deps: Deps, workspaceId: string, opts: { includeSpam: boolean; calculated: boolean }, now: number) {
@@ -71,7 +97,14 @@ export async function computeHoldings(deps: Deps, workspaceId: string, opts: { i
   const currency = await workspaceCurrency(deps.db, workspaceId);
   return deps.cache.get(`holdings:${workspaceId}:${opts.includeSpam}:${opts.calculated}:${day}:${currency}`, async () => {
     const entries = opts.calculated ? await calculatedEntries(deps, workspaceId, opts.includeSpam) : await holdingEntries(deps, workspaceId, opts.includeSpam);
-    const [assets, basis] = await Promise.all([pricedAssets(deps, entries.map((e) => e.assetId), day), listCostBasis(deps.db, workspaceId)]);
+    const [assets, basis] = await Promise.all([
+      pricedAssets(
+        deps,
+        entries.map((e) => e.assetId),
+        day,
+      ),
+      listCostBasis(deps.db, workspaceId),
+    ]);
     // Prices are USD; the basis is already in the workspace's currency (the tax pass computes in it).
     return buildHoldings(entries, await inCurrency(deps.db, assets, currency), basis, { ...opts, calculated: opts.calculated, currency });
   });
@@ -141,7 +174,10 @@ export function defiView(row: DefiRow, assets: Map<string, PricedAsset>, priceDa
  * case, as the contract's examples (`protocol=aave`) expect.
  */
 export function protocolId(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 export function matchesProtocol(wanted: string[] | undefined, name: string): boolean {
@@ -154,7 +190,11 @@ export function matchesProtocol(wanted: string[] | undefined, name: string): boo
 export async function computeDefi(deps: Deps, workspaceId: string, now: number) {
   const day = dayOf(now);
   const rows = await listDefiPositions(deps.db, workspaceId);
-  const assets = await pricedAssets(deps, rows.flatMap((r) => parsePositions(r.positions).map((p) => p.assetId)), day);
+  const assets = await pricedAssets(
+    deps,
+    rows.flatMap((r) => parsePositions(r.positions).map((p) => p.assetId)),
+    day,
+  );
   return rows.map((r) => ({ row: r, ...defiView(r, assets, day) }));
 }
 
@@ -169,8 +209,25 @@ function parseJson<T>(text: string | null): T | null {
   }
 }
 
-type Collection = { collectionId?: string; name?: string; description?: string; imageUrl?: string; floorPrice?: string | null; ownerCount?: number; totalQuantity?: number; socialLinks?: unknown[] };
-type LastSale = { fromAddress?: string; toAddress?: string; quantity?: string | number; timestamp?: number; transactionHash?: string; marketplaceName?: string; totalPrice?: string | null };
+type Collection = {
+  collectionId?: string;
+  name?: string;
+  description?: string;
+  imageUrl?: string;
+  floorPrice?: string | null;
+  ownerCount?: number;
+  totalQuantity?: number;
+  socialLinks?: unknown[];
+};
+type LastSale = {
+  fromAddress?: string;
+  toAddress?: string;
+  quantity?: string | number;
+  timestamp?: number;
+  transactionHash?: string;
+  marketplaceName?: string;
+  totalPrice?: string | null;
+};
 
 /** The NFT's value: its own estimate, else the collection floor, times the amount held. */
 export function nftValue(row: NftRow): Decimal {
@@ -198,15 +255,23 @@ export function nftView(row: NftRow) {
     price: { price: row.price, baseCurrency: 'USD' },
     isNftSpam: row.is_spam === 1,
     collection: {
-      collectionId: c.collectionId ?? null, name: c.name ?? null, description: c.description ?? null, imageUrl: c.imageUrl ?? null,
+      collectionId: c.collectionId ?? null,
+      name: c.name ?? null,
+      description: c.description ?? null,
+      imageUrl: c.imageUrl ?? null,
       floorPrice: c.floorPrice ? [{ price: c.floorPrice, baseCurrency: 'USD' }] : [],
-      ownerCount: c.ownerCount ?? null, totalQuantity: c.totalQuantity ?? null, socialLinks: Array.isArray(c.socialLinks) ? c.socialLinks : [],
+      ownerCount: c.ownerCount ?? null,
+      totalQuantity: c.totalQuantity ?? null,
+      socialLinks: Array.isArray(c.socialLinks) ? c.socialLinks : [],
     },
     lastSale: sale
       ? {
-          fromAddress: sale.fromAddress ?? null, toAddress: sale.toAddress ?? null, quantity: sale.quantity ?? null,
+          fromAddress: sale.fromAddress ?? null,
+          toAddress: sale.toAddress ?? null,
+          quantity: sale.quantity ?? null,
           timestamp: typeof sale.timestamp === 'number' ? new Date(sale.timestamp).toISOString() : null,
-          transactionHash: sale.transactionHash ?? null, marketplaceName: sale.marketplaceName ?? null,
+          transactionHash: sale.transactionHash ?? null,
+          marketplaceName: sale.marketplaceName ?? null,
           totalPrice: { price: sale.totalPrice ?? null, baseCurrency: 'USD' },
         }
       : null,

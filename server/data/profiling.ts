@@ -11,7 +11,15 @@ import { computeDefi, computeHoldings, listNfts, nftValue, type Deps } from './p
 import { countTransactions, topLabels } from './transactions.repository.ts';
 import { DAY_MS } from '../lib/time.ts';
 
-const FUTURES_LABELS = new Set(['Funding Fee Paid', 'Funding Fee Received', 'Futures Expense', 'Margin Fee', 'Liquidation', 'Realized Profit', 'Realized Loss']);
+const FUTURES_LABELS = new Set([
+  'Funding Fee Paid',
+  'Funding Fee Received',
+  'Futures Expense',
+  'Margin Fee',
+  'Liquidation',
+  'Realized Profit',
+  'Realized Loss',
+]);
 const BTC_SYMBOLS = new Set(['BTC', 'WBTC', 'CBBTC', 'TBTC']);
 
 function sizeCategory(total: Decimal) {
@@ -29,7 +37,8 @@ export async function profile(deps: Deps, workspaceId: string, userId: string, n
     topLabels(deps.db, workspaceId, 1000),
   ]);
   const base = { order: 'desc' as const, isSpam: false };
-  const count = (since?: number) => deps.cache.get(`activity:${workspaceId}:${since ?? 'all'}`, () => countTransactions(deps.db, workspaceId, { ...base, timeStart: since }));
+  const count = (since?: number) =>
+    deps.cache.get(`activity:${workspaceId}:${since ?? 'all'}`, () => countTransactions(deps.db, workspaceId, { ...base, timeStart: since }));
   const [total, lastWeek, lastMonth, lastYear] = await Promise.all([count(), count(now - 7 * DAY_MS), count(now - 30 * DAY_MS), count(now - 365 * DAY_MS)]);
 
   const ownNfts = nfts.filter((n) => n.is_spam === 0);
@@ -43,7 +52,9 @@ export async function profile(deps: Deps, workspaceId: string, userId: string, n
     defi: { value: defiValue, count: defi.length },
     nfts: { value: nftTotal, count: ownNfts.length },
   };
-  const breakdown = Object.fromEntries(Object.entries(shares).map(([k, s]) => [k, { value: money(s.value), percentage: percent(s.value, totalValue), count: s.count }]));
+  const breakdown = Object.fromEntries(
+    Object.entries(shares).map(([k, s]) => [k, { value: money(s.value), percentage: percent(s.value, totalValue), count: s.count }]),
+  );
   const [dominant] = Object.entries(shares).sort((a, b) => b[1].value.comparedTo(a[1].value));
   const perMonth = lastYear / 12;
   const level = perMonth > 20 ? 'High' : perMonth >= 5 ? 'Medium' : 'Low';
@@ -52,12 +63,17 @@ export async function profile(deps: Deps, workspaceId: string, userId: string, n
   const nftPct = percent(nftTotal, totalValue);
   const defiPct = percent(defiValue, totalValue);
   const classification =
-    nftPct > 30 ? 'NFT Enthusiast'
-    : defiPct > 40 ? 'DeFi Hodler'
-    : (total > 0 && futures / total >= 0.1) || defi.some((d) => d.row.category === 'derivatives') ? 'Futures Trader'
-    : percent(btc, totalValue) > 60 ? 'BTC Maximalist'
-    : level === 'High' ? 'Active Trader'
-    : 'Long-term Holder';
+    nftPct > 30
+      ? 'NFT Enthusiast'
+      : defiPct > 40
+        ? 'DeFi Hodler'
+        : (total > 0 && futures / total >= 0.1) || defi.some((d) => d.row.category === 'derivatives')
+          ? 'Futures Trader'
+          : percent(btc, totalValue) > 60
+            ? 'BTC Maximalist'
+            : level === 'High'
+              ? 'Active Trader'
+              : 'Long-term Holder';
   const size = sizeCategory(totalValue);
   return {
     user_id: userId,
@@ -66,9 +82,14 @@ export async function profile(deps: Deps, workspaceId: string, userId: string, n
     summary: {
       classification,
       portfolio_overview: {
-        total_value: money(totalValue), currency: 'USD', size_category: size, dominant_category: dominant?.[0] ?? 'regular_crypto',
-        dominant_percentage: dominant ? percent(dominant[1].value, totalValue) : 0, change_24h_percentage: holdings.summary.total24hrChange,
-        unrealized_pnl: holdings.summary.totalUnrealizedPnL, roi_percentage: holdings.summary.roiPercentage,
+        total_value: money(totalValue),
+        currency: 'USD',
+        size_category: size,
+        dominant_category: dominant?.[0] ?? 'regular_crypto',
+        dominant_percentage: dominant ? percent(dominant[1].value, totalValue) : 0,
+        change_24h_percentage: holdings.summary.total24hrChange,
+        unrealized_pnl: holdings.summary.totalUnrealizedPnL,
+        roi_percentage: holdings.summary.roiPercentage,
       },
       asset_breakdown: breakdown,
       activity_summary: {

@@ -27,14 +27,20 @@ export function canonicalFilters(q: TransactionsQuery): string {
 }
 
 function filtered(db: Db, workspaceId: string, f: Filters) {
-  let qb = db.selectFrom('transactions as t').where('t.workspace_id', '=', workspaceId)
+  let qb = db
+    .selectFrom('transactions as t')
+    .where('t.workspace_id', '=', workspaceId)
     // A removed integration's history leaves the workspace's views with it (its rows stay until purged).
-    .where('t.integration_id', 'not in', (eb) => eb.selectFrom('integrations').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is not', null));
+    .where('t.integration_id', 'not in', (eb) =>
+      eb.selectFrom('integrations').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is not', null),
+    );
   if (!f.isSpam) qb = qb.where('t.is_spam', '=', 0);
   if (f.walletId) qb = qb.where('t.integration_id', 'in', f.walletId);
   if (f.currencyId) {
     const ids = f.currencyId;
-    qb = qb.where('t.id', 'in', (eb) => eb.selectFrom('transaction_assets as x').select('x.transaction_id').where('x.workspace_id', '=', workspaceId).where('x.asset_id', 'in', ids));
+    qb = qb.where('t.id', 'in', (eb) =>
+      eb.selectFrom('transaction_assets as x').select('x.transaction_id').where('x.workspace_id', '=', workspaceId).where('x.asset_id', 'in', ids),
+    );
   }
   if (f.trxId) {
     const trxId = f.trxId;
@@ -53,20 +59,44 @@ function filtered(db: Db, workspaceId: string, f: Filters) {
 }
 
 export async function countTransactions(db: Db, workspaceId: string, f: Filters): Promise<number> {
-  const row = await filtered(db, workspaceId, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await filtered(db, workspaceId, f)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 export type TransactionRow = Awaited<ReturnType<typeof listTransactions>>[number];
 
-const VIEW_COLUMNS = ['t.id', 't.integration_id', 't.platform_id', 't.timestamp', 't.label', 't.type', 't.description', 't.legs', 't.import_source', 't.raw', 't.total_cost_basis', 't.total_gains'] as const;
+const VIEW_COLUMNS = [
+  't.id',
+  't.integration_id',
+  't.platform_id',
+  't.timestamp',
+  't.label',
+  't.type',
+  't.description',
+  't.legs',
+  't.import_source',
+  't.raw',
+  't.total_cost_basis',
+  't.total_gains',
+] as const;
 // The eight 0/1 flags in one integer: each column read costs (better-sqlite3 builds one JS value per column).
-const FLAGS = sql<number>`t.is_spam + 2 * t.is_nft + 4 * t.is_defi + 8 * t.is_manual + 16 * t.is_edited + 32 * t.failed + 64 * t.missing_price + 128 * t.missing_purchase`.as('flags');
+const FLAGS =
+  sql<number>`t.is_spam + 2 * t.is_nft + 4 * t.is_defi + 8 * t.is_manual + 16 * t.is_edited + 32 * t.failed + 64 * t.missing_price + 128 * t.missing_purchase`.as(
+    'flags',
+  );
 
 /** Transactions of the workspace by id, in the order of `ids` (the answer of `POST /v0/transactions`). */
 export async function findTransactions(db: Db, workspaceId: string, ids: string[]): Promise<TransactionRow[]> {
   if (ids.length === 0) return [];
-  const rows = await db.selectFrom('transactions as t').select(VIEW_COLUMNS).select(FLAGS).where('t.workspace_id', '=', workspaceId).where('t.id', 'in', ids).execute();
+  const rows = await db
+    .selectFrom('transactions as t')
+    .select(VIEW_COLUMNS)
+    .select(FLAGS)
+    .where('t.workspace_id', '=', workspaceId)
+    .where('t.id', 'in', ids)
+    .execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
@@ -122,24 +152,54 @@ export async function insertTransactions(trx: Db, rows: NewTransaction[]): Promi
     await trx
       .insertInto('transactions')
       .values(rows.slice(i, i + 100))
-      .onConflict((oc) => oc.columns(['integration_id', 'external_id']).doUpdateSet((eb) => ({
-        platform_id: eb.ref('excluded.platform_id'), timestamp: eb.ref('excluded.timestamp'), label: eb.ref('excluded.label'), type: eb.ref('excluded.type'),
-        description: eb.ref('excluded.description'), legs: eb.ref('excluded.legs'), is_spam: eb.ref('excluded.is_spam'), is_nft: eb.ref('excluded.is_nft'),
-        is_defi: eb.ref('excluded.is_defi'), failed: eb.ref('excluded.failed'), raw: eb.ref('excluded.raw'),
-      })))
+      .onConflict((oc) =>
+        oc.columns(['integration_id', 'external_id']).doUpdateSet((eb) => ({
+          platform_id: eb.ref('excluded.platform_id'),
+          timestamp: eb.ref('excluded.timestamp'),
+          label: eb.ref('excluded.label'),
+          type: eb.ref('excluded.type'),
+          description: eb.ref('excluded.description'),
+          legs: eb.ref('excluded.legs'),
+          is_spam: eb.ref('excluded.is_spam'),
+          is_nft: eb.ref('excluded.is_nft'),
+          is_defi: eb.ref('excluded.is_defi'),
+          failed: eb.ref('excluded.failed'),
+          raw: eb.ref('excluded.raw'),
+        })),
+      )
       .execute();
   }
   const ids = rows.map((r) => r.id);
-  const index = rows.flatMap((r) => [...new Set((JSON.parse(r.legs) as { assetId: string }[]).map((l) => l.assetId))].map((asset_id) => ({ transaction_id: r.id, asset_id, workspace_id: r.workspace_id, timestamp: r.timestamp })));
-  for (let i = 0; i < ids.length; i += 500) await trx.deleteFrom('transaction_assets').where('transaction_id', 'in', ids.slice(i, i + 500)).execute();
-  for (let i = 0; i < index.length; i += 200) await trx.insertInto('transaction_assets').values(index.slice(i, i + 200)).execute();
+  const index = rows.flatMap((r) =>
+    [...new Set((JSON.parse(r.legs) as { assetId: string }[]).map((l) => l.assetId))].map((asset_id) => ({
+      transaction_id: r.id,
+      asset_id,
+      workspace_id: r.workspace_id,
+      timestamp: r.timestamp,
+    })),
+  );
+  for (let i = 0; i < ids.length; i += 500)
+    await trx
+      .deleteFrom('transaction_assets')
+      .where('transaction_id', 'in', ids.slice(i, i + 500))
+      .execute();
+  for (let i = 0; i < index.length; i += 200)
+    await trx
+      .insertInto('transaction_assets')
+      .values(index.slice(i, i + 200))
+      .execute();
 }
 
 /** Which of these external ids the integration already has. */
 export async function existingExternalIds(db: Db, integrationId: string, externalIds: string[]): Promise<Set<string>> {
   const existing = new Set<string>();
   for (let i = 0; i < externalIds.length; i += 500) {
-    const rows = await db.selectFrom('transactions').select('external_id').where('integration_id', '=', integrationId).where('external_id', 'in', externalIds.slice(i, i + 500)).execute();
+    const rows = await db
+      .selectFrom('transactions')
+      .select('external_id')
+      .where('integration_id', '=', integrationId)
+      .where('external_id', 'in', externalIds.slice(i, i + 500))
+      .execute();
     for (const r of rows) existing.add(r.external_id);
   }
   return existing;
@@ -147,7 +207,11 @@ export async function existingExternalIds(db: Db, integrationId: string, externa
 
 /** The first transaction's timestamp in the workspace, or null when it has none. */
 export async function firstTransactionTime(db: Db, workspaceId: string): Promise<number | null> {
-  const row = await db.selectFrom('transactions').select((eb) => eb.fn.min<number>('timestamp').as('t')).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.min<number>('timestamp').as('t'))
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
   return row?.t !== null && row?.t !== undefined ? Number(row.t) : null;
 }
 
@@ -163,12 +227,22 @@ export async function anyAssetId(db: Db, ids: string[]): Promise<string | undefi
 
 /** Up to 50 assets whose symbol is `symbol`, case-insensitively. */
 export async function assetsBySymbol(db: Db, symbol: string) {
-  return db.selectFrom('assets').select(['id', 'chain', 'type', 'is_spam']).where((eb) => eb(eb.fn('upper', ['symbol']), '=', symbol.toUpperCase())).limit(50).execute();
+  return db
+    .selectFrom('assets')
+    .select(['id', 'chain', 'type', 'is_spam'])
+    .where((eb) => eb(eb.fn('upper', ['symbol']), '=', symbol.toUpperCase()))
+    .limit(50)
+    .execute();
 }
 
 /** Transactions of the workspace by id whose integration is not removed (what tax changes may name). */
 export async function findLiveTransactions(db: Db, workspaceId: string, ids: string[]) {
-  return db.selectFrom('transactions as t').innerJoin('integrations as i', 'i.id', 't.integration_id')
+  return db
+    .selectFrom('transactions as t')
+    .innerJoin('integrations as i', 'i.id', 't.integration_id')
     .select(['t.id', 't.integration_id', 't.timestamp', 't.type', 't.legs', 't.failed'])
-    .where('t.workspace_id', '=', workspaceId).where('i.deleted_at', 'is', null).where('t.id', 'in', ids).execute();
+    .where('t.workspace_id', '=', workspaceId)
+    .where('i.deleted_at', 'is', null)
+    .where('t.id', 'in', ids)
+    .execute();
 }

@@ -22,7 +22,10 @@ import type { StoredLeg } from './transactions.view.ts';
 export async function assetsFor(db: Db, cache: ReadCache, ids: Iterable<string>): Promise<Map<string, AssetMeta>> {
   const keys = [...new Set(ids)].map((id) => `asset:${id}`);
   const found = await cache.getMany(keys, async (missing) => {
-    const rows = await findAssets(db, missing.map((k) => k.slice(6)));
+    const rows = await findAssets(
+      db,
+      missing.map((k) => k.slice(6)),
+    );
     const map = new Map<string, AssetMeta | null>(missing.map((k) => [k, null]));
     for (const r of rows) map.set(`asset:${r.id}`, r);
     return map;
@@ -35,7 +38,12 @@ export async function assetsFor(db: Db, cache: ReadCache, ids: Iterable<string>)
 export type ManualTransactionsDeps = { db: Db; write: Writer; taxPasses: Pick<TaxPasses, 'rerun'> };
 
 /** Validates and stores manual transactions; answers the created ids and how many were planned. */
-export async function addManualTransactions(deps: ManualTransactionsDeps, workspaceId: string, body: PostTransactionsBody, now: number): Promise<{ createdIds: string[]; planned: number }> {
+export async function addManualTransactions(
+  deps: ManualTransactionsDeps,
+  workspaceId: string,
+  body: PostTransactionsBody,
+  now: number,
+): Promise<{ createdIds: string[]; planned: number }> {
   const { db, write } = deps;
   const wallet = await findWallet(db, workspaceId, body.walletId);
   if (!wallet) throw dataError('wallet_not_found', 'No wallet with this walletId in the workspace', [{ path: 'walletId', message: 'Wallet not found' }]);
@@ -47,10 +55,13 @@ export async function addManualTransactions(deps: ManualTransactionsDeps, worksp
     const at = (p: string, message: string) => problems.push({ path: `transactions.${i}${p ? `.${p}` : ''}`, message });
     if (seen.has(tx.transactionId)) at('transactionId', 'Duplicated transactionId in this request');
     seen.add(tx.transactionId);
-    const needs = { deposit: ['receivedCurrency'], withdrawal: ['sentCurrency'], trade: ['sentCurrency', 'receivedCurrency'], payment: ['sentCurrency'] }[tx.transactionType] as ('sentCurrency' | 'receivedCurrency')[];
+    const needs = { deposit: ['receivedCurrency'], withdrawal: ['sentCurrency'], trade: ['sentCurrency', 'receivedCurrency'], payment: ['sentCurrency'] }[
+      tx.transactionType
+    ] as ('sentCurrency' | 'receivedCurrency')[];
     for (const field of needs) if (!tx[field]) at(field, `Required for a ${tx.transactionType} transaction`);
     if (tx.transactionType === 'deposit' && tx.sentCurrency) at('sentCurrency', 'A deposit has no sentCurrency');
-    if ((tx.transactionType === 'withdrawal' || tx.transactionType === 'payment') && tx.receivedCurrency) at('receivedCurrency', `A ${tx.transactionType} has no receivedCurrency`);
+    if ((tx.transactionType === 'withdrawal' || tx.transactionType === 'payment') && tx.receivedCurrency)
+      at('receivedCurrency', `A ${tx.transactionType} has no receivedCurrency`);
     const labelIssue = tx.label ? labelProblem(tx.label, tx.transactionType) : undefined;
     if (labelIssue) at('label', labelIssue);
     const account = { provider: wallet.provider, walletId: wallet.id, publicAddress: wallet.address };
@@ -74,14 +85,33 @@ export async function addManualTransactions(deps: ManualTransactionsDeps, worksp
 
   const createdIds = await write(async (trx) => {
     const existing = await existingExternalIds(trx, wallet.id, [...seen]);
-    const rows = planned.filter(({ tx }) => !existing.has(tx.transactionId)).map(({ tx, legs }) => ({
-      id: randomId('trx_', 12), workspace_id: workspaceId, integration_id: wallet.id, external_id: tx.transactionId, platform_id: tx.transactionId, timestamp: tx.timestamp,
-      label: tx.label ?? DEFAULT_LABEL[tx.transactionType], type: tx.transactionType,
-      description: tx.description ? [tx.description.title, tx.description.desc].filter(Boolean).join(' — ') || null : null,
-      legs: JSON.stringify(legs), is_spam: 0, is_nft: 0, is_defi: 0, is_manual: 1, is_edited: 0, failed: tx.label === 'Failed' ? 1 : 0,
-      missing_price: legs.some((l) => l.price === null) ? 1 : 0, missing_purchase: 0, import_source: 'API' as const, raw: JSON.stringify(tx),
-      total_cost_basis: null, total_gains: null, created_at: now,
-    }));
+    const rows = planned
+      .filter(({ tx }) => !existing.has(tx.transactionId))
+      .map(({ tx, legs }) => ({
+        id: randomId('trx_', 12),
+        workspace_id: workspaceId,
+        integration_id: wallet.id,
+        external_id: tx.transactionId,
+        platform_id: tx.transactionId,
+        timestamp: tx.timestamp,
+        label: tx.label ?? DEFAULT_LABEL[tx.transactionType],
+        type: tx.transactionType,
+        description: tx.description ? [tx.description.title, tx.description.desc].filter(Boolean).join(' — ') || null : null,
+        legs: JSON.stringify(legs),
+        is_spam: 0,
+        is_nft: 0,
+        is_defi: 0,
+        is_manual: 1,
+        is_edited: 0,
+        failed: tx.label === 'Failed' ? 1 : 0,
+        missing_price: legs.some((l) => l.price === null) ? 1 : 0,
+        missing_purchase: 0,
+        import_source: 'API' as const,
+        raw: JSON.stringify(tx),
+        total_cost_basis: null,
+        total_gains: null,
+        created_at: now,
+      }));
     await insertTransactions(trx, rows);
     if (rows.length) await addToTransactionTotal(trx, wallet.id, rows.length);
     return rows.map((r) => r.id);

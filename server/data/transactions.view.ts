@@ -28,7 +28,11 @@ function parseRaw(text: string | null): Record<string, unknown> {
 export function transactionView(row: TransactionRow, legs: StoredLeg[], assets: Map<string, AssetMeta>) {
   const leg = (l: StoredLeg) => {
     const a = assets.get(l.assetId);
-    const account = { provider: l.account?.provider ?? null, walletId: l.account?.walletId ?? row.integration_id, publicAddress: l.account?.publicAddress ?? null };
+    const account = {
+      provider: l.account?.provider ?? null,
+      walletId: l.account?.walletId ?? row.integration_id,
+      publicAddress: l.account?.publicAddress ?? null,
+    };
     return {
       asset: { tokenId: l.assetId, symbol: a?.symbol ?? l.assetId, publicName: a?.name ?? l.assetId, type: a?.type ?? 'token' },
       quantity: l.quantity,
@@ -51,8 +55,14 @@ export function transactionView(row: TransactionRow, legs: StoredLeg[], assets: 
     outgoingAssets: legs.filter((l) => l.kind === 'outgoing').map(leg),
     fee: legs.filter((l) => l.kind === 'fee').map(leg),
     metadata: {
-      importSource: row.import_source, isManual: has(row.flags, FLAG.manual), isEdited: has(row.flags, FLAG.edited), isDefiTrx: has(row.flags, FLAG.defi),
-      isNFTTrx: has(row.flags, FLAG.nft), isSpam: has(row.flags, FLAG.spam), isFailed: has(row.flags, FLAG.failed), isMissingPrice: has(row.flags, FLAG.missingPrice),
+      importSource: row.import_source,
+      isManual: has(row.flags, FLAG.manual),
+      isEdited: has(row.flags, FLAG.edited),
+      isDefiTrx: has(row.flags, FLAG.defi),
+      isNFTTrx: has(row.flags, FLAG.nft),
+      isSpam: has(row.flags, FLAG.spam),
+      isFailed: has(row.flags, FLAG.failed),
+      isMissingPrice: has(row.flags, FLAG.missingPrice),
       isMissingPurchase: has(row.flags, FLAG.missingPurchase),
     },
     totalCostbasis: row.total_cost_basis,
@@ -60,7 +70,9 @@ export function transactionView(row: TransactionRow, legs: StoredLeg[], assets: 
     tags: [] as string[],
     // One signed entry per leg: what the transaction did to each account's balance.
     ledger: legs.map((l) => ({
-      assetId: l.assetId, walletId: l.account?.walletId ?? row.integration_id, type: l.kind,
+      assetId: l.assetId,
+      walletId: l.account?.walletId ?? row.integration_id,
+      type: l.kind,
       quantity: l.kind === 'incoming' ? l.quantity : l.quantity.startsWith('-') ? l.quantity : `-${l.quantity}`,
     })),
     rawTrx: parseRaw(row.raw),

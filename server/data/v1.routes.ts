@@ -45,23 +45,28 @@ export function v1Routes(api: RouteArea, { db, clock }: V1Deps): void {
     res.json({ message: 'User information retrieved successfully', userInfo, scopes: [...g.scopes] });
   });
 
-  api.get('/integrations', { summary: "The user's connected accounts with sync status (integrations:read)", query: IntegrationsQuery }, requireScope('integrations:read'), async (req, res) => {
-    const q = IntegrationsQuery.parse(req.query);
-    const g = grantOf(res);
-    const needle = q.searchedKey?.trim().toLowerCase();
-    const rows = (await listIntegrations(db, g.workspaceId)).filter((i) => {
-      if (!needle) return true;
-      const p = findProvider(i.provider);
-      return [i.alias, i.address, i.id, i.provider, i.chain, p?.publicName, p?.name].some((v) => v?.toLowerCase().includes(needle));
-    });
-    const start = (q.page - 1) * q.pageSize;
-    const page = rows.slice(start, start + q.pageSize);
-    res.json({
-      message: 'User integrations retrieved successfully',
-      data: page.map(integrationItem),
-      pagination: { page: q.page, pageSize: q.pageSize, totalCount: rows.length, hasNextPage: start + q.pageSize < rows.length, hasPreviousPage: q.page > 1 },
-      user_id: g.userId,
-      timestamp: clock.now(),
-    });
-  });
+  api.get(
+    '/integrations',
+    { summary: "The user's connected accounts with sync status (integrations:read)", query: IntegrationsQuery },
+    requireScope('integrations:read'),
+    async (req, res) => {
+      const q = IntegrationsQuery.parse(req.query);
+      const g = grantOf(res);
+      const needle = q.searchedKey?.trim().toLowerCase();
+      const rows = (await listIntegrations(db, g.workspaceId)).filter((i) => {
+        if (!needle) return true;
+        const p = findProvider(i.provider);
+        return [i.alias, i.address, i.id, i.provider, i.chain, p?.publicName, p?.name].some((v) => v?.toLowerCase().includes(needle));
+      });
+      const start = (q.page - 1) * q.pageSize;
+      const page = rows.slice(start, start + q.pageSize);
+      res.json({
+        message: 'User integrations retrieved successfully',
+        data: page.map(integrationItem),
+        pagination: { page: q.page, pageSize: q.pageSize, totalCount: rows.length, hasNextPage: start + q.pageSize < rows.length, hasPreviousPage: q.page > 1 },
+        user_id: g.userId,
+        timestamp: clock.now(),
+      });
+    },
+  );
 }

@@ -277,61 +277,182 @@ export type SyncJobsTable = {
   created_at: number;
 };
 
-export type TaxRunsTable = { workspace_id: string; method: string; long_term_days: number; tax_year_start: string; status: 'completed' | 'stale'; transactions: number; disposals: number; computed_at: number; settings: string | null; currency: Generated<string> };
+export type TaxRunsTable = {
+  workspace_id: string;
+  method: string;
+  long_term_days: number;
+  tax_year_start: string;
+  status: 'completed' | 'stale';
+  transactions: number;
+  disposals: number;
+  computed_at: number;
+  settings: string | null;
+  currency: Generated<string>;
+};
 export type TaxLotSelectionsTable = { workspace_id: string; transaction_id: string; asset_id: string; lots: string; updated_at: number };
 
 export type TaxDisposalsTable = {
-  id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; kind: 'disposal' | 'fee'; quantity: string;
-  acquired_at: number | null; disposed_at: number; tax_year: number; term: 'short' | 'long'; proceeds: string; cost_basis: string; gain: string; fee: string;
-  lots: string; missing_price: number; missing_purchase: number;
+  id: string;
+  workspace_id: string;
+  seq: number;
+  transaction_id: string;
+  asset_id: string;
+  kind: 'disposal' | 'fee';
+  quantity: string;
+  acquired_at: number | null;
+  disposed_at: number;
+  tax_year: number;
+  term: 'short' | 'long';
+  proceeds: string;
+  cost_basis: string;
+  gain: string;
+  fee: string;
+  lots: string;
+  missing_price: number;
+  missing_purchase: number;
 };
 
 export type TaxIncomeTable = {
-  id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; label: string; quantity: string; received_at: number;
-  tax_year: number; value: string; missing_price: number;
+  id: string;
+  workspace_id: string;
+  seq: number;
+  transaction_id: string;
+  asset_id: string;
+  label: string;
+  quantity: string;
+  received_at: number;
+  tax_year: number;
+  value: string;
+  missing_price: number;
 };
 
-export type TaxLotsTable = { id: string; workspace_id: string; seq: number; transaction_id: string; asset_id: string; acquired_at: number; quantity: string; cost_basis: string; wallet_id: string | null };
+export type TaxLotsTable = {
+  id: string;
+  workspace_id: string;
+  seq: number;
+  transaction_id: string;
+  asset_id: string;
+  acquired_at: number;
+  quantity: string;
+  cost_basis: string;
+  wallet_id: string | null;
+};
 
 export type LedgerLinesTable = {
-  workspace_id: string; seq: number; line: number; transaction_id: string; timestamp: number; account: string; wallet_id: string | null;
-  asset_id: string | null; quantity: string | null; debit: string; credit: string;
+  workspace_id: string;
+  seq: number;
+  line: number;
+  transaction_id: string;
+  timestamp: number;
+  account: string;
+  wallet_id: string | null;
+  asset_id: string | null;
+  quantity: string | null;
+  debit: string;
+  credit: string;
 };
 
 export type ReportsTable = {
-  id: string; workspace_id: string; grant_id: string; type: 'capital_gains' | 'income' | 'form_8949' | 'turbotax'; tax_year: number; status: 'queued' | 'running' | 'completed' | 'failed';
-  rows: number | null; content: string | null; error: string | null; attempts: Generated<number>; created_at: number; started_at: number | null; completed_at: number | null;
+  id: string;
+  workspace_id: string;
+  grant_id: string;
+  type: 'capital_gains' | 'income' | 'form_8949' | 'turbotax';
+  tax_year: number;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  rows: number | null;
+  content: string | null;
+  error: string | null;
+  attempts: Generated<number>;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
 };
 
 export type WebhookEventsTable = {
-  seq: Generated<number>; workspace_id: string; event: string; integration_id: string | null; status: IntegrationStatus | null; message: string | null;
-  data: string | null; created_at: number; fanned_out_at: number | null;
+  seq: Generated<number>;
+  workspace_id: string;
+  event: string;
+  integration_id: string | null;
+  status: IntegrationStatus | null;
+  message: string | null;
+  data: string | null;
+  created_at: number;
+  fanned_out_at: number | null;
 };
 
 export type WebhookDeliveriesTable = {
-  id: string; event_seq: number; client_id: string; grant_id: string; workspace_id: string; event: string; url: string; body: string;
-  status: 'pending' | 'delivered' | 'failed'; attempts: number; next_attempt_at: number; last_status: number | null; last_error: string | null;
-  created_at: number; delivered_at: number | null;
+  id: string;
+  event_seq: number;
+  client_id: string;
+  grant_id: string;
+  workspace_id: string;
+  event: string;
+  url: string;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
 };
 
-export type WebhookAttemptsTable = { delivery_id: string; attempt: number; status: number | null; error: string | null; duration_ms: number; created_at: number };
+export type WebhookAttemptsTable = {
+  delivery_id: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: number;
+};
 
 export type OauthRequestsTable = {
-  id: string; digest: string; client_id: string; sandbox: number; issuer: string; redirect_uri: string; scopes: string; state: string;
-  nonce: string | null; code_challenge: string; link_token_id: string | null; outcome: 'code' | 'denied' | null;
-  created_at: number; expires_at: number; opened_at: number | null; completed_at: number | null;
+  id: string;
+  digest: string;
+  client_id: string;
+  sandbox: number;
+  issuer: string;
+  redirect_uri: string;
+  scopes: string;
+  state: string;
+  nonce: string | null;
+  code_challenge: string;
+  link_token_id: string | null;
+  outcome: 'code' | 'denied' | null;
+  created_at: number;
+  expires_at: number;
+  opened_at: number | null;
+  completed_at: number | null;
 };
 
 export type OauthCodesTable = {
-  digest: string; request_id: string; client_id: string; redirect_uri: string; code_challenge: string; nonce: string | null; user_id: string;
-  public_token: string; grant_id: string | null; created_at: number; expires_at: number; consumed_at: number | null;
+  digest: string;
+  request_id: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  nonce: string | null;
+  user_id: string;
+  public_token: string;
+  grant_id: string | null;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
 };
 
 export type OauthKeysTable = { kid: string; alg: string; public_jwk: string; private_jwk: string; created_at: number; retired_at: number | null };
 
 export type TransferPairsTable = {
-  id: string; workspace_id: string; out_transaction_id: string; in_transaction_id: string; asset_id: string;
-  origin: 'transferId' | 'named' | 'detected' | 'api'; status: 'paired' | 'detected' | 'confirmed' | 'undone'; created_at: number; updated_at: number;
+  id: string;
+  workspace_id: string;
+  out_transaction_id: string;
+  in_transaction_id: string;
+  asset_id: string;
+  origin: 'transferId' | 'named' | 'detected' | 'api';
+  status: 'paired' | 'detected' | 'confirmed' | 'undone';
+  created_at: number;
+  updated_at: number;
 };
 
 export type FxRatesTable = { currency: string; day: number; rate: string };

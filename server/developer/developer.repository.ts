@@ -14,5 +14,12 @@ export async function findIntegrationIn(db: Db, integrationId: string, workspace
 
 /** The workspace's live integrations, oldest first. */
 export async function liveIntegrationIds(db: Db, workspaceId: string) {
-  return db.selectFrom('integrations').select('id').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('integrations')
+    .select('id')
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }

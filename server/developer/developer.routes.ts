@@ -39,7 +39,9 @@ export type TransactionLimitBody = z.infer<typeof TransactionLimitBody>;
 const MAX_RESYNC = 100;
 
 export type DeveloperDeps = {
-  db: Db; write: Writer; clock: Clock;
+  db: Db;
+  write: Writer;
+  clock: Clock;
   /** Read at call time: the sync engine is attached after the app is built. */
   readonly sync?: { kick(): void };
 };
@@ -47,59 +49,75 @@ export type DeveloperDeps = {
 export function developerRoutes(api: RouteArea, deps: DeveloperDeps, guard: { client: RequestHandler[] }): void {
   const { db, clock } = deps;
 
-  api.post('/developer/integrations/:walletId/resync', {
-    summary: 'Re-sync an integration: latest (incremental) or from_start (wipe and re-pull)', body: ResyncBody,
-  }, ...guard.client, async (req, res) => {
-    noStore(res);
-    const body = ResyncBody.parse(req.body);
-    const c = clientOf(res);
-    const now = clock.now();
-    const walletId = String(req.params.walletId).slice(0, 64);
-    // Grants first, so a client learns nothing about integrations it has no grant to.
-    const grants = await liveGrantsOfUser(db, c.id, body.user_id, now);
-    if (grants.length === 0) throw connectError('GRANT_NOT_FOUND', 'No active grant of this client for this user');
-    const integration = await findIntegrationIn(db, walletId, grants.map((g) => g.workspace_id));
-    if (!integration) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in the workspaces this user shared with the client');
-    const jobId = await deps.write((trx) => queueSync(trx, now, integration.id, body.mode));
-    deps.sync?.kick();
-    sendOk(res, { mode: body.mode, integration_type: 'wallet', wallet_id: integration.id, status: 'queued', job_id: jobId }, 202);
-  });
+  api.post(
+    '/developer/integrations/:walletId/resync',
+    {
+      summary: 'Re-sync an integration: latest (incremental) or from_start (wipe and re-pull)',
+      body: ResyncBody,
+    },
+    ...guard.client,
+    async (req, res) => {
+      noStore(res);
+      const body = ResyncBody.parse(req.body);
+      const c = clientOf(res);
+      const now = clock.now();
+      const walletId = String(req.params.walletId).slice(0, 64);
+      // Grants first, so a client learns nothing about integrations it has no grant to.
+      const grants = await liveGrantsOfUser(db, c.id, body.user_id, now);
+      if (grants.length === 0) throw connectError('GRANT_NOT_FOUND', 'No active grant of this client for this user');
+      const integration = await findIntegrationIn(
+        db,
+        walletId,
+        grants.map((g) => g.workspace_id),
+      );
+      if (!integration) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in the workspaces this user shared with the client');
+      const jobId = await deps.write((trx) => queueSync(trx, now, integration.id, body.mode));
+      deps.sync?.kick();
+      sendOk(res, { mode: body.mode, integration_type: 'wallet', wallet_id: integration.id, status: 'queued', job_id: jobId }, 202);
+    },
+  );
 
-  api.patch('/developer/grants/:grantId/transaction-limit', {
-    summary: "Set a guest user's transaction import limit on a grant", body: TransactionLimitBody,
-  }, ...guard.client, async (req, res) => {
-    noStore(res);
-    const body = TransactionLimitBody.parse(req.body);
-    const c = clientOf(res);
-    const now = clock.now();
-    const grantId = String(req.params.grantId).slice(0, 128);
-    const grant = await findLiveGrantWithUser(db, grantId, now);
-    // The contract answers 404 here but 403 for the same code on resync (4.6 vs 4.7).
-    if (!grant) throw new HttpError(404, 'GRANT_NOT_FOUND', 'No such grant');
-    if (grant.client_id !== c.id) throw connectError('ACCESS_DENIED', 'This grant belongs to another client');
-    if (grant.is_anonymous !== 1) throw connectError('NOT_ANON_USER', 'Transaction limits apply to guest users only');
-    const next = {
-      transaction_limit: body.transactionLimit ?? grant.transaction_limit,
-      enable_limiter: body.enableLimiter === undefined ? grant.enable_limiter : body.enableLimiter ? 1 : 0,
-    };
-    const changed = next.transaction_limit !== grant.transaction_limit || next.enable_limiter !== grant.enable_limiter;
-    const resync = await deps.write(async (trx) => {
-      if (!changed) return null;
-      await setGrantLimits(trx, grant.id, next);
-      const integrations = await liveIntegrationIds(trx, grant.workspace_id);
-      const triggered = [];
-      for (const i of integrations.slice(0, MAX_RESYNC)) triggered.push({ integration_id: i.id, sync_id: await queueSync(trx, now, i.id, 'from_start') });
-      return { triggered, failed: [] as string[], skipped: Math.max(0, integrations.length - MAX_RESYNC) };
-    });
-    if (resync) deps.sync?.kick();
-    sendOk(res, {
-      grant_id: grant.id,
-      user_id: grant.user_id,
-      transaction_limit: next.transaction_limit,
-      enable_limiter: next.enable_limiter === 1,
-      previous_transaction_limit: grant.transaction_limit,
-      previous_enable_limiter: grant.enable_limiter === 1,
-      resync,
-    });
-  });
+  api.patch(
+    '/developer/grants/:grantId/transaction-limit',
+    {
+      summary: "Set a guest user's transaction import limit on a grant",
+      body: TransactionLimitBody,
+    },
+    ...guard.client,
+    async (req, res) => {
+      noStore(res);
+      const body = TransactionLimitBody.parse(req.body);
+      const c = clientOf(res);
+      const now = clock.now();
+      const grantId = String(req.params.grantId).slice(0, 128);
+      const grant = await findLiveGrantWithUser(db, grantId, now);
+      // The contract answers 404 here but 403 for the same code on resync (4.6 vs 4.7).
+      if (!grant) throw new HttpError(404, 'GRANT_NOT_FOUND', 'No such grant');
+      if (grant.client_id !== c.id) throw connectError('ACCESS_DENIED', 'This grant belongs to another client');
+      if (grant.is_anonymous !== 1) throw connectError('NOT_ANON_USER', 'Transaction limits apply to guest users only');
+      const next = {
+        transaction_limit: body.transactionLimit ?? grant.transaction_limit,
+        enable_limiter: body.enableLimiter === undefined ? grant.enable_limiter : body.enableLimiter ? 1 : 0,
+      };
+      const changed = next.transaction_limit !== grant.transaction_limit || next.enable_limiter !== grant.enable_limiter;
+      const resync = await deps.write(async (trx) => {
+        if (!changed) return null;
+        await setGrantLimits(trx, grant.id, next);
+        const integrations = await liveIntegrationIds(trx, grant.workspace_id);
+        const triggered = [];
+        for (const i of integrations.slice(0, MAX_RESYNC)) triggered.push({ integration_id: i.id, sync_id: await queueSync(trx, now, i.id, 'from_start') });
+        return { triggered, failed: [] as string[], skipped: Math.max(0, integrations.length - MAX_RESYNC) };
+      });
+      if (resync) deps.sync?.kick();
+      sendOk(res, {
+        grant_id: grant.id,
+        user_id: grant.user_id,
+        transaction_limit: next.transaction_limit,
+        enable_limiter: next.enable_limiter === 1,
+        previous_transaction_limit: grant.transaction_limit,
+        previous_enable_limiter: grant.enable_limiter === 1,
+        resync,
+      });
+    },
+  );
 }

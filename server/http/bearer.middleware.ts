@@ -45,16 +45,25 @@ export function requireBearer(deps: BearerDeps, cache: ReadCache): RequestHandle
       const presented = await authenticateClient(db, now, id, secret);
       if (!presented || presented.id !== row.client_id) throw dataError('unauthorized', 'The client credentials do not match the access token');
     }
-    if ((row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) && now - (stamped.get(tokenDigest) ?? -Infinity) > LAST_USED_RESOLUTION_MS) {
+    if (
+      (row.last_used_at === null || now - row.last_used_at > LAST_USED_RESOLUTION_MS) &&
+      now - (stamped.get(tokenDigest) ?? -Infinity) > LAST_USED_RESOLUTION_MS
+    ) {
       if (stamped.size >= 10_000) stamped.delete(stamped.keys().next().value!);
       stamped.set(tokenDigest, now);
       // An audit stamp (T9), not part of the answer: group-committed in the background.
-      void write((trx) => stampAccessTokenUse(trx, tokenDigest, now))
-        .catch((error: unknown) => logger.warn({ err: String(error) }, 'could not stamp last_used_at'));
+      void write((trx) => stampAccessTokenUse(trx, tokenDigest, now)).catch((error: unknown) =>
+        logger.warn({ err: String(error) }, 'could not stamp last_used_at'),
+      );
     }
     res.locals.grant = {
-      grantId: row.id, clientId: row.client_id, userId: row.user_id, workspaceId: row.workspace_id,
-      scopes: new Set(row.scopes.split(' ')), tokenDigest, sandbox: row.sandbox === 1,
+      grantId: row.id,
+      clientId: row.client_id,
+      userId: row.user_id,
+      workspaceId: row.workspace_id,
+      scopes: new Set(row.scopes.split(' ')),
+      tokenDigest,
+      sandbox: row.sandbox === 1,
     } satisfies GrantContext;
     next();
   };

@@ -7,7 +7,18 @@ export async function findBearerGrant(db: Db, tokenDigest: string) {
     .selectFrom('access_tokens as t')
     .innerJoin('grants as g', 'g.id', 't.grant_id')
     .innerJoin('clients as c', 'c.id', 'g.client_id')
-    .select(['g.id', 'g.client_id', 'g.user_id', 'g.workspace_id', 'g.scopes', 'g.sandbox', 't.last_used_at', 'c.sandbox as client_sandbox', 'g.expires_at', 't.expires_at as token_expires_at'])
+    .select([
+      'g.id',
+      'g.client_id',
+      'g.user_id',
+      'g.workspace_id',
+      'g.scopes',
+      'g.sandbox',
+      't.last_used_at',
+      'c.sandbox as client_sandbox',
+      'g.expires_at',
+      't.expires_at as token_expires_at',
+    ])
     .where('c.deleted_at', 'is', null)
     .where('t.digest', '=', tokenDigest)
     .where('g.revoked_at', 'is', null)

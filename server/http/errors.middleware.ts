@@ -25,15 +25,20 @@ export function toHttpError(error: unknown, family: 'connect' | 'data', logger: 
   }
   const e = error as { type?: string; status?: number; expose?: boolean };
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose) {
-    if (e.type === 'entity.too.large') return family === 'data' ? dataError('payload_too_large', 'Request body too large') : connectError('PAYLOAD_TOO_LARGE', 'Request body too large');
+    if (e.type === 'entity.too.large')
+      return family === 'data' ? dataError('payload_too_large', 'Request body too large') : connectError('PAYLOAD_TOO_LARGE', 'Request body too large');
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
-      return family === 'data' ? dataError('unsupported_media_type', 'Unsupported body encoding') : connectError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding');
+      return family === 'data'
+        ? dataError('unsupported_media_type', 'Unsupported body encoding')
+        : connectError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding');
     }
     return family === 'data' ? dataError('invalid_parameters', 'Malformed request body') : connectError('INVALID_REQUEST', 'Malformed JSON body');
   }
   if (isBusyError(error)) {
     const retry = { retry_after: 1 };
-    return family === 'data' ? dataError('service_unavailable', 'Busy, retry shortly', undefined, retry) : connectError('SERVICE_UNAVAILABLE', 'Busy, retry shortly', retry);
+    return family === 'data'
+      ? dataError('service_unavailable', 'Busy, retry shortly', undefined, retry)
+      : connectError('SERVICE_UNAVAILABLE', 'Busy, retry shortly', retry);
   }
   logger.error({ err: { name: (error as Error)?.name, message: (error as Error)?.message, stack: (error as Error)?.stack }, reqId: req.id }, 'unhandled error');
   return family === 'data'

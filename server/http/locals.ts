@@ -7,7 +7,15 @@ import type { Response } from 'express';
 import type { Client, LinkToken } from '../db/tables.ts';
 
 /** The grant behind a Bearer access token (set by the bearer guard). */
-export type GrantContext = { grantId: string; clientId: string; userId: string; workspaceId: string; scopes: Set<string>; tokenDigest: string; sandbox: boolean };
+export type GrantContext = {
+  grantId: string;
+  clientId: string;
+  userId: string;
+  workspaceId: string;
+  scopes: Set<string>;
+  tokenDigest: string;
+  sandbox: boolean;
+};
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own extension point

@@ -41,7 +41,11 @@ function makeLimiter(o: LimitOptions, store: Store | undefined, onRefused: ((nam
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const retryAfter = Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + o.windowMs) - Date.now()) / 1000));
       const retry = { retry_after: retryAfter };
-      next(o.family === 'data' ? dataError('rate_limit_exceeded', o.message ?? 'Too many requests', undefined, retry) : connectError('RATE_LIMITED', o.message ?? 'Too many requests; retry later', retry));
+      next(
+        o.family === 'data'
+          ? dataError('rate_limit_exceeded', o.message ?? 'Too many requests', undefined, retry)
+          : connectError('RATE_LIMITED', o.message ?? 'Too many requests; retry later', retry),
+      );
     },
   };
   return rateLimit(options);
@@ -53,7 +57,12 @@ function makeLimiter(o: LimitOptions, store: Store | undefined, onRefused: ((nam
  * traffic under concurrency, so failures are counted here after the fact: `guard` refuses
  * a key over its limit, `fail` records one failure. Same stores as the limiters.
  */
-function makeFailureCounter(o: { name: string; windowMs: number; limit: number; message: string }, store: Store, logger: Logger | undefined, onRefused: ((name: string) => void) | undefined) {
+function makeFailureCounter(
+  o: { name: string; windowMs: number; limit: number; message: string },
+  store: Store,
+  logger: Logger | undefined,
+  onRefused: ((name: string) => void) | undefined,
+) {
   store.init?.({ windowMs: o.windowMs } as Options);
   const unavailable = (error: unknown) => logger?.warn({ err: String(error) }, 'failure counter store unavailable');
   return {

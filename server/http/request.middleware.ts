@@ -27,7 +27,8 @@ export function requestContext(logger: Logger): RequestHandler {
   };
 }
 
-const CREDENTIAL_PARAMS = /(^|[_-])(secret|token|password|apikey|api_key|secretkey|code|otp)($|[_-])|^(client_secret|access_token|public_token|link_token|x-link-token|authorization)$/i;
+const CREDENTIAL_PARAMS =
+  /(^|[_-])(secret|token|password|apikey|api_key|secretkey|code|otp)($|[_-])|^(client_secret|access_token|public_token|link_token|x-link-token|authorization)$/i;
 
 /** Any credential-looking query parameter is refused before routing. */
 export const refuseCredentialsInUrl: RequestHandler = (req, _res, next) => {

@@ -70,11 +70,13 @@ export const strictRouter = (): Router => express.Router({ strict: true, caseSen
 
 export function routeArea(registry: RouteRegistry, options: { mount: string; tag: string; auth: Auth }): RouteArea {
   const router = strictRouter();
-  const declare = (method: Method): Declare => (path, spec, ...handlers) => {
-    const { tag = options.tag, auth = options.auth, ...rest } = spec;
-    registry.add({ method, path: `${options.mount}${path}`, tag, auth, ...rest });
-    router[method](path, ...handlers);
-  };
+  const declare =
+    (method: Method): Declare =>
+    (path, spec, ...handlers) => {
+      const { tag = options.tag, auth = options.auth, ...rest } = spec;
+      registry.add({ method, path: `${options.mount}${path}`, tag, auth, ...rest });
+      router[method](path, ...handlers);
+    };
   return {
     mount: options.mount,
     router,

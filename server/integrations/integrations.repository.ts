@@ -4,7 +4,14 @@ import type { Integration } from '../db/tables.ts';
 
 /** The workspace's live integrations, oldest first. */
 export async function listIntegrations(db: Db, workspaceId: string) {
-  return db.selectFrom('integrations').selectAll().where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('integrations')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 export async function insertIntegration(trx: Db, row: Integration): Promise<void> {
@@ -37,10 +44,21 @@ export async function findWallet(db: Db, workspaceId: string, id: string) {
 
 /** The workspace's live integrations in the balances view's shape. */
 export async function listIntegrationAccounts(db: Db, workspaceId: string) {
-  return db.selectFrom('integrations').select(['id', 'provider', 'address', 'chain']).where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute();
+  return db
+    .selectFrom('integrations')
+    .select(['id', 'provider', 'address', 'chain'])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** Counts `manual` new transactions into the wallet's total. */
 export async function addToTransactionTotal(trx: Db, integrationId: string, added: number): Promise<void> {
-  await trx.updateTable('integrations').set((eb) => ({ total_transactions: eb('total_transactions', '+', added) })).where('id', '=', integrationId).execute();
+  await trx
+    .updateTable('integrations')
+    .set((eb) => ({ total_transactions: eb('total_transactions', '+', added) }))
+    .where('id', '=', integrationId)
+    .execute();
 }

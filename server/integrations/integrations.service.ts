@@ -38,7 +38,11 @@ export const SANDBOX_RULES = {
 };
 
 function sandboxProviderError(provider: string) {
-  return connectError('SANDBOX_PROVIDER_NOT_ALLOWED', `Sandbox mode only allows: ${SANDBOX_PROVIDERS.map(providerName).join(', ')} (not ${providerName(provider)})`, { sandbox_rules: SANDBOX_RULES });
+  return connectError(
+    'SANDBOX_PROVIDER_NOT_ALLOWED',
+    `Sandbox mode only allows: ${SANDBOX_PROVIDERS.map(providerName).join(', ')} (not ${providerName(provider)})`,
+    { sandbox_rules: SANDBOX_RULES },
+  );
 }
 
 type Planned = { provider: Provider; chain: string | null; address: string | null; credentials: string | null; fingerprint: string | null };
@@ -54,7 +58,15 @@ export function planIntegrations(input: AddIntegration, env: Sandboxed, fingerpr
     if (missing.length) throw connectError('MISSING_CREDENTIALS', `${provider.name} needs: ${missing.map((f) => f.label).join(', ')}`);
     if (input.address || input.chains?.length) throw connectError('INVALID_REQUEST', 'Exchanges are connected with API keys, not addresses');
     const apiKey = creds.apiKey!.trim();
-    return [{ provider, chain: null, address: null, credentials: JSON.stringify({ apiKey, secretKey: creds.secretKey!.trim(), password: creds.password?.trim() || undefined }), fingerprint: hmac(fingerprintKey, `${provider.id}:${apiKey}`) }];
+    return [
+      {
+        provider,
+        chain: null,
+        address: null,
+        credentials: JSON.stringify({ apiKey, secretKey: creds.secretKey!.trim(), password: creds.password?.trim() || undefined }),
+        fingerprint: hmac(fingerprintKey, `${provider.id}:${apiKey}`),
+      },
+    ];
   }
   if (input.credentials) throw connectError('INVALID_REQUEST', `${provider.name} is connected with a public address, not API keys`);
   if (!input.address) throw connectError('INVALID_ADDRESS', `${provider.name} needs a public address`);
@@ -65,7 +77,11 @@ export function planIntegrations(input: AddIntegration, env: Sandboxed, fingerpr
   const chains = chainsFor(provider, check.kind, input.chains);
   if (env.sandbox) {
     if (!isSandboxAddress(provider.id, check.normalized)) {
-      throw connectError('SANDBOX_ADDRESS_NOT_ALLOWED', `Sandbox mode accepts only the published ${provider.name} test address (${SANDBOX_ADDRESSES[provider.id as 'ethereum' | 'solana']})`, { sandbox_rules: SANDBOX_RULES });
+      throw connectError(
+        'SANDBOX_ADDRESS_NOT_ALLOWED',
+        `Sandbox mode accepts only the published ${provider.name} test address (${SANDBOX_ADDRESSES[provider.id as 'ethereum' | 'solana']})`,
+        { sandbox_rules: SANDBOX_RULES },
+      );
     }
   }
   return chains.map((chain) => ({ provider, chain, address: check.normalized, credentials: null, fingerprint: null }));
@@ -94,7 +110,15 @@ function sameAccount(row: Integration, p: Planned) {
  * Inserts the planned integrations not yet in the workspace (call inside a transaction).
  * Everything already there → ALREADY_CONNECTED with the existing rows.
  */
-export async function insertIntegrations(db: Db, now: number, sealer: Sealer, workspaceId: string, planned: Planned[], alias?: string, addedBy: string | null = null) {
+export async function insertIntegrations(
+  db: Db,
+  now: number,
+  sealer: Sealer,
+  workspaceId: string,
+  planned: Planned[],
+  alias?: string,
+  addedBy: string | null = null,
+) {
   const current = await listIntegrations(db, workspaceId);
   const existing = current.filter((row) => planned.some((p) => sameAccount(row, p)));
   const fresh = planned.filter((p) => !current.some((row) => sameAccount(row, p)));
@@ -105,10 +129,26 @@ export async function insertIntegrations(db: Db, now: number, sealer: Sealer, wo
   for (const p of fresh) {
     const id = randomId('wallet_', 12);
     const row: Integration = {
-      id, workspace_id: workspaceId, provider: p.provider.id, chain: p.chain, address: p.address, alias: alias ?? null,
-      category: p.provider.type === 'services' ? 'unknown' : p.provider.type, credentials: p.credentials ? sealer.seal(p.credentials, `integrations:${id}:credentials`) : null,
-      fingerprint: p.fingerprint, status: 'active', message: null, created_at: now, updated_at: now, last_synced_at: null, deleted_at: null,
-      sync_log: null, sync_cursor: null, limit_exceeded: 0, total_transactions: 0, added_by_link_token_id: addedBy,
+      id,
+      workspace_id: workspaceId,
+      provider: p.provider.id,
+      chain: p.chain,
+      address: p.address,
+      alias: alias ?? null,
+      category: p.provider.type === 'services' ? 'unknown' : p.provider.type,
+      credentials: p.credentials ? sealer.seal(p.credentials, `integrations:${id}:credentials`) : null,
+      fingerprint: p.fingerprint,
+      status: 'active',
+      message: null,
+      created_at: now,
+      updated_at: now,
+      last_synced_at: null,
+      deleted_at: null,
+      sync_log: null,
+      sync_cursor: null,
+      limit_exceeded: 0,
+      total_transactions: 0,
+      added_by_link_token_id: addedBy,
     };
     await insertIntegration(db, row);
     added.push(row);

@@ -38,10 +38,22 @@ export function integrationItem(i: Integration) {
     log = null;
   }
   return {
-    provider: i.provider, providerPublicName: p?.publicName ?? i.provider, publicAddress: i.address, walletId: i.id,
-    logoUrl: p?.logo ?? null, isContract: false, alias: i.alias, status: i.status, ...(i.message ? { message: i.message } : {}),
+    provider: i.provider,
+    providerPublicName: p?.publicName ?? i.provider,
+    publicAddress: i.address,
+    walletId: i.id,
+    logoUrl: p?.logo ?? null,
+    isContract: false,
+    alias: i.alias,
+    status: i.status,
+    ...(i.message ? { message: i.message } : {}),
     ...(log ? { lastSyncLog: Object.fromEntries(Object.entries(log).map(([k, v]) => [k, v.status])), lastSyncLogDetails: log } : {}),
     ...(i.limit_exceeded === 1 ? { limitExceeded: true } : {}),
-    addedOn: i.created_at, lastSyncedAt: i.last_synced_at, category: i.category, type: 'api', chain: i.chain, totalTransactions: i.total_transactions,
+    addedOn: i.created_at,
+    lastSyncedAt: i.last_synced_at,
+    category: i.category,
+    type: 'api',
+    chain: i.chain,
+    totalTransactions: i.total_transactions,
   };
 }

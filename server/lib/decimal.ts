@@ -26,7 +26,10 @@ export const MONEY_DP = 8;
 export const DECIMAL_PATTERN = /^-?\d{1,40}(\.\d{1,40})?$/;
 export const DecimalString = z.string().regex(DECIMAL_PATTERN, 'Expected a decimal string such as "1.5"');
 // zod runs the refinement even when the pattern failed: test the pattern again before Decimal (which throws on "").
-export const PositiveDecimalString = DecimalString.refine((s) => DECIMAL_PATTERN.test(s) && !s.startsWith('-') && new Decimal(s).gt(0), 'Expected a positive amount');
+export const PositiveDecimalString = DecimalString.refine(
+  (s) => DECIMAL_PATTERN.test(s) && !s.startsWith('-') && new Decimal(s).gt(0),
+  'Expected a positive amount',
+);
 
 /** A canonical plain decimal string as a source must return it: "12", "-0.5", "0.000000000000000001". */
 export const DECIMAL_STRING = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/;

@@ -25,13 +25,24 @@ export function createMetrics(deps: { db: Db; clock: Clock; instance?: string })
   if (deps.instance) registry.setDefaultLabels({ instance: deps.instance });
   collectDefaultMetrics({ register: registry, prefix: 'kc_' });
   const latency = new Histogram({
-    name: 'kc_http_request_duration_seconds', help: 'Request latency by method, matched route and status class', registers: [registry],
-    labelNames: ['method', 'route', 'status'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    name: 'kc_http_request_duration_seconds',
+    help: 'Request latency by method, matched route and status class',
+    registers: [registry],
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
   });
-  const refusals = new Counter({ name: 'kc_rate_limit_refusals_total', help: 'Requests refused by a rate limit or failure budget', labelNames: ['limiter'] as const, registers: [registry] });
+  const refusals = new Counter({
+    name: 'kc_rate_limit_refusals_total',
+    help: 'Requests refused by a rate limit or failure budget',
+    labelNames: ['limiter'] as const,
+    registers: [registry],
+  });
   const writer = new Gauge({ name: 'kc_db_writer_queue', help: 'Writes waiting for the single writer (group commit)', registers: [registry] });
   new Gauge({
-    name: 'kc_sync_queue_jobs', help: 'Sync jobs by state', labelNames: ['state'] as const, registers: [registry],
+    name: 'kc_sync_queue_jobs',
+    help: 'Sync jobs by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
     async collect() {
       const q = await syncQueue(deps.db, deps.clock.now());
       this.set({ state: 'queued' }, q.queued);
@@ -39,14 +50,19 @@ export function createMetrics(deps: { db: Db; clock: Clock; instance?: string })
     },
   });
   new Gauge({
-    name: 'kc_sync_queue_lag_seconds', help: 'How long the oldest due sync job has waited', registers: [registry],
+    name: 'kc_sync_queue_lag_seconds',
+    help: 'How long the oldest due sync job has waited',
+    registers: [registry],
     async collect() {
       const q = await syncQueue(deps.db, deps.clock.now());
       this.set(q.oldestDueAt === null ? 0 : Math.max(0, (deps.clock.now() - q.oldestDueAt) / 1000));
     },
   });
   new Gauge({
-    name: 'kc_webhook_deliveries', help: 'Webhook deliveries pending, and failed for good', labelNames: ['state'] as const, registers: [registry],
+    name: 'kc_webhook_deliveries',
+    help: 'Webhook deliveries pending, and failed for good',
+    labelNames: ['state'] as const,
+    registers: [registry],
     async collect() {
       const b = await webhookBacklog(deps.db);
       this.set({ state: 'pending' }, b.pending);

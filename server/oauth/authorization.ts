@@ -17,7 +17,16 @@ import { createLinkToken } from '../connect/link-tokens.ts';
 import { findActiveClient } from '../clients/clients.repository.ts';
 import { endLinkToken } from '../connect/link-tokens.repository.ts';
 import {
-  claimCode, completeRequest, findCodeWithIssuer, findRequestByDigest, markRequestOpened, findOpenRequestOfLink, insertAuthorizationRequest, insertCode, markCodeReused, setCodeGrant,
+  claimCode,
+  completeRequest,
+  findCodeWithIssuer,
+  findRequestByDigest,
+  markRequestOpened,
+  findOpenRequestOfLink,
+  insertAuthorizationRequest,
+  insertCode,
+  markCodeReused,
+  setCodeGrant,
 } from './oauth.repository.ts';
 
 export const REQUEST_TTL_MS = 2 * 60_000;
@@ -31,17 +40,38 @@ type Meta = { ip?: string; requestId?: string };
 export type RedeemDeps = { db: Db; write: Writer; sealer: Sealer };
 
 export type NewRequest = {
-  client: Client; issuer: string; redirectUri: string; scopes: string[]; state: string; nonce: string | null; codeChallenge: string;
+  client: Client;
+  issuer: string;
+  redirectUri: string;
+  scopes: string[];
+  state: string;
+  nonce: string | null;
+  codeChallenge: string;
 };
 
 /** Stores an authorization request; returns its `creq_` handle for the hosted page's URL. */
 export async function createAuthorizationRequest(write: Writer, now: number, r: NewRequest): Promise<string> {
   const handle = randomToken('creq_');
-  await write((trx) => insertAuthorizationRequest(trx, {
-    id: randomId('oar_', 12), digest: digest(handle), client_id: r.client.id, sandbox: r.client.sandbox, issuer: r.issuer, redirect_uri: r.redirectUri,
-    scopes: r.scopes.join(' '), state: r.state, nonce: r.nonce, code_challenge: r.codeChallenge, link_token_id: null, outcome: null,
-    created_at: now, expires_at: now + REQUEST_TTL_MS, opened_at: null, completed_at: null,
-  }));
+  await write((trx) =>
+    insertAuthorizationRequest(trx, {
+      id: randomId('oar_', 12),
+      digest: digest(handle),
+      client_id: r.client.id,
+      sandbox: r.client.sandbox,
+      issuer: r.issuer,
+      redirect_uri: r.redirectUri,
+      scopes: r.scopes.join(' '),
+      state: r.state,
+      nonce: r.nonce,
+      code_challenge: r.codeChallenge,
+      link_token_id: null,
+      outcome: null,
+      created_at: now,
+      expires_at: now + REQUEST_TTL_MS,
+      opened_at: null,
+      completed_at: null,
+    }),
+  );
   return handle;
 }
 
@@ -59,7 +89,13 @@ export async function openAuthorizationRequest(write: Writer, now: number, handl
     if (!client || client.sandbox !== request.sandbox) return 'invalid' as const;
     const link = await createLinkToken(trx, now, client, request.scopes.split(' '), null, undefined);
     await markRequestOpened(trx, request.id, now, link.row.id);
-    await recordAudit(trx, now, { clientId: client.id, event: 'link_token.issued', ip: meta.ip, requestId: meta.requestId, details: { link_token_id: link.row.id, oauth_request_id: request.id, scopes: link.row.scopes } });
+    await recordAudit(trx, now, {
+      clientId: client.id,
+      event: 'link_token.issued',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { link_token_id: link.row.id, oauth_request_id: request.id, scopes: link.row.scopes },
+    });
     return link;
   });
 }
@@ -78,18 +114,40 @@ const codeAad = (codeDigest: string) => `oauth_code:${codeDigest}`;
  * mints its code (wrapping the consent's public token, sealed) and answers where the browser
  * goes next; otherwise undefined (the inline widget's public token flow).
  */
-export async function completeAuthorization(trx: Db, sealer: Sealer, now: number, link: LinkToken, publicToken: string, meta: Meta = {}): Promise<string | undefined> {
+export async function completeAuthorization(
+  trx: Db,
+  sealer: Sealer,
+  now: number,
+  link: LinkToken,
+  publicToken: string,
+  meta: Meta = {},
+): Promise<string | undefined> {
   const request = await findOpenRequestOfLink(trx, link.id);
   if (!request) return undefined;
   const code = randomToken('ccode_');
   const codeDigest = digest(code);
   await insertCode(trx, {
-    digest: codeDigest, request_id: request.id, client_id: request.client_id, redirect_uri: request.redirect_uri, code_challenge: request.code_challenge,
-    nonce: request.nonce, user_id: link.user_id!, public_token: sealer.seal(publicToken, codeAad(codeDigest)), grant_id: null,
-    created_at: now, expires_at: now + CODE_TTL_MS, consumed_at: null,
+    digest: codeDigest,
+    request_id: request.id,
+    client_id: request.client_id,
+    redirect_uri: request.redirect_uri,
+    code_challenge: request.code_challenge,
+    nonce: request.nonce,
+    user_id: link.user_id!,
+    public_token: sealer.seal(publicToken, codeAad(codeDigest)),
+    grant_id: null,
+    created_at: now,
+    expires_at: now + CODE_TTL_MS,
+    consumed_at: null,
   });
   await completeRequest(trx, request.id, now, 'code');
-  await recordAudit(trx, now, { clientId: request.client_id, event: 'oauth.code_issued', ip: meta.ip, requestId: meta.requestId, details: { request_id: request.id, link_token_id: link.id } });
+  await recordAudit(trx, now, {
+    clientId: request.client_id,
+    event: 'oauth.code_issued',
+    ip: meta.ip,
+    requestId: meta.requestId,
+    details: { request_id: request.id, link_token_id: link.id },
+  });
   return redirectWith(request.redirect_uri, { code, state: request.state, iss: request.issuer });
 }
 
@@ -101,8 +159,19 @@ export async function denyAuthorization(write: Writer, now: number, link: LinkTo
     await completeRequest(trx, request.id, now, 'denied');
     // The link token ends with the flow: nothing more can be consented with it.
     await endLinkToken(trx, link.id, now, now, { unconsented: true });
-    await recordAudit(trx, now, { clientId: request.client_id, event: 'oauth.denied', ip: meta.ip, requestId: meta.requestId, details: { request_id: request.id } });
-    return redirectWith(request.redirect_uri, { error: 'access_denied', error_description: 'The user cancelled the request', state: request.state, iss: request.issuer });
+    await recordAudit(trx, now, {
+      clientId: request.client_id,
+      event: 'oauth.denied',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { request_id: request.id },
+    });
+    return redirectWith(request.redirect_uri, {
+      error: 'access_denied',
+      error_description: 'The user cancelled the request',
+      state: request.state,
+      iss: request.issuer,
+    });
   });
 }
 
@@ -124,7 +193,13 @@ export type RedeemFailure = { failure: string };
  * then one conditional UPDATE claims it. A second claim marks the code reused and revokes the
  * grant of the first — and the first, if it is still exchanging, sees the mark and revokes it.
  */
-export async function redeemCode(deps: RedeemDeps, now: number, client: Client, p: { code: string; redirectUri: string; verifier: string }, meta: Meta = {}): Promise<Redeemed | RedeemFailure> {
+export async function redeemCode(
+  deps: RedeemDeps,
+  now: number,
+  client: Client,
+  p: { code: string; redirectUri: string; verifier: string },
+  meta: Meta = {},
+): Promise<Redeemed | RedeemFailure> {
   const audit = { clientId: client.id, ip: meta.ip, requestId: meta.requestId };
   const reject = async (failure: string, event: 'oauth.code_rejected' | 'oauth.code_reuse' = 'oauth.code_rejected', details: Record<string, unknown> = {}) => {
     await deps.write((trx) => recordAudit(trx, now, { ...audit, event, outcome: 'failure', details: { reason: failure, ...details } }));
@@ -157,7 +232,13 @@ export async function redeemCode(deps: RedeemDeps, now: number, client: Client, 
   return { ...exchanged, nonce: row.nonce, issuer: row.issuer };
 }
 
-async function reuse(write: Writer, now: number, client: Client, codeDigest: string, reject: (f: string, e: 'oauth.code_reuse', d: Record<string, unknown>) => Promise<RedeemFailure>) {
+async function reuse(
+  write: Writer,
+  now: number,
+  client: Client,
+  codeDigest: string,
+  reject: (f: string, e: 'oauth.code_reuse', d: Record<string, unknown>) => Promise<RedeemFailure>,
+) {
   const grantId = await write(async (trx) => {
     // REUSED tells a redemption still in flight that it must revoke what it produces.
     const row = await markCodeReused(trx, codeDigest, REUSED);

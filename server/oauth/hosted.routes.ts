@@ -35,32 +35,41 @@ export function hostedPageRoutes(api: RouteArea, deps: HostedPageDeps): void {
     sendHostedPage(res);
   });
 
-  api.post('/connect/session', {
-    body: ConnectSessionBody,
-    summary: "Trade the hosted page's creq_ handle (single use, 2 minutes) for a link token: {link_token, expires_at, mode: \"oauth\"}",
-  }, deps.limits.limiter({ name: 'connect-session-ip', windowMs: 60_000, limit: deps.config.rateLimits.perIpPerMinute, key: (req) => `connect:${ipKey(req)}` }), async (req, res) => {
-    noStore(res);
-    const { handle } = ConnectSessionBody.parse(req.body);
-    if (!isWellFormedToken(handle, 'creq_')) throw connectError('INVALID_TOKEN', 'Malformed request handle');
-    const now = clock.now();
-    const opened = await openAuthorizationRequest(deps.write, now, handle, { ip: req.ip, requestId: req.id });
-    if (opened === 'invalid') throw connectError('INVALID_TOKEN', 'Unknown sign-in request; start again from the app');
-    if (opened === 'used') throw connectError('TOKEN_ALREADY_USED', 'This sign-in request was already opened; start again from the app');
-    if (opened === 'expired') throw connectError('TOKEN_EXPIRED', 'This sign-in request has expired; start again from the app');
-    sendOk(res, { link_token: opened.token, expires_at: iso(now + LINK_TOKEN_TTL_MS), mode: 'oauth' });
-  });
+  api.post(
+    '/connect/session',
+    {
+      body: ConnectSessionBody,
+      summary: 'Trade the hosted page\'s creq_ handle (single use, 2 minutes) for a link token: {link_token, expires_at, mode: "oauth"}',
+    },
+    deps.limits.limiter({ name: 'connect-session-ip', windowMs: 60_000, limit: deps.config.rateLimits.perIpPerMinute, key: (req) => `connect:${ipKey(req)}` }),
+    async (req, res) => {
+      noStore(res);
+      const { handle } = ConnectSessionBody.parse(req.body);
+      if (!isWellFormedToken(handle, 'creq_')) throw connectError('INVALID_TOKEN', 'Malformed request handle');
+      const now = clock.now();
+      const opened = await openAuthorizationRequest(deps.write, now, handle, { ip: req.ip, requestId: req.id });
+      if (opened === 'invalid') throw connectError('INVALID_TOKEN', 'Unknown sign-in request; start again from the app');
+      if (opened === 'used') throw connectError('TOKEN_ALREADY_USED', 'This sign-in request was already opened; start again from the app');
+      if (opened === 'expired') throw connectError('TOKEN_EXPIRED', 'This sign-in request has expired; start again from the app');
+      sendOk(res, { link_token: opened.token, expires_at: iso(now + LINK_TOKEN_TTL_MS), mode: 'oauth' });
+    },
+  );
 }
 
 export type OAuthWidgetDeps = { db: Db; write: Writer; clock: Clock };
 
 /** Widget API routes of the OAuth mode (behind X-LINK-TOKEN). */
 export function oauthWidgetRoutes(api: RouteArea, deps: OAuthWidgetDeps): void {
-  api.post('/oauth/deny', { summary: 'OAuth mode: the user cancels → {redirect_to}, the callback with error=access_denied, state and iss' }, async (req, res) => {
-    noStore(res);
-    const link = linkOf(res);
-    const redirectTo = await denyAuthorization(deps.write, deps.clock.now(), link, { ip: req.ip, requestId: req.id });
-    if (redirectTo) return sendOk(res, { redirect_to: redirectTo });
-    if (await findRequestOfLink(deps.db, link.id)) throw connectError('CONSENT_ALREADY_GIVEN', 'This authorization request is already complete');
-    throw connectError('INVALID_REQUEST', 'This session is not an OAuth authorization');
-  });
+  api.post(
+    '/oauth/deny',
+    { summary: 'OAuth mode: the user cancels → {redirect_to}, the callback with error=access_denied, state and iss' },
+    async (req, res) => {
+      noStore(res);
+      const link = linkOf(res);
+      const redirectTo = await denyAuthorization(deps.write, deps.clock.now(), link, { ip: req.ip, requestId: req.id });
+      if (redirectTo) return sendOk(res, { redirect_to: redirectTo });
+      if (await findRequestOfLink(deps.db, link.id)) throw connectError('CONSENT_ALREADY_GIVEN', 'This authorization request is already complete');
+      throw connectError('INVALID_REQUEST', 'This session is not an OAuth authorization');
+    },
+  );
 }

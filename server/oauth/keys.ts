@@ -26,10 +26,16 @@ export async function rotateSigningKey(write: Writer, sealer: Sealer, now: numbe
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   const privateJwk = JSON.stringify(await exportJWK(privateKey));
-  await write((trx) => replaceSigningKey(trx, now, {
-    kid, alg: ID_TOKEN_ALG, public_jwk: JSON.stringify({ ...publicJwk, kid, alg: ID_TOKEN_ALG, use: 'sig' }),
-    private_jwk: sealer.seal(privateJwk, aad(kid)), created_at: now, retired_at: null,
-  }));
+  await write((trx) =>
+    replaceSigningKey(trx, now, {
+      kid,
+      alg: ID_TOKEN_ALG,
+      public_jwk: JSON.stringify({ ...publicJwk, kid, alg: ID_TOKEN_ALG, use: 'sig' }),
+      private_jwk: sealer.seal(privateJwk, aad(kid)),
+      created_at: now,
+      retired_at: null,
+    }),
+  );
   return kid;
 }
 
@@ -43,7 +49,10 @@ export async function publishedKeys(db: Db, now: number): Promise<JWK[]> {
 export async function listKeys(db: Db, now: number) {
   const rows = await listKeyRows(db);
   return rows.map((r) => ({
-    kid: r.kid, alg: r.alg, created_at: new Date(r.created_at).toISOString(), retired_at: r.retired_at === null ? null : new Date(r.retired_at).toISOString(),
+    kid: r.kid,
+    alg: r.alg,
+    created_at: new Date(r.created_at).toISOString(),
+    retired_at: r.retired_at === null ? null : new Date(r.retired_at).toISOString(),
     state: r.retired_at === null ? 'signing' : now - r.retired_at < RETIRED_KEY_PUBLISHED_MS ? 'published' : 'expired',
   }));
 }

@@ -40,9 +40,12 @@ export async function insertCode(trx: Db, row: Insertable<OauthCodesTable>): Pro
 
 /** A code with the issuer of its request. */
 export async function findCodeWithIssuer(db: Db, codeDigest: string) {
-  return db.selectFrom('oauth_codes as c').innerJoin('oauth_requests as r', 'r.id', 'c.request_id')
+  return db
+    .selectFrom('oauth_codes as c')
+    .innerJoin('oauth_requests as r', 'r.id', 'c.request_id')
     .select(['c.client_id', 'c.redirect_uri', 'c.code_challenge', 'c.nonce', 'c.public_token', 'c.expires_at', 'c.consumed_at', 'r.issuer'])
-    .where('c.digest', '=', codeDigest).executeTakeFirst();
+    .where('c.digest', '=', codeDigest)
+    .executeTakeFirst();
 }
 
 /** Claims an unconsumed code; true when this call did. */
@@ -53,7 +56,12 @@ export async function claimCode(trx: Db, codeDigest: string, now: number): Promi
 
 /** Records the grant a redemption produced; answers the code's state after it. */
 export async function setCodeGrant(trx: Db, codeDigest: string, grantId: string) {
-  return trx.updateTable('oauth_codes').set({ grant_id: grantId }).where('digest', '=', codeDigest).returning(['grant_id', 'consumed_at']).executeTakeFirstOrThrow();
+  return trx
+    .updateTable('oauth_codes')
+    .set({ grant_id: grantId })
+    .where('digest', '=', codeDigest)
+    .returning(['grant_id', 'consumed_at'])
+    .executeTakeFirstOrThrow();
 }
 
 /** Marks a code presented again (`consumedAt` is the reuse mark); answers the grant its first redemption produced. */

@@ -42,7 +42,11 @@ const ID_TOKEN_TTL_S = 3600;
 
 /** An OAuth error answer (RFC 6749 5.2): `{error, error_description}`. */
 export class OAuthError extends Error {
-  constructor(readonly status: number, readonly error: string, description: string) {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    description: string,
+  ) {
     super(description);
   }
 }
@@ -82,7 +86,12 @@ export function discoveryDocument(issuer: string) {
 }
 
 export type OAuthDeps = {
-  db: Db; write: Writer; clock: Clock; sealer: Sealer; logger: Logger; limits: Limits;
+  db: Db;
+  write: Writer;
+  clock: Clock;
+  sealer: Sealer;
+  logger: Logger;
+  limits: Limits;
   config: Pick<Config, 'publicUrl' | 'oidcKeyRotationDays'> & { rateLimits: Pick<Config['rateLimits'], 'authFailuresPer15Minutes' | 'perIpPerMinute'> };
 };
 
@@ -93,7 +102,12 @@ export type OAuthDeps = {
 export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHandler): void {
   const { config, clock } = deps;
   const keys = createKeyStore(deps.db, deps.write, deps.sealer, config.oidcKeyRotationDays);
-  const authFailures = deps.limits.failureCounter({ name: 'oauth-client-auth', windowMs: 15 * MINUTE, limit: config.rateLimits.authFailuresPer15Minutes, message: 'Too many failed client authentications from this address; retry later' });
+  const authFailures = deps.limits.failureCounter({
+    name: 'oauth-client-auth',
+    windowMs: 15 * MINUTE,
+    limit: config.rateLimits.authFailuresPer15Minutes,
+    message: 'Too many failed client authentications from this address; retry later',
+  });
   const perIp = deps.limits.limiter({ name: 'oauth-ip', windowMs: MINUTE, limit: config.rateLimits.perIpPerMinute, key: (req) => `oauth:${ipKey(req)}` });
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
   const noStore: RequestHandler = (_req, res, next) => {
@@ -129,7 +143,8 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
       } catch {
         throw new OAuthError(401, 'invalid_client', 'Malformed Basic authorization header');
       }
-      if (body.client_id !== undefined && body.client_id !== id) throw new OAuthError(400, 'invalid_request', 'client_id differs from the authenticated client');
+      if (body.client_id !== undefined && body.client_id !== id)
+        throw new OAuthError(400, 'invalid_request', 'client_id differs from the authenticated client');
       basic = true;
     }
     const now = clock.now();
@@ -137,9 +152,24 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
     if (!client) {
       await authFailures.fail(ipKey(req));
       const knownId = typeof id === 'string' && /^client_[0-9a-f]{32}$/.test(id) ? id : null;
-      await deps.write((trx) => recordAudit(trx, now, { clientId: knownId, event: 'client.auth_failed', outcome: 'failure', ip: req.ip, requestId: req.id, details: { path: req.path } }));
+      await deps.write((trx) =>
+        recordAudit(trx, now, {
+          clientId: knownId,
+          event: 'client.auth_failed',
+          outcome: 'failure',
+          ip: req.ip,
+          requestId: req.id,
+          details: { path: req.path },
+        }),
+      );
       if (basic) res.set('WWW-Authenticate', 'Basic realm="kryptos-connect"');
-      throw new OAuthError(401, 'invalid_client', id === undefined || secret === undefined ? 'Client authentication is required (client_secret_basic or client_secret_post)' : 'Invalid client credentials');
+      throw new OAuthError(
+        401,
+        'invalid_client',
+        id === undefined || secret === undefined
+          ? 'Client authentication is required (client_secret_basic or client_secret_post)'
+          : 'Invalid client credentials',
+      );
     }
     res.locals.client = client;
     next();
@@ -153,16 +183,25 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
   const discoverySummary = 'OpenID Connect discovery document (also at /.well-known/oauth-authorization-server, RFC 8414)';
   api.get('/.well-known/openid-configuration', { summary: discoverySummary }, publicCors, discovery);
   api.get('/.well-known/oauth-authorization-server', { summary: discoverySummary, hidden: true }, publicCors, discovery);
-  api.get('/oauth/jwks', { summary: 'The JSON Web Key Set that verifies id_tokens (the signing key and recently retired ones)' }, publicCors, async (_req, res) => {
-    // The signing key exists before it is first published: a relying party may fetch the JWKS first.
-    await keys.ensure(clock.now());
-    res.set('Cache-Control', 'public, max-age=300').type('application/jwk-set+json').json({ keys: await publishedKeys(deps.db, clock.now()) });
-  });
+  api.get(
+    '/oauth/jwks',
+    { summary: 'The JSON Web Key Set that verifies id_tokens (the signing key and recently retired ones)' },
+    publicCors,
+    async (_req, res) => {
+      // The signing key exists before it is first published: a relying party may fetch the JWKS first.
+      await keys.ensure(clock.now());
+      res
+        .set('Cache-Control', 'public, max-age=300')
+        .type('application/jwk-set+json')
+        .json({ keys: await publishedKeys(deps.db, clock.now()) });
+    },
+  );
 
   const authorize: RequestHandler = async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'POST') throw new AuthorizePageError('Use GET or POST');
     const params = (req.method === 'POST' ? (req.body ?? {}) : req.query) as Record<string, unknown>;
-    if (req.method === 'POST' && req.originalUrl.includes('?')) throw new AuthorizePageError('Send the parameters either in the URL (GET) or in the form body (POST)');
+    if (req.method === 'POST' && req.originalUrl.includes('?'))
+      throw new AuthorizePageError('Send the parameters either in the URL (GET) or in the form body (POST)');
     const one = (name: string) => {
       const v = params[name];
       if (Array.isArray(v)) throw new OAuthError(400, 'invalid_request', `${name} is given more than once`);
@@ -187,7 +226,10 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
     const issuer = issuerOf(config, req);
     const state = typeof params.state === 'string' ? params.state : undefined;
     const fail = (error: string, description: string) => {
-      res.redirect(303, redirectWith(redirectUri, { error, error_description: description, state: state && state.length <= 512 ? state : undefined, iss: issuer }));
+      res.redirect(
+        303,
+        redirectWith(redirectUri, { error, error_description: description, state: state && state.length <= 512 ? state : undefined, iss: issuer }),
+      );
     };
     try {
       const p = AuthorizeParams.safeParse(Object.fromEntries(Object.keys(params).map((k) => [k, one(k)])));
@@ -202,7 +244,8 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
       if (a.response_mode !== undefined && a.response_mode !== 'query') return fail('invalid_request', 'Only response_mode=query is supported');
       if (!a.state) return fail('invalid_request', 'state is required');
       if (!a.code_challenge) return fail('invalid_request', 'PKCE is required: code_challenge with code_challenge_method=S256');
-      if (a.code_challenge_method !== 'S256') return fail('invalid_request', 'Only code_challenge_method=S256 is accepted (plain and a missing method are refused)');
+      if (a.code_challenge_method !== 'S256')
+        return fail('invalid_request', 'Only code_challenge_method=S256 is accepted (plain and a missing method are refused)');
       if (!CHALLENGE.test(a.code_challenge)) return fail('invalid_request', 'code_challenge must be the base64url SHA-256 of the verifier (43 characters)');
       let scopes: string[];
       try {
@@ -214,7 +257,13 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
       if (missing.length) return fail('invalid_scope', `scope must include ${missing.join(' ')}`);
       if (a.prompt?.split(' ').includes('none')) return fail('login_required', 'The user must sign in and consent on the Connect page');
       const handle = await createAuthorizationRequest(deps.write, clock.now(), {
-        client, issuer, redirectUri, scopes, state: a.state, nonce: a.nonce ?? null, codeChallenge: a.code_challenge,
+        client,
+        issuer,
+        redirectUri,
+        scopes,
+        state: a.state,
+        nonce: a.nonce ?? null,
+        codeChallenge: a.code_challenge,
       });
       res.redirect(303, `/connect?request=${handle}`);
     } catch (e) {
@@ -225,35 +274,72 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
   const authorizeSpec = {
     query: AuthorizeParams,
     summary: 'Start the authorization code flow (PKCE S256 required); 303 to the hosted Connect page',
-    description: 'Also accepts POST with the same parameters form-encoded. Errors before the client and its exact redirect_uri are known are shown as a page; later ones redirect to redirect_uri with error, state and iss.',
+    description:
+      'Also accepts POST with the same parameters form-encoded. Errors before the client and its exact redirect_uri are known are shown as a page; later ones redirect to redirect_uri with error, state and iss.',
   };
   api.get('/oauth/authorize', authorizeSpec, perIp, noStore, form, authorize);
   api.post('/oauth/authorize', { ...authorizeSpec, hidden: true }, perIp, noStore, form, authorize);
   // Any other method gets the page that says so (the handler refuses it).
   api.router.all('/oauth/authorize', perIp, noStore, form, authorize);
 
-  api.post('/oauth/token', {
-    body: TokenBody, bodyType: FORM, auth: 'oauth_client', summary: 'Redeem an authorization code (form-encoded; client_secret_basic or client_secret_post) → cat_ access token, cgrant_ grant and id_token',
-  }, ...back, async (req, res) => {
-    const body = parseForm(TokenBody, req.body);
-    const client = clientOf(res);
-    if (body.grant_type !== 'authorization_code') {
-      throw new OAuthError(400, 'unsupported_grant_type', body.grant_type === 'refresh_token' ? 'No refresh tokens are issued: access tokens last as long as the grant' : 'Only grant_type=authorization_code is supported');
-    }
-    if (!body.code || !body.redirect_uri || !body.code_verifier) throw new OAuthError(400, 'invalid_request', 'code, redirect_uri and code_verifier are required');
-    const now = clock.now();
-    const result = await redeemCode(deps, now, client, { code: body.code, redirectUri: body.redirect_uri, verifier: body.code_verifier }, { ip: req.ip, requestId: req.id });
-    if ('failure' in result) throw new OAuthError(400, 'invalid_grant', result.failure);
-    const iat = Math.floor(now / 1000);
-    const idToken = await keys.sign({
-      iss: result.issuer, sub: result.user_id, aud: client.id, azp: client.id, iat, exp: iat + ID_TOKEN_TTL_S,
-      ...(result.nonce ? { nonce: result.nonce } : {}), at_hash: atHash(result.access_token),
-    }, now);
-    res.json({
-      access_token: result.access_token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_S, scope: result.scope, id_token: idToken,
-      grant_id: result.grant_id, workspace_id: result.workspace_id, user_id: result.user_id,
-    });
-  });
+  api.post(
+    '/oauth/token',
+    {
+      body: TokenBody,
+      bodyType: FORM,
+      auth: 'oauth_client',
+      summary: 'Redeem an authorization code (form-encoded; client_secret_basic or client_secret_post) → cat_ access token, cgrant_ grant and id_token',
+    },
+    ...back,
+    async (req, res) => {
+      const body = parseForm(TokenBody, req.body);
+      const client = clientOf(res);
+      if (body.grant_type !== 'authorization_code') {
+        throw new OAuthError(
+          400,
+          'unsupported_grant_type',
+          body.grant_type === 'refresh_token'
+            ? 'No refresh tokens are issued: access tokens last as long as the grant'
+            : 'Only grant_type=authorization_code is supported',
+        );
+      }
+      if (!body.code || !body.redirect_uri || !body.code_verifier)
+        throw new OAuthError(400, 'invalid_request', 'code, redirect_uri and code_verifier are required');
+      const now = clock.now();
+      const result = await redeemCode(
+        deps,
+        now,
+        client,
+        { code: body.code, redirectUri: body.redirect_uri, verifier: body.code_verifier },
+        { ip: req.ip, requestId: req.id },
+      );
+      if ('failure' in result) throw new OAuthError(400, 'invalid_grant', result.failure);
+      const iat = Math.floor(now / 1000);
+      const idToken = await keys.sign(
+        {
+          iss: result.issuer,
+          sub: result.user_id,
+          aud: client.id,
+          azp: client.id,
+          iat,
+          exp: iat + ID_TOKEN_TTL_S,
+          ...(result.nonce ? { nonce: result.nonce } : {}),
+          at_hash: atHash(result.access_token),
+        },
+        now,
+      );
+      res.json({
+        access_token: result.access_token,
+        token_type: 'Bearer',
+        expires_in: ACCESS_TOKEN_TTL_S,
+        scope: result.scope,
+        id_token: idToken,
+        grant_id: result.grant_id,
+        workspace_id: result.workspace_id,
+        user_id: result.user_id,
+      });
+    },
+  );
 
   const userinfoGuard: RequestHandler = (req, _res, next) => {
     if (req.method !== 'GET' && req.method !== 'POST') throw new OAuthError(405, 'invalid_request', 'Use GET or POST');
@@ -271,44 +357,77 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
       ...(grant.scopes.has('email') && user.email ? { email: user.email, email_verified: true } : {}),
     });
   };
-  const userinfoSpec = { auth: 'bearer', summary: 'OpenID Connect UserInfo: sub, and name and locale (profile), email and email_verified (email); also POST' } as const;
+  const userinfoSpec = {
+    auth: 'bearer',
+    summary: 'OpenID Connect UserInfo: sub, and name and locale (profile), email and email_verified (email); also POST',
+  } as const;
   api.get('/oauth/userinfo', userinfoSpec, perIp, noStore, userinfoGuard, bearer, userinfo);
   api.post('/oauth/userinfo', { ...userinfoSpec, hidden: true }, perIp, noStore, userinfoGuard, bearer, userinfo);
   // Any other method: 405 from the guard.
   api.router.all('/oauth/userinfo', perIp, noStore, userinfoGuard, bearer, userinfo);
 
-  api.post('/oauth/revoke', {
-    body: RevokeBody, bodyType: FORM, auth: 'oauth_client', summary: 'RFC 7009: revoke an access token (cat_) or grant (cgrant_) of the calling client; 200 whatever the token',
-  }, ...back, async (req, res) => {
-    const body = parseForm(RevokeBody, req.body);
-    const client = clientOf(res);
-    const now = clock.now();
-    const grantId = await grantOfToken(body.token, client.id);
-    if (grantId) {
-      await deps.write(async (trx) => {
-        if (await revokeGrant(trx, now, client.id, grantId, 'revoked_by_client')) {
-          await recordAudit(trx, now, { clientId: client.id, event: 'grant.revoked', ip: req.ip, requestId: req.id, details: { grant_id: grantId, via: 'oauth/revoke' } });
-        }
-      });
-    }
-    res.status(200).end();
-  });
+  api.post(
+    '/oauth/revoke',
+    {
+      body: RevokeBody,
+      bodyType: FORM,
+      auth: 'oauth_client',
+      summary: 'RFC 7009: revoke an access token (cat_) or grant (cgrant_) of the calling client; 200 whatever the token',
+    },
+    ...back,
+    async (req, res) => {
+      const body = parseForm(RevokeBody, req.body);
+      const client = clientOf(res);
+      const now = clock.now();
+      const grantId = await grantOfToken(body.token, client.id);
+      if (grantId) {
+        await deps.write(async (trx) => {
+          if (await revokeGrant(trx, now, client.id, grantId, 'revoked_by_client')) {
+            await recordAudit(trx, now, {
+              clientId: client.id,
+              event: 'grant.revoked',
+              ip: req.ip,
+              requestId: req.id,
+              details: { grant_id: grantId, via: 'oauth/revoke' },
+            });
+          }
+        });
+      }
+      res.status(200).end();
+    },
+  );
 
-  api.post('/oauth/introspect', {
-    body: IntrospectBody, bodyType: FORM, auth: 'oauth_client', summary: "RFC 7662: is this access token active? Only the calling client's own tokens are described",
-  }, ...back, async (req, res) => {
-    const body = parseForm(IntrospectBody, req.body);
-    const client = clientOf(res);
-    const now = clock.now();
-    const row = isWellFormedToken(body.token, 'cat_') ? await findAccessTokenWithGrant(deps.db, digest(body.token)) : undefined;
-    const active = row && row.client_id === client.id && row.sandbox === client.sandbox && row.revoked_at === null && row.expires_at > now && row.token_expires_at > now;
-    if (!active) return res.json({ active: false });
-    res.json({
-      active: true, scope: row.scopes, client_id: row.client_id, sub: row.user_id, token_type: 'Bearer', iss: issuerOf(config, req),
-      iat: Math.floor(row.created_at / 1000), exp: Math.floor(Math.min(row.expires_at, row.token_expires_at) / 1000),
-      grant_id: row.id, workspace_id: row.workspace_id,
-    });
-  });
+  api.post(
+    '/oauth/introspect',
+    {
+      body: IntrospectBody,
+      bodyType: FORM,
+      auth: 'oauth_client',
+      summary: "RFC 7662: is this access token active? Only the calling client's own tokens are described",
+    },
+    ...back,
+    async (req, res) => {
+      const body = parseForm(IntrospectBody, req.body);
+      const client = clientOf(res);
+      const now = clock.now();
+      const row = isWellFormedToken(body.token, 'cat_') ? await findAccessTokenWithGrant(deps.db, digest(body.token)) : undefined;
+      const active =
+        row && row.client_id === client.id && row.sandbox === client.sandbox && row.revoked_at === null && row.expires_at > now && row.token_expires_at > now;
+      if (!active) return res.json({ active: false });
+      res.json({
+        active: true,
+        scope: row.scopes,
+        client_id: row.client_id,
+        sub: row.user_id,
+        token_type: 'Bearer',
+        iss: issuerOf(config, req),
+        iat: Math.floor(row.created_at / 1000),
+        exp: Math.floor(Math.min(row.expires_at, row.token_expires_at) / 1000),
+        grant_id: row.id,
+        workspace_id: row.workspace_id,
+      });
+    },
+  );
 
   async function grantOfToken(token: string, clientId: string): Promise<string | undefined> {
     if (isWellFormedToken(token, 'cgrant_')) return token;
@@ -320,7 +439,10 @@ export function oauthRoutes(api: RouteArea, deps: OAuthDeps, bearer: RequestHand
   api.router.use(oauthErrors(deps.logger));
 }
 
-function parseForm<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown): T {
+function parseForm<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } },
+  body: unknown,
+): T {
   const p = schema.safeParse(body ?? {});
   if (!p.success) {
     const issue = p.error.issues[0]!;
@@ -340,14 +462,28 @@ function oauthErrors(logger: Logger): ErrorRequestHandler {
     if (req.path === '/oauth/authorize' && !(error instanceof OAuthError)) {
       const message = error instanceof AuthorizePageError ? error.message : toHttpError(error, 'connect', logger, req).message;
       const status = error instanceof AuthorizePageError ? 400 : toHttpError(error, 'connect', logger, req).status;
-      return sendPage(res, status, 'This sign-in request cannot continue', `${message}. Go back to the app you came from and try again; if it keeps happening, tell its developers.`);
+      return sendPage(
+        res,
+        status,
+        'This sign-in request cannot continue',
+        `${message}. Go back to the app you came from and try again; if it keeps happening, tell its developers.`,
+      );
     }
     if (error instanceof OAuthError) {
       return res.status(error.status).json({ error: error.error, error_description: error.message });
     }
     const e = toHttpError(error, 'connect', logger, req);
     if (e.extra?.retry_after !== undefined) res.set('Retry-After', String(e.extra.retry_after));
-    const code = e.status === 429 ? 'rate_limited' : e.status === 401 ? (req.path === '/oauth/userinfo' ? 'invalid_token' : 'invalid_client') : e.status >= 500 ? 'server_error' : 'invalid_request';
+    const code =
+      e.status === 429
+        ? 'rate_limited'
+        : e.status === 401
+          ? req.path === '/oauth/userinfo'
+            ? 'invalid_token'
+            : 'invalid_client'
+          : e.status >= 500
+            ? 'server_error'
+            : 'invalid_request';
     if (code === 'invalid_token') res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
     res.status(e.status).json({ error: code, error_description: e.message, ...(e.extra ?? {}) });
   };

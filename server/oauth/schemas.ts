@@ -6,7 +6,12 @@
 import { z } from 'zod';
 
 const text = (max: number) => z.string().max(max);
-const printable = (max: number) => z.string().min(1).max(max).regex(/^[\x20-\x7e]+$/, 'printable ASCII only');
+const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[\x20-\x7e]+$/, 'printable ASCII only');
 
 export const AuthorizeParams = z.object({
   response_type: text(64).optional(),

@@ -73,7 +73,10 @@ export function createCoinGeckoPriceSource(options: CoinGeckoOptions): PriceSour
         const usd = current[id]?.usd;
         if (typeof usd === 'number' && Number.isFinite(usd) && usd >= 0) days.set(today, price(usd));
       }
-      return [...days.entries()].filter(([d]) => d >= fromDay && d <= toDay).sort((a, b) => a[0] - b[0]).map(([day, p]) => ({ day, price: p }));
+      return [...days.entries()]
+        .filter(([d]) => d >= fromDay && d <= toDay)
+        .sort((a, b) => a[0] - b[0])
+        .map(([day, p]) => ({ day, price: p }));
     },
     /**
      * Units of `currency` per dollar, as CoinGecko converts (`vs_currency`): bitcoin's price in
@@ -87,10 +90,14 @@ export function createCoinGeckoPriceSource(options: CoinGeckoOptions): PriceSour
       const from = Math.max(fromDay, today - maxDays + 1);
       const to = Math.min(toDay, today);
       const out = new Map<number, string>();
-      const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? new Decimal(a).div(b).toDecimalPlaces(10).toFixed() : null);
+      const ratio = (a: number, b: number) =>
+        Number.isFinite(a) && Number.isFinite(b) && a > 0 && b > 0 ? new Decimal(a).div(b).toDecimalPlaces(10).toFixed() : null;
       if (from < today && from <= to) {
-        const range = (c: string) => get<{ prices?: [number, number][] }>(
-          `/coins/bitcoin/market_chart/range?vs_currency=${c}&from=${Math.floor((from * DAY_MS) / 1000)}&to=${Math.floor(((Math.min(to, today - 1) + 1) * DAY_MS) / 1000) - 1}`, signal);
+        const range = (c: string) =>
+          get<{ prices?: [number, number][] }>(
+            `/coins/bitcoin/market_chart/range?vs_currency=${c}&from=${Math.floor((from * DAY_MS) / 1000)}&to=${Math.floor(((Math.min(to, today - 1) + 1) * DAY_MS) / 1000) - 1}`,
+            signal,
+          );
         const [usd, other] = await Promise.all([range('usd'), range(encodeURIComponent(vs))]);
         const usdAt = new Map((usd.prices ?? []).map(([ms, p]) => [ms, p]));
         for (const [ms, p] of other.prices ?? []) {

@@ -16,7 +16,15 @@ export const CURRENCIES = ['USD', 'EUR', 'GBP', 'CAD', 'AUD', 'CHF', 'SEK'] as c
 export type Currency = (typeof CURRENCIES)[number];
 
 /** Fetches and stores the rates of `currency` for `fromDay..toDay` not stored yet (today is always refreshed). Throws when the source has none. */
-export async function ensureFxRates(deps: { db: Db; write: Writer }, prices: PriceSource | undefined, currency: string, fromDay: number, toDay: number, today: number, signal: AbortSignal): Promise<void> {
+export async function ensureFxRates(
+  deps: { db: Db; write: Writer },
+  prices: PriceSource | undefined,
+  currency: string,
+  fromDay: number,
+  toDay: number,
+  today: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (currency === 'USD') return;
   if (!prices?.dailyFxRates) throw new Error(`The price source offers no ${currency} rates`);
   const have = new Set(await repo.storedFxDays(deps.db, currency, fromDay, toDay));

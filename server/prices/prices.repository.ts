@@ -4,11 +4,18 @@ import type { DailyPrice } from '../sync/source.ts';
 
 /** The days of `fromDay..toDay` with a stored `currency` rate. */
 export async function storedFxDays(db: Db, currency: string, fromDay: number, toDay: number): Promise<number[]> {
-  return (await db.selectFrom('fx_rates').select('day').where('currency', '=', currency).where('day', '>=', fromDay).where('day', '<=', toDay).execute()).map((r) => Number(r.day));
+  return (await db.selectFrom('fx_rates').select('day').where('currency', '=', currency).where('day', '>=', fromDay).where('day', '<=', toDay).execute()).map(
+    (r) => Number(r.day),
+  );
 }
 
 export async function upsertFxRates(trx: Db, currency: string, rates: DailyPrice[]): Promise<void> {
-  for (const r of rates) await trx.insertInto('fx_rates').values({ currency, day: r.day, rate: r.price }).onConflict((oc) => oc.columns(['currency', 'day']).doUpdateSet({ rate: r.price })).execute();
+  for (const r of rates)
+    await trx
+      .insertInto('fx_rates')
+      .values({ currency, day: r.day, rate: r.price })
+      .onConflict((oc) => oc.columns(['currency', 'day']).doUpdateSet({ rate: r.price }))
+      .execute();
 }
 
 /** Every stored rate of `currency`, oldest first. */

@@ -25,8 +25,16 @@ type AssetMeta = { symbol: string };
 type LotUse = { acquiredAt: number | null; quantity: string; costBasis: string };
 
 export const FORM_8949_COLUMNS = [
-  'Part', 'Box', '(a) Description of property', '(b) Date acquired', '(c) Date sold or disposed of', '(d) Proceeds', '(e) Cost or other basis', '(f) Code(s)',
-  '(g) Amount of adjustment', '(h) Gain or (loss)',
+  'Part',
+  'Box',
+  '(a) Description of property',
+  '(b) Date acquired',
+  '(c) Date sold or disposed of',
+  '(d) Proceeds',
+  '(e) Cost or other basis',
+  '(f) Code(s)',
+  '(g) Amount of adjustment',
+  '(h) Gain or (loss)',
 ] as const;
 export const TURBOTAX_COLUMNS = ['Currency Name', 'Purchase Date', 'Cost Basis', 'Date Sold', 'Proceeds'] as const;
 
@@ -39,42 +47,78 @@ export const boxes = (year: number) => (year >= 2025 ? { short: 'I', long: 'L' }
 
 type Totals = { proceeds: Decimal; costBasis: Decimal; adjustment: Decimal; gain: Decimal; rows: number };
 const totalsOf = (rows: DisposalRow[]): Totals =>
-  rows.reduce((t, d) => {
-    const p = cents(d.proceeds);
-    const b = cents(d.cost_basis);
-    return { proceeds: t.proceeds.plus(p), costBasis: t.costBasis.plus(b), adjustment: ZERO, gain: t.gain.plus(p.minus(b)), rows: t.rows + 1 };
-  }, { proceeds: ZERO, costBasis: ZERO, adjustment: ZERO, gain: ZERO, rows: 0 });
+  rows.reduce(
+    (t, d) => {
+      const p = cents(d.proceeds);
+      const b = cents(d.cost_basis);
+      return { proceeds: t.proceeds.plus(p), costBasis: t.costBasis.plus(b), adjustment: ZERO, gain: t.gain.plus(p.minus(b)), rows: t.rows + 1 };
+    },
+    { proceeds: ZERO, costBasis: ZERO, adjustment: ZERO, gain: ZERO, rows: 0 },
+  );
 
 export function form8949Csv(rows: DisposalRow[], assets: Map<string, AssetMeta>, year: number): string {
   const box = boxes(year);
   let out = line([...FORM_8949_COLUMNS]);
-  for (const [term, part] of [['short', 'Part I'], ['long', 'Part II']] as const) {
+  for (const [term, part] of [
+    ['short', 'Part I'],
+    ['long', 'Part II'],
+  ] as const) {
     const mine = rows.filter((d) => d.term === term);
     for (const d of mine) {
       const p = cents(d.proceeds);
       const b = cents(d.cost_basis);
       const acquired = acquiredCell(d.lots);
       out += line([
-        part, box[term], cell(`${d.quantity} ${assets.get(d.asset_id)?.symbol ?? d.asset_id}`, true), /^\d{4}-/.test(acquired) ? usDate(Date.parse(acquired)) : acquired,
-        usDate(d.disposed_at), p.toFixed(2), b.toFixed(2), '', '0.00', p.minus(b).toFixed(2),
+        part,
+        box[term],
+        cell(`${d.quantity} ${assets.get(d.asset_id)?.symbol ?? d.asset_id}`, true),
+        /^\d{4}-/.test(acquired) ? usDate(Date.parse(acquired)) : acquired,
+        usDate(d.disposed_at),
+        p.toFixed(2),
+        b.toFixed(2),
+        '',
+        '0.00',
+        p.minus(b).toFixed(2),
       ]);
     }
     const t = totalsOf(mine);
-    out += line([`${part} total`, box[term], `${t.rows} transactions`, '', '', t.proceeds.toFixed(2), t.costBasis.toFixed(2), '', t.adjustment.toFixed(2), t.gain.toFixed(2)]);
+    out += line([
+      `${part} total`,
+      box[term],
+      `${t.rows} transactions`,
+      '',
+      '',
+      t.proceeds.toFixed(2),
+      t.costBasis.toFixed(2),
+      '',
+      t.adjustment.toFixed(2),
+      t.gain.toFixed(2),
+    ]);
   }
   return out;
 }
 
 const money = (d: Decimal) => d.toFixed(2);
-const partView = (t: Totals, box: string) => ({ box, transactions: t.rows, proceeds: money(t.proceeds), costBasis: money(t.costBasis), adjustment: money(t.adjustment), gain: money(t.gain) });
+const partView = (t: Totals, box: string) => ({
+  box,
+  transactions: t.rows,
+  proceeds: money(t.proceeds),
+  costBasis: money(t.costBasis),
+  adjustment: money(t.adjustment),
+  gain: money(t.gain),
+});
 
 export function scheduleD(rows: DisposalRow[], year: number) {
   const box = boxes(year);
   const short = totalsOf(rows.filter((d) => d.term === 'short'));
   const long = totalsOf(rows.filter((d) => d.term === 'long'));
   return {
-    taxYear: year, shortTerm: partView(short, box.short), longTerm: partView(long, box.long),
-    netShortTerm: money(short.gain), netLongTerm: money(long.gain), net: money(short.gain.plus(long.gain)),
+    taxYear: year,
+    shortTerm: partView(short, box.short),
+    longTerm: partView(long, box.long),
+    netShortTerm: money(short.gain),
+    netLongTerm: money(long.gain),
+    net: money(short.gain.plus(long.gain)),
     lines: { '7': money(short.gain), '15': money(long.gain), '16': money(short.gain.plus(long.gain)) },
   };
 }
@@ -85,13 +129,22 @@ export function turboTaxCsv(rows: DisposalRow[], assets: Map<string, AssetMeta>)
     const lots = JSON.parse(d.lots) as LotUse[];
     const symbol = cell(assets.get(d.asset_id)?.symbol ?? d.asset_id, true);
     // Proceeds and basis in cents per lot; the last lot takes the remainder so the disposal's total is kept.
-    const proceeds = allocate(cents(d.proceeds), lots.map((l) => new Decimal(l.quantity))).map((p) => p.toDecimalPlaces(2, Decimal.ROUND_HALF_UP));
+    const proceeds = allocate(
+      cents(d.proceeds),
+      lots.map((l) => new Decimal(l.quantity)),
+    ).map((p) => p.toDecimalPlaces(2, Decimal.ROUND_HALF_UP));
     const fixed = proceeds.slice(0, -1).reduce((t, p) => t.plus(p), ZERO);
     proceeds[proceeds.length - 1] = cents(d.proceeds).minus(fixed);
     const bases = lots.map((l) => cents(l.costBasis));
     bases[bases.length - 1] = cents(d.cost_basis).minus(bases.slice(0, -1).reduce((t, b) => t.plus(b), ZERO));
     lots.forEach((l, i) => {
-      out += line([symbol, l.acquiredAt === null ? '' : usDate(l.acquiredAt), Decimal.max(bases[i]!, ZERO).toFixed(2), usDate(d.disposed_at), Decimal.max(proceeds[i]!, ZERO).toFixed(2)]);
+      out += line([
+        symbol,
+        l.acquiredAt === null ? '' : usDate(l.acquiredAt),
+        Decimal.max(bases[i]!, ZERO).toFixed(2),
+        usDate(d.disposed_at),
+        Decimal.max(proceeds[i]!, ZERO).toFixed(2),
+      ]);
     });
   }
   return out;

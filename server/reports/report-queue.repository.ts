@@ -8,7 +8,12 @@ export async function nextQueued(db: Db): Promise<{ id: string } | undefined> {
 
 /** Takes a queued report (a conditional UPDATE); false when another worker has it. */
 export async function claimReport(trx: Db, id: string, now: number): Promise<boolean> {
-  const r = await trx.updateTable('reports').set((eb) => ({ status: 'running', started_at: now, attempts: eb('attempts', '+', 1) })).where('id', '=', id).where('status', '=', 'queued').executeTakeFirst();
+  const r = await trx
+    .updateTable('reports')
+    .set((eb) => ({ status: 'running', started_at: now, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

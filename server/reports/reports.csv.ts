@@ -13,8 +13,21 @@ import type { DisposalRow, IncomeRow } from '../tax/tax.repository.ts';
 type AssetMeta = { symbol: string };
 
 export const CAPITAL_GAINS_COLUMNS = [
-  'Description', 'Date Acquired', 'Date Sold', 'Proceeds', 'Cost Basis', 'Gain or Loss', 'Term', 'Asset', 'Quantity', 'Fee', 'Kind', 'Transaction ID', 'Disposal ID',
-  'Missing Purchase', 'Missing Price',
+  'Description',
+  'Date Acquired',
+  'Date Sold',
+  'Proceeds',
+  'Cost Basis',
+  'Gain or Loss',
+  'Term',
+  'Asset',
+  'Quantity',
+  'Fee',
+  'Kind',
+  'Transaction ID',
+  'Disposal ID',
+  'Missing Purchase',
+  'Missing Price',
 ] as const;
 export const INCOME_COLUMNS = ['Date Received', 'Asset', 'Quantity', 'Type', 'Value (USD)', 'Transaction ID', 'Income ID', 'Missing Price'] as const;
 
@@ -45,9 +58,21 @@ export function capitalGainsCsv(rows: DisposalRow[], assets: Map<string, AssetMe
     const proceeds = cents(d.proceeds);
     const basis = cents(d.cost_basis);
     out += line([
-      cell(`${d.quantity} ${symbol}`, true), acquiredCell(d.lots), day(d.disposed_at), proceeds.toFixed(2), basis.toFixed(2), proceeds.minus(basis).toFixed(2),
-      d.term === 'long' ? 'Long-term' : 'Short-term', cell(d.asset_id, true), d.quantity, cents(d.fee).toFixed(2), d.kind, cell(d.transaction_id, true),
-      cell(d.id.slice(d.id.indexOf(':') + 1), true), d.missing_purchase ? 'yes' : 'no', d.missing_price ? 'yes' : 'no',
+      cell(`${d.quantity} ${symbol}`, true),
+      acquiredCell(d.lots),
+      day(d.disposed_at),
+      proceeds.toFixed(2),
+      basis.toFixed(2),
+      proceeds.minus(basis).toFixed(2),
+      d.term === 'long' ? 'Long-term' : 'Short-term',
+      cell(d.asset_id, true),
+      d.quantity,
+      cents(d.fee).toFixed(2),
+      d.kind,
+      cell(d.transaction_id, true),
+      cell(d.id.slice(d.id.indexOf(':') + 1), true),
+      d.missing_purchase ? 'yes' : 'no',
+      d.missing_price ? 'yes' : 'no',
     ]);
   }
   return out;
@@ -57,8 +82,14 @@ export function incomeCsv(rows: IncomeRow[], assets: Map<string, AssetMeta>, cur
   let out = line(INCOME_COLUMNS.map((c) => (c === 'Value (USD)' ? `Value (${currency})` : c)));
   for (const i of rows) {
     out += line([
-      day(i.received_at), cell(assets.get(i.asset_id)?.symbol ?? i.asset_id, true), i.quantity, cell(i.label, true), cents(i.value).toFixed(2), cell(i.transaction_id, true),
-      cell(i.id.slice(i.id.indexOf(':') + 1), true), i.missing_price ? 'yes' : 'no',
+      day(i.received_at),
+      cell(assets.get(i.asset_id)?.symbol ?? i.asset_id, true),
+      i.quantity,
+      cell(i.label, true),
+      cents(i.value).toFixed(2),
+      cell(i.transaction_id, true),
+      cell(i.id.slice(i.id.indexOf(':') + 1), true),
+      i.missing_price ? 'yes' : 'no',
     ]);
   }
   return out;

@@ -6,7 +6,15 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export function reportView(r: Omit<Selectable<ReportsTable>, 'content'>) {
   return {
-    id: r.id, type: r.type, year: r.tax_year, status: r.status, rows: r.rows, error: r.error, createdAt: iso(r.created_at), completedAt: iso(r.completed_at),
-    downloadUrl: r.status === 'completed' ? `/api/v1/reports/${r.id}/download` : null, format: 'text/csv',
+    id: r.id,
+    type: r.type,
+    year: r.tax_year,
+    status: r.status,
+    rows: r.rows,
+    error: r.error,
+    createdAt: iso(r.created_at),
+    completedAt: iso(r.completed_at),
+    downloadUrl: r.status === 'completed' ? `/api/v1/reports/${r.id}/download` : null,
+    format: 'text/csv',
   };
 }

@@ -42,12 +42,27 @@ export function createReportWorker(deps: ReportWorkerDeps): ReportWorker {
       const currency = (await queue.taxRunCurrency(db, r.workspace_id)) ?? 'USD';
       if (r.type !== 'income') {
         const disposals = await allDisposals(db, r.workspace_id, r.tax_year);
-        const assets = await assetsById(db, disposals.map((d) => d.asset_id));
-        content = r.type === 'form_8949' ? form8949Csv(disposals, assets, r.tax_year) : r.type === 'turbotax' ? turboTaxCsv(disposals, assets) : capitalGainsCsv(disposals, assets, currency);
+        const assets = await assetsById(
+          db,
+          disposals.map((d) => d.asset_id),
+        );
+        content =
+          r.type === 'form_8949'
+            ? form8949Csv(disposals, assets, r.tax_year)
+            : r.type === 'turbotax'
+              ? turboTaxCsv(disposals, assets)
+              : capitalGainsCsv(disposals, assets, currency);
         rows = disposals.length;
       } else {
         const income = await allIncome(db, r.workspace_id, r.tax_year);
-        content = incomeCsv(income, await assetsById(db, income.map((i) => i.asset_id)), currency);
+        content = incomeCsv(
+          income,
+          await assetsById(
+            db,
+            income.map((i) => i.asset_id),
+          ),
+          currency,
+        );
         rows = income.length;
       }
       await write((trx) => queue.completeReport(trx, id, content, rows, clock.now()));

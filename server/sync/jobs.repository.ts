@@ -19,16 +19,44 @@ export type SyncJob = { id: string; integrationId: string; mode: SyncMode; attem
  * Returns the job id. Call inside a write transaction.
  */
 export async function queueSync(db: Db, now: number, integrationId: string, mode: SyncMode): Promise<string> {
-  const waiting = await db.selectFrom('sync_jobs').select(['id', 'mode']).where('integration_id', '=', integrationId).where('status', '=', 'queued').executeTakeFirst();
+  const waiting = await db
+    .selectFrom('sync_jobs')
+    .select(['id', 'mode'])
+    .where('integration_id', '=', integrationId)
+    .where('status', '=', 'queued')
+    .executeTakeFirst();
   let id: string;
   if (waiting) {
     id = waiting.id;
-    await db.updateTable('sync_jobs').set({ run_after: now, attempts: 0, last_error: null, ...(mode === 'from_start' ? { mode } : {}) }).where('id', '=', id).execute();
+    await db
+      .updateTable('sync_jobs')
+      .set({ run_after: now, attempts: 0, last_error: null, ...(mode === 'from_start' ? { mode } : {}) })
+      .where('id', '=', id)
+      .execute();
   } else {
     id = randomId('sync_', 12);
-    await db.insertInto('sync_jobs').values({ id, integration_id: integrationId, mode, status: 'queued', attempts: 0, run_after: now, started_at: null, finished_at: null, last_error: null, created_at: now }).execute();
+    await db
+      .insertInto('sync_jobs')
+      .values({
+        id,
+        integration_id: integrationId,
+        mode,
+        status: 'queued',
+        attempts: 0,
+        run_after: now,
+        started_at: null,
+        finished_at: null,
+        last_error: null,
+        created_at: now,
+      })
+      .execute();
   }
-  await db.updateTable('integrations').set({ status: 'ONGOING', message: null, updated_at: now }).where('id', '=', integrationId).where('deleted_at', 'is', null).execute();
+  await db
+    .updateTable('integrations')
+    .set({ status: 'ONGOING', message: null, updated_at: now })
+    .where('id', '=', integrationId)
+    .where('deleted_at', 'is', null)
+    .execute();
   return id;
 }
 
@@ -68,7 +96,12 @@ export async function claimDueJobs(db: Db, now: number, limit: number, leaseMs: 
 /** Extends the lease of jobs this process is running. */
 export async function renewLeases(db: Db, now: number, ids: string[], leaseMs: number): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('sync_jobs').set({ run_after: now + leaseMs }).where('id', 'in', ids).where('status', '=', 'running').execute();
+  await db
+    .updateTable('sync_jobs')
+    .set({ run_after: now + leaseMs })
+    .where('id', 'in', ids)
+    .where('status', '=', 'running')
+    .execute();
 }
 
 /** Re-queues running jobs whose lease expired (their process died), except `mine`. Returns how many. */
@@ -81,11 +114,21 @@ export async function requeueExpired(db: Db, now: number, mine: string[]): Promi
 
 /** Puts a job interrupted by a shutdown back in the queue; the interruption does not count as an attempt. */
 export async function releaseJob(db: Db, now: number, id: string): Promise<void> {
-  await db.updateTable('sync_jobs').set((eb) => ({ status: 'queued', run_after: now, attempts: eb('attempts', '-', 1) })).where('id', '=', id).where('status', '=', 'running').execute();
+  await db
+    .updateTable('sync_jobs')
+    .set((eb) => ({ status: 'queued', run_after: now, attempts: eb('attempts', '-', 1) }))
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute();
 }
 
 export async function retryLater(db: Db, id: string, runAfter: number, error: string): Promise<void> {
-  await db.updateTable('sync_jobs').set({ status: 'queued', run_after: runAfter, last_error: error }).where('id', '=', id).where('status', '=', 'running').execute();
+  await db
+    .updateTable('sync_jobs')
+    .set({ status: 'queued', run_after: runAfter, last_error: error })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .execute();
 }
 
 export async function finishJob(db: Db, now: number, id: string, status: 'completed' | 'partially_synced' | 'failed', error: string | null): Promise<void> {
@@ -100,7 +143,11 @@ export async function hasQueuedJob(db: Db, integrationId: string): Promise<boole
 
 /** Jobs not yet finished (queued or running), for `waitIdle`. */
 export async function countUnfinished(db: Db): Promise<number> {
-  const row = await db.selectFrom('sync_jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('sync_jobs')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -25,46 +25,108 @@ export async function upsertAssets(db: Db, assets: AssetInfo[]): Promise<void> {
   for (let i = 0; i < unique.length; i += 100) {
     await db
       .insertInto('assets')
-      .values(unique.slice(i, i + 100).map((a) => ({
-        id: a.id, symbol: a.symbol, name: a.name, chain: a.chain, contract: a.contract, decimals: a.decimals, type: a.type,
-        category: a.category, coingecko_id: a.coingeckoId, logo_url: a.logoUrl, is_spam: a.isSpam ? 1 : 0,
-      })))
-      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-        symbol: eb.ref('excluded.symbol'), name: eb.ref('excluded.name'), decimals: eb.ref('excluded.decimals'), category: eb.ref('excluded.category'),
-        coingecko_id: eb.ref('excluded.coingecko_id'), is_spam: eb.ref('excluded.is_spam'),
-      })))
+      .values(
+        unique.slice(i, i + 100).map((a) => ({
+          id: a.id,
+          symbol: a.symbol,
+          name: a.name,
+          chain: a.chain,
+          contract: a.contract,
+          decimals: a.decimals,
+          type: a.type,
+          category: a.category,
+          coingecko_id: a.coingeckoId,
+          logo_url: a.logoUrl,
+          is_spam: a.isSpam ? 1 : 0,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          symbol: eb.ref('excluded.symbol'),
+          name: eb.ref('excluded.name'),
+          decimals: eb.ref('excluded.decimals'),
+          category: eb.ref('excluded.category'),
+          coingecko_id: eb.ref('excluded.coingecko_id'),
+          is_spam: eb.ref('excluded.is_spam'),
+        })),
+      )
       .execute();
   }
 }
 
 export async function replaceBalances(db: Db, integration: Integration, holdings: Holding[], now: number): Promise<void> {
-  await upsertAssets(db, holdings.map((h) => h.asset));
+  await upsertAssets(
+    db,
+    holdings.map((h) => h.asset),
+  );
   await db.deleteFrom('balances').where('integration_id', '=', integration.id).execute();
-  const rows = holdings.map((h) => ({ integration_id: integration.id, asset_id: h.asset.id, workspace_id: integration.workspace_id, quantity: checkQuantity(h.quantity, 'balance'), updated_at: now }));
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('balances').values(rows.slice(i, i + 200)).execute();
+  const rows = holdings.map((h) => ({
+    integration_id: integration.id,
+    asset_id: h.asset.id,
+    workspace_id: integration.workspace_id,
+    quantity: checkQuantity(h.quantity, 'balance'),
+    updated_at: now,
+  }));
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('balances')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
 export async function replaceDefi(db: Db, integration: Integration, positions: DefiPosition[], now: number): Promise<void> {
-  await upsertAssets(db, positions.flatMap((p) => p.positions.map((x) => x.asset)));
+  await upsertAssets(
+    db,
+    positions.flatMap((p) => p.positions.map((x) => x.asset)),
+  );
   await db.deleteFrom('defi_positions').where('integration_id', '=', integration.id).execute();
   for (const p of positions) {
-    await db.insertInto('defi_positions').values({
-      id: derivedId('defi_', integration.id, p.key), integration_id: integration.id, workspace_id: integration.workspace_id, protocol: p.protocol, chain: p.chain,
-      category: p.category, site_url: p.siteUrl, logo_url: p.logoUrl, is_active: 1, created_at: now, updated_at: now,
-      positions: JSON.stringify(p.positions.map((x) => ({ assetId: x.asset.id, amount: checkQuantity(x.amount, 'DeFi amount'), side: x.side }))),
-    }).execute();
+    await db
+      .insertInto('defi_positions')
+      .values({
+        id: derivedId('defi_', integration.id, p.key),
+        integration_id: integration.id,
+        workspace_id: integration.workspace_id,
+        protocol: p.protocol,
+        chain: p.chain,
+        category: p.category,
+        site_url: p.siteUrl,
+        logo_url: p.logoUrl,
+        is_active: 1,
+        created_at: now,
+        updated_at: now,
+        positions: JSON.stringify(p.positions.map((x) => ({ assetId: x.asset.id, amount: checkQuantity(x.amount, 'DeFi amount'), side: x.side }))),
+      })
+      .execute();
   }
 }
 
 export async function replaceNfts(db: Db, integration: Integration, nfts: Nft[], now: number): Promise<void> {
   await db.deleteFrom('nfts').where('integration_id', '=', integration.id).execute();
   for (const n of nfts) {
-    await db.insertInto('nfts').values({
-      id: derivedId('nft_', integration.id, n.contract, n.tokenId), integration_id: integration.id, workspace_id: integration.workspace_id, chain: n.chain,
-      contract: n.contract, token_id: n.tokenId, name: n.name, description: n.description, content_type: n.contentType, nft_url: n.nftUrl,
-      thumbnail_url: n.thumbnailUrl, erc_type: n.ercType, amount: checkQuantity(n.amount, 'NFT amount'), price: n.price === null ? null : checkQuantity(n.price, 'NFT price'),
-      is_spam: n.isSpam ? 1 : 0, collection: JSON.stringify(n.collection), last_sale: n.lastSale ? JSON.stringify(n.lastSale) : null, created_at: now,
-    }).execute();
+    await db
+      .insertInto('nfts')
+      .values({
+        id: derivedId('nft_', integration.id, n.contract, n.tokenId),
+        integration_id: integration.id,
+        workspace_id: integration.workspace_id,
+        chain: n.chain,
+        contract: n.contract,
+        token_id: n.tokenId,
+        name: n.name,
+        description: n.description,
+        content_type: n.contentType,
+        nft_url: n.nftUrl,
+        thumbnail_url: n.thumbnailUrl,
+        erc_type: n.ercType,
+        amount: checkQuantity(n.amount, 'NFT amount'),
+        price: n.price === null ? null : checkQuantity(n.price, 'NFT price'),
+        is_spam: n.isSpam ? 1 : 0,
+        collection: JSON.stringify(n.collection),
+        last_sale: n.lastSale ? JSON.stringify(n.lastSale) : null,
+        created_at: now,
+      })
+      .execute();
   }
 }
 
@@ -98,9 +160,20 @@ export type StoredPage = { inserted: number; updated: number; limited: boolean }
  * workspace still has room for are inserted (counted inside this transaction, so two
  * integrations syncing at once cannot overshoot); `limited` says some were left out.
  */
-export async function storeTransactions(db: Db, integration: Integration, account: LegAccount, txs: SourceTransaction[], limit: number | null, now: number): Promise<StoredPage> {
+export async function storeTransactions(
+  db: Db,
+  integration: Integration,
+  account: LegAccount,
+  txs: SourceTransaction[],
+  limit: number | null,
+  now: number,
+): Promise<StoredPage> {
   if (txs.length === 0) return { inserted: 0, updated: 0, limited: false };
-  const existing = await existingExternalIds(db, integration.id, txs.map((t) => t.externalId));
+  const existing = await existingExternalIds(
+    db,
+    integration.id,
+    txs.map((t) => t.externalId),
+  );
   let room = Infinity;
   if (limit !== null) room = Math.max(0, limit - (await countWorkspaceTransactions(db, integration.workspace_id)));
   const keep: SourceTransaction[] = [];
@@ -118,15 +191,37 @@ export async function storeTransactions(db: Db, integration: Integration, accoun
   }
   const rows = keep.map((t) => {
     const legs = t.legs.map((l) => ({
-      kind: l.kind, assetId: l.assetId, quantity: checkQuantity(l.quantity, 'quantity'), price: l.price === null ? null : checkQuantity(l.price, 'price'), account: l.account ?? account,
+      kind: l.kind,
+      assetId: l.assetId,
+      quantity: checkQuantity(l.quantity, 'quantity'),
+      price: l.price === null ? null : checkQuantity(l.price, 'price'),
+      account: l.account ?? account,
     }));
     const raw = { ...t.raw, ...(t.transferId ? { transferId: t.transferId } : {}) };
     return {
-      id: transactionId(integration.id, t.externalId), workspace_id: integration.workspace_id, integration_id: integration.id, external_id: t.externalId,
-      platform_id: t.platformId, timestamp: t.timestamp, label: t.label, type: t.type, description: t.description, legs: JSON.stringify(legs),
-      is_spam: t.isSpam ? 1 : 0, is_nft: t.isNft ? 1 : 0, is_defi: t.isDefi ? 1 : 0, is_manual: 0, is_edited: 0, failed: t.failed ? 1 : 0,
-      missing_price: legs.some((l) => l.price === null) ? 1 : 0, missing_purchase: 0, import_source: 'API' as const,
-      raw: Object.keys(raw).length ? JSON.stringify(raw) : null, total_cost_basis: null, total_gains: null, created_at: now,
+      id: transactionId(integration.id, t.externalId),
+      workspace_id: integration.workspace_id,
+      integration_id: integration.id,
+      external_id: t.externalId,
+      platform_id: t.platformId,
+      timestamp: t.timestamp,
+      label: t.label,
+      type: t.type,
+      description: t.description,
+      legs: JSON.stringify(legs),
+      is_spam: t.isSpam ? 1 : 0,
+      is_nft: t.isNft ? 1 : 0,
+      is_defi: t.isDefi ? 1 : 0,
+      is_manual: 0,
+      is_edited: 0,
+      failed: t.failed ? 1 : 0,
+      missing_price: legs.some((l) => l.price === null) ? 1 : 0,
+      missing_purchase: 0,
+      import_source: 'API' as const,
+      raw: Object.keys(raw).length ? JSON.stringify(raw) : null,
+      total_cost_basis: null,
+      total_gains: null,
+      created_at: now,
     };
   });
   await insertTransactions(db, rows);
@@ -134,14 +229,23 @@ export async function storeTransactions(db: Db, integration: Integration, accoun
 }
 
 export async function countIntegrationTransactions(db: Db, integrationId: string): Promise<number> {
-  const row = await db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n')).where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('transactions')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('integration_id', '=', integrationId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /** The last day with a stored price, per asset. */
 export async function lastPriceDays(db: Db, assetIds: string[]): Promise<Map<string, number>> {
   if (assetIds.length === 0) return new Map();
-  const rows = await db.selectFrom('asset_prices').select(['asset_id', (eb) => eb.fn.max('day').as('day')]).where('asset_id', 'in', assetIds).groupBy('asset_id').execute();
+  const rows = await db
+    .selectFrom('asset_prices')
+    .select(['asset_id', (eb) => eb.fn.max('day').as('day')])
+    .where('asset_id', 'in', assetIds)
+    .groupBy('asset_id')
+    .execute();
   return new Map(rows.map((r) => [r.asset_id, Number(r.day)]));
 }
 
@@ -159,6 +263,19 @@ export async function insertPrices(db: Db, assetId: string, prices: DailyPrice[]
 export async function integrationAssets(db: Db, integrationId: string) {
   const ids = new Set<string>();
   for (const r of await db.selectFrom('balances').select('asset_id').where('integration_id', '=', integrationId).execute()) ids.add(r.asset_id);
-  for (const r of await db.selectFrom('transaction_assets as a').innerJoin('transactions as t', 't.id', 'a.transaction_id').select('a.asset_id').distinct().where('t.integration_id', '=', integrationId).execute()) ids.add(r.asset_id);
-  return ids.size ? db.selectFrom('assets').selectAll().where('id', 'in', [...ids]).execute() : [];
+  for (const r of await db
+    .selectFrom('transaction_assets as a')
+    .innerJoin('transactions as t', 't.id', 'a.transaction_id')
+    .select('a.asset_id')
+    .distinct()
+    .where('t.integration_id', '=', integrationId)
+    .execute())
+    ids.add(r.asset_id);
+  return ids.size
+    ? db
+        .selectFrom('assets')
+        .selectAll()
+        .where('id', 'in', [...ids])
+        .execute()
+    : [];
 }

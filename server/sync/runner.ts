@@ -76,7 +76,9 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
   const credentialSecrets = (integration: Integration): string[] => {
     if (!integration.credentials) return [];
     try {
-      return Object.values(JSON.parse(deps.sealer.open(integration.credentials, `integrations:${integration.id}:credentials`)) as Record<string, unknown>).filter((v): v is string => typeof v === 'string');
+      return Object.values(
+        JSON.parse(deps.sealer.open(integration.credentials, `integrations:${integration.id}:credentials`)) as Record<string, unknown>,
+      ).filter((v): v is string => typeof v === 'string');
     } catch {
       return [];
     }
@@ -181,19 +183,23 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     const outcome: Outcome = { log: {}, errors: [], limited: false, total: null };
 
     const steps: Record<SyncFunction, (() => Promise<void>) | undefined> = {
-      'Balances': async () => {
+      Balances: async () => {
         const holdings = await source.balances(ctx);
         await write((trx) => store.replaceBalances(trx, integration, holdings, clock.now()));
       },
-      'Defi Balances': source.defi && (async () => {
-        const positions = await source.defi!(ctx);
-        await write((trx) => store.replaceDefi(trx, integration, positions, clock.now()));
-      }),
-      'NFT Holdings': source.nfts && (async () => {
-        const nfts = await source.nfts!(ctx);
-        await write((trx) => store.replaceNfts(trx, integration, nfts, clock.now()));
-      }),
-      'Transactions': async () => {
+      'Defi Balances':
+        source.defi &&
+        (async () => {
+          const positions = await source.defi!(ctx);
+          await write((trx) => store.replaceDefi(trx, integration, positions, clock.now()));
+        }),
+      'NFT Holdings':
+        source.nfts &&
+        (async () => {
+          const nfts = await source.nfts!(ctx);
+          await write((trx) => store.replaceNfts(trx, integration, nfts, clock.now()));
+        }),
+      Transactions: async () => {
         for await (const page of source.transactions(ctx)) {
           if (signal.aborted) throw new Aborted('stopped');
           const stored = await write(async (trx) => {
@@ -216,7 +222,8 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
       if (signal.aborted) throw new Aborted('stopped');
       try {
         await step();
-        outcome.log[fn] = fn === 'Transactions' && outcome.limited ? { status: 'FAILED', message: limitMessage(chain), limitExceeded: true } : { status: 'COMPLETED' };
+        outcome.log[fn] =
+          fn === 'Transactions' && outcome.limited ? { status: 'FAILED', message: limitMessage(chain), limitExceeded: true } : { status: 'COMPLETED' };
       } catch (error) {
         if (signal.aborted) throw error;
         const message = errorText(error, credentialSecrets(integration));
@@ -236,7 +243,10 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
   /** Daily prices for every asset the integration touches, from the last stored day on. */
   async function fillPrices(integration: Integration, signal: AbortSignal): Promise<void> {
     const assets = await store.integrationAssets(db, integration.id);
-    const last = await store.lastPriceDays(db, assets.map((a) => a.id));
+    const last = await store.lastPriceDays(
+      db,
+      assets.map((a) => a.id),
+    );
     const today = dayOf(clock.now());
     for (const a of assets) {
       if (signal.aborted) return;
@@ -244,8 +254,22 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
       if (from > today) continue;
       try {
         const prices = await sources.prices.dailyPrices(
-          { id: a.id, symbol: a.symbol, name: a.name, chain: a.chain, contract: a.contract, decimals: a.decimals, type: a.type, category: a.category, coingeckoId: a.coingecko_id, logoUrl: a.logo_url, isSpam: a.is_spam === 1 },
-          from, today, signal,
+          {
+            id: a.id,
+            symbol: a.symbol,
+            name: a.name,
+            chain: a.chain,
+            contract: a.contract,
+            decimals: a.decimals,
+            type: a.type,
+            category: a.category,
+            coingeckoId: a.coingecko_id,
+            logoUrl: a.logo_url,
+            isSpam: a.is_spam === 1,
+          },
+          from,
+          today,
+          signal,
         );
         if (prices.length) await write((trx) => store.insertPrices(trx, a.id, prices));
       } catch (error) {
@@ -255,7 +279,9 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
     // The workspace's base currency: rates up to today (days since the last stored one).
     const currency = await workspaceCurrency(db, integration.workspace_id);
     if (currency !== 'USD' && !signal.aborted) {
-      await ensureFxRates(deps, sources.prices, currency, today - 30, today, today, signal).catch((error: unknown) => logger.warn({ currency, err: errorText(error) }, 'sync: exchange rates failed'));
+      await ensureFxRates(deps, sources.prices, currency, today - 30, today, today, signal).catch((error: unknown) =>
+        logger.warn({ currency, err: errorText(error) }, 'sync: exchange rates failed'),
+      );
     }
   }
 
@@ -270,7 +296,10 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
       logger.warn({ job: job.id, attempt: job.attempts, retryInMs: delay }, 'sync: will retry');
       await write(async (trx) => {
         await jobs.retryLater(trx, job.id, now + delay, reason);
-        await jobs.updateIntegrationSync(trx, integration.id, { message: `Sync attempt ${job.attempts} of ${options.maxAttempts} failed, retrying: ${reason}`, updated_at: now });
+        await jobs.updateIntegrationSync(trx, integration.id, {
+          message: `Sync attempt ${job.attempts} of ${options.maxAttempts} failed, retrying: ${reason}`,
+          updated_at: now,
+        });
       });
       return;
     }
@@ -286,7 +315,13 @@ export function createSyncRunner(deps: SyncDeps, options: SyncRunnerOptions): Sy
           : null;
     const jobStatus = status === 'FAILED' ? 'failed' : status === 'COMPLETED' ? 'completed' : 'partially_synced';
     await write(async (trx) => {
-      await jobs.finishJob(trx, now, job.id, jobStatus, failed.length ? failed.map((e) => (e.fn ? `${e.fn}: ${e.message}` : e.message)).join('; ') : o.limited ? message : null);
+      await jobs.finishJob(
+        trx,
+        now,
+        job.id,
+        jobStatus,
+        failed.length ? failed.map((e) => (e.fn ? `${e.fn}: ${e.message}` : e.message)).join('; ') : o.limited ? message : null,
+      );
       const waiting = await jobs.hasQueuedJob(trx, integration.id);
       await jobs.updateIntegrationSync(trx, integration.id, {
         status: waiting ? 'ONGOING' : status,

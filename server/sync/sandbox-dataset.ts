@@ -77,7 +77,15 @@ function buildPrices(prng: Prng): Map<string, Decimal[]> {
     const rng = prng.fork(`price:${asset.id}`);
     const from = new Decimal(walk.premiumFrom);
     const span = new Decimal(walk.premiumTo).minus(from);
-    out.set(asset.id, base.map((p, i) => p.times(from.plus(span.times(i).div(SANDBOX_DAYS))).times(signed(rng).times('0.001').plus(1)).toSignificantDigits(10)));
+    out.set(
+      asset.id,
+      base.map((p, i) =>
+        p
+          .times(from.plus(span.times(i).div(SANDBOX_DAYS)))
+          .times(signed(rng).times('0.001').plus(1))
+          .toSignificantDigits(10),
+      ),
+    );
   }
   return out;
 }
@@ -86,7 +94,7 @@ const PLACES = {
   'Coinbase 10': '0xa9d1e08c7793af67e9d92fe308d5697fb81d3e43',
   'Uniswap Universal Router': '0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad',
   'Aave v3 Pool': '0x87870bca3f3fd6335c3f4ce8392d69350b4fa4e2',
-  'Lido': '0xae7ab96520de3a18e5e111b5eaab095312d7fe84',
+  Lido: '0xae7ab96520de3a18e5e111b5eaab095312d7fe84',
   'Uniswap v3 Positions': '0xc36442b4a4522e871399cd717abdd847ab11fe88',
   'Circle CCTP': '0xbd3fa81b58ba92a82136038b25adec7066af3155',
   'Wormhole Token Bridge': '0x3ee18b2214aff97000d974cf647e7c347e8fa585',
@@ -94,10 +102,10 @@ const PLACES = {
   'OpenSea Seaport': '0x00000000000000adc04c56bf30ac9d3c0aaf14dc',
   'Chromatic Voyagers': '0x5c0a7e1d9b3f2e4a6c8d0b1e3f5a7c9e2d4b6f80',
   'Kryptos Genesis Pass': '0x8e2f4a6c1b3d5e7f9a0c2e4b6d8f1a3c5e7b9d02',
-  'Spammer': '0x0000000000000000000000000000000000dead01',
+  Spammer: '0x0000000000000000000000000000000000dead01',
   'Binance Hot Wallet': '5tzFkiKscXHK5ZXCGbXZxdw7gTjjD1mBwuoFbhUvuAi9',
   'Jupiter v6': 'JUP6LkbZbjS1jKKwapdHNy74zcZ3tLUZoi5QNyVTaV4',
-  'Marinade': 'MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD',
+  Marinade: 'MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD',
   'Kamino Lend': 'KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD',
   'Magic Eden v2': 'M2mx93ekt1fmXSVkTrUL9xVFHkmME8HTUi5Cyc5aF7K',
   'Wormhole (Solana)': 'wormDTUJ6AWPNvk59vGQbDvGJmqbDTdgWgAqcLBCgUb',
@@ -134,8 +142,16 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
 
   function sim(chain: SandboxChain): Sim {
     return {
-      chain, native: chain === 'ethereum' ? ETH : SOL, stable: idOf(chain, 'USDC'), address: SANDBOX_ADDRESSES[chain],
-      holdings: new Map(), txs: [], prng: prng.fork(`wallet:${chain}`), last: SANDBOX_START, totals: {}, nftTx: {},
+      chain,
+      native: chain === 'ethereum' ? ETH : SOL,
+      stable: idOf(chain, 'USDC'),
+      address: SANDBOX_ADDRESSES[chain],
+      holdings: new Map(),
+      txs: [],
+      prng: prng.fork(`wallet:${chain}`),
+      last: SANDBOX_START,
+      totals: {},
+      nftTx: {},
     };
   }
   const eth = sim('ethereum');
@@ -180,13 +196,32 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
     return id === s.native ? Decimal.max(ZERO, h.minus(NATIVE_RESERVE[s.chain])) : h;
   }
   function deposit(s: Sim, day: number, id: string, q: Decimal, from: Place) {
-    return record(s, day, { type: 'deposit', label: 'Deposit', description: `Received ${decimalString(q)} ${symbol(id)} from ${from}`, legs: [leg('incoming', id, q, day)], raw: { from: PLACES[from], to: s.address, counterparty: from } });
+    return record(s, day, {
+      type: 'deposit',
+      label: 'Deposit',
+      description: `Received ${decimalString(q)} ${symbol(id)} from ${from}`,
+      legs: [leg('incoming', id, q, day)],
+      raw: { from: PLACES[from], to: s.address, counterparty: from },
+    });
   }
   /** Tops the wallet up from its exchange when a planned spend needs more than it holds. */
   function ensure(s: Sim, day: number, id: string, q: Decimal) {
-    if (spendable(s, id).lt(q)) deposit(s, day, id, q.minus(spendable(s, id)).times('1.2').toDecimalPlaces(places(id), Decimal.ROUND_UP), s.chain === 'ethereum' ? 'Coinbase 10' : 'Binance Hot Wallet');
+    if (spendable(s, id).lt(q))
+      deposit(
+        s,
+        day,
+        id,
+        q.minus(spendable(s, id)).times('1.2').toDecimalPlaces(places(id), Decimal.ROUND_UP),
+        s.chain === 'ethereum' ? 'Coinbase 10' : 'Binance Hot Wallet',
+      );
     if (s.chain === 'ethereum' ? held(s, s.native).lt('0.25') : held(s, s.native).lt('1')) {
-      deposit(s, day, s.native, between(s.prng, s.chain === 'ethereum' ? '1.5' : '10', s.chain === 'ethereum' ? '3' : '25', places(s.native)), s.chain === 'ethereum' ? 'Coinbase 10' : 'Binance Hot Wallet');
+      deposit(
+        s,
+        day,
+        s.native,
+        between(s.prng, s.chain === 'ethereum' ? '1.5' : '10', s.chain === 'ethereum' ? '3' : '25', places(s.native)),
+        s.chain === 'ethereum' ? 'Coinbase 10' : 'Binance Hot Wallet',
+      );
     }
   }
   const dex = (s: Sim): Place => (s.chain === 'ethereum' ? 'Uniswap Universal Router' : 'Jupiter v6');
@@ -197,8 +232,19 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
     ensure(s, day, fromId, q);
     const out = quote(fromId, q, toId, day);
     if (out.isZero()) return;
-    const verb = label === 'Buy' ? `Bought ${decimalString(out)} ${symbol(toId)} for ${decimalString(q)} ${symbol(fromId)}` : label === 'Sell' ? `Sold ${decimalString(q)} ${symbol(fromId)} for ${decimalString(out)} ${symbol(toId)}` : `Swapped ${decimalString(q)} ${symbol(fromId)} for ${decimalString(out)} ${symbol(toId)}`;
-    record(s, day, { type: 'trade', label, description: `${verb} on ${dex(s).split(' ')[0]}`, legs: [leg('outgoing', fromId, q, day), leg('incoming', toId, out, day), feeLeg(s, day, 'swap')], raw: { from: s.address, to: PLACES[dex(s)], counterparty: dex(s) } });
+    const verb =
+      label === 'Buy'
+        ? `Bought ${decimalString(out)} ${symbol(toId)} for ${decimalString(q)} ${symbol(fromId)}`
+        : label === 'Sell'
+          ? `Sold ${decimalString(q)} ${symbol(fromId)} for ${decimalString(out)} ${symbol(toId)}`
+          : `Swapped ${decimalString(q)} ${symbol(fromId)} for ${decimalString(out)} ${symbol(toId)}`;
+    record(s, day, {
+      type: 'trade',
+      label,
+      description: `${verb} on ${dex(s).split(' ')[0]}`,
+      legs: [leg('outgoing', fromId, q, day), leg('incoming', toId, out, day), feeLeg(s, day, 'swap')],
+      raw: { from: s.address, to: PLACES[dex(s)], counterparty: dex(s) },
+    });
   }
   function usd(s: Sim, day: number, id: string, dollars: Decimal): Decimal {
     return dollars.div(priceD(id, day)).toDecimalPlaces(places(id), Decimal.ROUND_DOWN);
@@ -208,34 +254,70 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
     trade(s, day, 'Buy', s.stable, dollars, toId);
   }
   function tradeFraction(s: Sim, day: number, label: 'Sell' | 'Swap', fromId: string, toId: string) {
-    const q = spendable(s, fromId).times(between(s.prng, '0.08', '0.35', 4)).toDecimalPlaces(places(fromId), Decimal.ROUND_DOWN);
+    const q = spendable(s, fromId)
+      .times(between(s.prng, '0.08', '0.35', 4))
+      .toDecimalPlaces(places(fromId), Decimal.ROUND_DOWN);
     if (q.times(priceD(fromId, day)).lt(25)) return;
     trade(s, day, label, fromId, q, toId);
   }
-  function simple(s: Sim, day: number, label: string, type: SourceTransaction['type'], description: string, legs: SourceLeg[], work: 'transfer' | 'approve' | 'swap' | 'defi' | 'nft', extra: Partial<SourceTransaction> & { to?: Place; from?: Place } = {}) {
+  function simple(
+    s: Sim,
+    day: number,
+    label: string,
+    type: SourceTransaction['type'],
+    description: string,
+    legs: SourceLeg[],
+    work: 'transfer' | 'approve' | 'swap' | 'defi' | 'nft',
+    extra: Partial<SourceTransaction> & { to?: Place; from?: Place } = {},
+  ) {
     const { to, from, ...rest } = extra;
-    return record(s, day, { type, label, description, legs: [...legs, feeLeg(s, day, work)], ...rest, raw: { from: from ? PLACES[from] : s.address, to: to ? PLACES[to] : s.address, counterparty: to ?? from ?? null } });
+    return record(s, day, {
+      type,
+      label,
+      description,
+      legs: [...legs, feeLeg(s, day, work)],
+      ...rest,
+      raw: { from: from ? PLACES[from] : s.address, to: to ? PLACES[to] : s.address, counterparty: to ?? from ?? null },
+    });
   }
   /** A movement between the two wallets: both halves carry the same transferId. */
   function crossWallet(day: number, from: Sim, to: Sim, q: Decimal, label: 'Transfer' | 'Bridge', via: Place, arrive: Place) {
     ensure(from, day, from.stable, q);
     const transferId = `xfer-${day}-${from.chain}`;
-    const sent = simple(from, day, label === 'Transfer' ? 'Transfer' : 'Bridge Send', label === 'Transfer' ? 'transfer' : 'withdrawal',
+    const sent = simple(
+      from,
+      day,
+      label === 'Transfer' ? 'Transfer' : 'Bridge Send',
+      label === 'Transfer' ? 'transfer' : 'withdrawal',
       `${label === 'Transfer' ? 'Transferred' : 'Bridged'} ${decimalString(q)} USDC to your ${to.chain === 'ethereum' ? 'Ethereum' : 'Solana'} wallet via ${via}`,
-      [leg('outgoing', from.stable, q, day)], 'defi', { to: via, transferId });
+      [leg('outgoing', from.stable, q, day)],
+      'defi',
+      { to: via, transferId },
+    );
     const at = Math.max(sent.timestamp + 900_000 + from.prng.int(0, 600_000), to.last + 1000);
     to.last = at;
-    record(to, day, {
-      type: label === 'Transfer' ? 'transfer' : 'deposit', label: label === 'Transfer' ? 'Transfer' : 'Bridge Receive',
-      description: `Received ${decimalString(q)} USDC from your ${from.chain === 'ethereum' ? 'Ethereum' : 'Solana'} wallet via ${via}`,
-      legs: [leg('incoming', to.stable, q, day)], transferId, raw: { from: PLACES[arrive], to: to.address, counterparty: arrive, sourceHash: sent.platformId },
-    }, at);
+    record(
+      to,
+      day,
+      {
+        type: label === 'Transfer' ? 'transfer' : 'deposit',
+        label: label === 'Transfer' ? 'Transfer' : 'Bridge Receive',
+        description: `Received ${decimalString(q)} USDC from your ${from.chain === 'ethereum' ? 'Ethereum' : 'Solana'} wallet via ${via}`,
+        legs: [leg('incoming', to.stable, q, day)],
+        transferId,
+        raw: { from: PLACES[arrive], to: to.address, counterparty: arrive, sourceHash: sent.platformId },
+      },
+      at,
+    );
   }
 
   // ------------------------------------------------------------------ the Ethereum wallet
   const ethTokens = ['WBTC', 'LINK', 'UNI', 'AAVE', 'stETH'].map((x) => idOf('ethereum', x));
   const ethScript: Record<number, (d: number) => void> = {
-    0: (d) => { deposit(eth, d, ETH, new Decimal('12.5'), 'Coinbase 10'); deposit(eth, d, eth.stable, new Decimal('25000'), 'Coinbase 10'); },
+    0: (d) => {
+      deposit(eth, d, ETH, new Decimal('12.5'), 'Coinbase 10');
+      deposit(eth, d, eth.stable, new Decimal('25000'), 'Coinbase 10');
+    },
     1: (d) => simple(eth, d, 'Approve', 'payment', 'Approved USDC for Uniswap', [], 'approve', { to: 'Uniswap Universal Router' }),
     5: (d) => deposit(eth, d, idOf('ethereum', 'USDT'), new Decimal('5000'), 'Coinbase 10'),
     20: (d) => stakeLido(d, new Decimal('4')),
@@ -247,7 +329,10 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
     60: (d) => {
       const q = new Decimal('3000');
       add(eth, 'aaveBorrow', q);
-      simple(eth, d, 'Borrow', 'deposit', 'Borrowed 3000 DAI from Aave v3', [leg('incoming', idOf('ethereum', 'DAI'), q, d)], 'defi', { from: 'Aave v3 Pool', isDefi: true });
+      simple(eth, d, 'Borrow', 'deposit', 'Borrowed 3000 DAI from Aave v3', [leg('incoming', idOf('ethereum', 'DAI'), q, d)], 'defi', {
+        from: 'Aave v3 Pool',
+        isDefi: true,
+      });
     },
     90: (d) => {
       const q = new Decimal('1.5');
@@ -256,30 +341,76 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
       ensure(eth, d, eth.stable, u);
       add(eth, 'lpEth', q);
       add(eth, 'lpUsdc', u);
-      eth.nftTx.lp = simple(eth, d, 'Add Liquidity', 'trade', `Added ${decimalString(q)} ETH and ${decimalString(u)} USDC to Uniswap v3 ETH/USDC 0.05%`, [leg('outgoing', ETH, q, d), leg('outgoing', eth.stable, u, d)], 'defi', { to: 'Uniswap v3 Positions', isDefi: true });
+      eth.nftTx.lp = simple(
+        eth,
+        d,
+        'Add Liquidity',
+        'trade',
+        `Added ${decimalString(q)} ETH and ${decimalString(u)} USDC to Uniswap v3 ETH/USDC 0.05%`,
+        [leg('outgoing', ETH, q, d), leg('outgoing', eth.stable, u, d)],
+        'defi',
+        { to: 'Uniswap v3 Positions', isDefi: true },
+      );
     },
     110: (d) => {
       const q = new Decimal('0.16');
       ensure(eth, d, ETH, q);
-      eth.nftTx.voyagers = simple(eth, d, 'Mint NFT', 'trade', 'Minted 2 Chromatic Voyagers (#1234, #2087)', [leg('outgoing', ETH, q, d)], 'nft', { to: 'Chromatic Voyagers', isNft: true });
+      eth.nftTx.voyagers = simple(eth, d, 'Mint NFT', 'trade', 'Minted 2 Chromatic Voyagers (#1234, #2087)', [leg('outgoing', ETH, q, d)], 'nft', {
+        to: 'Chromatic Voyagers',
+        isNft: true,
+      });
     },
-    150: (d) => record(eth, d, { type: 'deposit', label: 'Airdrops', description: 'Received 1000000 FREE-CLAIM-XYZ (unsolicited)', legs: [leg('incoming', idOf('ethereum', 'FREE-CLAIM-XYZ'), new Decimal('1000000'), d)], isSpam: true, raw: { from: PLACES.Spammer, to: eth.address, counterparty: 'Spammer' } }),
+    150: (d) =>
+      record(eth, d, {
+        type: 'deposit',
+        label: 'Airdrops',
+        description: 'Received 1000000 FREE-CLAIM-XYZ (unsolicited)',
+        legs: [leg('incoming', idOf('ethereum', 'FREE-CLAIM-XYZ'), new Decimal('1000000'), d)],
+        isSpam: true,
+        raw: { from: PLACES.Spammer, to: eth.address, counterparty: 'Spammer' },
+      }),
     180: (d) => crossWallet(d, eth, sol, new Decimal('2500'), 'Transfer', 'Circle CCTP', 'Circle CCTP (Solana)'),
     200: (d) => stakeLido(d, new Decimal('2')),
     260: (d) => {
       const q = new Decimal('0.3');
       ensure(eth, d, ETH, q);
-      eth.nftTx.genesis = simple(eth, d, 'NFT Buy', 'trade', 'Bought 3 Kryptos Genesis Pass on OpenSea', [leg('outgoing', ETH, q, d)], 'nft', { to: 'OpenSea Seaport', isNft: true });
+      eth.nftTx.genesis = simple(eth, d, 'NFT Buy', 'trade', 'Bought 3 Kryptos Genesis Pass on OpenSea', [leg('outgoing', ETH, q, d)], 'nft', {
+        to: 'OpenSea Seaport',
+        isNft: true,
+      });
     },
     300: (d) => {
       const q = new Decimal('1000');
       add(eth, 'aaveRepay', q);
-      simple(eth, d, 'Loan Payback', 'payment', 'Repaid 1000 DAI to Aave v3', [leg('outgoing', idOf('ethereum', 'DAI'), q, d)], 'defi', { to: 'Aave v3 Pool', isDefi: true });
+      simple(eth, d, 'Loan Payback', 'payment', 'Repaid 1000 DAI to Aave v3', [leg('outgoing', idOf('ethereum', 'DAI'), q, d)], 'defi', {
+        to: 'Aave v3 Pool',
+        isDefi: true,
+      });
     },
-    333: (d) => record(eth, d, { type: 'payment', label: 'Failed', description: 'Swap reverted: price moved beyond slippage tolerance', legs: [feeLeg(eth, d, 'swap')], failed: true, raw: { from: eth.address, to: PLACES['Uniswap Universal Router'], counterparty: 'Uniswap Universal Router', error: 'execution reverted: Too little received' } }),
+    333: (d) =>
+      record(eth, d, {
+        type: 'payment',
+        label: 'Failed',
+        description: 'Swap reverted: price moved beyond slippage tolerance',
+        legs: [feeLeg(eth, d, 'swap')],
+        failed: true,
+        raw: {
+          from: eth.address,
+          to: PLACES['Uniswap Universal Router'],
+          counterparty: 'Uniswap Universal Router',
+          error: 'execution reverted: Too little received',
+        },
+      }),
     340: (d) => simple(eth, d, 'Fee', 'payment', 'Cancelled a stuck pending transaction', [], 'transfer'),
     400: (d) => lend(d, new Decimal('5000')),
-    420: (d) => record(eth, d, { type: 'deposit', label: 'Airdrops', description: 'Claimed 1250.5 ARB airdrop', legs: [leg('incoming', idOf('ethereum', 'ARB'), new Decimal('1250.5'), d)], raw: { from: PLACES['Arbitrum Distributor'], to: eth.address, counterparty: 'Arbitrum Distributor' } }),
+    420: (d) =>
+      record(eth, d, {
+        type: 'deposit',
+        label: 'Airdrops',
+        description: 'Claimed 1250.5 ARB airdrop',
+        legs: [leg('incoming', idOf('ethereum', 'ARB'), new Decimal('1250.5'), d)],
+        raw: { from: PLACES['Arbitrum Distributor'], to: eth.address, counterparty: 'Arbitrum Distributor' },
+      }),
     500: (d) => crossWallet(d, eth, sol, new Decimal('4000'), 'Transfer', 'Circle CCTP', 'Circle CCTP (Solana)'),
     650: (d) => simple(eth, d, 'Fee', 'payment', 'Renewed an ENS name (gas only, paid by a relayer)', [], 'approve'),
     690: (d) => {
@@ -296,7 +427,10 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
   function lend(d: number, q: Decimal) {
     ensure(eth, d, eth.stable, q);
     add(eth, 'aaveSupply', q);
-    simple(eth, d, 'Lend', 'withdrawal', `Supplied ${decimalString(q)} USDC to Aave v3`, [leg('outgoing', eth.stable, q, d)], 'defi', { to: 'Aave v3 Pool', isDefi: true });
+    simple(eth, d, 'Lend', 'withdrawal', `Supplied ${decimalString(q)} USDC to Aave v3`, [leg('outgoing', eth.stable, q, d)], 'defi', {
+      to: 'Aave v3 Pool',
+      isDefi: true,
+    });
   }
 
   // ------------------------------------------------------------------ the Solana wallet
@@ -314,22 +448,50 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
       const q = new Decimal('3000');
       ensure(sol, d, sol.stable, q);
       add(sol, 'kaminoSupply', q);
-      simple(sol, d, 'Lend', 'withdrawal', 'Supplied 3000 USDC to Kamino Lend', [leg('outgoing', sol.stable, q, d)], 'defi', { to: 'Kamino Lend', isDefi: true });
+      simple(sol, d, 'Lend', 'withdrawal', 'Supplied 3000 USDC to Kamino Lend', [leg('outgoing', sol.stable, q, d)], 'defi', {
+        to: 'Kamino Lend',
+        isDefi: true,
+      });
     },
-    78: (d) => record(sol, d, { type: 'deposit', label: 'Airdrops', description: 'Claimed 2150.5 JUP (Jupuary)', legs: [leg('incoming', idOf('solana', 'JUP'), new Decimal('2150.5'), d)], raw: { from: PLACES['Jupiter Airdrop'], to: sol.address, counterparty: 'Jupiter Airdrop' } }),
+    78: (d) =>
+      record(sol, d, {
+        type: 'deposit',
+        label: 'Airdrops',
+        description: 'Claimed 2150.5 JUP (Jupuary)',
+        legs: [leg('incoming', idOf('solana', 'JUP'), new Decimal('2150.5'), d)],
+        raw: { from: PLACES['Jupiter Airdrop'], to: sol.address, counterparty: 'Jupiter Airdrop' },
+      }),
     95: (d) => {
       const q = new Decimal('8');
       add(sol, 'kaminoBorrow', q);
       simple(sol, d, 'Borrow', 'deposit', 'Borrowed 8 SOL from Kamino Lend', [leg('incoming', SOL, q, d)], 'defi', { from: 'Kamino Lend', isDefi: true });
     },
-    140: (d) => record(sol, d, { type: 'deposit', label: 'Airdrops', description: 'Claimed 800 PYTH', legs: [leg('incoming', idOf('solana', 'PYTH'), new Decimal('800'), d)], raw: { from: PLACES['Pyth Airdrop'], to: sol.address, counterparty: 'Pyth Airdrop' } }),
+    140: (d) =>
+      record(sol, d, {
+        type: 'deposit',
+        label: 'Airdrops',
+        description: 'Claimed 800 PYTH',
+        legs: [leg('incoming', idOf('solana', 'PYTH'), new Decimal('800'), d)],
+        raw: { from: PLACES['Pyth Airdrop'], to: sol.address, counterparty: 'Pyth Airdrop' },
+      }),
     210: (d) => {
       const q = new Decimal('3.2');
       ensure(sol, d, SOL, q);
-      sol.nftTx.sprite = simple(sol, d, 'NFT Buy', 'trade', 'Bought Solstice Sprites #412 on Magic Eden', [leg('outgoing', SOL, q, d)], 'nft', { to: 'Magic Eden v2', isNft: true });
+      sol.nftTx.sprite = simple(sol, d, 'NFT Buy', 'trade', 'Bought Solstice Sprites #412 on Magic Eden', [leg('outgoing', SOL, q, d)], 'nft', {
+        to: 'Magic Eden v2',
+        isNft: true,
+      });
     },
     250: (d) => crossWallet(d, sol, eth, new Decimal('1500'), 'Bridge', 'Wormhole (Solana)', 'Wormhole Token Bridge'),
-    444: (d) => record(sol, d, { type: 'payment', label: 'Failed', description: 'Jupiter swap failed: slippage tolerance exceeded', legs: [feeLeg(sol, d, 'swap')], failed: true, raw: { from: sol.address, to: PLACES['Jupiter v6'], counterparty: 'Jupiter v6', error: 'SlippageToleranceExceeded' } }),
+    444: (d) =>
+      record(sol, d, {
+        type: 'payment',
+        label: 'Failed',
+        description: 'Jupiter swap failed: slippage tolerance exceeded',
+        legs: [feeLeg(sol, d, 'swap')],
+        failed: true,
+        raw: { from: sol.address, to: PLACES['Jupiter v6'], counterparty: 'Jupiter v6', error: 'SlippageToleranceExceeded' },
+      }),
     600: (d) => crossWallet(d, sol, eth, new Decimal('2000'), 'Bridge', 'Wormhole (Solana)', 'Wormhole Token Bridge'),
   };
 
@@ -345,19 +507,42 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
         const from = s.prng.pick(owned);
         tradeFraction(s, d, 'Swap', from, s.prng.pick([...tokens, s.native].filter((id) => id !== from)));
       }
-    } else if (r < 0.205 && s.chain === 'ethereum') simple(s, d, 'Approve', 'payment', `Approved ${symbol(s.prng.pick(tokens))} for ${dex(s)}`, [], 'approve', { to: dex(s) });
+    } else if (r < 0.205 && s.chain === 'ethereum')
+      simple(s, d, 'Approve', 'payment', `Approved ${symbol(s.prng.pick(tokens))} for ${dex(s)}`, [], 'approve', { to: dex(s) });
   }
 
   for (let d = 0; d < SANDBOX_DAYS; d++) {
     ethScript[d]?.(d);
     solScript[d]?.(d);
     if (d % 7 === 3 && eth.totals.lido) {
-      const q = eth.totals.lido.times('0.034').div(52).times(between(eth.prng, '0.9', '1.1', 6)).toDecimalPlaces(18, Decimal.ROUND_DOWN);
-      record(eth, d, { type: 'deposit', label: 'Staking Rewards', description: `Lido staking reward of ${decimalString(q)} stETH`, legs: [leg('incoming', idOf('ethereum', 'stETH'), q, d)], isDefi: true, raw: { from: PLACES.Lido, to: eth.address, counterparty: 'Lido' } });
+      const q = eth.totals.lido
+        .times('0.034')
+        .div(52)
+        .times(between(eth.prng, '0.9', '1.1', 6))
+        .toDecimalPlaces(18, Decimal.ROUND_DOWN);
+      record(eth, d, {
+        type: 'deposit',
+        label: 'Staking Rewards',
+        description: `Lido staking reward of ${decimalString(q)} stETH`,
+        legs: [leg('incoming', idOf('ethereum', 'stETH'), q, d)],
+        isDefi: true,
+        raw: { from: PLACES.Lido, to: eth.address, counterparty: 'Lido' },
+      });
     }
     if (d % 4 === 1 && sol.totals.marinade) {
-      const q = sol.totals.marinade.times('0.071').div(91).times(between(sol.prng, '0.85', '1.15', 6)).toDecimalPlaces(9, Decimal.ROUND_DOWN);
-      record(sol, d, { type: 'deposit', label: 'Staking Rewards', description: `Epoch staking reward of ${decimalString(q)} SOL`, legs: [leg('incoming', SOL, q, d)], isDefi: true, raw: { from: PLACES['Stake Pool Rewards'], to: sol.address, counterparty: 'Marinade' } });
+      const q = sol.totals.marinade
+        .times('0.071')
+        .div(91)
+        .times(between(sol.prng, '0.85', '1.15', 6))
+        .toDecimalPlaces(9, Decimal.ROUND_DOWN);
+      record(sol, d, {
+        type: 'deposit',
+        label: 'Staking Rewards',
+        description: `Epoch staking reward of ${decimalString(q)} SOL`,
+        legs: [leg('incoming', SOL, q, d)],
+        isDefi: true,
+        raw: { from: PLACES['Stake Pool Rewards'], to: sol.address, counterparty: 'Marinade' },
+      });
     }
     if (d > 5) {
       randomDay(eth, d, ethTokens);
@@ -369,78 +554,204 @@ export function generateSandboxDataset(seed = SANDBOX_SEED): SandboxDataset {
   const asset = (id: string) => assetInfo(id);
   const grow = (v: Decimal, rate: string, id: string) => v.times(rate).toDecimalPlaces(places(id), Decimal.ROUND_DOWN);
   const ethDefi: DefiPosition[] = [
-    { key: 'aave-v3:ethereum', protocol: 'Aave V3', chain: 'ethereum', category: 'lending', siteUrl: 'https://app.aave.com', logoUrl: null, positions: [
-      { asset: asset(eth.stable), amount: decimalString(grow(eth.totals.aaveSupply!, '1.0437', eth.stable)), side: 'supply' },
-      { asset: asset(idOf('ethereum', 'DAI')), amount: decimalString(grow(eth.totals.aaveBorrow!.minus(eth.totals.aaveRepay!), '1.0612', idOf('ethereum', 'DAI'))), side: 'borrow' },
-      { asset: asset(idOf('ethereum', 'AAVE')), amount: '0.812345678901234567', side: 'reward' },
-    ] },
-    { key: 'uniswap-v3:ethereum:912345', protocol: 'Uniswap V3', chain: 'ethereum', category: 'liquidity', siteUrl: 'https://app.uniswap.org', logoUrl: null, positions: [
-      { asset: asset(ETH), amount: decimalString(grow(eth.totals.lpEth!, '0.9312', ETH)), side: 'supply' },
-      { asset: asset(eth.stable), amount: decimalString(grow(eth.totals.lpUsdc!, '1.0815', eth.stable)), side: 'supply' },
-      { asset: asset(ETH), amount: '0.041234567890123456', side: 'reward' },
-      { asset: asset(eth.stable), amount: '97.421337', side: 'reward' },
-    ] },
-    { key: 'lido:ethereum', protocol: 'Lido', chain: 'ethereum', category: 'staking', siteUrl: 'https://stake.lido.fi', logoUrl: null, positions: [
-      { asset: asset(ETH), amount: decimalString(eth.totals.lido!), side: 'supply' },
-    ] },
+    {
+      key: 'aave-v3:ethereum',
+      protocol: 'Aave V3',
+      chain: 'ethereum',
+      category: 'lending',
+      siteUrl: 'https://app.aave.com',
+      logoUrl: null,
+      positions: [
+        { asset: asset(eth.stable), amount: decimalString(grow(eth.totals.aaveSupply!, '1.0437', eth.stable)), side: 'supply' },
+        {
+          asset: asset(idOf('ethereum', 'DAI')),
+          amount: decimalString(grow(eth.totals.aaveBorrow!.minus(eth.totals.aaveRepay!), '1.0612', idOf('ethereum', 'DAI'))),
+          side: 'borrow',
+        },
+        { asset: asset(idOf('ethereum', 'AAVE')), amount: '0.812345678901234567', side: 'reward' },
+      ],
+    },
+    {
+      key: 'uniswap-v3:ethereum:912345',
+      protocol: 'Uniswap V3',
+      chain: 'ethereum',
+      category: 'liquidity',
+      siteUrl: 'https://app.uniswap.org',
+      logoUrl: null,
+      positions: [
+        { asset: asset(ETH), amount: decimalString(grow(eth.totals.lpEth!, '0.9312', ETH)), side: 'supply' },
+        { asset: asset(eth.stable), amount: decimalString(grow(eth.totals.lpUsdc!, '1.0815', eth.stable)), side: 'supply' },
+        { asset: asset(ETH), amount: '0.041234567890123456', side: 'reward' },
+        { asset: asset(eth.stable), amount: '97.421337', side: 'reward' },
+      ],
+    },
+    {
+      key: 'lido:ethereum',
+      protocol: 'Lido',
+      chain: 'ethereum',
+      category: 'staking',
+      siteUrl: 'https://stake.lido.fi',
+      logoUrl: null,
+      positions: [{ asset: asset(ETH), amount: decimalString(eth.totals.lido!), side: 'supply' }],
+    },
   ];
   const solDefi: DefiPosition[] = [
-    { key: 'marinade:solana', protocol: 'Marinade', chain: 'solana', category: 'staking', siteUrl: 'https://marinade.finance', logoUrl: null, positions: [
-      { asset: asset(SOL), amount: decimalString(sol.totals.marinade!), side: 'supply' },
-    ] },
-    { key: 'kamino:solana', protocol: 'Kamino', chain: 'solana', category: 'lending', siteUrl: 'https://app.kamino.finance', logoUrl: null, positions: [
-      { asset: asset(sol.stable), amount: decimalString(grow(sol.totals.kaminoSupply!, '1.0821', sol.stable)), side: 'supply' },
-      { asset: asset(SOL), amount: decimalString(grow(sol.totals.kaminoBorrow!, '1.0563', SOL)), side: 'borrow' },
-      { asset: asset(idOf('solana', 'JUP')), amount: '14.52', side: 'reward' },
-    ] },
+    {
+      key: 'marinade:solana',
+      protocol: 'Marinade',
+      chain: 'solana',
+      category: 'staking',
+      siteUrl: 'https://marinade.finance',
+      logoUrl: null,
+      positions: [{ asset: asset(SOL), amount: decimalString(sol.totals.marinade!), side: 'supply' }],
+    },
+    {
+      key: 'kamino:solana',
+      protocol: 'Kamino',
+      chain: 'solana',
+      category: 'lending',
+      siteUrl: 'https://app.kamino.finance',
+      logoUrl: null,
+      positions: [
+        { asset: asset(sol.stable), amount: decimalString(grow(sol.totals.kaminoSupply!, '1.0821', sol.stable)), side: 'supply' },
+        { asset: asset(SOL), amount: decimalString(grow(sol.totals.kaminoBorrow!, '1.0563', SOL)), side: 'borrow' },
+        { asset: asset(idOf('solana', 'JUP')), amount: '14.52', side: 'reward' },
+      ],
+    },
   ];
 
   const sale = (t: SourceTransaction, s: Sim, seller: string, quantity: string, marketplace: string) => ({
-    fromAddress: seller, toAddress: s.address, quantity, timestamp: t.timestamp, transactionHash: t.platformId!, marketplaceName: marketplace,
-    totalPrice: decimalString(new Decimal(t.legs.find((l) => l.kind === 'outgoing')!.quantity).times(priceD(s.native, dayOf(t.timestamp) - startDay)).toDecimalPlaces(2)),
+    fromAddress: seller,
+    toAddress: s.address,
+    quantity,
+    timestamp: t.timestamp,
+    transactionHash: t.platformId!,
+    marketplaceName: marketplace,
+    totalPrice: decimalString(
+      new Decimal(t.legs.find((l) => l.kind === 'outgoing')!.quantity).times(priceD(s.native, dayOf(t.timestamp) - startDay)).toDecimalPlaces(2),
+    ),
   });
   const collection = (id: string, name: string, description: string, floor: string | null, owners: number, total: number, links: [string, string][]) => ({
-    collectionId: id, name, description, imageUrl: `https://sandbox.kryptos.invalid/nft/${id.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.png`, floorPrice: floor, ownerCount: owners, totalQuantity: total,
+    collectionId: id,
+    name,
+    description,
+    imageUrl: `https://sandbox.kryptos.invalid/nft/${id.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.png`,
+    floorPrice: floor,
+    ownerCount: owners,
+    totalQuantity: total,
     socialLinks: links.map(([platform, url]) => ({ platform, url })),
   });
-  const voyagers = collection(PLACES['Chromatic Voyagers'], 'Chromatic Voyagers', 'Ten thousand generative travellers crossing a colour field.', '412.37', 4211, 10_000, [['website', 'https://voyagers.example'], ['twitter', 'https://x.com/chromaticvoyagers']]);
-  const image = (slug: string) => ({ contentType: 'image/png', nftUrl: `https://sandbox.kryptos.invalid/nft/${slug}.png`, thumbnailUrl: `https://sandbox.kryptos.invalid/nft/${slug}-thumb.png` });
+  const voyagers = collection(
+    PLACES['Chromatic Voyagers'],
+    'Chromatic Voyagers',
+    'Ten thousand generative travellers crossing a colour field.',
+    '412.37',
+    4211,
+    10_000,
+    [
+      ['website', 'https://voyagers.example'],
+      ['twitter', 'https://x.com/chromaticvoyagers'],
+    ],
+  );
+  const image = (slug: string) => ({
+    contentType: 'image/png',
+    nftUrl: `https://sandbox.kryptos.invalid/nft/${slug}.png`,
+    thumbnailUrl: `https://sandbox.kryptos.invalid/nft/${slug}-thumb.png`,
+  });
   const ethNfts: Nft[] = [
     ...['1234', '2087'].map((tokenId): Nft => ({
-      chain: 'ethereum', contract: PLACES['Chromatic Voyagers'], tokenId, name: `Chromatic Voyager #${tokenId}`, description: 'A traveller minted in the sandbox.', ...image(`voyager-${tokenId}`),
-      ercType: 'ERC-721', amount: '1', price: '412.37', isSpam: false, collection: voyagers, lastSale: sale(eth.nftTx.voyagers!, eth, '0x0000000000000000000000000000000000000000', '2', 'Mint'),
+      chain: 'ethereum',
+      contract: PLACES['Chromatic Voyagers'],
+      tokenId,
+      name: `Chromatic Voyager #${tokenId}`,
+      description: 'A traveller minted in the sandbox.',
+      ...image(`voyager-${tokenId}`),
+      ercType: 'ERC-721',
+      amount: '1',
+      price: '412.37',
+      isSpam: false,
+      collection: voyagers,
+      lastSale: sale(eth.nftTx.voyagers!, eth, '0x0000000000000000000000000000000000000000', '2', 'Mint'),
     })),
     {
-      chain: 'ethereum', contract: PLACES['Kryptos Genesis Pass'], tokenId: '1', name: 'Kryptos Genesis Pass', description: 'Early-supporter pass (ERC-1155).', ...image('genesis-pass'),
-      ercType: 'ERC-1155', amount: '3', price: '86.5', isSpam: false,
-      collection: collection(PLACES['Kryptos Genesis Pass'], 'Kryptos Genesis Pass', 'A multi-edition pass for early supporters.', '86.5', 1890, 5000, [['website', 'https://genesis-pass.example']]),
+      chain: 'ethereum',
+      contract: PLACES['Kryptos Genesis Pass'],
+      tokenId: '1',
+      name: 'Kryptos Genesis Pass',
+      description: 'Early-supporter pass (ERC-1155).',
+      ...image('genesis-pass'),
+      ercType: 'ERC-1155',
+      amount: '3',
+      price: '86.5',
+      isSpam: false,
+      collection: collection(PLACES['Kryptos Genesis Pass'], 'Kryptos Genesis Pass', 'A multi-edition pass for early supporters.', '86.5', 1890, 5000, [
+        ['website', 'https://genesis-pass.example'],
+      ]),
       lastSale: sale(eth.nftTx.genesis!, eth, '0x7be8076f4ea4a4ad08075c2508e481d6c946d12b', '3', 'OpenSea'),
     },
     {
-      chain: 'ethereum', contract: PLACES['Uniswap v3 Positions'], tokenId: '912345', name: 'Uniswap - 0.05% - USDC/WETH', description: 'This NFT represents a liquidity position in a Uniswap V3 USDC-WETH pool.', ...image('uniswap-position'),
-      ercType: 'ERC-721', amount: '1', price: null, isSpam: false,
-      collection: collection(PLACES['Uniswap v3 Positions'], 'Uniswap V3 Positions NFT-V1', 'Liquidity positions in Uniswap V3.', null, 180_000, 950_000, [['website', 'https://app.uniswap.org']]),
+      chain: 'ethereum',
+      contract: PLACES['Uniswap v3 Positions'],
+      tokenId: '912345',
+      name: 'Uniswap - 0.05% - USDC/WETH',
+      description: 'This NFT represents a liquidity position in a Uniswap V3 USDC-WETH pool.',
+      ...image('uniswap-position'),
+      ercType: 'ERC-721',
+      amount: '1',
+      price: null,
+      isSpam: false,
+      collection: collection(PLACES['Uniswap v3 Positions'], 'Uniswap V3 Positions NFT-V1', 'Liquidity positions in Uniswap V3.', null, 180_000, 950_000, [
+        ['website', 'https://app.uniswap.org'],
+      ]),
       lastSale: null,
     },
     {
-      chain: 'ethereum', contract: '0x3b1f9a0e5d7c2b4a6e8f0d1c3b5a7e9f2c4d6b81', tokenId: '7', name: '5000 USDC Reward Voucher', description: 'Claim your reward at usdc-bonus.example within 24 hours!', ...image('spam-voucher'),
-      ercType: 'ERC-1155', amount: '1', price: null, isSpam: true,
+      chain: 'ethereum',
+      contract: '0x3b1f9a0e5d7c2b4a6e8f0d1c3b5a7e9f2c4d6b81',
+      tokenId: '7',
+      name: '5000 USDC Reward Voucher',
+      description: 'Claim your reward at usdc-bonus.example within 24 hours!',
+      ...image('spam-voucher'),
+      ercType: 'ERC-1155',
+      amount: '1',
+      price: null,
+      isSpam: true,
       collection: collection('0x3b1f9a0e5d7c2b4a6e8f0d1c3b5a7e9f2c4d6b81', 'USDC Rewards', 'Unsolicited airdrop.', null, 250_000, 250_000, []),
       lastSale: null,
     },
   ];
-  const solNfts: Nft[] = [{
-    chain: 'solana', contract: 'SPRTx7Zq3hV4n1mYwKc8dLr5uE2bA9fG6jN0pQsT1xW', tokenId: 'SPRTx7Zq3hV4n1mYwKc8dLr5uE2bA9fG6jN0pQsT1xW', name: 'Solstice Sprites #412',
-    description: 'A sprite that only appears at the solstice.', ...image('sprite-412'), ercType: 'SPL', amount: '1', price: '281.4', isSpam: false,
-    collection: collection('solstice-sprites', 'Solstice Sprites', 'Three thousand sprites on Solana.', '281.4', 1422, 3000, [['website', 'https://sprites.example'], ['discord', 'https://discord.gg/sprites']]),
-    lastSale: sale(sol.nftTx.sprite!, sol, '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin', '1', 'Magic Eden'),
-  }];
+  const solNfts: Nft[] = [
+    {
+      chain: 'solana',
+      contract: 'SPRTx7Zq3hV4n1mYwKc8dLr5uE2bA9fG6jN0pQsT1xW',
+      tokenId: 'SPRTx7Zq3hV4n1mYwKc8dLr5uE2bA9fG6jN0pQsT1xW',
+      name: 'Solstice Sprites #412',
+      description: 'A sprite that only appears at the solstice.',
+      ...image('sprite-412'),
+      ercType: 'SPL',
+      amount: '1',
+      price: '281.4',
+      isSpam: false,
+      collection: collection('solstice-sprites', 'Solstice Sprites', 'Three thousand sprites on Solana.', '281.4', 1422, 3000, [
+        ['website', 'https://sprites.example'],
+        ['discord', 'https://discord.gg/sprites'],
+      ]),
+      lastSale: sale(sol.nftTx.sprite!, sol, '9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin', '1', 'Magic Eden'),
+    },
+  ];
 
-  const balances = (s: Sim) => [...s.holdings].filter(([, q]) => !q.isZero()).map(([assetId, q]) => ({ assetId, quantity: decimalString(q) })).sort((a, b) => a.assetId.localeCompare(b.assetId));
+  const balances = (s: Sim) =>
+    [...s.holdings]
+      .filter(([, q]) => !q.isZero())
+      .map(([assetId, q]) => ({ assetId, quantity: decimalString(q) }))
+      .sort((a, b) => a.assetId.localeCompare(b.assetId));
   const sorted = (s: Sim) => s.txs.sort((a, b) => a.timestamp - b.timestamp || a.externalId.localeCompare(b.externalId));
   void end;
   return {
-    seed, startDay, endDay: startDay + SANDBOX_DAYS, prices,
+    seed,
+    startDay,
+    endDay: startDay + SANDBOX_DAYS,
+    prices,
     wallets: {
       ethereum: { transactions: sorted(eth), balances: balances(eth), defi: ethDefi, nfts: ethNfts },
       solana: { transactions: sorted(sol), balances: balances(sol), defi: solDefi, nfts: solNfts },

@@ -158,4 +158,3 @@ export type PriceSource = {
 export class PermanentSourceError extends Error {
   override name = 'PermanentSourceError';
 }
-

@@ -12,7 +12,16 @@ export type LotTracking = 'universal' | 'wallet';
 
 export type Lot = { id: string; transactionId: string; seq: number; assetId: string; walletId: string; acquiredAt: number; qty: Decimal; basis: Decimal };
 export type Part = { lot: Lot | null; acquiredAt: number | null; qty: Decimal; basis: Decimal };
-export type NewLot = { assetId: string; walletId: string; transactionId: string; acquiredAt: number; qty: Decimal; basis: Decimal; id?: string; matchable: boolean };
+export type NewLot = {
+  assetId: string;
+  walletId: string;
+  transactionId: string;
+  acquiredAt: number;
+  qty: Decimal;
+  basis: Decimal;
+  id?: string;
+  matchable: boolean;
+};
 /** How a take happens: `disposal` takes are the ones the UK matching rules match; `selection` names acquisition transactions. */
 export type TakeHow = { disposal: boolean; at: number; selection?: { transactionId: string; quantity: Decimal }[] };
 
@@ -62,7 +71,10 @@ export class LotBooks implements Books {
   private books = new Map<string, Book>();
   private seq = 0;
   private unit = new Map<Lot, Decimal>();
-  constructor(private method: Exclude<CostBasisMethod, 'UK_POOL'>, private tracking: LotTracking) {}
+  constructor(
+    private method: Exclude<CostBasisMethod, 'UK_POOL'>,
+    private tracking: LotTracking,
+  ) {}
 
   private bookOf(assetId: string, walletId: string): Book {
     const key = this.tracking === 'wallet' ? `${walletId}\u0000${assetId}` : assetId;
@@ -84,7 +96,16 @@ export class LotBooks implements Books {
     if (n.qty.lte(0)) return;
     const b = this.bookOf(n.assetId, n.walletId);
     const seq = this.seq++;
-    const lot: Lot = { id: n.id ?? `${n.transactionId}:${seq}`, transactionId: n.transactionId, seq, assetId: n.assetId, walletId: n.walletId, acquiredAt: n.acquiredAt, qty: n.qty, basis: n.basis };
+    const lot: Lot = {
+      id: n.id ?? `${n.transactionId}:${seq}`,
+      transactionId: n.transactionId,
+      seq,
+      assetId: n.assetId,
+      walletId: n.walletId,
+      acquiredAt: n.acquiredAt,
+      qty: n.qty,
+      basis: n.basis,
+    };
     if (this.method === 'HIFO') this.unit.set(lot, n.basis.div(n.qty));
     let lo = b.head;
     let hi = b.lots.length;
@@ -153,7 +174,10 @@ export class LotBooks implements Books {
     for (const b of this.books.values()) {
       const lots = b.lots.slice(b.head).filter((l) => l.qty.gt(0));
       if (this.method === 'AVERAGE' && lots.length) {
-        const shares = allocate(b.basis, lots.map((l) => l.qty));
+        const shares = allocate(
+          b.basis,
+          lots.map((l) => l.qty),
+        );
         lots.forEach((l, i) => (l.basis = shares[i]!));
       }
       out.push(...lots);

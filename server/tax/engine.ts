@@ -56,34 +56,84 @@ export const COST_BASIS_METHODS = ['FIFO', 'LIFO', 'HIFO', 'AVERAGE', 'UK_POOL']
 export type LegKind = 'incoming' | 'outgoing' | 'fee';
 export type EngineLeg = { kind: LegKind; assetId: string; quantity: string; price: string | null; walletId: string };
 export type EngineTransaction = {
-  id: string; timestamp: number; type: string; label: string; failed: boolean; isSpam: boolean; transferId: string | null; legs: EngineLeg[];
+  id: string;
+  timestamp: number;
+  type: string;
+  label: string;
+  failed: boolean;
+  isSpam: boolean;
+  transferId: string | null;
+  legs: EngineLeg[];
   /** Where it happened: an exchange account or a chain/wallet (default). Decides where a fee in the received asset comes from. */
   venue?: 'exchange' | 'chain';
 };
 /** Specific identification: for the disposal `transactionId`, take `quantity` of `assetId` from the lots acquired in `lots[].transactionId`. */
 export type LotSelection = { transactionId: string; assetId: string; lots: { transactionId: string; quantity: string }[] };
 export type EngineOptions = {
-  method: CostBasisMethod; longTermDays: number; holdingPeriod?: HoldingPeriod; timeZone?: string; lotTracking?: LotTracking; selections?: LotSelection[];
+  method: CostBasisMethod;
+  longTermDays: number;
+  holdingPeriod?: HoldingPeriod;
+  timeZone?: string;
+  lotTracking?: LotTracking;
+  selections?: LotSelection[];
 };
 
 export type LotUse = { lotId: string; transactionId: string; acquiredAt: number | null; quantity: string; costBasis: string };
 export type Disposal = {
-  id: string; transactionId: string; assetId: string; kind: 'disposal' | 'fee'; quantity: string; acquiredAt: number | null; disposedAt: number;
-  term: 'short' | 'long'; proceeds: string; costBasis: string; gain: string; fee: string; lots: LotUse[]; missingPrice: boolean; missingPurchase: boolean;
+  id: string;
+  transactionId: string;
+  assetId: string;
+  kind: 'disposal' | 'fee';
+  quantity: string;
+  acquiredAt: number | null;
+  disposedAt: number;
+  term: 'short' | 'long';
+  proceeds: string;
+  costBasis: string;
+  gain: string;
+  fee: string;
+  lots: LotUse[];
+  missingPrice: boolean;
+  missingPurchase: boolean;
 };
-export type IncomeEvent = { id: string; transactionId: string; assetId: string; label: string; quantity: string; receivedAt: number; value: string; missingPrice: boolean };
+export type IncomeEvent = {
+  id: string;
+  transactionId: string;
+  assetId: string;
+  label: string;
+  quantity: string;
+  receivedAt: number;
+  value: string;
+  missingPrice: boolean;
+};
 export type OpenLot = { id: string; transactionId: string; assetId: string; walletId: string | null; acquiredAt: number; quantity: string; costBasis: string };
 export type Position = { assetId: string; quantity: string; costBasis: string };
 export type TransactionResult = { transactionId: string; missingPrice: boolean; missingPurchase: boolean; costBasis: string | null; gains: string | null };
 export type { JournalLine, JournalEntry } from './journal.ts';
 export { ACCOUNTS } from './journal.ts';
 export type EngineResult = {
-  disposals: Disposal[]; income: IncomeEvent[]; lots: OpenLot[]; positions: Position[]; transactions: TransactionResult[]; journal: JournalEntry[];
+  disposals: Disposal[];
+  income: IncomeEvent[];
+  lots: OpenLot[];
+  positions: Position[];
+  transactions: TransactionResult[];
+  journal: JournalEntry[];
 };
 
 /** Labels whose incoming legs are income (contract 8.4 "deposit" labels that are earnings). */
 export const INCOME_LABELS = new Set([
-  'Staking Rewards', 'Airdrops', 'Income', 'Interest', 'Reward', 'Mining', 'Farming Rewards', 'Cashback', 'Royalties', 'Earn', 'Loan Interest', 'Funding Fee Received',
+  'Staking Rewards',
+  'Airdrops',
+  'Income',
+  'Interest',
+  'Reward',
+  'Mining',
+  'Farming Rewards',
+  'Cashback',
+  'Royalties',
+  'Earn',
+  'Loan Interest',
+  'Funding Fee Received',
 ]);
 
 export function computeTax(input: EngineTransaction[], options: EngineOptions): EngineResult {
@@ -164,7 +214,10 @@ function selectionsByTransaction(list: LotSelection[]): Run['selections'] {
   for (const s of list) {
     let m = selections.get(s.transactionId);
     if (!m) selections.set(s.transactionId, (m = new Map()));
-    m.set(s.assetId, s.lots.map((l) => ({ transactionId: l.transactionId, quantity: new Decimal(l.quantity) })));
+    m.set(
+      s.assetId,
+      s.lots.map((l) => ({ transactionId: l.transactionId, quantity: new Decimal(l.quantity) })),
+    );
   }
   return selections;
 }
@@ -192,20 +245,36 @@ function book(r: Run, tx: EngineTransaction): void {
   else bookRemovalsAndAcquisitions(r, b);
   disposeFees(r, b);
   if (b.feeIntoProceeds && !b.feeValue.isZero()) b.line(ACCOUNTS.fees, b.feeValue, 'credit');
-  r.out.transactions.push({ transactionId: tx.id, missingPrice: b.missingPrice, missingPurchase: b.missingPurchase, costBasis: b.basis === null ? null : plain(b.basis), gains: b.gains === null ? null : plain(b.gains) });
+  r.out.transactions.push({
+    transactionId: tx.id,
+    missingPrice: b.missingPrice,
+    missingPurchase: b.missingPurchase,
+    costBasis: b.basis === null ? null : plain(b.basis),
+    gains: b.gains === null ? null : plain(b.gains),
+  });
   const entry = journalEntry(tx.id, tx.timestamp, b.lines);
   if (entry) r.out.journal.push(entry);
 }
 
 /** Values the legs (quantity × price at 8 dp; null without a price) and sorts them by role. */
 function openBooking(r: Run, tx: EngineTransaction): Booking {
-  const legs = tx.legs.map((leg, index) => ({ leg, index, qty: new Decimal(leg.quantity).abs(), value: leg.price === null ? null : round(new Decimal(leg.quantity).abs().times(leg.price)) }));
+  const legs = tx.legs.map((leg, index) => ({
+    leg,
+    index,
+    qty: new Decimal(leg.quantity).abs(),
+    value: leg.price === null ? null : round(new Decimal(leg.quantity).abs().times(leg.price)),
+  }));
   const fees = legs.filter((l) => l.leg.kind === 'fee');
   const moves = tx.failed ? [] : legs.filter((l) => l.leg.kind !== 'fee');
   const pair = tx.transferId ? r.internal.get(tx.transferId) : undefined;
   const { lines, line } = entryLines();
   return {
-    tx, legs, fees, pair, lines, line,
+    tx,
+    legs,
+    fees,
+    pair,
+    lines,
+    line,
     outs: moves.filter((l) => l.leg.kind === 'outgoing'),
     ins: moves.filter((l) => l.leg.kind === 'incoming'),
     feeValue: fees.reduce((t, f) => t.plus(f.value ?? ZERO), ZERO),
@@ -231,7 +300,11 @@ function take(r: Run, b: Booking, assetId: string, walletId: string, qty: Decima
 /** Outgoing legs come out of the prior balance, in the method's order (or as the disposal names its lots). */
 function takeOutgoing(r: Run, b: Booking): void {
   if (b.pair) return;
-  for (const l of b.outs) b.outParts.set(l.index, take(r, b, l.leg.assetId, l.leg.walletId, l.qty, b.disposes, b.disposes ? r.selections.get(b.tx.id)?.get(l.leg.assetId) : undefined));
+  for (const l of b.outs)
+    b.outParts.set(
+      l.index,
+      take(r, b, l.leg.assetId, l.leg.walletId, l.qty, b.disposes, b.disposes ? r.selections.get(b.tx.id)?.get(l.leg.assetId) : undefined),
+    );
 }
 
 /**
@@ -266,12 +339,34 @@ function acquire(r: Run, b: Booking, l: ValuedLeg, basis: Decimal): void {
     const q = Decimal.min(c.qty, qty);
     if (q.lte(0)) continue;
     const part = q.eq(qty) ? left : round(left.times(q).div(qty));
-    b.feeParts.get(c.index)!.push({ lot: { id: `${tx.id}:${l.index}`, transactionId: tx.id, seq: -1, assetId: l.leg.assetId, walletId: l.leg.walletId, acquiredAt: tx.timestamp, qty: ZERO, basis: ZERO }, acquiredAt: tx.timestamp, qty: q, basis: part });
+    b.feeParts.get(c.index)!.push({
+      lot: {
+        id: `${tx.id}:${l.index}`,
+        transactionId: tx.id,
+        seq: -1,
+        assetId: l.leg.assetId,
+        walletId: l.leg.walletId,
+        acquiredAt: tx.timestamp,
+        qty: ZERO,
+        basis: ZERO,
+      },
+      acquiredAt: tx.timestamp,
+      qty: q,
+      basis: part,
+    });
     c.qty = c.qty.minus(q);
     qty = qty.minus(q);
     left = left.minus(part);
   }
-  r.books.add({ assetId: l.leg.assetId, walletId: r.perWallet ? l.leg.walletId : '', transactionId: tx.id, acquiredAt: tx.timestamp, qty, basis: left, matchable: true });
+  r.books.add({
+    assetId: l.leg.assetId,
+    walletId: r.perWallet ? l.leg.walletId : '',
+    transactionId: tx.id,
+    acquiredAt: tx.timestamp,
+    qty,
+    basis: left,
+    matchable: true,
+  });
 }
 
 /** Own wallets: lots travel with their dates and basis (scaled when a bridge delivers a different quantity). */
@@ -295,11 +390,24 @@ function moveOwnTransfer(r: Run, b: Booking, pair: InternalPair): void {
       r.carried.set(tx.transferId!, parts);
     }
     const sent = parts.reduce((t, p) => t.plus(p.qty), ZERO);
-    const qtys = sent.eq(m.qty) ? parts.map((p) => p.qty) : allocateQuantity(m.qty, parts.map((p) => p.qty));
-    parts.forEach((p, i) => r.books.add({
-      assetId: m.leg.assetId, walletId: r.perWallet ? m.leg.walletId : '', transactionId: p.lot?.transactionId ?? tx.id, acquiredAt: p.acquiredAt ?? tx.timestamp,
-      qty: qtys[i]!, basis: p.basis, id: p.lot ? `${p.lot.id}>${tx.id}` : undefined, matchable: false,
-    }));
+    const qtys = sent.eq(m.qty)
+      ? parts.map((p) => p.qty)
+      : allocateQuantity(
+          m.qty,
+          parts.map((p) => p.qty),
+        );
+    parts.forEach((p, i) =>
+      r.books.add({
+        assetId: m.leg.assetId,
+        walletId: r.perWallet ? m.leg.walletId : '',
+        transactionId: p.lot?.transactionId ?? tx.id,
+        acquiredAt: p.acquiredAt ?? tx.timestamp,
+        qty: qtys[i]!,
+        basis: p.basis,
+        id: p.lot ? `${p.lot.id}>${tx.id}` : undefined,
+        matchable: false,
+      }),
+    );
     const basis = parts.reduce((t, p) => t.plus(p.basis), ZERO);
     b.line('', basis, 'debit', { walletId: m.leg.walletId, assetId: m.leg.assetId, quantity: m.qty });
     b.line(ACCOUNTS.transit, basis, 'credit');
@@ -332,7 +440,10 @@ function bookDisposals(r: Run, b: Booking): void {
     // Acquisitions cost what was given up; shared by received value (or quantity when unpriced).
     const outValue = gross.every((g) => g !== null) ? given : null;
     if (outValue === null && ins.some((l) => l.value === null)) b.missingPrice = true;
-    const shares = allocate(given, ins.map((l) => l.value ?? l.qty));
+    const shares = allocate(
+      given,
+      ins.map((l) => l.value ?? l.qty),
+    );
     ins.forEach((l, i) => {
       acquire(r, b, l, shares[i]!);
       b.line('', shares[i]!, 'debit', { walletId: l.leg.walletId, assetId: l.leg.assetId, quantity: l.qty });
@@ -354,7 +465,13 @@ function bookRemovalsAndAcquisitions(r: Run, b: Booking): void {
   // Acquisitions without a disposal: income, deposits, fiat purchases (fees into basis).
   const isIncome = INCOME_LABELS.has(tx.label) && !tx.isSpam;
   const isPurchase = tx.type === 'trade' || tx.type === 'payment';
-  const feeShares = isPurchase && ins.length ? allocate(b.feeValue, ins.map((l) => l.value ?? l.qty)) : ins.map(() => ZERO);
+  const feeShares =
+    isPurchase && ins.length
+      ? allocate(
+          b.feeValue,
+          ins.map((l) => l.value ?? l.qty),
+        )
+      : ins.map(() => ZERO);
   if (isPurchase && ins.length) b.feeIntoProceeds = true;
   ins.forEach((l, i) => {
     if (l.value === null) b.missingPrice = true;
@@ -363,7 +480,16 @@ function bookRemovalsAndAcquisitions(r: Run, b: Booking): void {
     acquire(r, b, l, basis);
     b.line('', basis, 'debit', { walletId: l.leg.walletId, assetId: l.leg.assetId, quantity: l.qty });
     if (isIncome) {
-      r.out.income.push({ id: `${tx.id}:${l.index}`, transactionId: tx.id, assetId: l.leg.assetId, label: tx.label, quantity: plain(l.qty), receivedAt: tx.timestamp, value: plain(value), missingPrice: l.value === null });
+      r.out.income.push({
+        id: `${tx.id}:${l.index}`,
+        transactionId: tx.id,
+        assetId: l.leg.assetId,
+        label: tx.label,
+        quantity: plain(l.qty),
+        receivedAt: tx.timestamp,
+        value: plain(value),
+        missingPrice: l.value === null,
+      });
       b.line(ACCOUNTS.income(tx.label), value, 'credit');
     } else b.line(ACCOUNTS.contributions, value, 'credit');
   });
@@ -391,8 +517,20 @@ function disposeFees(r: Run, b: Booking): void {
 }
 
 /** Records a disposal of `parts`, one row per term, proceeds shared by quantity. */
-function dispose(r: Run, tx: EngineTransaction, legIndex: number, leg: EngineLeg, kind: 'disposal' | 'fee', parts: Part[], proceeds: Decimal, fee: Decimal, missingPrice: boolean) {
-  const groups = (['short', 'long'] as const).map((term) => ({ term, parts: parts.filter((p) => r.isLong(p.acquiredAt, tx.timestamp) === (term === 'long')) })).filter((g) => g.parts.length);
+function dispose(
+  r: Run,
+  tx: EngineTransaction,
+  legIndex: number,
+  leg: EngineLeg,
+  kind: 'disposal' | 'fee',
+  parts: Part[],
+  proceeds: Decimal,
+  fee: Decimal,
+  missingPrice: boolean,
+) {
+  const groups = (['short', 'long'] as const)
+    .map((term) => ({ term, parts: parts.filter((p) => r.isLong(p.acquiredAt, tx.timestamp) === (term === 'long')) }))
+    .filter((g) => g.parts.length);
   const qtys = groups.map((g) => g.parts.reduce((t, p) => t.plus(p.qty), ZERO));
   const proceedsShares = allocate(proceeds, qtys);
   const feeShares = allocate(fee, qtys);
@@ -405,11 +543,27 @@ function dispose(r: Run, tx: EngineTransaction, legIndex: number, leg: EngineLeg
     basisTotal = basisTotal.plus(basis);
     gainTotal = gainTotal.plus(gain);
     r.out.disposals.push({
-      id: `${tx.id}:${legIndex}:${g.term}`, transactionId: tx.id, assetId: leg.assetId, kind, quantity: plain(qtys[i]!),
-      acquiredAt: dated.length ? Math.min(...dated) : null, disposedAt: tx.timestamp, term: g.term,
-      proceeds: plain(proceedsShares[i]!), costBasis: plain(basis), gain: plain(gain), fee: plain(feeShares[i]!),
-      lots: g.parts.map((p) => ({ lotId: p.lot?.id ?? 'missing-purchase', transactionId: p.lot?.transactionId ?? tx.id, acquiredAt: p.acquiredAt, quantity: plain(p.qty), costBasis: plain(p.basis) })),
-      missingPrice, missingPurchase: g.parts.some((p) => p.lot === null),
+      id: `${tx.id}:${legIndex}:${g.term}`,
+      transactionId: tx.id,
+      assetId: leg.assetId,
+      kind,
+      quantity: plain(qtys[i]!),
+      acquiredAt: dated.length ? Math.min(...dated) : null,
+      disposedAt: tx.timestamp,
+      term: g.term,
+      proceeds: plain(proceedsShares[i]!),
+      costBasis: plain(basis),
+      gain: plain(gain),
+      fee: plain(feeShares[i]!),
+      lots: g.parts.map((p) => ({
+        lotId: p.lot?.id ?? 'missing-purchase',
+        transactionId: p.lot?.transactionId ?? tx.id,
+        acquiredAt: p.acquiredAt,
+        quantity: plain(p.qty),
+        costBasis: plain(p.basis),
+      })),
+      missingPrice,
+      missingPurchase: g.parts.some((p) => p.lot === null),
     });
   });
   return { basis: basisTotal, gain: gainTotal };
@@ -420,7 +574,15 @@ function closeBooks(r: Run): void {
   const open = r.books.open().sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0) || a.acquiredAt - b.acquiredAt || a.seq - b.seq);
   const positions = new Map<string, { qty: Decimal; basis: Decimal }>();
   for (const l of open) {
-    r.out.lots.push({ id: l.id, transactionId: l.transactionId, assetId: l.assetId, walletId: r.perWallet ? l.walletId : null, acquiredAt: l.acquiredAt, quantity: plain(l.qty), costBasis: plain(l.basis) });
+    r.out.lots.push({
+      id: l.id,
+      transactionId: l.transactionId,
+      assetId: l.assetId,
+      walletId: r.perWallet ? l.walletId : null,
+      acquiredAt: l.acquiredAt,
+      quantity: plain(l.qty),
+      costBasis: plain(l.basis),
+    });
     const p = positions.get(l.assetId) ?? { qty: ZERO, basis: ZERO };
     positions.set(l.assetId, { qty: p.qty.plus(l.qty), basis: p.basis.plus(l.basis) });
   }

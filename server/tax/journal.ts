@@ -30,8 +30,12 @@ export function entryLines(): { lines: JournalLine[]; line: LineWriter } {
     const abs = amount.abs();
     const debit = (side === 'debit') !== negative;
     lines.push({
-      account: asset ? `${ACCOUNTS.asset}:${asset.walletId}:${asset.assetId}` : account, walletId: asset?.walletId ?? null, assetId: asset?.assetId ?? null,
-      quantity: asset ? plain(asset.quantity) : null, debit: debit ? plain(abs) : '0', credit: debit ? '0' : plain(abs),
+      account: asset ? `${ACCOUNTS.asset}:${asset.walletId}:${asset.assetId}` : account,
+      walletId: asset?.walletId ?? null,
+      assetId: asset?.assetId ?? null,
+      quantity: asset ? plain(asset.quantity) : null,
+      debit: debit ? plain(abs) : '0',
+      credit: debit ? '0' : plain(abs),
     });
   };
   return { lines, line };

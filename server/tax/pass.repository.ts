@@ -8,12 +8,20 @@ import type { Db } from '../db/database.ts';
 import type { AssetCostBasisTable, LedgerLinesTable, TaxDisposalsTable, TaxIncomeTable, TaxLotsTable, TaxRunsTable, TransferPairsTable } from '../db/tables.ts';
 
 export async function workspaceTaxSettings(db: Db, workspaceId: string) {
-  return db.selectFrom('workspaces').select(['cost_basis_method', 'long_term_days', 'tax_year_start', 'holding_period', 'tax_timezone', 'lot_tracking', 'base_currency']).where('id', '=', workspaceId).executeTakeFirst();
+  return db
+    .selectFrom('workspaces')
+    .select(['cost_basis_method', 'long_term_days', 'tax_year_start', 'holding_period', 'tax_timezone', 'lot_tracking', 'base_currency'])
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
 }
 
 /** How many lot selections the workspace has and when the last one changed. */
 export async function lotSelectionVersion(db: Db, workspaceId: string) {
-  return db.selectFrom('tax_lot_selections').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('last')]).where('workspace_id', '=', workspaceId).executeTakeFirst();
+  return db
+    .selectFrom('tax_lot_selections')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('last')])
+    .where('workspace_id', '=', workspaceId)
+    .executeTakeFirst();
 }
 
 export async function lotSelections(db: Db, workspaceId: string) {
@@ -26,8 +34,13 @@ export async function taxRun(db: Db, workspaceId: string) {
 
 /** The workspace's transactions in wallets not removed. */
 export async function countLiveTransactions(db: Db, workspaceId: string): Promise<number> {
-  const r = await db.selectFrom('transactions as t').innerJoin('integrations as i', 'i.id', 't.integration_id')
-    .select((eb) => eb.fn.countAll<number>().as('n')).where('t.workspace_id', '=', workspaceId).where('i.deleted_at', 'is', null).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('transactions as t')
+    .innerJoin('integrations as i', 'i.id', 't.integration_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('t.workspace_id', '=', workspaceId)
+    .where('i.deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -36,7 +49,22 @@ export async function liveTransactions(db: Db, workspaceId: string) {
   return db
     .selectFrom('transactions as t')
     .innerJoin('integrations as i', 'i.id', 't.integration_id')
-    .select(['i.category', 't.id', 't.integration_id', 't.timestamp', 't.type', 't.label', 't.legs', 't.raw', 't.failed', 't.is_spam', 't.total_cost_basis', 't.total_gains', 't.missing_price', 't.missing_purchase'])
+    .select([
+      'i.category',
+      't.id',
+      't.integration_id',
+      't.timestamp',
+      't.type',
+      't.label',
+      't.legs',
+      't.raw',
+      't.failed',
+      't.is_spam',
+      't.total_cost_basis',
+      't.total_gains',
+      't.missing_price',
+      't.missing_purchase',
+    ])
     .where('t.workspace_id', '=', workspaceId)
     .where('i.deleted_at', 'is', null)
     .orderBy('t.timestamp')
@@ -51,7 +79,14 @@ export async function assetDayPrices(db: Db, assetIds: string[]) {
   return db.selectFrom('asset_prices').select(['asset_id', 'day', 'price']).where('asset_id', 'in', assetIds).execute();
 }
 
-export type TransactionTotals = { id: string; total_cost_basis: string | null; total_gains: string | null; missing_price: number; missing_purchase: number; legs?: string };
+export type TransactionTotals = {
+  id: string;
+  total_cost_basis: string | null;
+  total_gains: string | null;
+  missing_price: number;
+  missing_purchase: number;
+  legs?: string;
+};
 
 export async function updateTransactionTotals(trx: Db, updates: TransactionTotals[]): Promise<void> {
   for (const { id, ...set } of updates) await trx.updateTable('transactions').set(set).where('id', '=', id).execute();
@@ -73,17 +108,29 @@ export type ResultRows = {
 
 /** Inserts rows of one result table (a chunk: the caller keeps statements small). */
 export async function insertResults<T extends keyof ResultRows>(trx: Db, table: T, rows: ResultRows[T]): Promise<void> {
-  if (rows.length) await trx.insertInto(table).values(rows as never).execute();
+  if (rows.length)
+    await trx
+      .insertInto(table)
+      .values(rows as never)
+      .execute();
 }
 
 export async function saveTaxRun(trx: Db, workspaceId: string, run: Omit<Insertable<TaxRunsTable>, 'workspace_id'>): Promise<void> {
-  await trx.insertInto('tax_runs').values({ workspace_id: workspaceId, ...run }).onConflict((oc) => oc.column('workspace_id').doUpdateSet(run)).execute();
+  await trx
+    .insertInto('tax_runs')
+    .values({ workspace_id: workspaceId, ...run })
+    .onConflict((oc) => oc.column('workspace_id').doUpdateSet(run))
+    .execute();
 }
 
 // Own-wallet transfers (transfers.ts).
 
 export async function transferSettings(db: Db, workspaceId: string) {
-  return db.selectFrom('workspaces').select(['transfer_detection', 'transfer_window_hours', 'transfer_tolerance_percent']).where('id', '=', workspaceId).executeTakeFirst();
+  return db
+    .selectFrom('workspaces')
+    .select(['transfer_detection', 'transfer_window_hours', 'transfer_tolerance_percent'])
+    .where('id', '=', workspaceId)
+    .executeTakeFirst();
 }
 
 export async function transferPairs(db: Db, workspaceId: string) {

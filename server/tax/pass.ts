@@ -25,7 +25,15 @@ import * as repo from './pass.repository.ts';
 type StoredLeg = { kind: EngineLeg['kind']; assetId: string; quantity: string; price: string | null; account?: { walletId?: string } | null };
 
 /** `engineMs`: time in the engine alone (the rest of a pass is loading and storing). */
-export type PassSummary = { workspaceId: string; method: CostBasisMethod; transactions: number; disposals: number; income: number; computedAt: number; engineMs: number };
+export type PassSummary = {
+  workspaceId: string;
+  method: CostBasisMethod;
+  transactions: number;
+  disposals: number;
+  income: number;
+  computedAt: number;
+  engineMs: number;
+};
 
 /** The one queue of tax passes of the server (built once, in start.ts, and handed to whoever runs passes). */
 export type TaxPasses = {
@@ -55,16 +63,22 @@ export function createTaxPasses(deps: TaxPassDeps): TaxPasses {
     const previous = running.get(workspaceId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => pass(deps, workspaceId, now));
     running.set(workspaceId, next);
-    void next.finally(() => {
-      if (running.get(workspaceId) === next) running.delete(workspaceId);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (running.get(workspaceId) === next) running.delete(workspaceId);
+      })
+      .catch(() => undefined);
     return next;
   }
 
   async function freshen(workspaceId: string, now: number): Promise<void> {
     const pending = running.get(workspaceId);
     if (pending) await pending.catch(() => undefined);
-    const [stored, settings, count] = await Promise.all([repo.taxRun(db, workspaceId), loadSettings(db, workspaceId), repo.countLiveTransactions(db, workspaceId)]);
+    const [stored, settings, count] = await Promise.all([
+      repo.taxRun(db, workspaceId),
+      loadSettings(db, workspaceId),
+      repo.countLiveTransactions(db, workspaceId),
+    ]);
     if (!settings) return;
     const fresh = stored && stored.status === 'completed' && stored.settings === settings.key && stored.transactions === count;
     if (!fresh) await run(workspaceId, now);
@@ -82,13 +96,21 @@ export function createTaxPasses(deps: TaxPassDeps): TaxPasses {
     rerun(workspaceId) {
       void (async () => {
         if (await repo.taxRun(db, workspaceId)) await run(workspaceId, clock.now());
-      })().catch((error: unknown) => logger.error({ workspace: workspaceId, err: error instanceof Error ? error.message : String(error) }, 'tax: pass after a settings change failed'));
+      })().catch((error: unknown) =>
+        logger.error({ workspace: workspaceId, err: error instanceof Error ? error.message : String(error) }, 'tax: pass after a settings change failed'),
+      );
     },
   };
 }
 
 export type TaxSettings = {
-  method: CostBasisMethod; longTermDays: number; yearStart: string; holdingPeriod: HoldingPeriod; timeZone: string; lotTracking: LotTracking; currency: string;
+  method: CostBasisMethod;
+  longTermDays: number;
+  yearStart: string;
+  holdingPeriod: HoldingPeriod;
+  timeZone: string;
+  lotTracking: LotTracking;
+  currency: string;
   /** Everything a pass depends on besides the transactions (settings and the version of the lot selections). */
   key: string;
 };
@@ -97,7 +119,15 @@ export type TaxSettings = {
 export async function loadSettings(db: Db, workspaceId: string): Promise<TaxSettings | undefined> {
   const [w, sel] = await Promise.all([repo.workspaceTaxSettings(db, workspaceId), repo.lotSelectionVersion(db, workspaceId)]);
   if (!w) return undefined;
-  const s = { method: w.cost_basis_method, longTermDays: w.long_term_days, yearStart: w.tax_year_start, holdingPeriod: w.holding_period, timeZone: w.tax_timezone, lotTracking: w.lot_tracking, currency: w.base_currency };
+  const s = {
+    method: w.cost_basis_method,
+    longTermDays: w.long_term_days,
+    yearStart: w.tax_year_start,
+    holdingPeriod: w.holding_period,
+    timeZone: w.tax_timezone,
+    lotTracking: w.lot_tracking,
+    currency: w.base_currency,
+  };
   return { ...s, key: JSON.stringify({ ...s, selections: `${Number(sel?.n ?? 0)}@${sel?.last ?? 0}` }) };
 }
 
@@ -110,8 +140,11 @@ async function pass(deps: { db: Db; write: Writer }, workspaceId: string, now: n
   const longTermDays = settings?.longTermDays ?? 365;
   const yearStart = settings?.yearStart ?? '01-01';
   const zone = settings?.timeZone ?? 'UTC';
-  const selections: LotSelection[] = (await repo.lotSelections(db, workspaceId))
-    .map((r) => ({ transactionId: r.transaction_id, assetId: r.asset_id, lots: JSON.parse(r.lots) as LotSelection['lots'] }));
+  const selections: LotSelection[] = (await repo.lotSelections(db, workspaceId)).map((r) => ({
+    transactionId: r.transaction_id,
+    assetId: r.asset_id,
+    lots: JSON.parse(r.lots) as LotSelection['lots'],
+  }));
   // Prices are USD; the engine computes in the workspace's currency (prices/fx.ts), each leg at its day's rate.
   const currency = settings?.currency ?? 'USD';
   const rate = await fxRates(db, currency);
@@ -133,12 +166,31 @@ async function pass(deps: { db: Db; write: Writer }, workspaceId: string, now: n
   await fillDayPrices(db, parsed);
 
   const input: EngineTransaction[] = parsed.map((t) => ({
-    id: t.row.id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1, transferId: transfers.has(t.row.id) ? transfers.get(t.row.id)! : t.transferId,
+    id: t.row.id,
+    timestamp: t.row.timestamp,
+    type: t.row.type,
+    label: t.row.label,
+    failed: t.row.failed === 1,
+    isSpam: t.row.is_spam === 1,
+    transferId: transfers.has(t.row.id) ? transfers.get(t.row.id)! : t.transferId,
     venue: t.row.category === 'exchange' ? 'exchange' : 'chain',
-    legs: t.legs.map((l) => ({ kind: l.kind, assetId: l.assetId, quantity: l.quantity, price: inCurrency(l.price, rate, currency, t.row.timestamp), walletId: l.account?.walletId ?? t.row.integration_id })),
+    legs: t.legs.map((l) => ({
+      kind: l.kind,
+      assetId: l.assetId,
+      quantity: l.quantity,
+      price: inCurrency(l.price, rate, currency, t.row.timestamp),
+      walletId: l.account?.walletId ?? t.row.integration_id,
+    })),
   }));
   const engineStart = performance.now();
-  const result = computeTax(input, { method, longTermDays, holdingPeriod: settings?.holdingPeriod, timeZone: zone, lotTracking: settings?.lotTracking, selections });
+  const result = computeTax(input, {
+    method,
+    longTermDays,
+    holdingPeriod: settings?.holdingPeriod,
+    timeZone: zone,
+    lotTracking: settings?.lotTracking,
+    selections,
+  });
 
   const engineMs = Math.round(performance.now() - engineStart);
 
@@ -146,40 +198,119 @@ async function pass(deps: { db: Db; write: Writer }, workspaceId: string, now: n
   const byId = new Map(parsed.map((t) => [t.row.id, t]));
   const updates = result.transactions.flatMap((r): repo.TransactionTotals[] => {
     const t = byId.get(r.transactionId)!;
-    const next = { total_cost_basis: r.costBasis, total_gains: r.missingPrice ? null : r.gains, missing_price: r.missingPrice ? 1 : 0, missing_purchase: r.missingPurchase ? 1 : 0 };
+    const next = {
+      total_cost_basis: r.costBasis,
+      total_gains: r.missingPrice ? null : r.gains,
+      missing_price: r.missingPrice ? 1 : 0,
+      missing_purchase: r.missingPurchase ? 1 : 0,
+    };
     const o = t.row;
-    const same = o.total_cost_basis === next.total_cost_basis && o.total_gains === next.total_gains && o.missing_price === next.missing_price && o.missing_purchase === next.missing_purchase;
+    const same =
+      o.total_cost_basis === next.total_cost_basis &&
+      o.total_gains === next.total_gains &&
+      o.missing_price === next.missing_price &&
+      o.missing_purchase === next.missing_purchase;
     return same && !t.legsChanged ? [] : [{ id: o.id, ...next, ...(t.legsChanged ? { legs: JSON.stringify(t.legs) } : {}) }];
   });
   for (const chunk of chunks(updates, 500)) await write((trx) => repo.updateTransactionTotals(trx, chunk));
 
   const tables: repo.ResultRows = {
     tax_disposals: result.disposals.map((d, seq) => ({
-      id: `${workspaceId}:${d.id}`, workspace_id: workspaceId, seq, transaction_id: d.transactionId, asset_id: d.assetId, kind: d.kind, quantity: d.quantity,
-      acquired_at: d.acquiredAt, disposed_at: d.disposedAt, tax_year: taxYearOf(d.disposedAt, yearStart, zone), term: d.term, proceeds: d.proceeds, cost_basis: d.costBasis,
-      gain: d.gain, fee: d.fee, lots: JSON.stringify(d.lots), missing_price: d.missingPrice ? 1 : 0, missing_purchase: d.missingPurchase ? 1 : 0,
+      id: `${workspaceId}:${d.id}`,
+      workspace_id: workspaceId,
+      seq,
+      transaction_id: d.transactionId,
+      asset_id: d.assetId,
+      kind: d.kind,
+      quantity: d.quantity,
+      acquired_at: d.acquiredAt,
+      disposed_at: d.disposedAt,
+      tax_year: taxYearOf(d.disposedAt, yearStart, zone),
+      term: d.term,
+      proceeds: d.proceeds,
+      cost_basis: d.costBasis,
+      gain: d.gain,
+      fee: d.fee,
+      lots: JSON.stringify(d.lots),
+      missing_price: d.missingPrice ? 1 : 0,
+      missing_purchase: d.missingPurchase ? 1 : 0,
     })),
     tax_income: result.income.map((i, seq) => ({
-      id: `${workspaceId}:${i.id}`, workspace_id: workspaceId, seq, transaction_id: i.transactionId, asset_id: i.assetId, label: i.label, quantity: i.quantity,
-      received_at: i.receivedAt, tax_year: taxYearOf(i.receivedAt, yearStart, zone), value: i.value, missing_price: i.missingPrice ? 1 : 0,
+      id: `${workspaceId}:${i.id}`,
+      workspace_id: workspaceId,
+      seq,
+      transaction_id: i.transactionId,
+      asset_id: i.assetId,
+      label: i.label,
+      quantity: i.quantity,
+      received_at: i.receivedAt,
+      tax_year: taxYearOf(i.receivedAt, yearStart, zone),
+      value: i.value,
+      missing_price: i.missingPrice ? 1 : 0,
     })),
     tax_lots: result.lots.map((l, seq) => ({
-      id: l.id, workspace_id: workspaceId, seq, transaction_id: l.transactionId, asset_id: l.assetId, wallet_id: l.walletId, acquired_at: l.acquiredAt, quantity: l.quantity, cost_basis: l.costBasis,
+      id: l.id,
+      workspace_id: workspaceId,
+      seq,
+      transaction_id: l.transactionId,
+      asset_id: l.assetId,
+      wallet_id: l.walletId,
+      acquired_at: l.acquiredAt,
+      quantity: l.quantity,
+      cost_basis: l.costBasis,
     })),
-    ledger_lines: result.journal.flatMap((e, seq) => e.lines.map((l, line) => ({
-      workspace_id: workspaceId, seq, line, transaction_id: e.transactionId, timestamp: e.timestamp, account: l.account, wallet_id: l.walletId, asset_id: l.assetId,
-      quantity: l.quantity, debit: l.debit, credit: l.credit,
-    }))),
-    asset_cost_basis: result.positions.map((p) => ({ workspace_id: workspaceId, asset_id: p.assetId, quantity: p.quantity, cost_basis: p.costBasis, computed_at: now })),
+    ledger_lines: result.journal.flatMap((e, seq) =>
+      e.lines.map((l, line) => ({
+        workspace_id: workspaceId,
+        seq,
+        line,
+        transaction_id: e.transactionId,
+        timestamp: e.timestamp,
+        account: l.account,
+        wallet_id: l.walletId,
+        asset_id: l.assetId,
+        quantity: l.quantity,
+        debit: l.debit,
+        credit: l.credit,
+      })),
+    ),
+    asset_cost_basis: result.positions.map((p) => ({
+      workspace_id: workspaceId,
+      asset_id: p.assetId,
+      quantity: p.quantity,
+      cost_basis: p.costBasis,
+      computed_at: now,
+    })),
   };
   // The results replace the old ones in one write, in statements of CHUNK rows.
   await write(async (trx) => {
     await repo.deleteResults(trx, workspaceId);
-    for (const table of repo.RESULT_TABLES) for (const c of chunks<unknown>(tables[table], CHUNK)) await repo.insertResults(trx, table, c as repo.ResultRows[typeof table]);
-    await repo.saveTaxRun(trx, workspaceId, { method, long_term_days: longTermDays, tax_year_start: yearStart, settings: settings?.key ?? null, currency, status: 'completed', transactions: rows.length, disposals: result.disposals.length, computed_at: now });
+    for (const table of repo.RESULT_TABLES)
+      for (const c of chunks<unknown>(tables[table], CHUNK)) await repo.insertResults(trx, table, c as repo.ResultRows[typeof table]);
+    await repo.saveTaxRun(trx, workspaceId, {
+      method,
+      long_term_days: longTermDays,
+      tax_year_start: yearStart,
+      settings: settings?.key ?? null,
+      currency,
+      status: 'completed',
+      transactions: rows.length,
+      disposals: result.disposals.length,
+      computed_at: now,
+    });
     await enqueueEvent(trx, {
-      workspaceId, event: 'costbasis.completed', now,
-      data: { action: 'ACCOUNT_MANAGER', status: 'COMPLETED', reason: null, timestamp: now, costBasisMethod: method, transactions: rows.length, disposals: result.disposals.length },
+      workspaceId,
+      event: 'costbasis.completed',
+      now,
+      data: {
+        action: 'ACCOUNT_MANAGER',
+        status: 'COMPLETED',
+        reason: null,
+        timestamp: now,
+        costBasisMethod: method,
+        transactions: rows.length,
+        disposals: result.disposals.length,
+      },
     });
   });
   return { workspaceId, method, transactions: rows.length, disposals: result.disposals.length, income: result.income.length, computedAt: now, engineMs };
@@ -206,11 +337,25 @@ async function fillDayPrices(db: Db, parsed: { row: { timestamp: number }; legs:
 
 type RawTransferFields = { transferId?: unknown; sender?: { walletId?: unknown } | null; receiver?: { walletId?: unknown } | null };
 
-function transferTx(t: { row: { id: string; integration_id: string; timestamp: number; type: string; label: string; failed: number; is_spam: number }; legs: StoredLeg[]; transferId: string | null; raw: RawTransferFields }): TransferTx {
+function transferTx(t: {
+  row: { id: string; integration_id: string; timestamp: number; type: string; label: string; failed: number; is_spam: number };
+  legs: StoredLeg[];
+  transferId: string | null;
+  raw: RawTransferFields;
+}): TransferTx {
   const wallet = (p: { walletId?: unknown } | null | undefined) => (typeof p?.walletId === 'string' ? p.walletId : null);
   return {
-    id: t.row.id, walletId: t.row.integration_id, timestamp: t.row.timestamp, type: t.row.type, label: t.row.label, failed: t.row.failed === 1, isSpam: t.row.is_spam === 1,
-    legs: t.legs, transferId: t.transferId, sender: wallet(t.raw.sender), receiver: wallet(t.raw.receiver),
+    id: t.row.id,
+    walletId: t.row.integration_id,
+    timestamp: t.row.timestamp,
+    type: t.row.type,
+    label: t.row.label,
+    failed: t.row.failed === 1,
+    isSpam: t.row.is_spam === 1,
+    legs: t.legs,
+    transferId: t.transferId,
+    sender: wallet(t.raw.sender),
+    receiver: wallet(t.raw.receiver),
   };
 }
 

@@ -4,7 +4,9 @@ import type { Db } from '../db/database.ts';
 export type DisposalFilter = { year?: number; assets?: string[]; term?: 'short' | 'long'; kind?: 'disposal' | 'fee' };
 
 function disposals(db: Db, workspaceId: string, f: DisposalFilter) {
-  return db.selectFrom('tax_disposals').where('workspace_id', '=', workspaceId)
+  return db
+    .selectFrom('tax_disposals')
+    .where('workspace_id', '=', workspaceId)
     .$if(f.year !== undefined, (q) => q.where('tax_year', '=', f.year!))
     .$if(f.assets !== undefined, (q) => q.where('asset_id', 'in', f.assets!))
     .$if(f.term !== undefined, (q) => q.where('term', '=', f.term!))
@@ -14,7 +16,9 @@ function disposals(db: Db, workspaceId: string, f: DisposalFilter) {
 export async function listDisposals(db: Db, workspaceId: string, f: DisposalFilter, limit: number, offset: number) {
   const [rows, count] = await Promise.all([
     disposals(db, workspaceId, f).selectAll().orderBy('seq').limit(limit).offset(offset).execute(),
-    disposals(db, workspaceId, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    disposals(db, workspaceId, f)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.n) };
 }
@@ -26,7 +30,9 @@ export async function allDisposals(db: Db, workspaceId: string, year?: number) {
 }
 
 function income(db: Db, workspaceId: string, f: { year?: number; assets?: string[] }) {
-  return db.selectFrom('tax_income').where('workspace_id', '=', workspaceId)
+  return db
+    .selectFrom('tax_income')
+    .where('workspace_id', '=', workspaceId)
     .$if(f.year !== undefined, (q) => q.where('tax_year', '=', f.year!))
     .$if(f.assets !== undefined, (q) => q.where('asset_id', 'in', f.assets!));
 }
@@ -34,7 +40,9 @@ function income(db: Db, workspaceId: string, f: { year?: number; assets?: string
 export async function listIncome(db: Db, workspaceId: string, f: { year?: number; assets?: string[] }, limit: number, offset: number) {
   const [rows, count] = await Promise.all([
     income(db, workspaceId, f).selectAll().orderBy('seq').limit(limit).offset(offset).execute(),
-    income(db, workspaceId, f).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    income(db, workspaceId, f)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.n) };
 }
@@ -46,10 +54,16 @@ export async function allIncome(db: Db, workspaceId: string, year?: number) {
 }
 
 export async function listLots(db: Db, workspaceId: string, assets: string[] | undefined, limit: number, offset: number) {
-  const base = () => db.selectFrom('tax_lots').where('workspace_id', '=', workspaceId).$if(assets !== undefined, (q) => q.where('asset_id', 'in', assets!));
+  const base = () =>
+    db
+      .selectFrom('tax_lots')
+      .where('workspace_id', '=', workspaceId)
+      .$if(assets !== undefined, (q) => q.where('asset_id', 'in', assets!));
   const [rows, count] = await Promise.all([
     base().selectAll().orderBy('seq').limit(limit).offset(offset).execute(),
-    base().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    base()
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(count.n) };
 }
@@ -57,15 +71,31 @@ export async function listLots(db: Db, workspaceId: string, assets: string[] | u
 /** Journal entries `offset … offset + limit − 1` (an entry's `seq` is its position). */
 export async function ledgerPage(db: Db, workspaceId: string, limit: number, offset: number) {
   const [lines, count] = await Promise.all([
-    db.selectFrom('ledger_lines').selectAll().where('workspace_id', '=', workspaceId).where('seq', '>=', offset).where('seq', '<', offset + limit).orderBy('seq').orderBy('line').execute(),
-    db.selectFrom('ledger_lines').select((eb) => eb.fn.max('seq').as('last')).where('workspace_id', '=', workspaceId).executeTakeFirst(),
+    db
+      .selectFrom('ledger_lines')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('seq', '>=', offset)
+      .where('seq', '<', offset + limit)
+      .orderBy('seq')
+      .orderBy('line')
+      .execute(),
+    db
+      .selectFrom('ledger_lines')
+      .select((eb) => eb.fn.max('seq').as('last'))
+      .where('workspace_id', '=', workspaceId)
+      .executeTakeFirst(),
   ]);
   const last = count?.last;
   return { lines, total: last === null || last === undefined ? 0 : Number(last) + 1 };
 }
 
 export async function allLedgerLines(db: Db, workspaceId: string) {
-  return db.selectFrom('ledger_lines').select(['account', 'wallet_id', 'asset_id', 'quantity', 'debit', 'credit']).where('workspace_id', '=', workspaceId).execute();
+  return db
+    .selectFrom('ledger_lines')
+    .select(['account', 'wallet_id', 'asset_id', 'quantity', 'debit', 'credit'])
+    .where('workspace_id', '=', workspaceId)
+    .execute();
 }
 
 export async function findRun(db: Db, workspaceId: string) {
@@ -76,7 +106,12 @@ export async function assetsById(db: Db, ids: Iterable<string>) {
   const list = [...new Set(ids)];
   const out = new Map<string, { id: string; symbol: string; name: string; type: string; is_spam: number }>();
   for (let i = 0; i < list.length; i += 500) {
-    for (const a of await db.selectFrom('assets').select(['id', 'symbol', 'name', 'type', 'is_spam']).where('id', 'in', list.slice(i, i + 500)).execute()) out.set(a.id, a);
+    for (const a of await db
+      .selectFrom('assets')
+      .select(['id', 'symbol', 'name', 'type', 'is_spam'])
+      .where('id', 'in', list.slice(i, i + 500))
+      .execute())
+      out.set(a.id, a);
   }
   return out;
 }

@@ -28,8 +28,17 @@ import * as repo from './pass.repository.ts';
 
 export type TransferLeg = { kind: 'incoming' | 'outgoing' | 'fee'; assetId: string; quantity: string };
 export type TransferTx = {
-  id: string; walletId: string; timestamp: number; type: string; label: string; failed: boolean; isSpam: boolean; legs: TransferLeg[];
-  transferId: string | null; sender: string | null; receiver: string | null;
+  id: string;
+  walletId: string;
+  timestamp: number;
+  type: string;
+  label: string;
+  failed: boolean;
+  isSpam: boolean;
+  legs: TransferLeg[];
+  transferId: string | null;
+  sender: string | null;
+  receiver: string | null;
 };
 export type TransferSettings = { detection: boolean; windowHours: number; tolerancePercent: string };
 export type Origin = 'transferId' | 'named' | 'detected' | 'api';
@@ -57,11 +66,15 @@ export function findTransfers(txs: TransferTx[], settings: TransferSettings, fix
     used.add(i.tx.id);
     out.push({ out: o.tx.id, in: i.tx.id, assetId: o.assetId, origin });
   };
-  const free = (o: Half, i: Half) => !used.has(o.tx.id) && !used.has(i.tx.id) && o.tx.id !== i.tx.id && o.assetId === i.assetId && !undone.has(pairKey(o.tx.id, i.tx.id));
+  const free = (o: Half, i: Half) =>
+    !used.has(o.tx.id) && !used.has(i.tx.id) && o.tx.id !== i.tx.id && o.assetId === i.assetId && !undone.has(pairKey(o.tx.id, i.tx.id));
 
   // 2. A shared transferId: one outgoing and one incoming half.
   const groups = new Map<string, { outs: Half[]; ins: Half[] }>();
-  for (const [list, side] of [[outs, 'outs'], [ins, 'ins']] as const) {
+  for (const [list, side] of [
+    [outs, 'outs'],
+    [ins, 'ins'],
+  ] as const) {
     for (const h of list) {
       if (!h.tx.transferId) continue;
       const g = groups.get(h.tx.transferId) ?? { outs: [], ins: [] };
@@ -80,7 +93,10 @@ export function findTransfers(txs: TransferTx[], settings: TransferSettings, fix
     return (r ? 1 : 0) + (s ? 1 : 0);
   };
   // Both sides named first, then the nearest in time, over every candidate pair.
-  const candidates = outs.flatMap((o) => (o.tx.receiver || ins.some((i) => i.tx.sender) ? ins.map((i) => ({ o, i, n: named(o, i), dt: Math.abs(i.tx.timestamp - o.tx.timestamp) })) : []))
+  const candidates = outs
+    .flatMap((o) =>
+      o.tx.receiver || ins.some((i) => i.tx.sender) ? ins.map((i) => ({ o, i, n: named(o, i), dt: Math.abs(i.tx.timestamp - o.tx.timestamp) })) : [],
+    )
     .filter((c) => c.n > 0 && c.i.qty.lte(c.o.qty))
     .sort((a, b) => b.n - a.n || a.dt - b.dt || (a.o.tx.id < b.o.tx.id ? -1 : 1));
   for (const c of candidates) if (free(c.o, c.i)) take(c.o, c.i, 'named');
@@ -95,7 +111,15 @@ export function findTransfers(txs: TransferTx[], settings: TransferSettings, fix
       const fee = o.tx.legs.filter((l) => l.kind === 'fee' && l.assetId === o.assetId).reduce((t, l) => t.plus(new Decimal(l.quantity).abs()), new Decimal(0));
       const slack = fee.plus(o.qty.times(tolerance));
       const best = deposits
-        .filter((i) => free(o, i) && i.tx.walletId !== o.tx.walletId && i.tx.timestamp >= o.tx.timestamp && i.tx.timestamp - o.tx.timestamp <= windowMs && i.qty.lte(o.qty) && o.qty.minus(i.qty).lte(slack))
+        .filter(
+          (i) =>
+            free(o, i) &&
+            i.tx.walletId !== o.tx.walletId &&
+            i.tx.timestamp >= o.tx.timestamp &&
+            i.tx.timestamp - o.tx.timestamp <= windowMs &&
+            i.qty.lte(o.qty) &&
+            o.qty.minus(i.qty).lte(slack),
+        )
         .sort((a, b) => a.tx.timestamp - b.tx.timestamp || (a.tx.id < b.tx.id ? -1 : 1))[0];
       if (best) take(o, best, 'detected');
     }
@@ -103,7 +127,16 @@ export function findTransfers(txs: TransferTx[], settings: TransferSettings, fix
   return out;
 }
 
-export type PairRow = { id: string; out_transaction_id: string; in_transaction_id: string; asset_id: string; origin: Origin; status: 'paired' | 'detected' | 'confirmed' | 'undone'; created_at: number; updated_at: number };
+export type PairRow = {
+  id: string;
+  out_transaction_id: string;
+  in_transaction_id: string;
+  asset_id: string;
+  origin: Origin;
+  status: 'paired' | 'detected' | 'confirmed' | 'undone';
+  created_at: number;
+  updated_at: number;
+};
 
 export const ENGINE_TRANSFER_PREFIX = 'pair:';
 
@@ -113,13 +146,27 @@ export const ENGINE_TRANSFER_PREFIX = 'pair:';
  * drops stored unconfirmed ones no rule makes any more, and returns the `transferId` the
  * engine sees per transaction (`null`: not a half, even if a source said so).
  */
-export async function resolveTransfers(deps: { db: Db; write: Writer }, workspaceId: string, txs: TransferTx[], now: number): Promise<Map<string, string | null>> {
+export async function resolveTransfers(
+  deps: { db: Db; write: Writer },
+  workspaceId: string,
+  txs: TransferTx[],
+  now: number,
+): Promise<Map<string, string | null>> {
   const { db, write } = deps;
-  const [w, stored, wallets] = await Promise.all([repo.transferSettings(db, workspaceId), repo.transferPairs(db, workspaceId) as Promise<PairRow[]>, repo.liveWalletIds(db, workspaceId)]);
-  const settings: TransferSettings = { detection: (w?.transfer_detection ?? 1) === 1, windowHours: w?.transfer_window_hours ?? 24, tolerancePercent: w?.transfer_tolerance_percent ?? '1' };
+  const [w, stored, wallets] = await Promise.all([
+    repo.transferSettings(db, workspaceId),
+    repo.transferPairs(db, workspaceId) as Promise<PairRow[]>,
+    repo.liveWalletIds(db, workspaceId),
+  ]);
+  const settings: TransferSettings = {
+    detection: (w?.transfer_detection ?? 1) === 1,
+    windowHours: w?.transfer_window_hours ?? 24,
+    tolerancePercent: w?.transfer_tolerance_percent ?? '1',
+  };
   const ids = new Set(txs.map((t) => t.id));
   const undone = new Set(stored.filter((p) => p.status === 'undone').map((p) => pairKey(p.out_transaction_id, p.in_transaction_id)));
-  const fixed = stored.filter((p) => p.status === 'confirmed' && ids.has(p.out_transaction_id) && ids.has(p.in_transaction_id))
+  const fixed = stored
+    .filter((p) => p.status === 'confirmed' && ids.has(p.out_transaction_id) && ids.has(p.in_transaction_id))
     .map((p): Match => ({ out: p.out_transaction_id, in: p.in_transaction_id, assetId: p.asset_id, origin: p.origin }));
   const matches = findTransfers(txs, settings, fixed, undone, new Set(wallets));
   const byKey = new Map(stored.map((p) => [pairKey(p.out_transaction_id, p.in_transaction_id), p]));
@@ -136,9 +183,24 @@ export async function resolveTransfers(deps: { db: Db; write: Writer }, workspac
         const id = randomId('tp_', 12);
         newIds.set(pairKey(m.out, m.in), id);
         const status = m.origin === 'detected' ? 'detected' : 'paired';
-        await repo.insertTransferPair(trx, { id, workspace_id: workspaceId, out_transaction_id: m.out, in_transaction_id: m.in, asset_id: m.assetId, origin: m.origin, status, created_at: now, updated_at: now });
+        await repo.insertTransferPair(trx, {
+          id,
+          workspace_id: workspaceId,
+          out_transaction_id: m.out,
+          in_transaction_id: m.in,
+          asset_id: m.assetId,
+          origin: m.origin,
+          status,
+          created_at: now,
+          updated_at: now,
+        });
         if (status === 'detected') {
-          await enqueueEvent(trx, { workspaceId, event: 'transfer_detection.detected', now, data: { transferPairId: id, outTransactionId: m.out, inTransactionId: m.in, assetId: m.assetId, status, origin: m.origin, timestamp: now } });
+          await enqueueEvent(trx, {
+            workspaceId,
+            event: 'transfer_detection.detected',
+            now,
+            data: { transferPairId: id, outTransactionId: m.out, inTransactionId: m.in, assetId: m.assetId, status, origin: m.origin, timestamp: now },
+          });
         }
       }
     });

@@ -28,7 +28,17 @@ export class RecordingBooks implements Books {
   constructor(private zone: string) {}
   add(n: NewLot): void {
     // Only acquisitions are numbered (one per incoming leg in both runs); lots an own-wallet transfer moves are not.
-    if (n.matchable) this.adds.push({ seq: this.adds.length, assetId: n.assetId, transactionId: n.transactionId, at: n.acquiredAt, day: dayNumber(localDate(n.acquiredAt, this.zone)), qty: n.qty, basis: n.basis, matchable: n.qty.gt(0) });
+    if (n.matchable)
+      this.adds.push({
+        seq: this.adds.length,
+        assetId: n.assetId,
+        transactionId: n.transactionId,
+        at: n.acquiredAt,
+        day: dayNumber(localDate(n.acquiredAt, this.zone)),
+        qty: n.qty,
+        basis: n.basis,
+        matchable: n.qty.gt(0),
+      });
     this.inner.add(n);
   }
   take(assetId: string, walletId: string, qty: Decimal, how: TakeHow): Part[] {
@@ -125,7 +135,16 @@ export class UkBooks implements Books {
     const parts: Part[] = [];
     let left = qty;
     for (const m of this.plan.byTake.get(seq) ?? []) {
-      const lot: Lot = { id: `${m.add.transactionId}:${m.add.seq}`, transactionId: m.add.transactionId, seq: m.add.seq, assetId, walletId: '', acquiredAt: m.add.at, qty: ZERO, basis: ZERO };
+      const lot: Lot = {
+        id: `${m.add.transactionId}:${m.add.seq}`,
+        transactionId: m.add.transactionId,
+        seq: m.add.seq,
+        assetId,
+        walletId: '',
+        acquiredAt: m.add.at,
+        qty: ZERO,
+        basis: ZERO,
+      };
       parts.push({ lot, acquiredAt: m.add.at, qty: m.qty, basis: m.basis });
       left = left.minus(m.qty);
     }

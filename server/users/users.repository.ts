@@ -8,8 +8,14 @@ export async function insertUserWithWorkspace(db: Db, now: number, email: string
   const workspaceId = randomId('ws_', 12);
   // Never derived from the email: check-session and the widget show it to the partner.
   const name = email ? 'My workspace' : 'Guest workspace';
-  await db.insertInto('users').values({ id: userId, email, is_anonymous: email ? 0 : 1, name: null, language: 'en', created_at: now }).execute();
-  await db.insertInto('workspaces').values({ id: workspaceId, name, owner_id: userId, base_currency: 'USD', transaction_limit: null, created_at: now }).execute();
+  await db
+    .insertInto('users')
+    .values({ id: userId, email, is_anonymous: email ? 0 : 1, name: null, language: 'en', created_at: now })
+    .execute();
+  await db
+    .insertInto('workspaces')
+    .values({ id: workspaceId, name, owner_id: userId, base_currency: 'USD', transaction_limit: null, created_at: now })
+    .execute();
   await db.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: userId, role: 'owner', created_at: now }).execute();
   return { userId, workspaceId };
 }

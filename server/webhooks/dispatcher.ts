@@ -40,10 +40,21 @@ export type WebhookDispatcher = { start(): Promise<void>; stop(): Promise<void>;
 const RETAIN_MS = 30 * DAY_MS;
 const PRUNE_EVERY_MS = 3_600_000;
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
-const SCOPE_FOR: Record<string, string[]> = { integration: ['integrations:read'], costbasis: ['tax:read', 'portfolios:read'], transfer_detection: ['transactions:read', 'tax:read'] };
+const SCOPE_FOR: Record<string, string[]> = {
+  integration: ['integrations:read'],
+  costbasis: ['tax:read', 'portfolios:read'],
+  transfer_detection: ['transactions:read', 'tax:read'],
+};
 
 /** What the dispatcher uses (AppContext has all of it). */
-export type WebhookDispatcherDeps = { db: Db; write: Writer; clock: Clock; logger: Logger; sealer: Sealer; config?: { webhookPrivateTargets: 'allow' | 'deny' } };
+export type WebhookDispatcherDeps = {
+  db: Db;
+  write: Writer;
+  clock: Clock;
+  logger: Logger;
+  sealer: Sealer;
+  config?: { webhookPrivateTargets: 'allow' | 'deny' };
+};
 
 export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: WebhookOptions): WebhookDispatcher {
   const { db, write, clock, logger, sealer } = deps;
@@ -69,14 +80,38 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: We
       let base: Record<string, unknown> = {};
       if (e.integration_id) {
         const row = await outbox.eventIntegration(db, e.integration_id);
-        if (row) base = { ...integrationItem({ ...row, status: e.status ?? row.status, message: e.message }), ...(e.event === 'integration.failed' ? { errorMessage: e.message } : {}) };
+        if (row)
+          base = {
+            ...integrationItem({ ...row, status: e.status ?? row.status, message: e.message }),
+            ...(e.event === 'integration.failed' ? { errorMessage: e.message } : {}),
+          };
       } else if (e.data) base = JSON.parse(e.data) as Record<string, unknown>;
       const deliveries = grants.map((g) => {
         const id = randomId('whd_', 16);
-        const body = JSON.stringify({ id, event: e.event, timestamp: new Date(e.created_at).toISOString(), grant_id: g.grant_id, workspace_id: e.workspace_id, data: { uid: g.user_id, ...base } });
+        const body = JSON.stringify({
+          id,
+          event: e.event,
+          timestamp: new Date(e.created_at).toISOString(),
+          grant_id: g.grant_id,
+          workspace_id: e.workspace_id,
+          data: { uid: g.user_id, ...base },
+        });
         return {
-          id, event_seq: e.seq, client_id: g.client_id, grant_id: g.grant_id, workspace_id: e.workspace_id, event: e.event, url: g.webhook_url!, body,
-          status: 'pending' as const, attempts: 0, next_attempt_at: now, last_status: null, last_error: null, created_at: now, delivered_at: null,
+          id,
+          event_seq: e.seq,
+          client_id: g.client_id,
+          grant_id: g.grant_id,
+          workspace_id: e.workspace_id,
+          event: e.event,
+          url: g.webhook_url!,
+          body,
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: now,
+          last_status: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
         };
       });
       await write((trx) => outbox.fanOutEvent(trx, e.seq, deliveries, now));
@@ -94,10 +129,20 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: We
       try {
         const timestamp = new Date(clock.now()).toISOString();
         const secret = openWebhookSecret(sealer, client.id, client.webhook_secret);
-        status = await postWebhook(client.webhook_url, d.body, {
-          'Content-Type': 'application/json', 'User-Agent': 'kryptos-connect-webhooks/1.0', 'X-Webhook-Id': d.id, 'X-Webhook-Event': d.event,
-          'X-Webhook-Timestamp': timestamp, 'X-Webhook-Signature': signWebhook(secret, timestamp, d.body),
-        }, options.timeoutMs, denyPrivate);
+        status = await postWebhook(
+          client.webhook_url,
+          d.body,
+          {
+            'Content-Type': 'application/json',
+            'User-Agent': 'kryptos-connect-webhooks/1.0',
+            'X-Webhook-Id': d.id,
+            'X-Webhook-Event': d.event,
+            'X-Webhook-Timestamp': timestamp,
+            'X-Webhook-Signature': signWebhook(secret, timestamp, d.body),
+          },
+          options.timeoutMs,
+          denyPrivate,
+        );
       } catch (e) {
         // One uniform error: refused targets, closed ports and DNS failures look alike.
         error = (e as Error)?.name === 'TimeoutError' ? `Timed out after ${options.timeoutMs} ms` : DELIVERY_FAILED;
@@ -108,11 +153,20 @@ export function createWebhookDispatcher(deps: WebhookDispatcherDeps, options: We
     const retryable = !delivered && error !== 'Webhook removed' && (status === null || RETRY_STATUS.has(status));
     const retry = retryable && attemptNo < options.attempts;
     const duration = Date.now() - started;
-    await write((trx) => outbox.recordAttempt(trx, { delivery_id: d.id, attempt: attemptNo, status, error, duration_ms: duration, created_at: now }, {
-      status: delivered ? 'delivered' : retry ? 'pending' : 'failed', attempts: attemptNo, last_status: status,
-      last_error: delivered ? null : (error ?? `HTTP ${status}`), next_attempt_at: retry ? now + options.backoffMs(attemptNo) : now,
-      ...(delivered ? { delivered_at: now } : {}),
-    }));
+    await write((trx) =>
+      outbox.recordAttempt(
+        trx,
+        { delivery_id: d.id, attempt: attemptNo, status, error, duration_ms: duration, created_at: now },
+        {
+          status: delivered ? 'delivered' : retry ? 'pending' : 'failed',
+          attempts: attemptNo,
+          last_status: status,
+          last_error: delivered ? null : (error ?? `HTTP ${status}`),
+          next_attempt_at: retry ? now + options.backoffMs(attemptNo) : now,
+          ...(delivered ? { delivered_at: now } : {}),
+        },
+      ),
+    );
     if (!delivered) logger.warn({ delivery: d.id, event: d.event, attempt: attemptNo, status, err: error, retry }, 'webhooks: delivery attempt failed');
   }
 

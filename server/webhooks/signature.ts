@@ -19,7 +19,13 @@ export function signWebhook(secret: string, timestamp: string, rawBody: string |
 export type VerifyResult = { ok: true } | { ok: false; reason: 'missing_headers' | 'bad_signature' | 'stale_timestamp' | 'bad_timestamp' };
 
 /** Verifies a delivery: signature over `${timestamp}.${rawBody}` and a timestamp within `toleranceMs` of `now`. */
-export function verifyWebhook(secret: string, headers: { signature?: string | null; timestamp?: string | null }, rawBody: string | Buffer, now: number, toleranceMs = 300_000): VerifyResult {
+export function verifyWebhook(
+  secret: string,
+  headers: { signature?: string | null; timestamp?: string | null },
+  rawBody: string | Buffer,
+  now: number,
+  toleranceMs = 300_000,
+): VerifyResult {
   const { signature, timestamp } = headers;
   if (!signature || !timestamp) return { ok: false, reason: 'missing_headers' };
   const at = Date.parse(timestamp);

@@ -25,10 +25,11 @@ export function assertPublicWebhookUrl(raw: string): void {
   const url = new URL(raw);
   const host = hostOf(url).toLowerCase();
   if (url.protocol !== 'https:') throw connectError('INVALID_REQUEST', 'A webhook URL must be https://');
-  if (host === 'localhost' || host.endsWith('.localhost') || !host.includes('.') && !ipaddr.isValid(host)) {
+  if (host === 'localhost' || host.endsWith('.localhost') || (!host.includes('.') && !ipaddr.isValid(host))) {
     throw connectError('INVALID_REQUEST', 'A webhook URL must point to a public host');
   }
-  if (ipaddr.isValid(host) && !isPublicAddress(host)) throw connectError('INVALID_REQUEST', 'A webhook URL must point to a public address, not a loopback, private, link-local or reserved one');
+  if (ipaddr.isValid(host) && !isPublicAddress(host))
+    throw connectError('INVALID_REQUEST', 'A webhook URL must point to a public address, not a loopback, private, link-local or reserved one');
 }
 
 /** The error every refused or failed delivery records: the deliveries list is no port-scan oracle. */
@@ -57,13 +58,19 @@ export async function postWebhook(raw: string, body: string, headers: Record<str
   }
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise<number>((resolve, reject) => {
-    const req = request(url, {
-      method: 'POST', headers: { ...headers, 'Content-Length': Buffer.byteLength(body) }, timeout: timeoutMs,
-      ...(denyPrivate ? { lookup: publicOnlyLookup } : {}),
-    }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+        ...(denyPrivate ? { lookup: publicOnlyLookup } : {}),
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })), timeoutMs);
     req.on('close', () => clearTimeout(timer));
     req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));

@@ -16,11 +16,14 @@ import { anyWebhook, retireBacklog } from './outbox.repository.ts';
 import { assertPublicWebhookUrl } from './targets.ts';
 import { dropPendingDeliveries, saveClientWebhook } from './webhooks.repository.ts';
 
-export const WebhookUrl = z.url({ protocol: /^https?$/ }).max(500).refine((u) => {
-  if (!URL.canParse(u)) return false;
-  const url = new URL(u);
-  return !url.username && !url.password && !url.hash;
-}, 'A webhook URL is http(s)://host[:port]/path without credentials or fragment');
+export const WebhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(500)
+  .refine((u) => {
+    if (!URL.canParse(u)) return false;
+    const url = new URL(u);
+    return !url.username && !url.password && !url.hash;
+  }, 'A webhook URL is http(s)://host[:port]/path without credentials or fragment');
 
 export const WebhookBody = z.strictObject({ url: WebhookUrl });
 
@@ -35,9 +38,20 @@ export function openWebhookSecret(sealer: Sealer, clientId: string, sealed: stri
 
 export function webhookView(c: { id: string; webhook_url: string | null; webhook_secret: string | null; webhook_secret_created_at: number | null }) {
   return {
-    client_id: c.id, url: c.webhook_url, has_secret: c.webhook_secret !== null,
+    client_id: c.id,
+    url: c.webhook_url,
+    has_secret: c.webhook_secret !== null,
     secret_created_at: c.webhook_secret_created_at ? new Date(c.webhook_secret_created_at).toISOString() : null,
-    events: ['integration.created', 'integration.updated', 'integration.failed', 'integration.deleted', 'costbasis.completed', 'transfer_detection.detected', 'transfer_detection.confirmed', 'transfer_detection.undone'],
+    events: [
+      'integration.created',
+      'integration.updated',
+      'integration.failed',
+      'integration.deleted',
+      'costbasis.completed',
+      'transfer_detection.detected',
+      'transfer_detection.confirmed',
+      'transfer_detection.undone',
+    ],
   };
 }
 
@@ -52,10 +66,20 @@ export async function setWebhook(trx: Db, sealer: Sealer, now: number, clientId:
   const secret = client.webhook_secret ? undefined : newWebhookSecret();
   if (!(await anyWebhook(trx))) await retireBacklog(trx, now);
   await saveClientWebhook(trx, clientId, {
-    webhook_url: parsed, updated_at: now, ...(secret ? { webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now } : {}),
+    webhook_url: parsed,
+    updated_at: now,
+    ...(secret ? { webhook_secret: sealer.seal(secret, secretAad(clientId)), webhook_secret_created_at: now } : {}),
   });
   await recordAudit(trx, now, { clientId, event: 'webhook.set', details: { url: parsed, secret_created: Boolean(secret) } });
-  return { ...webhookView({ ...client, webhook_url: parsed, webhook_secret: client.webhook_secret ?? 'new', webhook_secret_created_at: secret ? now : client.webhook_secret_created_at }), ...(secret ? { secret } : {}) };
+  return {
+    ...webhookView({
+      ...client,
+      webhook_url: parsed,
+      webhook_secret: client.webhook_secret ?? 'new',
+      webhook_secret_created_at: secret ? now : client.webhook_secret_created_at,
+    }),
+    ...(secret ? { secret } : {}),
+  };
 }
 
 /** A new secret, effective at once for every delivery not yet sent; returned once. Call inside a write (`trx`). */

@@ -36,9 +36,23 @@ export async function writableWorkspace(db: Db, link: LinkToken): Promise<string
 export async function giveConsent(deps: { write: Writer; sealer: Sealer }, now: number, link: LinkToken, workspaceId: string, granted: string[], meta: Meta) {
   return deps.write(async (trx) => {
     if (!(await markLinkTokenConsented(trx, link.id, now))) return undefined;
-    await recordAudit(trx, now, { clientId: link.client_id, event: 'consent.granted', ip: meta.ip, requestId: meta.requestId, details: { link_token_id: link.id, workspace_id: workspaceId, scopes: granted.join(' '), resumed: Boolean(link.grant_id) } });
+    await recordAudit(trx, now, {
+      clientId: link.client_id,
+      event: 'consent.granted',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { link_token_id: link.id, workspace_id: workspaceId, scopes: granted.join(' '), resumed: Boolean(link.grant_id) },
+    });
     if (link.grant_id) return { public_token: null };
-    const publicToken = await insertPublicToken(trx, now, { clientId: link.client_id, linkTokenId: link.id, userId: link.user_id!, workspaceId, scopes: granted, sandbox: link.sandbox, userReference: link.user_reference });
+    const publicToken = await insertPublicToken(trx, now, {
+      clientId: link.client_id,
+      linkTokenId: link.id,
+      userId: link.user_id!,
+      workspaceId,
+      scopes: granted,
+      sandbox: link.sandbox,
+      userReference: link.user_reference,
+    });
     // The hosted page in OAuth mode: the public token becomes an authorization code, never shown.
     const redirectTo = await completeAuthorization(trx, deps.sealer, now, link, publicToken, meta);
     return redirectTo ? { redirect_to: redirectTo } : { public_token: publicToken };

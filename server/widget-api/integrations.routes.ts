@@ -27,7 +27,10 @@ export const ConsentBody = z.strictObject({ scopes: z.array(z.string().min(1).ma
 const IntegrationId = z.string().regex(/^wallet_[0-9a-f]{24}$/);
 
 export type IntegrationDeps = {
-  db: Db; write: Writer; clock: Clock; sealer: Sealer;
+  db: Db;
+  write: Writer;
+  clock: Clock;
+  sealer: Sealer;
   /** HMAC key of integration fingerprints (derived once at start). */
   fingerprintKey: Buffer;
   /** Read at call time: the sync engine is attached after the app is built. */
@@ -51,20 +54,30 @@ export function integrationRoutes(api: RouteArea, deps: IntegrationDeps): void {
     sendOk(res, { integrations: rows.map(integrationView), complete: !resumedBeforeSignIn(link) });
   });
 
-  api.post('/integrations', { summary: 'Add a wallet/chain address (several EVM chains at once) or an exchange read-only API key', body: AddIntegrationBody }, async (req, res) => {
-    const body = AddIntegrationBody.parse(req.body);
-    const link = linkOf(res);
-    const workspaceId = await writableWorkspace(db, link);
-    const planned = planIntegrations(body, { sandbox: link.sandbox === 1 }, deps.fingerprintKey);
-    const now = clock.now();
-    const { added, existing } = await deps.write(async (trx) => {
-      const result = await insertIntegrations(trx, now, deps.sealer, workspaceId, planned, body.alias, link.id);
-      await recordAudit(trx, now, { clientId: link.client_id, event: 'integration.added', ip: req.ip, requestId: req.id, details: { workspace_id: workspaceId, integrations: result.added.map((i) => i.id), provider: body.provider } });
-      return result;
-    });
-    deps.onIntegrationsAdded?.(added.map((i) => i.id));
-    sendOk(res, { integrations: added.map(integrationView), existing: existing.map(integrationView) }, 201);
-  });
+  api.post(
+    '/integrations',
+    { summary: 'Add a wallet/chain address (several EVM chains at once) or an exchange read-only API key', body: AddIntegrationBody },
+    async (req, res) => {
+      const body = AddIntegrationBody.parse(req.body);
+      const link = linkOf(res);
+      const workspaceId = await writableWorkspace(db, link);
+      const planned = planIntegrations(body, { sandbox: link.sandbox === 1 }, deps.fingerprintKey);
+      const now = clock.now();
+      const { added, existing } = await deps.write(async (trx) => {
+        const result = await insertIntegrations(trx, now, deps.sealer, workspaceId, planned, body.alias, link.id);
+        await recordAudit(trx, now, {
+          clientId: link.client_id,
+          event: 'integration.added',
+          ip: req.ip,
+          requestId: req.id,
+          details: { workspace_id: workspaceId, integrations: result.added.map((i) => i.id), provider: body.provider },
+        });
+        return result;
+      });
+      deps.onIntegrationsAdded?.(added.map((i) => i.id));
+      sendOk(res, { integrations: added.map(integrationView), existing: existing.map(integrationView) }, 201);
+    },
+  );
 
   api.delete('/integrations/:id', { summary: 'Remove an integration from the workspace' }, async (req, res) => {
     const parsed = IntegrationId.safeParse(req.params.id);
@@ -72,34 +85,50 @@ export function integrationRoutes(api: RouteArea, deps: IntegrationDeps): void {
     const workspaceId = await writableWorkspace(db, link);
     const now = clock.now();
     const ownOnly = resumedBeforeSignIn(link);
-    const removed = parsed.success && (await deps.write(async (trx) => {
-      const done = await removeIntegration(trx, now, workspaceId, parsed.data, ownOnly ? link.id : undefined);
-      if (done) await recordAudit(trx, now, { clientId: link.client_id, event: 'integration.removed', ip: req.ip, requestId: req.id, details: { integration_id: parsed.data } });
-      return done;
-    }));
+    const removed =
+      parsed.success &&
+      (await deps.write(async (trx) => {
+        const done = await removeIntegration(trx, now, workspaceId, parsed.data, ownOnly ? link.id : undefined);
+        if (done)
+          await recordAudit(trx, now, {
+            clientId: link.client_id,
+            event: 'integration.removed',
+            ip: req.ip,
+            requestId: req.id,
+            details: { integration_id: parsed.data },
+          });
+        return done;
+      }));
     // Before the step-up, anything but its own additions needs an email sign-in (whether it exists or not).
     if (!removed && ownOnly) throw connectError('EMAIL_SIGN_IN_REQUIRED', 'Sign in with your email to remove accounts added before this session');
     if (!removed) throw connectError('INTEGRATION_NOT_FOUND', 'No such integration in this workspace');
     sendOk(res, { deleted: true });
   });
 
-  api.post('/consent', {
-    summary: 'Grant a subset of the requested scopes → a single-use public token (null on a resumed session); in OAuth mode (hosted page) {redirect_to} instead', body: ConsentBody,
-  }, async (req, res) => {
-    noStore(res);
-    const { scopes } = ConsentBody.parse(req.body);
-    const link = linkOf(res);
-    const requested = link.scopes.split(' ');
-    const unknown = scopes.filter((s) => !requested.includes(s));
-    if (unknown.length) throw connectError('INVALID_SCOPE', `Not requested by the app: ${unknown.join(' ').slice(0, 200)}`);
-    if (new Set(scopes).size !== scopes.length) throw connectError('INVALID_SCOPE', 'Duplicated scope');
-    const missing = requested.filter((s) => REQUIRED_SCOPES.has(s) && !scopes.includes(s));
-    if (missing.length) throw connectError('INVALID_SCOPE', `Required scope cannot be removed: ${missing.join(' ')}`);
-    const workspaceId = await writableWorkspace(db, link);
-    if (!link.grant_id && (await listIntegrations(db, workspaceId)).length === 0) throw connectError('NO_INTEGRATIONS', 'Connect at least one account before sharing');
-    const granted = requested.filter((s) => scopes.includes(s)); // in the order the app asked
-    const consented = await giveConsent(deps, clock.now(), link, workspaceId, granted, { ip: req.ip, requestId: req.id });
-    if (consented === undefined) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
-    sendOk(res, consented);
-  });
+  api.post(
+    '/consent',
+    {
+      summary:
+        'Grant a subset of the requested scopes → a single-use public token (null on a resumed session); in OAuth mode (hosted page) {redirect_to} instead',
+      body: ConsentBody,
+    },
+    async (req, res) => {
+      noStore(res);
+      const { scopes } = ConsentBody.parse(req.body);
+      const link = linkOf(res);
+      const requested = link.scopes.split(' ');
+      const unknown = scopes.filter((s) => !requested.includes(s));
+      if (unknown.length) throw connectError('INVALID_SCOPE', `Not requested by the app: ${unknown.join(' ').slice(0, 200)}`);
+      if (new Set(scopes).size !== scopes.length) throw connectError('INVALID_SCOPE', 'Duplicated scope');
+      const missing = requested.filter((s) => REQUIRED_SCOPES.has(s) && !scopes.includes(s));
+      if (missing.length) throw connectError('INVALID_SCOPE', `Required scope cannot be removed: ${missing.join(' ')}`);
+      const workspaceId = await writableWorkspace(db, link);
+      if (!link.grant_id && (await listIntegrations(db, workspaceId)).length === 0)
+        throw connectError('NO_INTEGRATIONS', 'Connect at least one account before sharing');
+      const granted = requested.filter((s) => scopes.includes(s)); // in the order the app asked
+      const consented = await giveConsent(deps, clock.now(), link, workspaceId, granted, { ip: req.ip, requestId: req.id });
+      if (consented === undefined) throw connectError('CONSENT_ALREADY_GIVEN', 'Consent was already given for this session');
+      sendOk(res, consented);
+    },
+  );
 }

@@ -23,11 +23,20 @@ export const ContinueBody = z.strictObject({ previous_link_token: z.string().max
 export const ExitBody = z.strictObject({
   step: z.enum(['auth', 'otp', 'workspace', 'integrations', 'connect', 'consent', 'success', 'unknown']),
   reason: z.enum(['user_closed', 'error', 'timeout', 'other']),
-  session_id: z.string().max(64).regex(/^[\w-]+$/).optional(),
+  session_id: z
+    .string()
+    .max(64)
+    .regex(/^[\w-]+$/)
+    .optional(),
 });
 
 export type SessionDeps = {
-  db: Db; write: Writer; clock: Clock; mailer: Pick<Mailer, 'kind'>; config: Pick<Config, 'publicUrl'>; detectChains: ChainDetector;
+  db: Db;
+  write: Writer;
+  clock: Clock;
+  mailer: Pick<Mailer, 'kind'>;
+  config: Pick<Config, 'publicUrl'>;
+  detectChains: ChainDetector;
 };
 
 export function sessionRoutes(api: RouteArea, deps: SessionDeps): void {
@@ -47,25 +56,38 @@ export function sessionRoutes(api: RouteArea, deps: SessionDeps): void {
     sendOk(res, { address: check.normalized, kind: check.kind, valid: true, checksum_ok: true, checksummed: check.checksummed, chains } satisfies AddressInfo);
   });
 
-  api.post('/session/continue', {
-    body: ContinueBody,
-    summary: "Carry the sign-in of this user's previous (expired) link token over to this fresh one, so a 30-minute expiry mid-flow is silent",
-    description: 'Only for link tokens of the same client, environment and user_reference, not yet consented, within 2 hours of the previous expiry; the previous token stops working.',
-  }, async (req, res) => {
-    const { previous_link_token } = ContinueBody.parse(req.body);
-    if (!isWellFormedToken(previous_link_token, 'link_')) throw connectError('INVALID_TOKEN', 'Malformed previous link token');
-    const fresh = await continueSession(deps, deps.clock.now(), linkOf(res), previous_link_token, { ip: req.ip, requestId: req.id });
-    if (!fresh) throw connectError('INVALID_TOKEN', 'That session cannot be continued; sign in again');
-    sendOk(res, await sessionView(deps, fresh, clientOf(res), publicBase(deps.config, req), grantScopesOf(res)));
-  });
+  api.post(
+    '/session/continue',
+    {
+      body: ContinueBody,
+      summary: "Carry the sign-in of this user's previous (expired) link token over to this fresh one, so a 30-minute expiry mid-flow is silent",
+      description:
+        'Only for link tokens of the same client, environment and user_reference, not yet consented, within 2 hours of the previous expiry; the previous token stops working.',
+    },
+    async (req, res) => {
+      const { previous_link_token } = ContinueBody.parse(req.body);
+      if (!isWellFormedToken(previous_link_token, 'link_')) throw connectError('INVALID_TOKEN', 'Malformed previous link token');
+      const fresh = await continueSession(deps, deps.clock.now(), linkOf(res), previous_link_token, { ip: req.ip, requestId: req.id });
+      if (!fresh) throw connectError('INVALID_TOKEN', 'That session cannot be continued; sign in again');
+      sendOk(res, await sessionView(deps, fresh, clientOf(res), publicBase(deps.config, req), grantScopesOf(res)));
+    },
+  );
 
   api.post('/exit', { summary: 'Record where the user left the flow (partner analytics)', body: ExitBody }, async (req, res) => {
     const body = ExitBody.parse(req.body);
     const link = linkOf(res);
     const now = deps.clock.now();
-    await deps.write((trx) => insertWidgetEvent(trx, {
-      client_id: link.client_id, link_token_id: link.id, event: 'exit', step: body.step, reason: body.reason, session_id: body.session_id ?? null, created_at: now,
-    }));
+    await deps.write((trx) =>
+      insertWidgetEvent(trx, {
+        client_id: link.client_id,
+        link_token_id: link.id,
+        event: 'exit',
+        step: body.step,
+        reason: body.reason,
+        session_id: body.session_id ?? null,
+        created_at: now,
+      }),
+    );
     sendOk(res, { recorded: true });
   });
 }

@@ -32,7 +32,11 @@ export function publicBase(config: Pick<Config, 'publicUrl'>, req: Request): str
 }
 
 /** The signed-in part of the session: a resumed session shows only what its grant's scopes allow. */
-export async function signedInView(db: Db, link: Pick<LinkToken, 'user_id' | 'workspace_id' | 'grant_id' | 'signed_in_at'>, grantScopes: string[] | null): Promise<SessionSignIn> {
+export async function signedInView(
+  db: Db,
+  link: Pick<LinkToken, 'user_id' | 'workspace_id' | 'grant_id' | 'signed_in_at'>,
+  grantScopes: string[] | null,
+): Promise<SessionSignIn> {
   const user = link.user_id ? await findUser(db, link.user_id) : undefined;
   const workspace = link.workspace_id ? await findWorkspace(db, link.workspace_id) : undefined;
   if (link.grant_id !== null) {
@@ -80,17 +84,36 @@ type Meta = { ip?: string; requestId?: string };
  * and grant, not consented, expired less than 2 hours ago) over to `link`, and ends the
  * previous one. Answers the fresh link token, or undefined when it cannot be continued.
  */
-export async function continueSession(deps: { db: Db; write: Writer }, now: number, link: LinkToken, previousToken: string, meta: Meta): Promise<LinkToken | undefined> {
+export async function continueSession(
+  deps: { db: Db; write: Writer },
+  now: number,
+  link: LinkToken,
+  previousToken: string,
+  meta: Meta,
+): Promise<LinkToken | undefined> {
   const moved = await deps.write(async (trx) => {
     const previous = await findLinkTokenByDigest(trx, digest(previousToken));
-    const eligible = previous && previous.id !== link.id && previous.client_id === link.client_id && previous.sandbox === link.sandbox
-      && previous.user_reference === link.user_reference && previous.user_id !== null && previous.consented_at === null
-      && previous.grant_id === link.grant_id && now - previous.expires_at < CONTINUE_WINDOW_MS;
+    const eligible =
+      previous &&
+      previous.id !== link.id &&
+      previous.client_id === link.client_id &&
+      previous.sandbox === link.sandbox &&
+      previous.user_reference === link.user_reference &&
+      previous.user_id !== null &&
+      previous.consented_at === null &&
+      previous.grant_id === link.grant_id &&
+      now - previous.expires_at < CONTINUE_WINDOW_MS;
     if (!eligible) return false;
     if (!(await claimLinkTokenUser(trx, link.id, previous.user_id!, previous.workspace_id, { unconsented: true }))) return false;
     // The previous token can no longer be used or continued (single hand-over).
     await endLinkToken(trx, previous.id, now, Math.min(previous.expires_at, now));
-    await recordAudit(trx, now, { clientId: link.client_id, event: 'signin.continued', ip: meta.ip, requestId: meta.requestId, details: { from: previous.id, to: link.id } });
+    await recordAudit(trx, now, {
+      clientId: link.client_id,
+      event: 'signin.continued',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { from: previous.id, to: link.id },
+    });
     return true;
   });
   return moved ? findLinkToken(deps.db, link.id) : undefined;

@@ -28,7 +28,11 @@ export type CodeRequester = { linkId: string; clientId: string; email: string; r
 function budgets(r: CodeRequester, perLink: number) {
   return [
     { key: `code:link:${r.linkId}`, limit: perLink, message: 'Too many codes requested in this session; try again later' },
-    { key: `code:email-client-requester:${r.email}:${r.clientId}:${r.requester}`, limit: perLink, message: 'Too many codes requested for this email; try again later' },
+    {
+      key: `code:email-client-requester:${r.email}:${r.clientId}:${r.requester}`,
+      limit: perLink,
+      message: 'Too many codes requested for this email; try again later',
+    },
     { key: `code:email-client:${r.email}:${r.clientId}`, limit: perLink * 3, message: 'Too many codes requested for this email; try again later' },
     { key: `code:ip:${r.ip}`, limit: perLink * 6, message: 'Too many codes requested from this address; try again later' },
   ];
@@ -48,7 +52,10 @@ export async function spendLinkBudget(trx: Db, now: number, linkId: string, perL
 }
 
 async function spendBudgets(trx: Db, now: number, all: { key: string; limit: number; message: string }[]): Promise<void> {
-  const rows = await readRateCounters(trx, all.map((b) => b.key));
+  const rows = await readRateCounters(
+    trx,
+    all.map((b) => b.key),
+  );
   for (const b of all) {
     const row = rows.find((x) => x.key === b.key);
     if (row && now - row.window_start < HOUR && row.count >= b.limit) {
@@ -87,7 +94,7 @@ export async function recordWrongCode(trx: Db, now: number, email: string): Prom
     failures: trips ? 0 : failures,
     window_start: stale ? now : row.window_start,
     lockouts: trips ? lockouts + 1 : lockouts,
-    locked_until: trips ? now + lockMs : (stale ? null : row.locked_until),
+    locked_until: trips ? now + lockMs : stale ? null : row.locked_until,
   };
   await setSignInFailures(trx, email, next);
   return trips ? lockMs : undefined;

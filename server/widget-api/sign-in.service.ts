@@ -29,9 +29,11 @@ const maskEmail = (email: string) => email.replace(/^(.).*(@.*)$/, '$1…$2');
 
 class SignInConflict extends Error {}
 
-const tooManyTries = (correct: boolean) => connectError('OTP_TOO_MANY_ATTEMPTS', correct
-  ? 'That code is right, but it was blocked after too many wrong tries; ask for a new code'
-  : 'Too many wrong codes; ask for a new one');
+const tooManyTries = (correct: boolean) =>
+  connectError(
+    'OTP_TOO_MANY_ATTEMPTS',
+    correct ? 'That code is right, but it was blocked after too many wrong tries; ask for a new code' : 'Too many wrong codes; ask for a new one',
+  );
 
 const codeDigest = (otpKey: Buffer, link: LinkToken, email: string, code: string) => hmac(otpKey, `${link.id}:${email}:${code}`);
 
@@ -79,7 +81,15 @@ export async function requestCode(deps: SignInDeps, link: LinkToken, email: stri
     subject: `${code} is your Kryptos sign-in code`,
     text: `Your Kryptos sign-in code is ${code}.\n\nIt expires in 10 minutes. If you did not try to sign in, ignore this email.`,
   });
-  await deps.write((trx) => recordAudit(trx, now, { clientId: link.client_id, event: 'signin.code_sent', ip: meta.ip, requestId: meta.requestId, details: { email: maskEmail(email), link_token_id: link.id } }));
+  await deps.write((trx) =>
+    recordAudit(trx, now, {
+      clientId: link.client_id,
+      event: 'signin.code_sent',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { email: maskEmail(email), link_token_id: link.id },
+    }),
+  );
 }
 
 /**
@@ -102,52 +112,63 @@ export async function verifyCode(deps: SignInDeps, link: LinkToken, email: strin
     const r = await deps.write(async (trx) => {
       const counted = await countWrongTry(trx, link.id, OTP_MAX_ATTEMPTS);
       const lockedFor = await recordWrongCode(trx, now, email);
-      await recordAudit(trx, now, { ...audit, event: 'signin.code_failed', outcome: 'failure', details: { email: maskEmail(email), link_token_id: link.id, ...(lockedFor ? { locked_minutes: lockedFor / 60_000 } : {}) } });
+      await recordAudit(trx, now, {
+        ...audit,
+        event: 'signin.code_failed',
+        outcome: 'failure',
+        details: { email: maskEmail(email), link_token_id: link.id, ...(lockedFor ? { locked_minutes: lockedFor / 60_000 } : {}) },
+      });
       return { counted, lockedFor };
     });
     if (r.lockedFor !== undefined) {
       const minutes = r.lockedFor / 60_000;
-      await deps.mailer.send({
-        to: email,
-        subject: 'Kryptos sign-in paused after wrong codes',
-        text: `Someone entered ${FAILURES_BEFORE_LOCKOUT} wrong sign-in codes for this email, so email sign-in to Kryptos is paused for ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} minutes`}.\n\nIf it was you, wait and try again. If it was not, nobody got in: a code is needed, and it was only sent to you.`,
-      }).catch((error: unknown) => deps.logger.warn({ err: error }, 'lockout notice not sent'));
-      throw new HttpError(429, 'SIGN_IN_LOCKED', 'Too many wrong codes for this email; sign-in is paused for a while', { extra: { retry_after: r.lockedFor / 1000 } });
+      await deps.mailer
+        .send({
+          to: email,
+          subject: 'Kryptos sign-in paused after wrong codes',
+          text: `Someone entered ${FAILURES_BEFORE_LOCKOUT} wrong sign-in codes for this email, so email sign-in to Kryptos is paused for ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} minutes`}.\n\nIf it was you, wait and try again. If it was not, nobody got in: a code is needed, and it was only sent to you.`,
+        })
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'lockout notice not sent'));
+      throw new HttpError(429, 'SIGN_IN_LOCKED', 'Too many wrong codes for this email; sign-in is paused for a while', {
+        extra: { retry_after: r.lockedFor / 1000 },
+      });
     }
     const left = OTP_MAX_ATTEMPTS - otp.attempts - 1;
     if (!r.counted || left <= 0) throw connectError('OTP_TOO_MANY_ATTEMPTS', 'Too many wrong codes; ask for a new one');
     throw connectError('INVALID_OTP', `Wrong code; ${left} ${left === 1 ? 'try' : 'tries'} left`, { attempts_left: left });
   }
-  return deps.write(async (trx): Promise<SignedIn> => {
-    if (!(await consumeSignInCode(trx, link.id, now, OTP_MAX_ATTEMPTS))) throw new SignInConflict();
-    await clearWrongCodes(trx, email);
-    if (link.grant_id) {
-      // Step-up of a resumed session: the grant's own user, proven by email during this session.
-      const user = link.user_id ? await findUser(trx, link.user_id) : undefined;
-      if (!user || user.email !== email) throw connectError('ACCOUNT_MISMATCH', 'This is not the email of the account this app is connected to');
-      if (!(await markLinkTokenSignedIn(trx, link.id, now))) throw new SignInConflict();
-      await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id, resumed: true } });
-      return { userId: user.id, workspaceId: link.workspace_id };
-    }
-    let user = await findUserByEmail(trx, email);
-    let workspaceId: string | null;
-    if (!user) {
-      const created = await insertUserWithWorkspace(trx, now, email);
-      user = (await findUser(trx, created.userId))!;
-      workspaceId = created.workspaceId;
-    } else {
-      const shareable = (await listWorkspaces(trx, user.id)).filter((w) => CAN_SHARE.has(w.role));
-      workspaceId = shareable[0]?.id ?? null;
-    }
-    if (!(await claimLinkTokenUser(trx, link.id, user.id, workspaceId))) throw new SignInConflict();
-    await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id } });
-    return { userId: user.id, workspaceId };
-  }).catch(async (error: unknown) => {
-    if (!(error instanceof SignInConflict)) throw error;
-    const after = await findSignInCode(db, link.id);
-    if (after && after.attempts >= OTP_MAX_ATTEMPTS) throw tooManyTries(true);
-    throw connectError('ALREADY_SIGNED_IN', 'This code was already used to sign in');
-  });
+  return deps
+    .write(async (trx): Promise<SignedIn> => {
+      if (!(await consumeSignInCode(trx, link.id, now, OTP_MAX_ATTEMPTS))) throw new SignInConflict();
+      await clearWrongCodes(trx, email);
+      if (link.grant_id) {
+        // Step-up of a resumed session: the grant's own user, proven by email during this session.
+        const user = link.user_id ? await findUser(trx, link.user_id) : undefined;
+        if (!user || user.email !== email) throw connectError('ACCOUNT_MISMATCH', 'This is not the email of the account this app is connected to');
+        if (!(await markLinkTokenSignedIn(trx, link.id, now))) throw new SignInConflict();
+        await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id, resumed: true } });
+        return { userId: user.id, workspaceId: link.workspace_id };
+      }
+      let user = await findUserByEmail(trx, email);
+      let workspaceId: string | null;
+      if (!user) {
+        const created = await insertUserWithWorkspace(trx, now, email);
+        user = (await findUser(trx, created.userId))!;
+        workspaceId = created.workspaceId;
+      } else {
+        const shareable = (await listWorkspaces(trx, user.id)).filter((w) => CAN_SHARE.has(w.role));
+        workspaceId = shareable[0]?.id ?? null;
+      }
+      if (!(await claimLinkTokenUser(trx, link.id, user.id, workspaceId))) throw new SignInConflict();
+      await recordAudit(trx, now, { ...audit, event: 'signin.succeeded', details: { user_id: user.id, link_token_id: link.id } });
+      return { userId: user.id, workspaceId };
+    })
+    .catch(async (error: unknown) => {
+      if (!(error instanceof SignInConflict)) throw error;
+      const after = await findSignInCode(db, link.id);
+      if (after && after.attempts >= OTP_MAX_ATTEMPTS) throw tooManyTries(true);
+      throw connectError('ALREADY_SIGNED_IN', 'This code was already used to sign in');
+    });
 }
 
 /** A guest user with its own workspace for the session (idempotent per link token). */
@@ -159,7 +180,13 @@ export async function signInAsGuest(deps: Pick<SignInDeps, 'write' | 'clock'>, l
     if (current.user_id) return { userId: current.user_id, workspaceId: current.workspace_id };
     const ids = await insertUserWithWorkspace(trx, now, null);
     await claimLinkTokenUser(trx, link.id, ids.userId, ids.workspaceId);
-    await recordAudit(trx, now, { clientId: link.client_id, event: 'signin.guest', ip: meta.ip, requestId: meta.requestId, details: { user_id: ids.userId, link_token_id: link.id } });
+    await recordAudit(trx, now, {
+      clientId: link.client_id,
+      event: 'signin.guest',
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { user_id: ids.userId, link_token_id: link.id },
+    });
     return ids;
   });
 }

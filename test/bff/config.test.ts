@@ -14,11 +14,15 @@ const good = {
 };
 
 function expectError(env: Record<string, string | undefined>, variable: string) {
-  assert.throws(() => loadBffConfig(env), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    assert.match(e.message, new RegExp(`\\b${variable}\\b`));
-    return true;
-  }, variable);
+  assert.throws(
+    () => loadBffConfig(env),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, new RegExp(`\\b${variable}\\b`));
+      return true;
+    },
+    variable,
+  );
 }
 
 describe('BFF config', () => {

@@ -89,7 +89,7 @@ describe('BFF flow', () => {
     assert.equal((await agent.call('POST', '/api/kryptos/link-token', { body: {} })).json.isAuthorized, false);
   });
 
-  it('a data call with a token the server revoked behind the BFF\'s back is answered by the server (401)', async () => {
+  it("a data call with a token the server revoked behind the BFF's back is answered by the server (401)", async () => {
     const agent = createAgent(h.bff.url);
     await agent.login('carol');
     const { publicToken } = await connectThroughWidget(agent);
@@ -101,8 +101,14 @@ describe('BFF flow', () => {
     const logged = h.logs.length;
     assert.equal((await agent.call('POST', '/api/kryptos/link-token', { body: {} })).json.isAuthorized, false);
     assert.equal((await agent.call('GET', '/api/kryptos/connection')).json.connected, false);
-    const stale = h.logs.slice(logged).map((l) => JSON.parse(l) as { event?: string; reason?: string }).filter((l) => l.event === 'connection.stale');
-    assert.deepEqual(stale.map((l) => l.reason), ['token_revoked']);
+    const stale = h.logs
+      .slice(logged)
+      .map((l) => JSON.parse(l) as { event?: string; reason?: string })
+      .filter((l) => l.event === 'connection.stale');
+    assert.deepEqual(
+      stale.map((l) => l.reason),
+      ['token_revoked'],
+    );
   });
 
   it('refuses, and revokes, a public token minted for another user', async () => {
@@ -118,7 +124,7 @@ describe('BFF flow', () => {
     assert.ok(!grants.json.data.grants.some((g: { workspace_id: string }) => g.workspace_id === minted.json.data.workspace_id));
   });
 
-  it('passes the connect server\'s verdict on a reused public token', async () => {
+  it("passes the connect server's verdict on a reused public token", async () => {
     const minted = await partnerCall(h, 'POST', '/sandbox/public-token', { scopes: 'openid', user_reference: 'dave' });
     const agent = createAgent(h.bff.url);
     await agent.login('dave');

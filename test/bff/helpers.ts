@@ -52,14 +52,25 @@ export function captureLogs(): { lines: string[]; stream: Writable } {
 export async function startHarness(options: Omit<BffOptions, 'env' | 'logDestination'> = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kc-bff-'));
   const connect = await startConnectServer({
-    env: { NODE_ENV: 'test', CONNECT_DB: join(dir, 'connect.db'), CONNECT_PORT: '0', CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' },
+    env: {
+      NODE_ENV: 'test',
+      CONNECT_DB: join(dir, 'connect.db'),
+      CONNECT_PORT: '0',
+      CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'silent',
+    },
   });
   const client = await createClient(connect.ctx.write, Date.now(), { name: 'Acme Test', origins: ['http://localhost:3000'], sandbox: true });
   const env = bffEnv(connect.url, client, dir);
   const { lines, stream } = captureLogs();
   const bff = await startBff({ env, logDestination: stream, ...options });
   return {
-    connect, bff, client, env, logs: lines, dir,
+    connect,
+    bff,
+    client,
+    env,
+    logs: lines,
+    dir,
     async close() {
       await bff.close();
       await connect.close();

@@ -50,7 +50,10 @@ describe('no leakage', () => {
   it('serves the strict-CSP page with its strict policy and the widget with CORP cross-origin', async () => {
     const res = await fetch(`${h.bff.url}/strict-csp.html`);
     const csp = res.headers.get('content-security-policy') ?? '';
-    assert.equal(csp, `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: ${h.connect.url}; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`);
+    assert.equal(
+      csp,
+      `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: ${h.connect.url}; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'`,
+    );
     const widget = await fetch(`${h.bff.url}/kryptos/kryptos-connect.js`);
     assert.equal(widget.headers.get('cross-origin-resource-policy'), 'cross-origin');
     assert.match(widget.headers.get('content-type') ?? '', /javascript/);
@@ -74,11 +77,20 @@ describe('no leakage', () => {
     await agent.call('POST', '/api/demo/logout');
 
     const logs = h.logs.join('\n');
-    assert.ok(h.logs.some((l) => l.includes('"path":"/api/kryptos/exchange"')), 'the BFF logged its requests');
+    assert.ok(
+      h.logs.some((l) => l.includes('"path":"/api/kryptos/exchange"')),
+      'the BFF logged its requests',
+    );
     const secrets = {
-      client_secret: h.client.client_secret, link_token: linkToken, resumed_link_token: resumed.json.link_token as string,
-      public_token: publicToken!, foreign_public_token: foreign.json.data.public_token as string, access_token: stored.accessToken,
-      cookie: cookie.split('=')[1]!, encryption_key: h.env.BFF_ENCRYPTION_KEY!, session_secret: h.env.BFF_SESSION_SECRET!,
+      client_secret: h.client.client_secret,
+      link_token: linkToken,
+      resumed_link_token: resumed.json.link_token as string,
+      public_token: publicToken!,
+      foreign_public_token: foreign.json.data.public_token as string,
+      access_token: stored.accessToken,
+      cookie: cookie.split('=')[1]!,
+      encryption_key: h.env.BFF_ENCRYPTION_KEY!,
+      session_secret: h.env.BFF_SESSION_SECRET!,
     };
     for (const [name, value] of Object.entries(secrets)) assert.ok(!logs.includes(value), `${name} appears in the logs`);
     assert.doesNotMatch(logs, /(cat|link|public|cs)_[A-Za-z0-9]{20,}/);

@@ -11,7 +11,7 @@ describe('getPartnerUserId', () => {
   });
   after(() => h.close());
 
-  it('uses the partner\'s user id as user_reference, and mounts no demo sign-in or pages', async () => {
+  it("uses the partner's user id as user_reference, and mounts no demo sign-in or pages", async () => {
     const agent = createAgent(h.bff.url);
     assert.equal((await agent.call('POST', '/api/demo/login', { body: { username: 'x' } })).status, 404);
     assert.equal((await agent.call('GET', '/')).status, 404);

@@ -8,12 +8,15 @@ import { createAgent, startHarness, type Harness } from './helpers.ts';
 /** A raw request (no URL normalisation by fetch), for traversal and absolute-form tests. */
 function rawRequest(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string) {
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -93,7 +96,9 @@ describe('BFF security', () => {
 
     it('refuses non-JSON bodies (a cross-site form cannot post JSON without a preflight)', async () => {
       const res = await fetch(`${h.bff.url}/api/demo/login`, {
-        method: 'POST', body: 'username=x', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Requested-With': 'kryptos-connect' },
+        method: 'POST',
+        body: 'username=x',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Requested-With': 'kryptos-connect' },
       });
       assert.equal(res.status, 415);
     });
@@ -108,7 +113,8 @@ describe('BFF security', () => {
 
     it('sends no CORS headers, so a cross-site preflight is never approved', async () => {
       const res = await fetch(`${h.bff.url}/api/kryptos/link-token`, {
-        method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-requested-with' },
+        method: 'OPTIONS',
+        headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'x-requested-with' },
       });
       assert.equal(res.headers.get('access-control-allow-origin'), null);
       assert.equal(res.headers.get('access-control-allow-headers'), null);
@@ -180,8 +186,14 @@ describe('BFF security', () => {
       assert.equal(evilHits, 0);
     });
 
-    it('passes the connect server\'s envelope and status back', async () => {
-      const res = await rawRequest(port, 'POST', '/kryptos/widget/integrations', { 'X-LINK-TOKEN': linkToken, 'Content-Type': 'application/json' }, '{"provider":"ethereum","address":"0x47c2e31e9ce22437bcf6313d2b9e98245a7bfcfa"}');
+    it("passes the connect server's envelope and status back", async () => {
+      const res = await rawRequest(
+        port,
+        'POST',
+        '/kryptos/widget/integrations',
+        { 'X-LINK-TOKEN': linkToken, 'Content-Type': 'application/json' },
+        '{"provider":"ethereum","address":"0x47c2e31e9ce22437bcf6313d2b9e98245a7bfcfa"}',
+      );
       assert.equal(res.status, 409);
       assert.equal(JSON.parse(res.body).code, 'SIGN_IN_REQUIRED');
       const bad = await rawRequest(port, 'GET', '/kryptos/widget/session', { 'X-LINK-TOKEN': 'link_0000000000000000000000000000000000000000000000000' });
@@ -194,7 +206,18 @@ describe('BFF security', () => {
     it('refuses resources and query parameters off the list', async () => {
       const agent = createAgent(h.bff.url);
       await agent.login('data-user');
-      for (const path of ['admin', '__proto__', 'constructor', 'toString', 'hasOwnProperty', '..%2Fadmin', '..%2F..%2Fadmin%2Fclients', 'holdings/extra', 'v1', '']) {
+      for (const path of [
+        'admin',
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        '..%2Fadmin',
+        '..%2F..%2Fadmin%2Fclients',
+        'holdings/extra',
+        'v1',
+        '',
+      ]) {
         const res = await agent.call('GET', `/api/kryptos/data/${path}`);
         assert.equal(res.status, 404, path);
         assert.equal(res.json.error, 'not_found');
@@ -225,7 +248,15 @@ describe('BFF security', () => {
     it('sends the CSP, HSTS and frame protections', async () => {
       const res = await fetch(`${h.bff.url}/api/demo/me`);
       const csp = res.headers.get('content-security-policy') ?? '';
-      for (const d of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "base-uri 'none'", `img-src 'self' data: ${h.connect.url}`, `connect-src 'self' ${h.connect.url}`]) {
+      for (const d of [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        `img-src 'self' data: ${h.connect.url}`,
+        `connect-src 'self' ${h.connect.url}`,
+      ]) {
         assert.ok(csp.includes(d), `${d} in ${csp}`);
       }
       assert.match(res.headers.get('strict-transport-security') ?? '', /max-age=31536000/);

@@ -51,8 +51,14 @@ describe('sealing', () => {
     const sealed = sealer.seal(TOKEN, aad);
     const [id, nonce, ct, tag] = sealed.split(':') as [string, string, string, string];
     for (const bad of [
-      `${id}:${nonce}:${ct.slice(0, -2)}:${tag}`, `${id}:${nonce}:${ct}AA:${tag}`, `${id}:${nonce}:${ct}:${tag.slice(0, -4)}`,
-      `00000000:${nonce}:${ct}:${tag}`, `${id}:${nonce}:${ct}`, `${sealed}:x`, '', ':::',
+      `${id}:${nonce}:${ct.slice(0, -2)}:${tag}`,
+      `${id}:${nonce}:${ct}AA:${tag}`,
+      `${id}:${nonce}:${ct}:${tag.slice(0, -4)}`,
+      `00000000:${nonce}:${ct}:${tag}`,
+      `${id}:${nonce}:${ct}`,
+      `${sealed}:x`,
+      '',
+      ':::',
     ]) {
       assert.throws(() => sealer.open(bad, aad), DecryptionError, bad);
     }
@@ -60,7 +66,11 @@ describe('sealing', () => {
 
   it('binds the ciphertext to its table, row, user and purpose', () => {
     const sealed = sealer.seal(TOKEN, aad);
-    for (const other of [sealingAad('conn_2', 'alice', 'access_token'), sealingAad('conn_1', 'mallory', 'access_token'), sealingAad('conn_1', 'alice', 'grant_id')]) {
+    for (const other of [
+      sealingAad('conn_2', 'alice', 'access_token'),
+      sealingAad('conn_1', 'mallory', 'access_token'),
+      sealingAad('conn_1', 'alice', 'grant_id'),
+    ]) {
       assert.throws(() => sealer.open(sealed, other), DecryptionError);
     }
   });
@@ -96,7 +106,11 @@ describe('stored connection tampering', () => {
 
     const parts = row.access_token_sealed.split(':');
     parts[2] = flipBit(parts[2]!, 7);
-    await h.bff.ctx.db.updateTable('connections').set({ access_token_sealed: parts.join(':') }).where('id', '=', row.id).execute();
+    await h.bff.ctx.db
+      .updateTable('connections')
+      .set({ access_token_sealed: parts.join(':') })
+      .where('id', '=', row.id)
+      .execute();
 
     const connection = await agent.call('GET', '/api/kryptos/connection');
     assert.equal(connection.status, 500);
@@ -108,7 +122,7 @@ describe('stored connection tampering', () => {
     assert.equal(link.json.isAuthorized, false);
   });
 
-  it('a ciphertext moved to another user\'s row does not open', async () => {
+  it("a ciphertext moved to another user's row does not open", async () => {
     const a = createAgent(h.bff.url);
     await a.login('owner-a');
     const { publicToken } = await connectThroughWidget(a);
@@ -119,7 +133,11 @@ describe('stored connection tampering', () => {
     await b.call('POST', '/api/kryptos/exchange', { body: { public_token: second.publicToken } });
 
     const rowA = await h.bff.ctx.db.selectFrom('connections').selectAll().where('partner_user_id', '=', 'owner-a').executeTakeFirstOrThrow();
-    await h.bff.ctx.db.updateTable('connections').set({ access_token_sealed: rowA.access_token_sealed, grant_id_sealed: rowA.grant_id_sealed }).where('partner_user_id', '=', 'owner-b').execute();
+    await h.bff.ctx.db
+      .updateTable('connections')
+      .set({ access_token_sealed: rowA.access_token_sealed, grant_id_sealed: rowA.grant_id_sealed })
+      .where('partner_user_id', '=', 'owner-b')
+      .execute();
     await assert.rejects(h.bff.ctx.store.find('owner-b'), DecryptionError);
     // Disconnecting an unreadable row forgets it (its grant id cannot be known to revoke).
     const removed = await b.call('DELETE', '/api/kryptos/connection');

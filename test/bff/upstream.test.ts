@@ -65,7 +65,14 @@ describe('BFF against a misbehaving connect server', () => {
 
   it('does not follow a redirect from the data API (the Bearer token and client secret stay put)', async () => {
     // A stored connection for the user, so the BFF does send credentials upstream.
-    await bff.ctx.store.save(Date.now(), { partnerUserId: 'u1', accessToken: `cat_${'t'.repeat(49)}`, grantId: `cgrant_${'g'.repeat(49)}`, scopes: 'openid', workspaceId: 'ws_1', kryptosUserId: 'usr_1' });
+    await bff.ctx.store.save(Date.now(), {
+      partnerUserId: 'u1',
+      accessToken: `cat_${'t'.repeat(49)}`,
+      grantId: `cgrant_${'g'.repeat(49)}`,
+      scopes: 'openid',
+      workspaceId: 'ws_1',
+      kryptosUserId: 'usr_1',
+    });
     const agent = createAgent(bff.url);
     await agent.login('u1');
     const res = await agent.call('GET', '/api/kryptos/data/holdings');
@@ -82,7 +89,7 @@ describe('BFF against a misbehaving connect server', () => {
     assert.ok(Date.now() - started < 1500);
   });
 
-  it('answers 502 (not 401) when the connect server refuses the app\'s own credentials', async () => {
+  it("answers 502 (not 401) when the connect server refuses the app's own credentials", async () => {
     const agent = createAgent(bff.url);
     await agent.login('u2');
     const res = await agent.call('POST', '/api/kryptos/link-token', { body: {} });

@@ -18,7 +18,8 @@ import { setWebhook } from '../../server/webhooks/webhooks.service.ts';
 import { startBff, type RunningBff } from '../../bff/start.ts';
 import { bffEnv, captureLogs, connectThroughWidget, createAgent, type Agent } from './helpers.ts';
 
-const SCOPES = 'openid profile offline_access email portfolios:read transactions:read integrations:read tax:read accounting:read reports:read reports:write workspace:read users:read';
+const SCOPES =
+  'openid profile offline_access email portfolios:read transactions:read integrations:read tax:read accounting:read reports:read reports:write workspace:read users:read';
 
 let dir: string;
 let connect: RunningServer;
@@ -30,7 +31,13 @@ let clientId: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kc-bff-webhooks-'));
   connect = await startConnectServer({
-    env: { NODE_ENV: 'test', CONNECT_DB: join(dir, 'connect.db'), CONNECT_PORT: '0', CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'), LOG_LEVEL: 'silent' },
+    env: {
+      NODE_ENV: 'test',
+      CONNECT_DB: join(dir, 'connect.db'),
+      CONNECT_PORT: '0',
+      CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      LOG_LEVEL: 'silent',
+    },
     sync: { pollMs: 25, backoffMs: () => 30 },
     webhooks: { pollMs: 25, backoffMs: () => 50 },
   });
@@ -54,14 +61,29 @@ function signed(body: string, options: { key?: string; timestamp?: string; id?: 
   const timestamp = options.timestamp ?? new Date().toISOString();
   const id = options.id ?? (JSON.parse(body) as { id: string }).id;
   return {
-    'Content-Type': 'application/json', 'X-Webhook-Id': id, 'X-Webhook-Event': 'integration.updated', 'X-Webhook-Timestamp': timestamp,
-    'X-Webhook-Signature': createHmac('sha256', options.key ?? secret).update(`${timestamp}.${body}`).digest('hex'),
+    'Content-Type': 'application/json',
+    'X-Webhook-Id': id,
+    'X-Webhook-Event': 'integration.updated',
+    'X-Webhook-Timestamp': timestamp,
+    'X-Webhook-Signature': createHmac('sha256', options.key ?? secret)
+      .update(`${timestamp}.${body}`)
+      .digest('hex'),
   };
 }
-const post = (body: string, headers: Record<string, string>) => fetch(`${bff.url}/api/kryptos/webhooks`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+const post = (body: string, headers: Record<string, string>) =>
+  fetch(`${bff.url}/api/kryptos/webhooks`, { method: 'POST', headers, body }).then(async (r) => ({
+    status: r.status,
+    json: (await r.json()) as Record<string, unknown>,
+  }));
 
 test('a signed delivery is accepted once; duplicates, tampering, wrong secret and stale timestamps are refused', async () => {
-  const body = JSON.stringify({ id: `whd_${randomBytes(16).toString('hex')}`, event: 'integration.updated', timestamp: new Date().toISOString(), workspace_id: 'ws_test', data: { uid: 'u', status: 'COMPLETED' } });
+  const body = JSON.stringify({
+    id: `whd_${randomBytes(16).toString('hex')}`,
+    event: 'integration.updated',
+    timestamp: new Date().toISOString(),
+    workspace_id: 'ws_test',
+    data: { uid: 'u', status: 'COMPLETED' },
+  });
   assert.deepEqual(await post(body, signed(body)), { status: 200, json: { received: true, duplicate: false } });
   assert.deepEqual(await post(body, signed(body)), { status: 200, json: { received: true, duplicate: true } });
   const tampered = body.replace('COMPLETED', 'FAILED');
@@ -74,17 +96,24 @@ test('a signed delivery is accepted once; duplicates, tampering, wrong secret an
   assert.equal(rows.length, 1);
 });
 
-test('after a re-sync completes, the user\'s latest event says so (what the demo polls), and tax data and reports go through the BFF', async () => {
+test("after a re-sync completes, the user's latest event says so (what the demo polls), and tax data and reports go through the BFF", async () => {
   const { publicToken } = await connectThroughWidget(agent);
   const ex = await agent.call('POST', '/api/kryptos/exchange', { body: { public_token: publicToken } });
   assert.equal(ex.status, 200, ex.text);
   await connect.ctx.sync!.waitIdle(60_000);
   const conn = await bff.ctx.db.selectFrom('connections').selectAll().executeTakeFirstOrThrow();
-  const integration = await connect.ctx.db.selectFrom('integrations').select(['id', 'status']).where('workspace_id', '=', conn.workspace_id).where('deleted_at', 'is', null).executeTakeFirstOrThrow();
+  const integration = await connect.ctx.db
+    .selectFrom('integrations')
+    .select(['id', 'status'])
+    .where('workspace_id', '=', conn.workspace_id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
   const user = await connect.ctx.db.selectFrom('workspaces').select('owner_id').where('id', '=', conn.workspace_id).executeTakeFirstOrThrow();
   const before = (await agent.call('GET', '/api/kryptos/webhooks/latest')).json.latest?.id ?? null;
   const resync = await fetch(`${connect.url}/developer/integrations/${integration.id}/resync`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Client-Id': clientId, 'X-Client-Secret': bff.ctx.config.clientSecret }, body: JSON.stringify({ user_id: user.owner_id, mode: 'latest' }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Client-Id': clientId, 'X-Client-Secret': bff.ctx.config.clientSecret },
+    body: JSON.stringify({ user_id: user.owner_id, mode: 'latest' }),
   });
   assert.equal(resync.status, 202, await resync.text());
   const deadline = Date.now() + 20_000;
@@ -112,5 +141,9 @@ test('after a re-sync completes, the user\'s latest event says so (what the demo
   assert.match(file.headers.get('content-type')!, /^text\/csv/);
   assert.match(file.text, /^Description,Date Acquired,Date Sold,Proceeds,Cost Basis,Gain or Loss,Term/);
   assert.equal((await agent.call('GET', '/api/kryptos/reports/../../v1/holdings/download')).status, 404);
-  assert.equal((await agent.call('POST', '/api/kryptos/reports', { body: { type: 'capital_gains', year }, csrf: false })).status, 403, 'the app\'s own writes still need the CSRF header');
+  assert.equal(
+    (await agent.call('POST', '/api/kryptos/reports', { body: { type: 'capital_gains', year }, csrf: false })).status,
+    403,
+    "the app's own writes still need the CSRF header",
+  );
 });

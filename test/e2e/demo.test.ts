@@ -8,8 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import {
-  SANDBOX_ETH, connectAsGuest, launchBrowser, newSession, openWidget, pickProvider, portfolioAccounts, portfolioLoaded,
-  signIn, startStack, type Stack,
+  SANDBOX_ETH,
+  connectAsGuest,
+  launchBrowser,
+  newSession,
+  openWidget,
+  pickProvider,
+  portfolioAccounts,
+  portfolioLoaded,
+  signIn,
+  startStack,
+  type Stack,
 } from './helpers.ts';
 
 /** Text elements (no element children) of the page whose text runs fewer than 4 characters per line. */
@@ -56,11 +65,20 @@ describe('the demo app', () => {
       assert.match(status, /Acme Portfolio can see your identity, .*your portfolio.*and .+\./);
       assert.doesNotMatch(status, /openid|portfolios:read|offline_access/);
       const badges = await page.locator('#panel-integrations .badge').allInnerTexts();
-      assert.ok(badges.every((b) => ['Synced', 'Syncing', 'Waiting to sync', 'Partly synced', 'Sync failed'].includes(b)), badges.join());
+      assert.ok(
+        badges.every((b) => ['Synced', 'Syncing', 'Waiting to sync', 'Partly synced', 'Sync failed'].includes(b)),
+        badges.join(),
+      );
 
       // Quantities: at most 6 significant digits on screen, one line, the exact value in the tooltip when rounded.
       const cells = await page.locator('#panel-holdings td.num .num').evaluateAll((spans) =>
-        spans.map((s) => ({ text: s.textContent ?? '', title: s.getAttribute('title'), height: s.getBoundingClientRect().height, line: parseFloat(getComputedStyle(s).lineHeight) })));
+        spans.map((s) => ({
+          text: s.textContent ?? '',
+          title: s.getAttribute('title'),
+          height: s.getBoundingClientRect().height,
+          line: parseFloat(getComputedStyle(s).lineHeight),
+        })),
+      );
       assert.ok(cells.length > 0, 'holdings are shown');
       for (const c of cells) {
         assert.ok(c.text.replace(/[^0-9]/g, '').replace(/^0+/, '').length <= 6 || c.text.includes('$'), `shortened: ${c.text}`);
@@ -73,7 +91,10 @@ describe('the demo app', () => {
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390));
 
       // Dark mode: the page and the widget (theme="auto") in one palette.
-      const colours = await page.evaluate(() => ({ page: getComputedStyle(document.documentElement).backgroundColor, accent: getComputedStyle(document.querySelector('main a, footer a')!).color }));
+      const colours = await page.evaluate(() => ({
+        page: getComputedStyle(document.documentElement).backgroundColor,
+        accent: getComputedStyle(document.querySelector('main a, footer a')!).color,
+      }));
       if (colorScheme === 'dark') assert.deepEqual(colours, { page: 'rgb(10, 10, 10)', accent: 'rgb(66, 255, 208)' });
       else assert.deepEqual(colours, { page: 'rgb(249, 250, 251)', accent: 'rgb(0, 117, 88)' });
       await openWidget(page);

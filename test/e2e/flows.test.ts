@@ -7,9 +7,31 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import {
-  OTHER_ETH, SANDBOX_ETH, SANDBOX_SOL, addAddress, allowAccess, connectAsGuest, continueAsGuest, continueFromAccounts, dialog,
-  finishAndWaitConnected, latestCode, launchBrowser, newSession, openWidget, partnerCall, pickProvider, portfolioAccounts, recorded,
-  signIn, startStack, storedAccessToken, accountRows, addAnotherAccount, type Session, type Stack,
+  OTHER_ETH,
+  SANDBOX_ETH,
+  SANDBOX_SOL,
+  addAddress,
+  allowAccess,
+  connectAsGuest,
+  continueAsGuest,
+  continueFromAccounts,
+  dialog,
+  finishAndWaitConnected,
+  latestCode,
+  launchBrowser,
+  newSession,
+  openWidget,
+  partnerCall,
+  pickProvider,
+  portfolioAccounts,
+  recorded,
+  signIn,
+  startStack,
+  storedAccessToken,
+  accountRows,
+  addAnotherAccount,
+  type Session,
+  type Stack,
 } from './helpers.ts';
 
 describe('demo flows in Chromium', () => {
@@ -57,7 +79,10 @@ describe('demo flows in Chromium', () => {
     await finishAndWaitConnected(page);
 
     // Said truthfully: "syncing" while an account syncs, then that all are synced.
-    await page.locator('#message').getByText(/^Connected\. (Your accounts are syncing|All accounts are synced)\.$/).waitFor();
+    await page
+      .locator('#message')
+      .getByText(/^Connected\. (Your accounts are syncing|All accounts are synced)\.$/)
+      .waitFor();
     await portfolioAccounts(page, 1);
     assert.match(await page.locator('#panel-integrations').innerText(), /0x47c2…fcfa/);
     // The same button now adds accounts (its accessible name comes from the slotted label).
@@ -225,7 +250,10 @@ describe('demo flows in Chromium', () => {
     const shown = kc.events.filter((e) => e.type === 'step_shown').map((e) => e.step);
     assert.ok(!shown.includes('auth') && !shown.includes('otp') && !shown.includes('consent'), shown.join(','));
     await page.getByRole('button', { name: 'Done' }).click();
-    await page.locator('#message').getByText(/^1 account added\./).waitFor();
+    await page
+      .locator('#message')
+      .getByText(/^1 account added\./)
+      .waitFor();
     await portfolioAccounts(page, 2);
     const data = await page.evaluate(async () => (await fetch('/api/kryptos/data/integrations')).json());
     const list = data.data ?? data.integrations;

@@ -29,7 +29,14 @@ export const OTHER_ETH = '0x52908400098527886E0F7030069857D2E4169EE7';
 /** Every step waits at most this long. */
 export const STEP_TIMEOUT = 15_000;
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /** A token or secret of ours, wherever it appears: prefix + 43 base62 + 6 checksum characters. */
 export const TOKEN_PATTERN = /(?<![0-9A-Za-z])(?:link|public|cat|cs)_[0-9A-Za-z]{49}(?![0-9A-Za-z])/g;
@@ -44,7 +51,9 @@ export function ensureWidgetBuilt(): void {
 /** Chromium from Debian; a clear failure (never a skip) when it is not installed. */
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH); the end-to-end tests need it.`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}. Install it with \`apt-get update && apt-get install -y chromium\` (or set CHROMIUM_PATH); the end-to-end tests need it.`,
+    );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
 }
@@ -88,8 +97,15 @@ export async function startStack(): Promise<Stack> {
   const connectKey = randomBytes(32).toString('base64');
   const connect = await startConnectServer({
     env: {
-      NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: join(dir, 'connect.db'), CONNECT_ENCRYPTION_KEY: connectKey, LOG_LEVEL: 'debug',
-      CONNECT_OTP_REQUESTS_PER_HOUR: '1000', CONNECT_GUESTS_PER_IP_PER_HOUR: '100000', CONNECT_RATE_LIMIT_PER_MINUTE: '100000', CONNECT_IP_RATE_LIMIT_PER_MINUTE: '100000',
+      NODE_ENV: 'test',
+      CONNECT_PORT: '0',
+      CONNECT_DB: join(dir, 'connect.db'),
+      CONNECT_ENCRYPTION_KEY: connectKey,
+      LOG_LEVEL: 'debug',
+      CONNECT_OTP_REQUESTS_PER_HOUR: '1000',
+      CONNECT_GUESTS_PER_IP_PER_HOUR: '100000',
+      CONNECT_RATE_LIMIT_PER_MINUTE: '100000',
+      CONNECT_IP_RATE_LIMIT_PER_MINUTE: '100000',
     },
     logDestination: server.stream,
   });
@@ -100,8 +116,15 @@ export async function startStack(): Promise<Stack> {
   try {
     bff = await startBff({
       env: {
-        NODE_ENV: 'test', CONNECT_URL: connect.url, KRYPTOS_CLIENT_ID: client.client_id, KRYPTOS_CLIENT_SECRET: client.client_secret,
-        BFF_ENCRYPTION_KEY: bffKey, BFF_SESSION_SECRET: sessionSecret, BFF_PORT: '0', BFF_DB: join(dir, 'bff.db'), LOG_LEVEL: 'debug',
+        NODE_ENV: 'test',
+        CONNECT_URL: connect.url,
+        KRYPTOS_CLIENT_ID: client.client_id,
+        KRYPTOS_CLIENT_SECRET: client.client_secret,
+        BFF_ENCRYPTION_KEY: bffKey,
+        BFF_SESSION_SECRET: sessionSecret,
+        BFF_PORT: '0',
+        BFF_DB: join(dir, 'bff.db'),
+        LOG_LEVEL: 'debug',
         BFF_RATE_LIMIT_PER_MINUTE: '100000',
       },
       logDestination: bffLog.stream,
@@ -114,10 +137,13 @@ export async function startStack(): Promise<Stack> {
   // As `npm start` does: the BFF's origins, and the demo's own privacy policy and terms for the consent screen.
   await updateClient(connect.ctx.write, Date.now(), client.client_id, {
     origins: [`http://127.0.0.1:${port}`, `http://localhost:${port}`],
-    privacy_policy_url: `http://127.0.0.1:${port}/privacy.html`, terms_url: `http://127.0.0.1:${port}/terms.html`,
+    privacy_policy_url: `http://127.0.0.1:${port}/privacy.html`,
+    terms_url: `http://127.0.0.1:${port}/terms.html`,
   });
   return {
-    connect, bff, client,
+    connect,
+    bff,
+    client,
     origin: `http://127.0.0.1:${port}`,
     connectOrigin: new URL(connect.url).origin,
     serverLogs: server.lines,
@@ -158,7 +184,13 @@ const INIT_SCRIPT = `(() => {
 export function observe(context: BrowserContext): Observer {
   const pending: Promise<unknown>[] = [];
   const o: Observer = {
-    urls: [], referers: [], console: [], seen: new Set(), tokenResponses: [], requests: [], statuses: [],
+    urls: [],
+    referers: [],
+    console: [],
+    seen: new Set(),
+    tokenResponses: [],
+    requests: [],
+    statuses: [],
     settle: async () => {
       while (pending.length) await Promise.allSettled(pending.splice(0));
     },
@@ -181,11 +213,14 @@ export function observe(context: BrowserContext): Observer {
     const type = res.headers()['content-type'] ?? '';
     if (!type.includes('json')) return;
     pending.push(
-      res.text().then((text) => {
-        const tokens = text.match(TOKEN_PATTERN) ?? [];
-        for (const t of tokens) o.seen.add(t);
-        if (tokens.length) o.tokenResponses.push({ url: res.url(), cacheControl: res.headers()['cache-control'] });
-      }, () => undefined),
+      res.text().then(
+        (text) => {
+          const tokens = text.match(TOKEN_PATTERN) ?? [];
+          for (const t of tokens) o.seen.add(t);
+          if (tokens.length) o.tokenResponses.push({ url: res.url(), cacheControl: res.headers()['cache-control'] });
+        },
+        () => undefined,
+      ),
     );
   });
   return o;

@@ -6,8 +6,23 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import {
-  SANDBOX_ETH, addAddress, allowAccess, continueAsGuest, continueFromAccounts, dialog, finishAndWaitConnected, launchBrowser, newSession,
-  openWidget, pickProvider, portfolioAccounts, portfolioLoaded, recorded, signIn, startStack, type Stack,
+  SANDBOX_ETH,
+  addAddress,
+  allowAccess,
+  continueAsGuest,
+  continueFromAccounts,
+  dialog,
+  finishAndWaitConnected,
+  launchBrowser,
+  newSession,
+  openWidget,
+  pickProvider,
+  portfolioAccounts,
+  portfolioLoaded,
+  recorded,
+  signIn,
+  startStack,
+  type Stack,
 } from './helpers.ts';
 
 type Focused = { tag: string; id: string; text: string; cls: string; provider: string | null; inDialog: boolean };
@@ -23,8 +38,12 @@ function focused(page: Page): Promise<Focused> {
       if (n.nodeName === 'DIALOG') inDialog = true;
     }
     return {
-      tag: e?.tagName ?? '', id: e?.id ?? '', text: (e?.textContent ?? '').replace(/\s+/g, ' ').trim(), cls: e?.className ?? '',
-      provider: e?.getAttribute('data-provider') ?? null, inDialog,
+      tag: e?.tagName ?? '',
+      id: e?.id ?? '',
+      text: (e?.textContent ?? '').replace(/\s+/g, ' ').trim(),
+      cls: e?.className ?? '',
+      provider: e?.getAttribute('data-provider') ?? null,
+      inDialog,
     };
   });
 }
@@ -78,7 +97,12 @@ describe('phone layout and keyboard only', () => {
     await openWidget(page);
     await continueAsGuest(page);
     const box = await dialog(page).boundingBox();
-    assert.deepEqual(box && { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) }, { x: 0, y: 0, width: 390, height: 844 });
+    assert.deepEqual(box && { x: Math.round(box.x), y: Math.round(box.y), width: Math.round(box.width), height: Math.round(box.height) }, {
+      x: 0,
+      y: 0,
+      width: 390,
+      height: 844,
+    });
     await fitsWidth(page, 'kryptos-integration-step');
     await pickProvider(page, 'ethereum', 'Ethereum');
     await fitsWidth(page, 'kryptos-connect-step');
@@ -109,7 +133,9 @@ describe('phone layout and keyboard only', () => {
     await dialog(page).waitFor({ state: 'hidden' });
     await focusSettles(page, isTrigger, 'the Connect button after Escape');
     // connect-error is dispatched as the dialog closes; on a busy machine it may land a frame after the focus.
-    await page.waitForFunction(() => (globalThis as unknown as { __kc: { errors: unknown[] } }).__kc.errors.length > 0, undefined, { timeout: 5000 }).catch(() => undefined);
+    await page
+      .waitForFunction(() => (globalThis as unknown as { __kc: { errors: unknown[] } }).__kc.errors.length > 0, undefined, { timeout: 5000 })
+      .catch(() => undefined);
     assert.deepEqual((await recorded(page)).errors, [{ name: 'AbortError', code: 'USER_CLOSED' }]);
 
     await page.keyboard.press('Space');

@@ -8,10 +8,29 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { disconnectDemo,
-  SANDBOX_ETH, SANDBOX_SOL, addAddress, allowAccess, assertNothingLeaks, connectAsGuest, continueFromAccounts, dialog, finishAndWaitConnected,
-  latestCode, launchBrowser, newSession, openWidget, partnerCall, pickProvider, signIn, startStack, storageOf, storedAccessToken,
-  type Observer, type Stack,
+import {
+  disconnectDemo,
+  SANDBOX_ETH,
+  SANDBOX_SOL,
+  addAddress,
+  allowAccess,
+  assertNothingLeaks,
+  connectAsGuest,
+  continueFromAccounts,
+  dialog,
+  finishAndWaitConnected,
+  latestCode,
+  launchBrowser,
+  newSession,
+  openWidget,
+  partnerCall,
+  pickProvider,
+  signIn,
+  startStack,
+  storageOf,
+  storedAccessToken,
+  type Observer,
+  type Stack,
 } from './helpers.ts';
 
 const SESSION_COOKIE = '__Host-kc_session';
@@ -74,7 +93,10 @@ describe('leakage: no token or secret outside where it belongs', () => {
       await addAddress(page, SANDBOX_SOL, 'SOLANA');
       await page.locator('kryptos-accounts-step').getByRole('button', { name: 'Confirm' }).click();
       await page.getByRole('button', { name: 'Done' }).click();
-      await page.locator('#message').getByText(/^1 account added\./).waitFor();
+      await page
+        .locator('#message')
+        .getByText(/^1 account added\./)
+        .waitFor();
       await disconnectDemo(page);
       await page.locator('#connection-status').getByText('Not connected').waitFor();
       await observer.settle();
@@ -116,9 +138,19 @@ describe('leakage: no token or secret outside where it belongs', () => {
 
   it('saw the tokens it looks for: link_ and public_ in responses, cat_ only in the BFF, logs at debug level', () => {
     const seen = observers.flatMap((o) => [...o.seen]);
-    assert.ok(seen.some((t) => t.startsWith('link_')), 'a link token reached the browser');
-    assert.ok(seen.some((t) => t.startsWith('public_')), 'a public token reached the browser');
-    assert.deepEqual(seen.filter((t) => t.startsWith('cat_') || t.startsWith('cs_')), [], 'no access token or client secret ever reaches a browser');
+    assert.ok(
+      seen.some((t) => t.startsWith('link_')),
+      'a link token reached the browser',
+    );
+    assert.ok(
+      seen.some((t) => t.startsWith('public_')),
+      'a public token reached the browser',
+    );
+    assert.deepEqual(
+      seen.filter((t) => t.startsWith('cat_') || t.startsWith('cs_')),
+      [],
+      'no access token or client secret ever reaches a browser',
+    );
     assert.equal([...secrets].filter((s) => s.startsWith('cat_')).length, 2);
     assert.equal(stack.bff.ctx.logger.level, 'debug');
     assert.equal(stack.connect.ctx.logger.level, 'debug');
@@ -139,13 +171,20 @@ describe('leakage: no token or secret outside where it belongs', () => {
       console: observers.flatMap((o) => o.console),
     });
     // Nothing credential-like in a query string at all.
-    assert.deepEqual(urls.filter((u) => /[?&](link_token|public_token|access_token|client_secret|code|token)=/i.test(u)), []);
+    assert.deepEqual(
+      urls.filter((u) => /[?&](link_token|public_token|access_token|client_secret|code|token)=/i.test(u)),
+      [],
+    );
   });
 
   it('no token, secret, key, code or session cookie in any log line of the BFF or the connect server', () => {
     assertNothingLeaks(secrets, { 'BFF log': stack.bffLogs, 'server log': stack.serverLogs });
     const code = new RegExp(`(?<![0-9A-Za-z])(${codes.join('|')})(?![0-9A-Za-z])`);
-    assert.deepEqual([...stack.bffLogs, ...stack.serverLogs].filter((l) => code.test(l)), [], 'a sign-in code was logged');
+    assert.deepEqual(
+      [...stack.bffLogs, ...stack.serverLogs].filter((l) => code.test(l)),
+      [],
+      'a sign-in code was logged',
+    );
   });
 
   it('browser storage of both origins holds nothing but the HttpOnly session cookie', () => {
@@ -161,7 +200,10 @@ describe('leakage: no token or secret outside where it belongs', () => {
     const responses = observers.flatMap((o) => o.tokenResponses);
     assert.ok(responses.some((r) => r.url.endsWith('/api/kryptos/link-token')));
     assert.ok(responses.some((r) => r.url.endsWith('/widget/consent')));
-    assert.deepEqual(responses.filter((r) => !/\bno-store\b/.test(r.cacheControl ?? '')), []);
+    assert.deepEqual(
+      responses.filter((r) => !/\bno-store\b/.test(r.cacheControl ?? '')),
+      [],
+    );
   });
 
   it('the partner token endpoints answer Cache-Control: no-store', async () => {

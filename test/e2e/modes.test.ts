@@ -6,7 +6,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { UNSERVED_DATA, connectAsGuest, portfolioLoaded, unexpectedConsoleErrors, launchBrowser, newSession, portfolioAccounts, recorded, signIn, startStack, type Stack } from './helpers.ts';
+import {
+  UNSERVED_DATA,
+  connectAsGuest,
+  portfolioLoaded,
+  unexpectedConsoleErrors,
+  launchBrowser,
+  newSession,
+  portfolioAccounts,
+  recorded,
+  signIn,
+  startStack,
+  type Stack,
+} from './helpers.ts';
 
 describe('direct mode and strict CSP', () => {
   let stack: Stack;
@@ -57,7 +69,10 @@ describe('direct mode and strict CSP', () => {
     const cspConsole = observer.console.filter((m) => /Content Security Policy|Content-Security-Policy|Refused to/i.test(m));
     assert.deepEqual(cspConsole, []);
     assert.deepEqual(unexpectedConsoleErrors(observer), []);
-    assert.deepEqual(observer.statuses.filter((s) => s.status >= 400 && !UNSERVED_DATA.test(s.url)), []);
+    assert.deepEqual(
+      observer.statuses.filter((s) => s.status >= 400 && !UNSERVED_DATA.test(s.url)),
+      [],
+    );
     // The detector itself works: an inline style attribute is a violation under this policy.
     await page.evaluate(() => document.body.setAttribute('style', 'outline: 1px solid red'));
     await page.waitForFunction(() => (window as unknown as { __kc: { csp: unknown[] } }).__kc.csp.length > 0, undefined, { timeout: 5000 });

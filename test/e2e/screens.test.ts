@@ -12,8 +12,21 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import {
-  ROOT, SANDBOX_ETH, SANDBOX_SOL, addAnotherAccount, continueFromAccounts, dialog, latestCode, launchBrowser, newSession, openWidget, pickProvider,
-  portfolioLoaded, signIn, startStack, type Stack,
+  ROOT,
+  SANDBOX_ETH,
+  SANDBOX_SOL,
+  addAnotherAccount,
+  continueFromAccounts,
+  dialog,
+  latestCode,
+  launchBrowser,
+  newSession,
+  openWidget,
+  pickProvider,
+  portfolioLoaded,
+  signIn,
+  startStack,
+  type Stack,
 } from './helpers.ts';
 
 const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');

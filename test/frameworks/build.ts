@@ -80,10 +80,7 @@ export async function buildApp(framework: Framework, outDir: string): Promise<Bu
     logLevel: 'warn',
     mode: 'production',
     plugins: [recordWidgetResolution(widget), ...(framework === 'vue' ? [vueSfc()] : framework === 'svelte' ? [svelteComponent(warnings)] : [])],
-    define:
-      framework === 'vue'
-        ? { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' }
-        : {},
+    define: framework === 'vue' ? { __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' } : {},
     oxc: { jsx: { runtime: 'automatic' } },
     build: { outDir: join(outDir, framework), emptyOutDir: true, target: 'es2022', sourcemap: false, reportCompressedSize: false },
   });

@@ -23,8 +23,19 @@ import type { Browser, Page } from 'playwright-core';
 import { startConnectServer, type RunningServer } from '../../server/start.ts';
 import { createClient, updateClient } from '../../server/clients/clients.service.ts';
 import {
-  ROOT, SANDBOX_ETH, STEP_TIMEOUT, addAddress, allowAccess, captureLines, continueAsGuest, continueFromAccounts, dialog,
-  ensureWidgetBuilt, launchBrowser, pickProvider, trigger,
+  ROOT,
+  SANDBOX_ETH,
+  STEP_TIMEOUT,
+  addAddress,
+  allowAccess,
+  captureLines,
+  continueAsGuest,
+  continueFromAccounts,
+  dialog,
+  ensureWidgetBuilt,
+  launchBrowser,
+  pickProvider,
+  trigger,
 } from '../e2e/helpers.ts';
 import { FRAMEWORKS, buildApps, type BuildReport, type Framework } from './build.ts';
 import { startAppServer, type AppServer } from './server.ts';
@@ -57,8 +68,14 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
     [connect, builds, browser] = await Promise.all([
       startConnectServer({
         env: {
-          NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: join(dir, 'connect.db'), CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-          LOG_LEVEL: 'info', CONNECT_GUESTS_PER_IP_PER_HOUR: '100000', CONNECT_RATE_LIMIT_PER_MINUTE: '100000', CONNECT_IP_RATE_LIMIT_PER_MINUTE: '100000',
+          NODE_ENV: 'test',
+          CONNECT_PORT: '0',
+          CONNECT_DB: join(dir, 'connect.db'),
+          CONNECT_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+          LOG_LEVEL: 'info',
+          CONNECT_GUESTS_PER_IP_PER_HOUR: '100000',
+          CONNECT_RATE_LIMIT_PER_MINUTE: '100000',
+          CONNECT_IP_RATE_LIMIT_PER_MINUTE: '100000',
         },
         logDestination: logs.stream,
       }),
@@ -71,8 +88,12 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
     });
     client = await createClient(connect.ctx.write, Date.now(), { name: 'Framework apps', origins: ['http://localhost:3000'], sandbox: true });
     apps = await startAppServer({
-      dir: join(dir, 'apps'), connectUrl: connect.url, clientId: client.client_id, clientSecret: client.client_secret,
-      userReference: USER_REFERENCE, scopes: SCOPES,
+      dir: join(dir, 'apps'),
+      connectUrl: connect.url,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      userReference: USER_REFERENCE,
+      scopes: SCOPES,
     });
     // The page origin is what the connect server's CORS allows for this client's link tokens.
     await updateClient(connect.ctx.write, Date.now(), client.client_id, { origins: [apps.origin] });
@@ -89,9 +110,16 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
 
   it('each app imports the widget as the package: "exports" → dist/kryptos-connect.js, no build warnings', () => {
     const dist = realpathSync(join(ROOT, 'dist', 'kryptos-connect.js'));
-    assert.deepEqual(builds.map((b) => b.framework), [...FRAMEWORKS]);
+    assert.deepEqual(
+      builds.map((b) => b.framework),
+      [...FRAMEWORKS],
+    );
     for (const b of builds) {
-      assert.deepEqual(b.widget.map((id) => realpathSync(id)), [dist], `${b.framework} resolved 'kryptos-connect' to ${b.widget.join(', ')}`);
+      assert.deepEqual(
+        b.widget.map((id) => realpathSync(id)),
+        [dist],
+        `${b.framework} resolved 'kryptos-connect' to ${b.widget.join(', ')}`,
+      );
       assert.ok(b.files.includes('index.html'), `${b.framework}: ${b.files.join(', ')}`);
       assert.deepEqual(b.warnings, [], `${b.framework} compiler warnings`);
     }
@@ -126,13 +154,19 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
           el.__identity = 'first';
           return {
             defined: customElements.get('kryptos-connect') === el.constructor,
-            appName: el.getAttribute('app-name'), apiBase: el.getAttribute('api-base'), theme: el.getAttribute('theme'),
+            appName: el.getAttribute('app-name'),
+            apiBase: el.getAttribute('api-base'),
+            theme: el.getAttribute('theme'),
             generateLinkToken: typeof el.generateLinkToken,
             attributes: el.getAttributeNames().sort(),
           };
         });
         assert.deepEqual(wiring, {
-          defined: true, appName: `Acme (${name})`, apiBase: connect.url, theme: 'light', generateLinkToken: 'function',
+          defined: true,
+          appName: `Acme (${name})`,
+          apiBase: connect.url,
+          theme: 'light',
+          generateLinkToken: 'function',
           attributes: ['api-base', 'app-name', 'size', 'theme'],
         });
 
@@ -161,7 +195,10 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
         assert.equal(await text(page, 'error'), '', 'Done after success is not an abort');
 
         // Re-render the parent twice (the bound theme flips dark, then light): same element, no second success.
-        for (const [round, theme] of [[1, 'dark'], [2, 'light']] as const) {
+        for (const [round, theme] of [
+          [1, 'dark'],
+          [2, 'light'],
+        ] as const) {
           await page.locator('#bump').click();
           await page.getByRole('heading', { name: `${name} ${round}` }).waitFor();
           await page.waitForFunction((t) => document.querySelector('kryptos-connect')?.getAttribute('theme') === t, theme, { timeout: STEP_TIMEOUT });
@@ -186,7 +223,9 @@ describe('<kryptos-connect> in React, Vue and Svelte without a wrapper', () => {
         await page.getByRole('button', { name: 'Continue as guest' }).waitFor();
         await page.evaluate(() => (document.querySelector('kryptos-connect') as unknown as { close(): void }).close());
         await dialog(page).waitFor({ state: 'hidden' });
-        await page.waitForFunction(() => (window as unknown as { __dispatched: { error: number } }).__dispatched.error === 2, undefined, { timeout: STEP_TIMEOUT });
+        await page.waitForFunction(() => (window as unknown as { __dispatched: { error: number } }).__dispatched.error === 2, undefined, {
+          timeout: STEP_TIMEOUT,
+        });
 
         // No console error, warning or failed request at all (logos resolve against the API origin, never the page's).
         const unexpected = problems;

@@ -18,7 +18,12 @@ const TYPES: Record<string, string> = {
 export type AppServer = { origin: string; linkTokensIssued: () => number; close(): Promise<void> };
 
 export async function startAppServer(o: {
-  dir: string; connectUrl: string; clientId: string; clientSecret: string; userReference: string; scopes: string;
+  dir: string;
+  connectUrl: string;
+  clientId: string;
+  clientSecret: string;
+  userReference: string;
+  scopes: string;
 }): Promise<AppServer> {
   let issued = 0;
   const server = createServer(async (req, res) => {
@@ -42,7 +47,8 @@ export async function startAppServer(o: {
         }
         issued++;
         const { link_token, expires_at, has_existing_grant } = json.data;
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+        res
+          .writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
           .end(JSON.stringify({ link_token, expires_at, isAuthorized: has_existing_grant === true }));
         return;
       }

@@ -57,7 +57,9 @@ test('every install script in the lockfile is reviewed in package.json "allowScr
 function fakeNpm(knowsStrict: boolean): { bin: string; log: string } {
   const bin = mkdtempSync(join(dir, 'bin-'));
   const log = join(bin, 'calls.log');
-  writeFileSync(join(bin, 'npm'), `#!/usr/bin/env bash
+  writeFileSync(
+    join(bin, 'npm'),
+    `#!/usr/bin/env bash
 echo "$*" >> '${log}'
 case "$*" in
   "--version") echo 10.9.9 ;;
@@ -65,7 +67,8 @@ case "$*" in
   "test") exit 99 ;; # stops .ci/run here: what it runs after the suite is not this test's business
 esac
 exit 0
-`);
+`,
+  );
   chmodSync(join(bin, 'npm'), 0o755);
   return { bin, log };
 }

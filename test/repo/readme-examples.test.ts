@@ -6,24 +6,29 @@ import { mismatches, readBlocks, ReadmeFormatError, splitComment } from './readm
 const sh = (...lines: string[]) => ['# Title', '', '```sh', ...lines, '```', ''].join('\n');
 
 test('a block becomes assignments and commands with the answers shown after them', () => {
-  const [block] = readBlocks(sh(
-    'H=(-H "X: $Y")',
-    "curl -s localhost:4000/health   # → {\"status\":\"OK\"}",
-    'curl -s -d \'{"a":"# not a comment"}\' localhost:4000/x',
-    '# → 201 {"data":{"id":"rpt_…",',
-    '#     "status":"queued"}}',
-    '#   or {"error":"…"}',
-    '# a comment in prose',
-    'npm run connect -- client list \\',
-    '  --json',
-  ));
+  const [block] = readBlocks(
+    sh(
+      'H=(-H "X: $Y")',
+      'curl -s localhost:4000/health   # → {"status":"OK"}',
+      'curl -s -d \'{"a":"# not a comment"}\' localhost:4000/x',
+      '# → 201 {"data":{"id":"rpt_…",',
+      '#     "status":"queued"}}',
+      '#   or {"error":"…"}',
+      '# a comment in prose',
+      'npm run connect -- client list \\',
+      '  --json',
+    ),
+  );
   assert.equal(block!.heading, 'Title');
-  assert.deepEqual(block!.steps.map((s) => [s.line, s.kind, s.text]), [
-    [4, 'assign', 'H=(-H "X: $Y")'],
-    [5, 'run', 'curl -s localhost:4000/health'],
-    [6, 'run', 'curl -s -d \'{"a":"# not a comment"}\' localhost:4000/x'],
-    [11, 'run', 'npm run connect -- client list   --json'],
-  ]);
+  assert.deepEqual(
+    block!.steps.map((s) => [s.line, s.kind, s.text]),
+    [
+      [4, 'assign', 'H=(-H "X: $Y")'],
+      [5, 'run', 'curl -s localhost:4000/health'],
+      [6, 'run', 'curl -s -d \'{"a":"# not a comment"}\' localhost:4000/x'],
+      [11, 'run', 'npm run connect -- client list   --json'],
+    ],
+  );
   assert.deepEqual(block!.steps[1]!.expect, { line: 5, status: undefined, answers: [{ status: 'OK' }] });
   assert.deepEqual(block!.steps[2]!.expect, { line: 7, status: 201, answers: [{ data: { id: 'rpt_…', status: 'queued' } }, { error: '…' }] });
 });
@@ -32,7 +37,7 @@ test('answers shown without →, unfinished JSON and → without a command are r
   for (const lines of [['curl x', '# {"a":1}'], ['curl x', '# 202 {"a":1}'], ['curl x', '# → {"a":'], ['# → {}'], ['curl x  # → {"a":1}', '# → {"b":2}']]) {
     assert.throws(() => readBlocks(sh(...lines)), ReadmeFormatError, lines.join(' / '));
   }
-  assert.deepEqual(splitComment("echo 'a # b' \"c # d\"  # e"), ["echo 'a # b' \"c # d\"", 'e']);
+  assert.deepEqual(splitComment('echo \'a # b\' "c # d"  # e'), ['echo \'a # b\' "c # d"', 'e']);
 });
 
 test('the matcher: shown fields must be there and equal; … stands for anything; extra fields pass', () => {

@@ -35,7 +35,18 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  call, DEFAULT_SCOPES, exchange, linkToken, newClient, runningClock, SANDBOX_ETH, startTestServer, TEST_KEY, widget, type TestClient, type TestServer,
+  call,
+  DEFAULT_SCOPES,
+  exchange,
+  linkToken,
+  newClient,
+  runningClock,
+  SANDBOX_ETH,
+  startTestServer,
+  TEST_KEY,
+  widget,
+  type TestClient,
+  type TestServer,
 } from '../server/helpers.ts';
 import { answerMismatches, readBlocks, type Block, type Step } from './readme-examples.ts';
 
@@ -44,7 +55,10 @@ const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef0123456789'; // what start
 
 /** Commands the test does not run, and why (each shows as a skipped test with its reason). */
 const NOT_RUN: { command: RegExp; why: string }[] = [
-  { command: /^npm install && npm start\b/, why: 'installs the project (what .ci/run does) and serves the demo from the project\'s own data/ folder on fixed ports (test/e2e wires the same pieces)' },
+  {
+    command: /^npm install && npm start\b/,
+    why: "installs the project (what .ci/run does) and serves the demo from the project's own data/ folder on fixed ports (test/e2e wires the same pieces)",
+  },
   { command: /^npm test\b/, why: 'the test suite this test is part of' },
 ];
 
@@ -72,20 +86,31 @@ before(async () => {
   server = await startTestServer({ clock: runningClock(), env: { LOG_LEVEL: 'info' }, sync: { pollMs: 25, backoffMs: () => 30 }, webhooks: false });
   client = await newClient(server, { name: 'Acme Portfolio' });
   const sandbox = await call(server, 'POST', '/sandbox/public-token', {
-    headers: client.headers, body: { scopes: DEFAULT_SCOPES, integrations: [{ provider: 'ethereum', address: SANDBOX_ETH }] },
+    headers: client.headers,
+    body: { scopes: DEFAULT_SCOPES, integrations: [{ provider: 'ethereum', address: SANDBOX_ETH }] },
   });
   assert.equal(sandbox.status, 200, JSON.stringify(sandbox.body));
   const ex = await exchange(server, client, sandbox.body.data.public_token);
   assert.equal(ex.status, 200, JSON.stringify(ex.body));
-  grant = { cat: ex.body.data.access_token, cgrant: ex.body.data.grant_id, usr: ex.body.data.user_id, ws: ex.body.data.workspace_id, wallet: sandbox.body.data.integrations[0] };
+  grant = {
+    cat: ex.body.data.access_token,
+    cgrant: ex.body.data.grant_id,
+    usr: ex.body.data.user_id,
+    ws: ex.body.data.workspace_id,
+    wallet: sandbox.body.data.integrations[0],
+  };
   await idle();
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   cwd = mkdtempSync(join(ROOT, '.tmp', 'readme-'));
   mkdirSync(join(cwd, 'data'));
   writeFileSync(join(cwd, 'data', 'admin-token'), `${ADMIN_TOKEN}\n`, { mode: 0o600 });
   env = {
-    PATH: process.env.PATH, HOME: process.env.HOME, CLIENT_ID: client.client_id, CLIENT_SECRET: client.client_secret,
-    CONNECT_DB: server.dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY,
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CLIENT_ID: client.client_id,
+    CLIENT_SECRET: client.client_secret,
+    CONNECT_DB: server.dbFile,
+    CONNECT_ENCRYPTION_KEY: TEST_KEY,
   };
 });
 after(async () => {
@@ -138,7 +163,9 @@ async function fillIn(text: string, state: BlockState, where: string): Promise<s
     out = out.replaceAll(placeholder, state.learned.get(kind) ?? (await ownValue(kind, state, where)));
   }
   for (const [placeholder, path] of [...out.matchAll(FIELD_PLACEHOLDER)].map((m) => [m[0], m[1]!] as const)) {
-    const value = state.answers.map((a) => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), a)).findLast((v) => typeof v === 'string' || typeof v === 'number');
+    const value = state.answers
+      .map((a) => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), a))
+      .findLast((v) => typeof v === 'string' || typeof v === 'number');
     if (value === undefined) throw new Error(`${where}: no earlier answer in this block has ${path} for ${placeholder}`);
     out = out.replaceAll(placeholder, String(value));
   }
@@ -158,7 +185,11 @@ type Ran = { code: number | null; stdout: string; stderr: string };
 function bash(script: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Ran> {
   return new Promise((resolve) => {
     execFile('bash', ['-c', script], { cwd, env: { ...env, ...extraEnv }, timeout: 180_000, maxBuffer: 32 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr: stderr + (error?.signal ? ` (killed by ${error.signal})` : '') });
+      resolve({
+        code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+        stdout,
+        stderr: stderr + (error?.signal ? ` (killed by ${error.signal})` : ''),
+      });
     });
   });
 }
@@ -190,7 +221,10 @@ async function runServerCommand(command: string, where: string) {
   const deadline = Date.now() + 120_000;
   try {
     while (health === undefined && Date.now() < deadline && child.exitCode === null) {
-      health = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? r.json() : undefined), () => undefined);
+      health = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => (r.ok ? r.json() : undefined),
+        () => undefined,
+      );
       if (health === undefined) await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
@@ -272,7 +306,11 @@ test('the README has examples to check, and every fenced block is either shell e
   assert.ok(sh.length >= 10 && sh.reduce((n, b) => n + b.steps.length, 0) >= 60, `${sh.length} sh blocks`);
   // '' = a diagram; 'http' = a request the server sends (test/server/webhooks checks its headers).
   const others = blocks.filter((b) => b.lang !== 'sh').map((b) => `line ${b.line}: ${b.lang || '(none)'}`);
-  assert.deepEqual(others.filter((o) => !/: (\(none\)|http)$/.test(o)), [], 'a block in another language would escape the check: make it sh, or say here why it is not run');
+  assert.deepEqual(
+    others.filter((o) => !/: (\(none\)|http)$/.test(o)),
+    [],
+    'a block in another language would escape the check: make it sh, or say here why it is not run',
+  );
 });
 
 describe('README examples, in order, as one shell session', () => {

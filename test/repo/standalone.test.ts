@@ -70,7 +70,10 @@ test('no file of the repository references a path outside it', () => {
     findings.push(...outsideReferences(file, content.toString('utf8')));
   }
   assert.ok(read > 100, `read ${read} text files`);
-  assert.deepEqual(findings.map((f) => `${f.file}:${f.line}: ${f.why}: ${f.text.slice(0, 160)}`), []);
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line}: ${f.why}: ${f.text.slice(0, 160)}`),
+    [],
+  );
 });
 
 test('the public contract and the threat model the code cites are in docs/', () => {

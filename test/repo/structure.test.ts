@@ -35,7 +35,8 @@ const outsideDb = server.filter((f) => !f.startsWith('server/db/'));
 const outsideRepositories = outsideDb.filter((f) => !f.endsWith('.repository.ts'));
 
 test('SQL is written only in repositories and server/db/', () => {
-  const sql = /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|selectNoFrom)\(|\bsql(`|\.(raw|ref|table|lit|id|join)\()|^import \{[^}]*\b(sql|Kysely)\b[^}]*\} from 'kysely'/;
+  const sql =
+    /\.(selectFrom|insertInto|updateTable|deleteFrom|replaceInto|mergeInto|selectNoFrom)\(|\bsql(`|\.(raw|ref|table|lit|id|join)\()|^import \{[^}]*\b(sql|Kysely)\b[^}]*\} from 'kysely'/;
   assert.deepEqual(offending(outsideRepositories, sql), [], 'move these statements into a *.repository.ts file');
 });
 
@@ -48,10 +49,13 @@ test('the raw SQLite handle stays inside server/db/', () => {
 });
 
 test('no import cycles', async () => {
-  const graph = await madge(['server', 'bff', 'widget', 'contract'].map((d) => join(ROOT, d)), {
-    baseDir: ROOT,
-    fileExtensions: ['ts'],
-    tsConfig: join(ROOT, 'tsconfig.json'),
-  });
+  const graph = await madge(
+    ['server', 'bff', 'widget', 'contract'].map((d) => join(ROOT, d)),
+    {
+      baseDir: ROOT,
+      fileExtensions: ['ts'],
+      tsConfig: join(ROOT, 'tsconfig.json'),
+    },
+  );
   assert.deepEqual(graph.circular(), [], 'these modules import each other in a cycle');
 });

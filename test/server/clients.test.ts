@@ -15,7 +15,17 @@ import { openDatabase } from '../../server/db/database.ts';
 import { authenticateClient } from '../../server/clients/clients.service.ts';
 import { runCli } from '../../server/cli.ts';
 import {
-  call, DEFAULT_SCOPES, exchange, guestPublicToken, latestCode, linkToken, newClient, SANDBOX_ETH, startTestServer, TEST_KEY, widget,
+  call,
+  DEFAULT_SCOPES,
+  exchange,
+  guestPublicToken,
+  latestCode,
+  linkToken,
+  newClient,
+  SANDBOX_ETH,
+  startTestServer,
+  TEST_KEY,
+  widget,
   type TestServer,
 } from './helpers.ts';
 import { expectError, pool, REPO_ROOT } from './security/support.ts';
@@ -25,7 +35,13 @@ const CLIENT_ID = /^client_[0-9a-f]{32}$/;
 
 type Run = { code: number; stdout: string; stderr: string };
 
-const cliEnv = (dbFile: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: process.env.HOME, CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' });
+const cliEnv = (dbFile: string): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  CONNECT_DB: dbFile,
+  CONNECT_ENCRYPTION_KEY: TEST_KEY,
+  NODE_ENV: 'test',
+});
 
 /** The CLI in this process (runCli is what `npm run connect` runs), its lines captured. */
 async function cli(dbFile: string, ...args: string[]): Promise<Run> {
@@ -38,13 +54,19 @@ async function cli(dbFile: string, ...args: string[]): Promise<Run> {
 /** The CLI as a user runs it: `npm run -s connect -- …` in a process of its own. */
 function spawnedCli(dbFile: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile('npm', ['run', '-s', 'connect', '--', ...args], {
-      cwd: REPO_ROOT, timeout: 120_000,
-      env: cliEnv(dbFile),
-    }, (error, stdout, stderr) => {
-      const signal = error && 'signal' in error && error.signal ? ` (killed by ${String(error.signal)}, timeout?)` : '';
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr: stderr + signal });
-    });
+    execFile(
+      'npm',
+      ['run', '-s', 'connect', '--', ...args],
+      {
+        cwd: REPO_ROOT,
+        timeout: 120_000,
+        env: cliEnv(dbFile),
+      },
+      (error, stdout, stderr) => {
+        const signal = error && 'signal' in error && error.signal ? ` (killed by ${String(error.signal)}, timeout?)` : '';
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr: stderr + signal });
+      },
+    );
   });
 }
 
@@ -67,7 +89,10 @@ describe('CLI', () => {
       cli(dbFile, 'client', 'create', '--name', 'Sandboxed', '--json'),
       cli(dbFile, 'client', 'create', '--name', 'Live', '--production', '--json'),
     ]);
-    for (const [r, expected] of [[sandbox, true], [production, false]] as const) {
+    for (const [r, expected] of [
+      [sandbox, true],
+      [production, false],
+    ] as const) {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim().split('\n').length, 1, `one line on stdout: ${r.stdout}`);
       const out = JSON.parse(r.stdout);
@@ -79,7 +104,20 @@ describe('CLI', () => {
   });
 
   test('client create/update --privacy-policy --terms set the consent screen links; an empty value removes one; a bad URL is refused', async () => {
-    const created = json(await cli(dbFile, 'client', 'create', '--name', 'Links', '--privacy-policy', 'https://links.example/privacy', '--terms', 'https://links.example/terms', '--json'));
+    const created = json(
+      await cli(
+        dbFile,
+        'client',
+        'create',
+        '--name',
+        'Links',
+        '--privacy-policy',
+        'https://links.example/privacy',
+        '--terms',
+        'https://links.example/terms',
+        '--json',
+      ),
+    );
     const shown = json(await cli(dbFile, 'client', 'show', created.client_id, '--json'));
     assert.equal(shown.privacy_policy_url, 'https://links.example/privacy');
     assert.equal(shown.terms_url, 'https://links.example/terms');
@@ -116,7 +154,9 @@ describe('CLI', () => {
   test('list, show (default scopes are the contract’s), update, rotate-secret --grace, delete, audit', async () => {
     const created = json(await cli(dbFile, 'client', 'create', '--name', 'Portal', '--origin', 'https://portal.example', '--json'));
     const [shownRun, listed, human] = await Promise.all([
-      cli(dbFile, 'client', 'show', created.client_id, '--json'), cli(dbFile, 'client', 'list', '--json'), cli(dbFile, 'client', 'list'),
+      cli(dbFile, 'client', 'show', created.client_id, '--json'),
+      cli(dbFile, 'client', 'list', '--json'),
+      cli(dbFile, 'client', 'list'),
     ]);
     const shown = json(shownRun);
     assert.equal(shown.scopes, DEFAULT_SCOPES);
@@ -127,7 +167,24 @@ describe('CLI', () => {
     assert.ok(json(listed).some((c: { client_id: string }) => c.client_id === created.client_id));
     assert.match(human.stdout, new RegExp(`${created.client_id}\\s+sandbox\\s+Portal`));
 
-    const updated = json(await cli(dbFile, 'client', 'update', created.client_id, '--name', 'Portal 2', '--scopes', 'openid email', '--origin', 'https://a.example', '--origin', 'https://b.example', '--production', '--json'));
+    const updated = json(
+      await cli(
+        dbFile,
+        'client',
+        'update',
+        created.client_id,
+        '--name',
+        'Portal 2',
+        '--scopes',
+        'openid email',
+        '--origin',
+        'https://a.example',
+        '--origin',
+        'https://b.example',
+        '--production',
+        '--json',
+      ),
+    );
     assert.equal(updated.name, 'Portal 2');
     assert.equal(updated.scopes, 'openid email');
     assert.deepEqual(updated.origins, ['https://a.example', 'https://b.example']);
@@ -268,7 +325,10 @@ describe('admin HTTP API', () => {
 
   test('the audit listing shows the security events of a client, with credentials masked', async () => {
     const c = await newClient(server, { name: 'Audited' });
-    expectError(await call(server, 'POST', '/link-token', { headers: { ...c.headers, 'x-client-secret': 'cs_wrong' }, body: { scopes: 'openid' } }), 'INVALID_CLIENT');
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: { ...c.headers, 'x-client-secret': 'cs_wrong' }, body: { scopes: 'openid' } }),
+      'INVALID_CLIENT',
+    );
     const email = (await linkToken(server, c)).link_token;
     const w = widget(server, email);
     await w('POST', '/auth/email/request', { email: 'audit@example.com' });
@@ -290,9 +350,18 @@ describe('admin HTTP API', () => {
     const events = audit.body.data.events as { event: string; outcome: string; details: Record<string, unknown> }[];
     const names = new Set(events.map((e) => e.event));
     for (const e of [
-      'client.auth_failed', 'link_token.issued', 'signin.code_sent', 'signin.code_failed', 'signin.succeeded', 'consent.granted',
-      'token.exchanged', 'token.reuse_detected', 'grant.revoked', 'client.secret_rotated',
-    ]) assert.ok(names.has(e), `${e} missing from ${[...names].join(', ')}`);
+      'client.auth_failed',
+      'link_token.issued',
+      'signin.code_sent',
+      'signin.code_failed',
+      'signin.succeeded',
+      'consent.granted',
+      'token.exchanged',
+      'token.reuse_detected',
+      'grant.revoked',
+      'client.secret_rotated',
+    ])
+      assert.ok(names.has(e), `${e} missing from ${[...names].join(', ')}`);
     assert.equal(events.find((e) => e.event === 'client.auth_failed')!.outcome, 'failure');
     assert.equal(events.find((e) => e.event === 'token.reuse_detected')!.details.revoked_grant, first.body.data.grant_id);
     const text = JSON.stringify(events);

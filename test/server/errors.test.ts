@@ -9,8 +9,18 @@ import assert from 'node:assert/strict';
 import SQLite from 'better-sqlite3';
 import { CONNECT_ERROR_STATUS, DATA_ERROR_STATUS } from '../../server/errors.ts';
 import {
-  call, DEFAULT_SCOPES, exchange, guestPublicToken, latestCode, linkToken, newClient, SANDBOX_ETH, startTestServer, widget,
-  type TestClient, type TestServer,
+  call,
+  DEFAULT_SCOPES,
+  exchange,
+  guestPublicToken,
+  latestCode,
+  linkToken,
+  newClient,
+  SANDBOX_ETH,
+  startTestServer,
+  widget,
+  type TestClient,
+  type TestServer,
 } from './helpers.ts';
 import { expectError } from './security/support.ts';
 
@@ -44,8 +54,16 @@ async function accessTokenFor(c: TestClient, scopes = DEFAULT_SCOPES) {
 describe('request shape', () => {
   test('INVALID_REQUEST: wrong type, unknown field, malformed JSON', async () => {
     expectError(await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: 1 } }), 'INVALID_REQUEST', 'wrong type');
-    expectError(await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: 'openid', admin: true } }), 'INVALID_REQUEST', 'unknown field');
-    expectError(await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'content-type': 'application/json' }, raw: '{"scopes": ' }), 'INVALID_REQUEST', 'malformed');
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: 'openid', admin: true } }),
+      'INVALID_REQUEST',
+      'unknown field',
+    );
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'content-type': 'application/json' }, raw: '{"scopes": ' }),
+      'INVALID_REQUEST',
+      'malformed',
+    );
     const { w } = await signedInGuest();
     expectError(await w('POST', '/exit', { step: 'nowhere', reason: 'other' }), 'INVALID_REQUEST', 'widget enum');
   });
@@ -69,7 +87,10 @@ describe('request shape', () => {
   });
 
   test('CREDENTIALS_IN_URL on partner and widget routes', async () => {
-    expectError(await call(server, 'POST', `/link-token?client_secret=${client.client_secret}`, { headers: client.headers, body: { scopes: 'openid' } }), 'CREDENTIALS_IN_URL');
+    expectError(
+      await call(server, 'POST', `/link-token?client_secret=${client.client_secret}`, { headers: client.headers, body: { scopes: 'openid' } }),
+      'CREDENTIALS_IN_URL',
+    );
     expectError(await call(server, 'GET', '/widget/session?link_token=link_x'), 'CREDENTIALS_IN_URL');
   });
 
@@ -81,8 +102,18 @@ describe('request shape', () => {
   });
 
   test('UNSUPPORTED_MEDIA_TYPE: a text/plain or form body is a 415', async () => {
-    expectError(await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'content-type': 'text/plain' }, raw: '{"scopes":"openid"}' }), 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await call(server, 'POST', '/token/exchange', { headers: { ...client.headers, 'content-type': 'application/x-www-form-urlencoded' }, raw: 'public_token=x' }), 'UNSUPPORTED_MEDIA_TYPE', 'form');
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'content-type': 'text/plain' }, raw: '{"scopes":"openid"}' }),
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
+    expectError(
+      await call(server, 'POST', '/token/exchange', {
+        headers: { ...client.headers, 'content-type': 'application/x-www-form-urlencoded' },
+        raw: 'public_token=x',
+      }),
+      'UNSUPPORTED_MEDIA_TYPE',
+      'form',
+    );
   });
 
   test('NOT_FOUND: unknown routes answer the JSON envelope', async () => {
@@ -94,10 +125,22 @@ describe('request shape', () => {
 describe('client and token authentication', () => {
   test('INVALID_CLIENT: no credentials, a wrong secret, an unknown id, header and body disagreeing', async () => {
     expectError(await call(server, 'POST', '/link-token', { body: { scopes: 'openid' } }), 'INVALID_CLIENT', 'none');
-    expectError(await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'x-client-secret': 'cs_wrong' }, body: { scopes: 'openid' } }), 'INVALID_CLIENT', 'wrong secret');
-    expectError(await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'x-client-id': 'client_' + '0'.repeat(32) }, body: { scopes: 'openid' } }), 'INVALID_CLIENT', 'unknown id');
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'x-client-secret': 'cs_wrong' }, body: { scopes: 'openid' } }),
+      'INVALID_CLIENT',
+      'wrong secret',
+    );
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: { ...client.headers, 'x-client-id': 'client_' + '0'.repeat(32) }, body: { scopes: 'openid' } }),
+      'INVALID_CLIENT',
+      'unknown id',
+    );
     const other = await newClient(server, { name: 'Other' });
-    expectError(await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: 'openid', client_id: other.client_id } }), 'INVALID_CLIENT', 'conflicting');
+    expectError(
+      await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: 'openid', client_id: other.client_id } }),
+      'INVALID_CLIENT',
+      'conflicting',
+    );
   });
 
   test('INVALID_TOKEN: missing, malformed and unknown link tokens; unknown public tokens', async () => {
@@ -116,7 +159,11 @@ describe('client and token authentication', () => {
   test('UNAUTHORIZED: the admin API without or with a wrong bearer token', async () => {
     expectError(await call(server, 'GET', '/admin/clients'), 'UNAUTHORIZED', 'none');
     expectError(await call(server, 'GET', '/admin/clients', { headers: { authorization: 'Bearer wrong' } }), 'UNAUTHORIZED', 'wrong');
-    expectError(await call(server, 'GET', '/admin/clients', { headers: { authorization: ADMIN.authorization.replace('Bearer', 'Basic') } }), 'UNAUTHORIZED', 'not bearer');
+    expectError(
+      await call(server, 'GET', '/admin/clients', { headers: { authorization: ADMIN.authorization.replace('Bearer', 'Basic') } }),
+      'UNAUTHORIZED',
+      'not bearer',
+    );
   });
 
   test('CLIENT_NOT_FOUND: admin operations on an unknown client', async () => {
@@ -154,7 +201,10 @@ describe('widget', () => {
     expectError(await w('POST', '/integrations', { provider: 'ethereum', address: 'not-an-address' }), 'INVALID_ADDRESS', 'add');
     expectError(await w('POST', '/integrations', { provider: 'no-such-chain', address: SANDBOX_ETH }), 'UNKNOWN_PROVIDER');
     expectError(await w('POST', '/integrations', { provider: 'polygon', address: SANDBOX_ETH }), 'SANDBOX_PROVIDER_NOT_ALLOWED');
-    expectError(await w('POST', '/integrations', { provider: 'ethereum', address: '0x52908400098527886E0F7030069857D2E4169EE7' }), 'SANDBOX_ADDRESS_NOT_ALLOWED');
+    expectError(
+      await w('POST', '/integrations', { provider: 'ethereum', address: '0x52908400098527886E0F7030069857D2E4169EE7' }),
+      'SANDBOX_ADDRESS_NOT_ALLOWED',
+    );
     assert.equal((await w('POST', '/integrations', { provider: 'ethereum', address: SANDBOX_ETH })).status, 201);
     const dup = await w('POST', '/integrations', { provider: 'ethereum', address: SANDBOX_ETH });
     expectError(dup, 'ALREADY_CONNECTED');
@@ -180,7 +230,11 @@ describe('widget', () => {
     await w('POST', '/integrations', { provider: 'ethereum', address: SANDBOX_ETH });
     assert.equal((await w('POST', '/consent', { scopes: ['openid'] })).status, 200);
     expectError(await w('POST', '/consent', { scopes: ['openid'] }), 'CONSENT_ALREADY_GIVEN', 'second consent');
-    expectError(await w('POST', '/integrations', { provider: 'solana', address: '2r8Hm938GzCQ2gXTP2deDarkn52ezYf1UUaEzMpkwrk1' }), 'CONSENT_ALREADY_GIVEN', 'add after consent');
+    expectError(
+      await w('POST', '/integrations', { provider: 'solana', address: '2r8Hm938GzCQ2gXTP2deDarkn52ezYf1UUaEzMpkwrk1' }),
+      'CONSENT_ALREADY_GIVEN',
+      'add after consent',
+    );
   });
 
   test('INVALID_GRANT and INSUFFICIENT_PERMISSIONS on a resumed session', async () => {
@@ -200,7 +254,10 @@ describe('widget', () => {
     const ok = await w('POST', '/auth/email/verify', { email: 'viewer@example.com', code: await latestCode(server, 'viewer@example.com') });
     const now = server.clock.now();
     const ws = 'ws_viewonly00000000000000';
-    await server.ctx.db.insertInto('workspaces').values({ id: ws, name: 'Shared', owner_id: ok.body.data.user.id, base_currency: 'USD', transaction_limit: null, created_at: now }).execute();
+    await server.ctx.db
+      .insertInto('workspaces')
+      .values({ id: ws, name: 'Shared', owner_id: ok.body.data.user.id, base_currency: 'USD', transaction_limit: null, created_at: now })
+      .execute();
     await server.ctx.db.insertInto('workspace_members').values({ workspace_id: ws, user_id: ok.body.data.user.id, role: 'viewer', created_at: now }).execute();
     expectError(await w('POST', '/workspaces/select', { workspace_id: ws }), 'INSUFFICIENT_PERMISSIONS');
   });
@@ -342,7 +399,9 @@ describe('data API family', () => {
     const other = await newClient(server, { name: 'Mismatch' });
     const mismatch = await call(server, 'GET', '/api/v1/integrations', { headers: { ...auth, ...other.headers } });
     assert.equal(mismatch.status, 401, 'client credentials of another client next to the token');
-    const bad = await call(server, 'GET', '/api/v1/integrations?pageSize=100000', { headers: { authorization: `Bearer ${(await accessTokenFor(client)).access_token}` } });
+    const bad = await call(server, 'GET', '/api/v1/integrations?pageSize=100000', {
+      headers: { authorization: `Bearer ${(await accessTokenFor(client)).access_token}` },
+    });
     assert.equal(bad.status, DATA_ERROR_STATUS.invalid_parameters);
     shape(bad, 'invalid_parameters');
   });

@@ -2,8 +2,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  call, DEFAULT_SCOPES, exchange, guestPublicToken, latestCode, linkToken, newClient, SANDBOX_ETH, SANDBOX_SOL, startTestServer, widget,
-  type TestClient, type TestServer,
+  call,
+  DEFAULT_SCOPES,
+  exchange,
+  guestPublicToken,
+  latestCode,
+  linkToken,
+  newClient,
+  SANDBOX_ETH,
+  SANDBOX_SOL,
+  startTestServer,
+  widget,
+  type TestClient,
+  type TestServer,
 } from './helpers.ts';
 
 let server: TestServer;
@@ -38,7 +49,13 @@ describe('link tokens', () => {
     assert.equal(r.status, 200);
     const s = r.body.data;
     assert.equal(s.client.name, 'Acme Portfolio');
-    assert.deepEqual(s.scopes.map((x: { scope: string; required: boolean }) => [x.scope, x.required]), [['openid', true], ['portfolios:read', false]]);
+    assert.deepEqual(
+      s.scopes.map((x: { scope: string; required: boolean }) => [x.scope, x.required]),
+      [
+        ['openid', true],
+        ['portfolios:read', false],
+      ],
+    );
     assert.ok(s.scopes[1].description.length > 10);
     assert.equal(s.sandbox, true);
     assert.deepEqual(s.sandbox_rules.providers, ['ethereum', 'solana']);
@@ -78,7 +95,12 @@ describe('guest path', () => {
 
     const check = await call(server, 'POST', '/link-token/check-session', { headers: client.headers, body: { access_token: d.access_token } });
     assert.deepEqual(check.body.data, {
-      has_valid_session: true, user_id: d.user_id, workspace_id: d.workspace_id, workspace_name: 'Guest workspace', granted_scopes: DEFAULT_SCOPES, grant_id: d.grant_id,
+      has_valid_session: true,
+      user_id: d.user_id,
+      workspace_id: d.workspace_id,
+      workspace_name: 'Guest workspace',
+      granted_scopes: DEFAULT_SCOPES,
+      grant_id: d.grant_id,
     });
 
     const data = await call(server, 'GET', '/api/v1/userinfo', { headers: { authorization: `Bearer ${d.access_token}` } });
@@ -135,10 +157,22 @@ describe('email path', () => {
     const ok = await w('POST', '/auth/email/verify', { email: 'multi@example.com', code: await latestCode(server, 'multi@example.com') });
     const userId = ok.body.data.user.id;
     const now = server.clock.now();
-    await server.ctx.db.insertInto('workspaces').values({ id: 'ws_second000000000000000', name: 'Business', owner_id: userId, base_currency: 'EUR', transaction_limit: null, created_at: now + 1 }).execute();
-    await server.ctx.db.insertInto('workspace_members').values({ workspace_id: 'ws_second000000000000000', user_id: userId, role: 'owner', created_at: now + 1 }).execute();
-    await server.ctx.db.insertInto('workspaces').values({ id: 'ws_viewer000000000000000', name: 'Shared with me', owner_id: userId, base_currency: 'USD', transaction_limit: null, created_at: now + 2 }).execute();
-    await server.ctx.db.insertInto('workspace_members').values({ workspace_id: 'ws_viewer000000000000000', user_id: userId, role: 'viewer', created_at: now + 2 }).execute();
+    await server.ctx.db
+      .insertInto('workspaces')
+      .values({ id: 'ws_second000000000000000', name: 'Business', owner_id: userId, base_currency: 'EUR', transaction_limit: null, created_at: now + 1 })
+      .execute();
+    await server.ctx.db
+      .insertInto('workspace_members')
+      .values({ workspace_id: 'ws_second000000000000000', user_id: userId, role: 'owner', created_at: now + 1 })
+      .execute();
+    await server.ctx.db
+      .insertInto('workspaces')
+      .values({ id: 'ws_viewer000000000000000', name: 'Shared with me', owner_id: userId, base_currency: 'USD', transaction_limit: null, created_at: now + 2 })
+      .execute();
+    await server.ctx.db
+      .insertInto('workspace_members')
+      .values({ workspace_id: 'ws_viewer000000000000000', user_id: userId, role: 'viewer', created_at: now + 2 })
+      .execute();
     const session = await w('GET', '/session');
     assert.equal(session.body.data.workspaces.length, 3);
     const pick = await w('POST', '/workspaces/select', { workspace_id: 'ws_second000000000000000' });
@@ -249,14 +283,20 @@ describe('integrations', () => {
     const addr = '0x52908400098527886E0F7030069857D2E4169EE7';
     const r = await w('POST', '/integrations', { provider: 'metamask', address: addr, chains: ['ethereum', 'polygon', 'base'] });
     assert.equal(r.status, 201);
-    assert.deepEqual(r.body.data.integrations.map((i: { chain: string }) => i.chain), ['ethereum', 'polygon', 'base']);
+    assert.deepEqual(
+      r.body.data.integrations.map((i: { chain: string }) => i.chain),
+      ['ethereum', 'polygon', 'base'],
+    );
     const again = await w('POST', '/integrations', { provider: 'metamask', address: addr.toLowerCase(), chains: ['ethereum'] });
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'ALREADY_CONNECTED');
     assert.equal(again.body.existing[0].chain, 'ethereum');
     const partial = await w('POST', '/integrations', { provider: 'metamask', address: addr, chains: ['ethereum', 'arbitrum'] });
     assert.equal(partial.status, 201);
-    assert.deepEqual(partial.body.data.integrations.map((i: { chain: string }) => i.chain), ['arbitrum']);
+    assert.deepEqual(
+      partial.body.data.integrations.map((i: { chain: string }) => i.chain),
+      ['arbitrum'],
+    );
     const wrongCase = await w('POST', '/integrations', { provider: 'ethereum', address: '0x52908400098527886E0F7030069857D2E4169Ee7' });
     assert.equal(wrongCase.body.code, 'INVALID_ADDRESS');
     const btc = await w('POST', '/integrations', { provider: 'bitcoin', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' });
@@ -279,7 +319,11 @@ describe('integrations', () => {
     assert.equal(r.status, 201);
     const text = JSON.stringify(r.body);
     for (const v of Object.values(creds)) assert.ok(!text.includes(v));
-    const row = await server.ctx.db.selectFrom('integrations').select(['id', 'credentials']).where('id', '=', r.body.data.integrations[0].id).executeTakeFirstOrThrow();
+    const row = await server.ctx.db
+      .selectFrom('integrations')
+      .select(['id', 'credentials'])
+      .where('id', '=', r.body.data.integrations[0].id)
+      .executeTakeFirstOrThrow();
     assert.ok(row.credentials && !row.credentials.includes('super-secret'));
     assert.deepEqual(JSON.parse(server.ctx.sealer.open(row.credentials, `integrations:${row.id}:credentials`)), creds);
     const dup = await w('POST', '/integrations', { provider: 'okx', credentials: creds });
@@ -323,9 +367,15 @@ describe('sandbox', () => {
     assert.equal(ex.status, 200);
     const list = await call(server, 'GET', '/api/v1/integrations', { headers: { authorization: `Bearer ${ex.body.data.access_token}` } });
     assert.deepEqual(list.body.data.map((i: { publicAddress: string }) => i.publicAddress).sort(), [SANDBOX_SOL, SANDBOX_ETH].sort());
-    const bad = await call(server, 'POST', '/sandbox/public-token', { headers: client.headers, body: { scopes: 'openid', integrations: [{ provider: 'ethereum', address: '0x52908400098527886E0F7030069857D2E4169EE7' }] } });
+    const bad = await call(server, 'POST', '/sandbox/public-token', {
+      headers: client.headers,
+      body: { scopes: 'openid', integrations: [{ provider: 'ethereum', address: '0x52908400098527886E0F7030069857D2E4169EE7' }] },
+    });
     assert.equal(bad.body.code, 'SANDBOX_ADDRESS_NOT_ALLOWED');
-    const badProvider = await call(server, 'POST', '/sandbox/public-token', { headers: client.headers, body: { scopes: 'openid', integrations: [{ provider: 'bitcoin', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }] } });
+    const badProvider = await call(server, 'POST', '/sandbox/public-token', {
+      headers: client.headers,
+      body: { scopes: 'openid', integrations: [{ provider: 'bitcoin', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }] },
+    });
     assert.equal(badProvider.body.code, 'SANDBOX_PROVIDER_NOT_ALLOWED');
     const prod = await newClient(server, { name: 'Prod3', sandbox: false });
     const refused = await call(server, 'POST', '/sandbox/public-token', { headers: prod.headers, body: { scopes: 'openid' } });

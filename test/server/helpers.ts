@@ -32,7 +32,12 @@ export function runningClock(): ManualClock {
 export type TestServer = RunningServer & { clock: ManualClock; logs: string[]; dir: string; dbFile: string; stop(): Promise<void> };
 
 const HIGH_LIMITS: Config['rateLimits'] = {
-  perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000, guestsPerClientPerHour: 100_000,
+  perClientPerMinute: 100_000,
+  perIpPerMinute: 100_000,
+  authFailuresPer15Minutes: 100_000,
+  otpRequestsPerHour: 1000,
+  guestsPerIpPerHour: 100_000,
+  guestsPerClientPerHour: 100_000,
 };
 
 export type TestServerOptions = {
@@ -60,7 +65,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const running = await startConnectServer({
-    env: { NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'debug', CONNECT_ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123456789', ...options.env },
+    env: {
+      NODE_ENV: 'test',
+      CONNECT_PORT: '0',
+      CONNECT_DB: dbFile,
+      CONNECT_ENCRYPTION_KEY: TEST_KEY,
+      LOG_LEVEL: 'debug',
+      CONNECT_ADMIN_TOKEN: 'test-admin-token-0123456789abcdef0123456789',
+      ...options.env,
+    },
     config: { ...options.config, rateLimits: { ...HIGH_LIMITS, ...options.rateLimits } },
     clock,
     logDestination,
@@ -69,7 +82,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     webhooks: options.webhooks,
   });
   return {
-    ...running, clock, logs, dir, dbFile,
+    ...running,
+    clock,
+    logs,
+    dir,
+    dbFile,
     async stop() {
       await running.close();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
@@ -79,7 +96,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
 export type Reply<T = any> = { status: number; body: T; headers: Headers };
 
-export async function call<T = any>(server: { url: string }, method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<Reply<T>> {
+export async function call<T = any>(
+  server: { url: string },
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
   if (options.raw !== undefined) body = options.raw;
@@ -109,7 +131,14 @@ export async function newClient(server: RunningServer, fields: Partial<ClientFie
 export async function linkToken(server: RunningServer, client: TestClient, body: Record<string, unknown> = {}) {
   const r = await call(server, 'POST', '/link-token', { headers: client.headers, body: { scopes: DEFAULT_SCOPES, ...body } });
   if (r.status !== 200) throw new Error(`link-token failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.data as { link_token: string; expires_at: string; has_existing_grant: boolean; resume_refused?: string; user_id?: string; workspace_id?: string };
+  return r.body.data as {
+    link_token: string;
+    expires_at: string;
+    has_existing_grant: boolean;
+    resume_refused?: string;
+    user_id?: string;
+    workspace_id?: string;
+  };
 }
 
 export function widget(server: RunningServer, link: string) {

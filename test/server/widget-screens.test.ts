@@ -21,7 +21,8 @@ describe('widget screens: links, legal pages, icons, wording', () => {
 
   test('privacy_policy_url and terms_url: set by the admin API, shown by /admin/clients, exposed in GET /widget/session with our legal pages', async () => {
     const created = await call(server, 'POST', '/admin/clients', {
-      headers: ADMIN, body: { name: 'Linked', privacy_policy_url: 'https://linked.example/privacy', terms_url: 'https://linked.example/terms' },
+      headers: ADMIN,
+      body: { name: 'Linked', privacy_policy_url: 'https://linked.example/privacy', terms_url: 'https://linked.example/terms' },
     });
     assert.equal(created.status, 201);
     const id = created.body.data.client_id as string;
@@ -30,20 +31,29 @@ describe('widget screens: links, legal pages, icons, wording', () => {
     assert.equal(shown.body.data.terms_url, 'https://linked.example/terms');
     const patched = await call(server, 'PATCH', `/admin/clients/${id}`, { headers: ADMIN, body: { terms_url: null } });
     assert.equal(patched.body.data.terms_url, null);
-    expectError(await call(server, 'PATCH', `/admin/clients/${id}`, { headers: ADMIN, body: { privacy_policy_url: 'javascript:alert(1)' } }), 'INVALID_REQUEST');
+    expectError(
+      await call(server, 'PATCH', `/admin/clients/${id}`, { headers: ADMIN, body: { privacy_policy_url: 'javascript:alert(1)' } }),
+      'INVALID_REQUEST',
+    );
     expectError(await call(server, 'PATCH', `/admin/clients/${id}`, { headers: ADMIN, body: { terms_url: 'not a url' } }), 'INVALID_REQUEST');
     assert.equal((await call(server, 'GET', `/admin/clients/${id}`, { headers: ADMIN })).body.data.terms_url, null, 'a refused update writes nothing');
 
     const client = await newClient(server, { name: 'Linked too', privacy_policy_url: 'https://two.example/privacy', terms_url: 'https://two.example/terms' });
     const session = await widget(server, (await linkToken(server, client)).link_token)('GET', '/session');
     assert.deepEqual(session.body.data.client, {
-      name: 'Linked too', logo_url: null, privacy_policy_url: 'https://two.example/privacy', terms_url: 'https://two.example/terms',
+      name: 'Linked too',
+      logo_url: null,
+      privacy_policy_url: 'https://two.example/privacy',
+      terms_url: 'https://two.example/terms',
     });
     assert.deepEqual(session.body.data.legal, { privacy_policy_url: `${server.url}/legal/privacy`, terms_url: `${server.url}/legal/terms` });
   });
 
   test('GET /legal/privacy and /legal/terms: HTML pages from docs/legal with their stylesheet; anything else is 404', async () => {
-    for (const [path, heading] of [['/legal/privacy', 'Privacy policy'], ['/legal/terms', 'Terms of service']] as const) {
+    for (const [path, heading] of [
+      ['/legal/privacy', 'Privacy policy'],
+      ['/legal/terms', 'Terms of service'],
+    ] as const) {
       const page = await call(server, 'GET', path);
       assert.equal(page.status, 200);
       assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
@@ -58,7 +68,10 @@ describe('widget screens: links, legal pages, icons, wording', () => {
   });
 
   test('every provider of the catalogue has its brand icon (not the monogram); unknown ids are 404', async () => {
-    assert.deepEqual(PROVIDERS.map((p) => p.id).filter((id) => !BRANDED_PROVIDERS.includes(id)), []);
+    assert.deepEqual(
+      PROVIDERS.map((p) => p.id).filter((id) => !BRANDED_PROVIDERS.includes(id)),
+      [],
+    );
     for (const p of PROVIDERS) {
       const logo = await call(server, 'GET', `/integrations/logos/${p.id}.svg`);
       assert.equal(logo.status, 200, p.id);

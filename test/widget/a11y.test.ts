@@ -7,7 +7,9 @@ import type { KryptosConnect } from '../../widget/index.ts';
 import { installFakeApi, makeSession, mount, step, $, type, guestToAccounts, animationsSettled, ETH_TEST, SANDBOX_RULES, type FakeApi } from './helpers.ts';
 
 declare global {
-  interface Window { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }
+  interface Window {
+    axe: { run(context: Element, options: RunOptions): Promise<AxeResults> };
+  }
 }
 
 let fake: FakeApi;
@@ -55,7 +57,12 @@ const screens: Screen[] = [
   },
   {
     name: 'workspace picker',
-    session: { workspaces: [{ id: 'ws_a', name: 'Home', role: 'owner' }, { id: 'ws_b', name: 'Work', role: 'admin' }] },
+    session: {
+      workspaces: [
+        { id: 'ws_a', name: 'Home', role: 'owner' },
+        { id: 'ws_b', name: 'Work', role: 'admin' },
+      ],
+    },
     reach: async (el) => {
       void el.open();
       const auth = await step(el, 'kryptos-email-step');

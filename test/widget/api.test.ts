@@ -21,7 +21,10 @@ describe('widget api client', () => {
 
   it('turns an error envelope into a WidgetApiError with status, code and data', async () => {
     fake = installFakeApi();
-    fake.intercept = (c) => (c.path === 'widget/integrations' ? { status: 409, body: { success: false, error: 'dup', code: 'ALREADY_CONNECTED', data: { existing: { id: 'int_9' } } } } : undefined);
+    fake.intercept = (c) =>
+      c.path === 'widget/integrations'
+        ? { status: 409, body: { success: false, error: 'dup', code: 'ALREADY_CONNECTED', data: { existing: { id: 'int_9' } } } }
+        : undefined;
     const api = createWidgetApi({ apiBase: '/kryptos/', linkToken: createLinkTokenSource(tokenProvider(fake)) });
     const error = await api.addIntegration({ provider: 'ethereum', address: '0x' }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(WidgetApiError);
@@ -73,7 +76,10 @@ describe('widget api client', () => {
   it('fetches a new token once expires_at has passed, and shares one request between concurrent callers', async () => {
     let now = 1_000_000;
     let count = 0;
-    const source = createLinkTokenSource(async () => ({ link_token: `link_${++count}` }), () => now);
+    const source = createLinkTokenSource(
+      async () => ({ link_token: `link_${++count}` }),
+      () => now,
+    );
     expect(await Promise.all([source.get(), source.get()])).to.deep.equal(['link_1', 'link_1']);
     source.setExpiry(new Date(now + 60_000).toISOString());
     expect(await source.get()).to.equal('link_1');
@@ -87,7 +93,9 @@ describe('widget api client', () => {
     expect(createWidgetApi({ apiBase: 'http://127.0.0.1:4000', linkToken: token }).resolve('/integrations/logos/x.svg')).to.equal(
       'http://127.0.0.1:4000/integrations/logos/x.svg',
     );
-    expect(createWidgetApi({ apiBase: '/kryptos', linkToken: token }).resolve('/integrations/logos/x.svg')).to.equal(`${location.origin}/integrations/logos/x.svg`);
+    expect(createWidgetApi({ apiBase: '/kryptos', linkToken: token }).resolve('/integrations/logos/x.svg')).to.equal(
+      `${location.origin}/integrations/logos/x.svg`,
+    );
   });
 
   it('the element refreshes silently mid-flow: generateLinkToken called twice, no error shown', async () => {

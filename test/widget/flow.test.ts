@@ -3,7 +3,20 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../widget/index.ts';
 import type { ConnectEventDetail, ConnectError } from '../../widget/index.ts';
 import {
-  installFakeApi, makeSession, mount, step, $, type, collect, deepActiveElement, guestToAccounts, ETH_TEST, SOL_TEST, BAD_CHECKSUM, SANDBOX_RULES, type FakeApi,
+  installFakeApi,
+  makeSession,
+  mount,
+  step,
+  $,
+  type,
+  collect,
+  deepActiveElement,
+  guestToAccounts,
+  ETH_TEST,
+  SOL_TEST,
+  BAD_CHECKSUM,
+  SANDBOX_RULES,
+  type FakeApi,
 } from './helpers.ts';
 
 let fake: FakeApi;
@@ -21,7 +34,14 @@ describe('<kryptos-connect> flow', () => {
   });
 
   it('goes email → code → workspace → picker → connect → accounts → consent → success by keyboard alone', async () => {
-    fake = installFakeApi(makeSession({ workspaces: [{ id: 'ws_a', name: 'Home', role: 'owner' }, { id: 'ws_b', name: 'Work', role: 'admin' }] }));
+    fake = installFakeApi(
+      makeSession({
+        workspaces: [
+          { id: 'ws_a', name: 'Home', role: 'owner' },
+          { id: 'ws_b', name: 'Work', role: 'admin' },
+        ],
+      }),
+    );
     const { el } = await mount(fake);
     const events = collect<ConnectEventDetail>(el, 'connect-event');
     const success = collect<unknown>(el, 'connect-success');
@@ -102,9 +122,16 @@ describe('<kryptos-connect> flow', () => {
     expect(types[0]).to.equal('open');
     expect(types).to.include.members(['step_shown', 'provider_selected', 'credentials_submitted', 'error', 'success']);
     expect(types).not.to.include('exit');
-    expect(events.filter((e) => e.type === 'step_shown').map((e) => e.step)).to.deep.equal(
-      ['auth', 'otp', 'workspace', 'integrations', 'connect', 'integrations', 'consent', 'success'],
-    );
+    expect(events.filter((e) => e.type === 'step_shown').map((e) => e.step)).to.deep.equal([
+      'auth',
+      'otp',
+      'workspace',
+      'integrations',
+      'connect',
+      'integrations',
+      'consent',
+      'success',
+    ]);
     const ids = new Set(events.map((e) => e.session_id));
     expect(ids.size).to.equal(1);
     expect(events.find((e) => e.type === 'provider_selected')).to.include({ provider: 'ethereum' });
@@ -223,7 +250,9 @@ describe('<kryptos-connect> flow', () => {
     const binance = $<HTMLButtonElement>(picker, '[data-provider=binance]');
     expect(binance.getAttribute('aria-disabled')).to.equal('true');
     expect(binance.textContent).to.contain('Not available in sandbox');
-    expect(picker.shadowRoot.getElementById(binance.getAttribute('aria-describedby')!)!.textContent).to.equal('Sandbox mode: only Ethereum and Solana test accounts can be added.');
+    expect(picker.shadowRoot.getElementById(binance.getAttribute('aria-describedby')!)!.textContent).to.equal(
+      'Sandbox mode: only Ethereum and Solana test accounts can be added.',
+    );
     expect($(picker, '[data-provider=ethereum]').getAttribute('aria-disabled')).to.equal('false');
     binance.click();
     await aTimeout(50);
@@ -252,8 +281,10 @@ describe('<kryptos-connect> flow', () => {
 
   it('a wrong EIP-55 checksum says so (not the generic "not a valid address"), while typing and on submit', async () => {
     fake = installFakeApi();
-    fake.intercept = (call) => (call.path === 'widget/integrations' && call.method === 'POST' && (call.body as { address?: string }).address === BAD_CHECKSUM
-      ? { status: 400, body: { success: false, error: 'checksum', code: 'INVALID_ADDRESS', checksum_ok: false } } : undefined);
+    fake.intercept = (call) =>
+      call.path === 'widget/integrations' && call.method === 'POST' && (call.body as { address?: string }).address === BAD_CHECKSUM
+        ? { status: 400, body: { success: false, error: 'checksum', code: 'INVALID_ADDRESS', checksum_ok: false } }
+        : undefined;
     const { el } = await mount(fake, { integrationName: 'ethereum' });
     void el.open();
     $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
@@ -321,7 +352,9 @@ describe('<kryptos-connect> flow', () => {
   });
 
   it('resumed session skips sign-in and consent, records consent and succeeds with null', async () => {
-    fake = installFakeApi(makeSession({ has_existing_grant: true, user: { id: 'usr_1', email: 'a@b.co', is_anonymous: false }, workspace: { id: 'ws_1', name: 'W' } }));
+    fake = installFakeApi(
+      makeSession({ has_existing_grant: true, user: { id: 'usr_1', email: 'a@b.co', is_anonymous: false }, workspace: { id: 'ws_1', name: 'W' } }),
+    );
     const { el } = await mount(fake, { isAuthorized: true });
     const success = collect<unknown>(el, 'connect-success');
     void el.open();
@@ -385,7 +418,8 @@ describe('<kryptos-connect> flow', () => {
   it('shows a start failure inline with a retry and reports connect-error', async () => {
     fake = installFakeApi();
     let fail = true;
-    fake.intercept = (call) => (fail && call.path === 'widget/session' ? { status: 500, body: { success: false, error: 'boom', code: 'INTERNAL_ERROR' } } : undefined);
+    fake.intercept = (call) =>
+      fail && call.path === 'widget/session' ? { status: 500, body: { success: false, error: 'boom', code: 'INTERNAL_ERROR' } } : undefined;
     const { el } = await mount(fake);
     const errors = collect<ConnectError>(el, 'connect-error');
     void el.open();
@@ -484,7 +518,11 @@ describe('<kryptos-connect> accounts across the flow', () => {
     $<HTMLButtonElement>(await guestToAccounts(el), 'button.primary').click();
     $<HTMLButtonElement>(await step(el, 'kryptos-consent-step'), 'button.primary').click();
     const status = await step(el, 'kryptos-status-step');
-    const record = () => seen.push({ headline: $(status, '.summary').textContent!.trim(), badges: [...status.shadowRoot.querySelectorAll('.badge')].map((b) => b.textContent!.trim()) });
+    const record = () =>
+      seen.push({
+        headline: $(status, '.summary').textContent!.trim(),
+        badges: [...status.shadowRoot.querySelectorAll('.badge')].map((b) => b.textContent!.trim()),
+      });
     record();
     const observer = new MutationObserver(record);
     observer.observe(status.shadowRoot, { subtree: true, childList: true, characterData: true });
@@ -517,8 +555,20 @@ describe('<kryptos-connect> accounts across the flow', () => {
 
   it('a signed-in user sees the accounts already in the workspace first, and may remove them', async () => {
     fake = installFakeApi();
-    fake.integrations.push({ id: 'int_old', provider: 'solana', providerPublicName: 'Solana', publicAddress: SOL_TEST, chain: 'solana', alias: null,
-      category: 'blockchain', status: 'COMPLETED', message: null, addedOn: 1, lastSyncedAt: 1, logoUrl: '/integrations/logos/solana.svg' });
+    fake.integrations.push({
+      id: 'int_old',
+      provider: 'solana',
+      providerPublicName: 'Solana',
+      publicAddress: SOL_TEST,
+      chain: 'solana',
+      alias: null,
+      category: 'blockchain',
+      status: 'COMPLETED',
+      message: null,
+      addedOn: 1,
+      lastSyncedAt: 1,
+      logoUrl: '/integrations/logos/solana.svg',
+    });
     const { el } = await mount(fake);
     void el.open();
     $<HTMLButtonElement>(await step(el, 'kryptos-email-step'), 'button.secondary').click();
@@ -528,7 +578,9 @@ describe('<kryptos-connect> accounts across the flow', () => {
   });
 
   it('resumed session: no listing is relied on, only accounts added in this flow are removable, and a 403 is said plainly', async () => {
-    fake = installFakeApi(makeSession({ has_existing_grant: true, user: { id: 'usr_1', email: null, is_anonymous: false }, workspace: { id: 'ws_1', name: 'W' } }));
+    fake = installFakeApi(
+      makeSession({ has_existing_grant: true, user: { id: 'usr_1', email: null, is_anonymous: false }, workspace: { id: 'ws_1', name: 'W' } }),
+    );
     fake.refuseListing = true;
     fake.refuseRemoval = true;
     const { el } = await mount(fake, { isAuthorized: true });

@@ -98,8 +98,14 @@ describe('frame and motion', () => {
   it('phone: the picker list fills the sheet height and scrolls by itself (search and tabs stay)', async () => {
     await setViewport({ width: 390, height: 844 });
     const many = Array.from({ length: 30 }, (_, i) => ({
-      id: `chain${i}`, name: `chain${i}`, publicName: `Chain ${String(i).padStart(2, '0')}`, logo: null, type: 'blockchain',
-      credentialFields: [{ name: 'address' as const, label: 'Address', required: true, secret: false }], chains: [], sandboxAllowed: true,
+      id: `chain${i}`,
+      name: `chain${i}`,
+      publicName: `Chain ${String(i).padStart(2, '0')}`,
+      logo: null,
+      type: 'blockchain',
+      credentialFields: [{ name: 'address' as const, label: 'Address', required: true, secret: false }],
+      chains: [],
+      sandboxAllowed: true,
     }));
     fake = installFakeApi(makeSession(), many);
     const { el } = await mount(fake);
@@ -116,13 +122,30 @@ describe('frame and motion', () => {
     inView(el, $(picker, '#search'), 'search');
   });
 
-  for (const [width, height] of [[1280, 800], [390, 844]] as const) {
+  for (const [width, height] of [
+    [1280, 800],
+    [390, 844],
+  ] as const) {
     it(`consent at ${width}×${height}: the accounts and "Allow access" are in view without scrolling`, async () => {
       await setViewport({ width, height });
-      fake = installFakeApi(makeSession({
-        scopes: ['openid', 'profile', 'offline_access', 'email', 'portfolios:read', 'transactions:read', 'integrations:read', 'tax:read', 'accounting:read', 'reports:read', 'workspace:read', 'users:read']
-          .map((scope) => ({ scope, description: scope, required: scope === 'openid' })),
-      }));
+      fake = installFakeApi(
+        makeSession({
+          scopes: [
+            'openid',
+            'profile',
+            'offline_access',
+            'email',
+            'portfolios:read',
+            'transactions:read',
+            'integrations:read',
+            'tax:read',
+            'accounting:read',
+            'reports:read',
+            'workspace:read',
+            'users:read',
+          ].map((scope) => ({ scope, description: scope, required: scope === 'openid' })),
+        }),
+      );
       const { el } = await mount(fake);
       await walk(el, (name, node) => {
         if (name !== 'consent') return;
@@ -141,7 +164,7 @@ describe('frame and motion', () => {
     const original = window.fetch;
     window.fetch = async (input, init) => {
       const path = new URL(String(input), location.href).pathname.replace(/^\/(kryptos\/)?/, '');
-      if (slow.includes(path) && (init?.method ?? 'GET') !== 'GET' || path === 'widget/session') await new Promise<void>((r) => (gates[path] = r));
+      if ((slow.includes(path) && (init?.method ?? 'GET') !== 'GET') || path === 'widget/session') await new Promise<void>((r) => (gates[path] = r));
       return original(input, init);
     };
     try {

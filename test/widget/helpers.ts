@@ -10,21 +10,60 @@ export const ETH_TEST = '0x47c2e31e9ce22437bcf6313d2b9e98245a7bfcfa';
 export const SOL_TEST = '2r8Hm938GzCQ2gXTP2deDarkn52ezYf1UUaEzMpkwrk1';
 /** ETH_TEST checksummed with one letter's case flipped: the EIP-55 checksum no longer matches. */
 export const BAD_CHECKSUM = '0x47c2E31E9ce22437BCF6313D2b9e98245A7bfcFA';
-export const SANDBOX_RULES = { providers: ['ethereum', 'solana'], provider_names: { ethereum: 'Ethereum', solana: 'Solana' }, addresses: { ethereum: ETH_TEST, solana: SOL_TEST } };
+export const SANDBOX_RULES = {
+  providers: ['ethereum', 'solana'],
+  provider_names: { ethereum: 'Ethereum', solana: 'Solana' },
+  addresses: { ethereum: ETH_TEST, solana: SOL_TEST },
+};
 
 export const PROVIDERS: Provider[] = [
-  { id: 'ethereum', name: 'ethereum', publicName: 'Ethereum', logo: '/integrations/logos/ethereum.svg', type: 'blockchain', isEVM: true,
-    importGuide: 'https://example.com/guide/ethereum', credentialFields: [{ name: 'address', label: 'Address', required: true, secret: false }],
-    chains: ['ethereum', 'base', 'optimism'], sandboxAllowed: true },
-  { id: 'solana', name: 'solana', publicName: 'Solana', logo: '/integrations/logos/solana.svg', type: 'blockchain',
-    credentialFields: [{ name: 'address', label: 'Address', required: true, secret: false }], chains: [], sandboxAllowed: true },
-  { id: 'binance', name: 'binance', publicName: 'Binance', logo: '/integrations/logos/binance.svg', type: 'exchange', importGuide: 'https://example.com/guide/binance',
+  {
+    id: 'ethereum',
+    name: 'ethereum',
+    publicName: 'Ethereum',
+    logo: '/integrations/logos/ethereum.svg',
+    type: 'blockchain',
+    isEVM: true,
+    importGuide: 'https://example.com/guide/ethereum',
+    credentialFields: [{ name: 'address', label: 'Address', required: true, secret: false }],
+    chains: ['ethereum', 'base', 'optimism'],
+    sandboxAllowed: true,
+  },
+  {
+    id: 'solana',
+    name: 'solana',
+    publicName: 'Solana',
+    logo: '/integrations/logos/solana.svg',
+    type: 'blockchain',
+    credentialFields: [{ name: 'address', label: 'Address', required: true, secret: false }],
+    chains: [],
+    sandboxAllowed: true,
+  },
+  {
+    id: 'binance',
+    name: 'binance',
+    publicName: 'Binance',
+    logo: '/integrations/logos/binance.svg',
+    type: 'exchange',
+    importGuide: 'https://example.com/guide/binance',
     credentialFields: [
       { name: 'apiKey', label: 'API Key', required: true, secret: false },
       { name: 'secretKey', label: 'Secret Key', required: true, secret: true },
-    ], chains: [], sandboxAllowed: false },
-  { id: 'metamask', name: 'metamask', publicName: 'MetaMask', logo: '/integrations/logos/metamask.svg', type: 'wallet', isEVM: true,
-    credentialFields: [{ name: 'address', label: 'Address', required: true, secret: false }], chains: ['ethereum', 'polygon'], sandboxAllowed: false },
+    ],
+    chains: [],
+    sandboxAllowed: false,
+  },
+  {
+    id: 'metamask',
+    name: 'metamask',
+    publicName: 'MetaMask',
+    logo: '/integrations/logos/metamask.svg',
+    type: 'wallet',
+    isEVM: true,
+    credentialFields: [{ name: 'address', label: 'Address', required: true, secret: false }],
+    chains: ['ethereum', 'polygon'],
+    sandboxAllowed: false,
+  },
 ];
 
 export function makeSession(overrides: Partial<Session> = {}): Session {
@@ -52,7 +91,13 @@ export function makeSession(overrides: Partial<Session> = {}): Session {
   };
 }
 
-export interface Call { method: string; path: string; body: unknown; token: string | null; url: string }
+export interface Call {
+  method: string;
+  path: string;
+  body: unknown;
+  token: string | null;
+  url: string;
+}
 type Reply = { status: number; body: unknown };
 type Handler = (call: Call) => Reply | undefined;
 
@@ -80,8 +125,10 @@ export interface FakeApi {
 
 const ok = (data: unknown, status = 200): Reply => ({ status, body: { success: true, data } });
 /** The server's error envelope: `extra` fields sit beside `error` and `code` (`attempts_left`, `existing`, `checksum_ok`). */
-const fail = (status: number, code: string, error = code, data?: unknown, extra: Record<string, unknown> = {}): Reply =>
-  ({ status, body: { success: false, error, code, ...(data ? { data } : {}), ...extra } });
+const fail = (status: number, code: string, error = code, data?: unknown, extra: Record<string, unknown> = {}): Reply => ({
+  status,
+  body: { success: false, error, code, ...(data ? { data } : {}), ...extra },
+});
 
 export function installFakeApi(session: Session = makeSession(), providers: Provider[] = PROVIDERS): FakeApi {
   const original = window.fetch;
@@ -131,8 +178,10 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
         return ok({ providers });
       case 'POST address/chains': {
         const a = String(body.address);
-        if (a === BAD_CHECKSUM) return fail(400, 'INVALID_ADDRESS', 'The address checksum (EIP-55 capitalisation) does not match', undefined, { checksum_ok: false });
-        if (/^0x[0-9a-fA-F]{40}$/.test(a)) return ok({ address: a, kind: 'evm', valid: true, checksum_ok: true, chains: a === ETH_TEST ? ['ethereum', 'base'] : [] });
+        if (a === BAD_CHECKSUM)
+          return fail(400, 'INVALID_ADDRESS', 'The address checksum (EIP-55 capitalisation) does not match', undefined, { checksum_ok: false });
+        if (/^0x[0-9a-fA-F]{40}$/.test(a))
+          return ok({ address: a, kind: 'evm', valid: true, checksum_ok: true, chains: a === ETH_TEST ? ['ethereum', 'base'] : [] });
         if (/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(a)) return ok({ address: a, kind: 'solana', valid: true, checksum_ok: true, chains: [] });
         return fail(400, 'INVALID_ADDRESS');
       }
@@ -158,8 +207,20 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
         const chains = (body.chains as string[] | undefined) ?? [provider.chains[0] ?? provider.id];
         const added: Integration[] = [];
         for (const chain of address ? chains : [null]) {
-          added.push({ id: `int_${++serial}`, provider: provider.id, providerPublicName: provider.publicName, publicAddress: address ?? null,
-            chain, alias: null, category: provider.type, status: 'active', message: null, addedOn: Date.now(), lastSyncedAt: null, logoUrl: provider.logo });
+          added.push({
+            id: `int_${++serial}`,
+            provider: provider.id,
+            providerPublicName: provider.publicName,
+            publicAddress: address ?? null,
+            chain,
+            alias: null,
+            category: provider.type,
+            status: 'active',
+            message: null,
+            addedOn: Date.now(),
+            lastSyncedAt: null,
+            logoUrl: provider.logo,
+          });
         }
         api.integrations.push(...added);
         // As the real server: only what this call added (and `existing`), never the whole workspace.
@@ -186,7 +247,13 @@ export function installFakeApi(session: Session = makeSession(), providers: Prov
     const url = new URL(input instanceof Request ? input.url : String(input), location.href);
     const headers = new Headers(init.headers);
     const path = url.pathname.replace(/^\/(kryptos\/)?/, '');
-    const call: Call = { method: init.method ?? 'GET', path, url: url.href, token: headers.get('X-LINK-TOKEN'), body: init.body ? JSON.parse(String(init.body)) : undefined };
+    const call: Call = {
+      method: init.method ?? 'GET',
+      path,
+      url: url.href,
+      token: headers.get('X-LINK-TOKEN'),
+      body: init.body ? JSON.parse(String(init.body)) : undefined,
+    };
     api.calls.push(call);
     await Promise.resolve();
     const reply = route(call);

@@ -53,7 +53,10 @@ describe('i18n', () => {
     $<HTMLButtonElement>(accounts, 'button.primary').click();
     const consent = await step(el, 'kryptos-consent-step');
     const text = consent.shadowRoot.textContent!.replace(/\s+/g, ' ');
-    expect(text).to.contain('Savoir qui vous êtes').and.contain('Voir votre portefeuille et vos transactions').and.contain('Avoirs, positions DeFi et NFT et historique des transactions');
+    expect(text)
+      .to.contain('Savoir qui vous êtes')
+      .and.contain('Voir votre portefeuille et vos transactions')
+      .and.contain('Avoirs, positions DeFi et NFT et historique des transactions');
     expect(text).not.to.contain('See your').and.not.to.contain('Confirm your identity');
     el.close();
   });

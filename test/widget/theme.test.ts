@@ -70,7 +70,10 @@ describe('theming', () => {
     el.close();
   });
 
-  for (const [width, height] of [[360, 640], [390, 844]] as const) {
+  for (const [width, height] of [
+    [360, 640],
+    [390, 844],
+  ] as const) {
     it(`the dialog is full-screen and usable at ${width}×${height}`, async () => {
       await setViewport({ width, height });
       fake = installFakeApi();

@@ -105,9 +105,12 @@ export const strings: Strings = {
   sandboxNote: 'Sandbox-Modus: Nur Testkonten von {list} können hinzugefügt werden.',
   sandboxUnavailable: 'Im Sandbox-Modus nicht verfügbar',
   chooseAnother: 'Anderes Konto wählen',
-  guideChain: 'Fügen Sie die öffentliche Adresse Ihrer {name}-Wallet ein. Nur die öffentliche Adresse wird benötigt — niemals Ihre Seed-Phrase oder Ihr privater Schlüssel.',
-  guideWallet: 'Öffnen Sie {name}, kopieren Sie die öffentliche Adresse Ihres Kontos und fügen Sie sie hier ein. Kryptos fragt nie nach Ihrer Wiederherstellungsphrase.',
-  guideExchange: 'Öffnen Sie in {name} die API-Verwaltung und erstellen Sie einen neuen Schlüssel nur mit Leserechten (kein Handel, keine Auszahlungen). Fügen Sie Schlüssel und Secret hier ein.',
+  guideChain:
+    'Fügen Sie die öffentliche Adresse Ihrer {name}-Wallet ein. Nur die öffentliche Adresse wird benötigt — niemals Ihre Seed-Phrase oder Ihr privater Schlüssel.',
+  guideWallet:
+    'Öffnen Sie {name}, kopieren Sie die öffentliche Adresse Ihres Kontos und fügen Sie sie hier ein. Kryptos fragt nie nach Ihrer Wiederherstellungsphrase.',
+  guideExchange:
+    'Öffnen Sie in {name} die API-Verwaltung und erstellen Sie einen neuen Schlüssel nur mit Leserechten (kein Handel, keine Auszahlungen). Fügen Sie Schlüssel und Secret hier ein.',
   removeAccount: '{name} entfernen',
   removed: '{name} entfernt.',
   consentMore: 'und {n} weitere',

@@ -105,7 +105,8 @@ export const strings: Strings = {
   sandboxNote: 'Mode sandbox : seuls les comptes de test {list} peuvent être ajoutés.',
   sandboxUnavailable: 'Indisponible en mode sandbox',
   chooseAnother: 'Choisir un autre compte',
-  guideChain: 'Collez l’adresse publique de votre portefeuille {name}. Seule l’adresse publique est nécessaire — jamais votre phrase de récupération ni votre clé privée.',
+  guideChain:
+    'Collez l’adresse publique de votre portefeuille {name}. Seule l’adresse publique est nécessaire — jamais votre phrase de récupération ni votre clé privée.',
   guideWallet: 'Ouvrez {name}, copiez l’adresse publique de votre compte et collez-la ici. Kryptos ne demande jamais votre phrase de récupération.',
   guideExchange: 'Dans {name}, ouvrez la gestion des API et créez une clé en lecture seule (ni trading, ni retraits). Collez ici la clé et le secret.',
   removeAccount: 'Retirer {name}',

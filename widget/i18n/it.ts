@@ -107,7 +107,8 @@ export const strings: Strings = {
   chooseAnother: 'Scegli un altro account',
   guideChain: 'Incolla l’indirizzo pubblico del tuo wallet {name}. Serve solo l’indirizzo pubblico — mai la frase di recupero o la chiave privata.',
   guideWallet: 'Apri {name}, copia l’indirizzo pubblico del tuo account e incollalo qui. Kryptos non chiede mai la tua frase di recupero.',
-  guideExchange: 'In {name}, apri la gestione API e crea una nuova chiave di sola lettura (niente trading, niente prelievi). Incolla qui la chiave e il segreto.',
+  guideExchange:
+    'In {name}, apri la gestione API e crea una nuova chiave di sola lettura (niente trading, niente prelievi). Incolla qui la chiave e il segreto.',
   removeAccount: 'Rimuovi {name}',
   removed: '{name} rimosso.',
   consentMore: 'e altri {n}',

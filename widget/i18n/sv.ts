@@ -107,7 +107,8 @@ export const strings: Strings = {
   chooseAnother: 'Välj ett annat konto',
   guideChain: 'Klistra in den publika adressen till din {name}-plånbok. Bara den publika adressen behövs — aldrig din återställningsfras eller privata nyckel.',
   guideWallet: 'Öppna {name}, kopiera kontots publika adress och klistra in den här. Kryptos frågar aldrig efter din återställningsfras.',
-  guideExchange: 'Öppna API-hanteringen i {name} och skapa en ny nyckel med endast läsbehörighet (ingen handel, inga uttag). Klistra in nyckeln och hemligheten här.',
+  guideExchange:
+    'Öppna API-hanteringen i {name} och skapa en ny nyckel med endast läsbehörighet (ingen handel, inga uttag). Klistra in nyckeln och hemligheten här.',
   removeAccount: 'Ta bort {name}',
   removed: '{name} borttaget.',
   consentMore: 'och {n} till',

@@ -37,19 +37,21 @@ export class KryptosAccountsStep extends StepElement {
   override render() {
     return html`
       <h2>${this.t('accountsTitle')}</h2>
-      ${this.integrations.length
-        ? integrationList(this.integrations, this.strings, (p) => this.api?.resolve(p), {
-            remove: { ids: this.removable, removing: this.removing, onRemove: (i) => void this.removeAccount(i) },
-          })
-        : html`<p>${this.t('accountsEmpty')}</p>`}
+      ${
+        this.integrations.length
+          ? integrationList(this.integrations, this.strings, (p) => this.api?.resolve(p), {
+              remove: { ids: this.removable, removing: this.removing, onRemove: (i) => void this.removeAccount(i) },
+            })
+          : html`<p>${this.t('accountsEmpty')}</p>`
+      }
       <button class="secondary add" type="button" @click=${() => this.done({ kind: 'add_another' })}>${plusIcon} ${this.t('addAnother')}</button>
       <p class="sr-only" role="status">${this.notice}</p>
       <div class="alert" role="alert">${this.removeError || this.error}</div>
       <div class="actions">
         <button class="primary" part="primary-button" type="button" ?disabled=${this.busy || !this.integrations.length}
-          aria-busy=${this.busy ? 'true' : 'false'} @click=${() => this.done({ kind: 'continue' })}>${this.busy ? spinner : ''}${this.resumed
-            ? this.t('confirm')
-            : this.t('continue')}</button>
+          aria-busy=${this.busy ? 'true' : 'false'} @click=${() => this.done({ kind: 'continue' })}>${this.busy ? spinner : ''}${
+            this.resumed ? this.t('confirm') : this.t('continue')
+          }</button>
       </div>
     `;
   }
@@ -66,8 +68,12 @@ export class KryptosAccountsStep extends StepElement {
       this.focusFirst('.account button, .add');
     } catch (error) {
       const code = errorCode(error);
-      this.removeError = code === 'NETWORK_ERROR' || code === 'RATE_LIMITED' ? this.describe(error)
-        : code === 'SIGN_IN_REQUIRED' || code === 'INSUFFICIENT_SCOPE' ? this.t('errSignInToManage') : this.t('errRemove');
+      this.removeError =
+        code === 'NETWORK_ERROR' || code === 'RATE_LIMITED'
+          ? this.describe(error)
+          : code === 'SIGN_IN_REQUIRED' || code === 'INSUFFICIENT_SCOPE'
+            ? this.t('errSignInToManage')
+            : this.t('errRemove');
       this.track({ type: 'error', code });
     } finally {
       this.removing = undefined;

@@ -15,7 +15,12 @@ import type { StringKey } from '../i18n/en.ts';
 import { spinner, xSmallIcon } from '../icons.ts';
 import { logo } from './logo.ts';
 
-export interface Prefill { address?: string; apiKey?: string; secretKey?: string; password?: string }
+export interface Prefill {
+  address?: string;
+  apiKey?: string;
+  secretKey?: string;
+  password?: string;
+}
 
 const DETECT_DELAY_MS = 500;
 const GUIDES: Record<string, StringKey> = { exchange: 'guideExchange', wallet: 'guideWallet', blockchain: 'guideChain' };
@@ -130,11 +135,12 @@ export class KryptosConnectStep extends StepElement {
         ${logo(provider.logo && this.api ? this.api.resolve(provider.logo) : undefined, name)}
         <h2 class="grow">${this.t('addTitle', { name })}</h2>
       </div>
-      ${this.sandboxRefuses
-        ? this.renderRefusal(this.describe({ code: 'SANDBOX_PROVIDER_NOT_ALLOWED' }))
-        : this.fields.length === 0
-          ? this.renderRefusal(this.t('notSupported', { name }))
-          : html`<form novalidate @submit=${this.submit}>
+      ${
+        this.sandboxRefuses
+          ? this.renderRefusal(this.describe({ code: 'SANDBOX_PROVIDER_NOT_ALLOWED' }))
+          : this.fields.length === 0
+            ? this.renderRefusal(this.t('notSupported', { name }))
+            : html`<form novalidate @submit=${this.submit}>
               ${this.isAddressForm ? this.renderAddress() : this.renderKeys()}
               ${this.renderError()}
               <div class="actions">
@@ -142,7 +148,8 @@ export class KryptosConnectStep extends StepElement {
                   ${this.busy ? html`${spinner}${this.t('working')}` : this.t('addAccount')}
                 </button>
               </div>
-            </form>`}
+            </form>`
+      }
     `;
   }
 
@@ -182,24 +189,30 @@ export class KryptosConnectStep extends StepElement {
           @input=${this.typeAddress} />
         <p class="hint ok" id="address-status" role="status">${this.checking ? spinner : nothing}${status}</p>
         <p class="hint alert-text" id="address-error" role="alert">${this.addressError}</p>
-        ${this.addressError && this.offTestAddress && this.testAddress
-          ? html`<button class="secondary" type="button" @click=${() => this.useAddress(this.testAddress!)}>${this.t('useTestAddress')}</button>`
-          : nothing}
+        ${
+          this.addressError && this.offTestAddress && this.testAddress
+            ? html`<button class="secondary" type="button" @click=${() => this.useAddress(this.testAddress!)}>${this.t('useTestAddress')}</button>`
+            : nothing
+        }
       </div>
-      ${this.offersChains
-        ? html`<div>
+      ${
+        this.offersChains
+          ? html`<div>
             <p class="label" id="chains-label">${this.t('chainsLabel')}</p>
-            ${this.chains.length
-              ? html`<ul class="plain chips" aria-labelledby="chains-label">
+            ${
+              this.chains.length
+                ? html`<ul class="plain chips" aria-labelledby="chains-label">
                     ${this.chains.map(
                       (chain) => html`<li>${chain}<button type="button" aria-label=${this.t('removeChain', { chain })}
                         @click=${() => this.removeChain(chain)}>${xSmallIcon}</button></li>`,
                     )}
                   </ul>
                   <button class="link" type="button" @click=${this.removeAllChains}>${this.t('removeAll')}</button>`
-              : html`<p class="hint">${this.t('noChains', { name })}</p>`}
+                : html`<p class="hint">${this.t('noChains', { name })}</p>`
+            }
           </div>`
-        : nothing}
+          : nothing
+      }
       ${this.renderGuide()}
     `;
   }
@@ -211,9 +224,9 @@ export class KryptosConnectStep extends StepElement {
       ${this.renderGuide()}
       ${this.fields.map(
         (f) => html`<div>
-          <label for=${`f-${f.name}`}>${FIELD_LABELS[f.name] ? this.t(FIELD_LABELS[f.name]!) : f.label}${f.required
-            ? html`<span class="sr-only"> (${this.t('required')})</span>`
-            : nothing}</label>
+          <label for=${`f-${f.name}`}>${FIELD_LABELS[f.name] ? this.t(FIELD_LABELS[f.name]!) : f.label}${
+            f.required ? html`<span class="sr-only"> (${this.t('required')})</span>` : nothing
+          }</label>
           <input id=${`f-${f.name}`} name=${f.name} type=${f.secret ? 'password' : 'text'} autocomplete="off" spellcheck="false"
             ?required=${f.required} .value=${this.values[f.name] ?? ''}
             @input=${(e: Event) => (this.values = { ...this.values, [f.name]: (e.target as HTMLInputElement).value })} />
@@ -236,13 +249,19 @@ export class KryptosConnectStep extends StepElement {
   private renderError() {
     const error = this.error;
     const testAddress = this.offTestAddress ? undefined : this.testAddress;
-    return html`<div class="alert" role="alert">${error
-      ? html`${error.message}${error.code === 'SANDBOX_ADDRESS_NOT_ALLOWED' && testAddress && this.isAddressForm
-          ? html`<br /><button class="secondary" type="button" @click=${() => this.useAddress(testAddress)}>${this.t('useTestAddress')}</button>`
-          : nothing}${error.code === 'ALREADY_CONNECTED'
-          ? html`<br /><button class="secondary" type="button" @click=${() => this.showExisting(error.existing)}>${this.t('continue')}</button>`
-          : nothing}`
-      : nothing}</div>`;
+    return html`<div class="alert" role="alert">${
+      error
+        ? html`${error.message}${
+            error.code === 'SANDBOX_ADDRESS_NOT_ALLOWED' && testAddress && this.isAddressForm
+              ? html`<br /><button class="secondary" type="button" @click=${() => this.useAddress(testAddress)}>${this.t('useTestAddress')}</button>`
+              : nothing
+          }${
+            error.code === 'ALREADY_CONNECTED'
+              ? html`<br /><button class="secondary" type="button" @click=${() => this.showExisting(error.existing)}>${this.t('continue')}</button>`
+              : nothing
+          }`
+        : nothing
+    }</div>`;
   }
 
   /** In sandbox: a valid address that is not the provider's published test address (compared as the server does). */

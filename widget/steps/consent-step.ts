@@ -19,7 +19,11 @@ import { lockIcon, spinner } from '../icons.ts';
 type GroupId = 'identity' | 'portfolio' | 'tax' | 'write' | 'offline' | 'other';
 const GROUPS: { id: GroupId; title: StringKey; match: (scope: string) => boolean }[] = [
   { id: 'identity', title: 'groupIdentity', match: (s) => ['openid', 'profile', 'email', 'users:read', 'workspace:read'].includes(s) },
-  { id: 'portfolio', title: 'groupPortfolio', match: (s) => ['portfolios:read', 'transactions:read', 'balances:read', 'integrations:read', 'defi:read', 'nft:read'].includes(s) },
+  {
+    id: 'portfolio',
+    title: 'groupPortfolio',
+    match: (s) => ['portfolios:read', 'transactions:read', 'balances:read', 'integrations:read', 'defi:read', 'nft:read'].includes(s),
+  },
   { id: 'tax', title: 'groupTax', match: (s) => ['tax:read', 'accounting:read', 'reports:read'].includes(s) },
   { id: 'write', title: 'groupWrite', match: (s) => s.endsWith(':write') },
   { id: 'offline', title: 'groupOffline', match: (s) => s === 'offline_access' },
@@ -27,7 +31,13 @@ const GROUPS: { id: GroupId; title: StringKey; match: (scope: string) => boolean
 /** Accounts listed before "and N more". */
 const SHOWN_ACCOUNTS = 3;
 
-interface Group { id: GroupId; title: string; scopes: Scope[]; required: boolean; details: string }
+interface Group {
+  id: GroupId;
+  title: string;
+  scopes: Scope[];
+  required: boolean;
+  details: string;
+}
 
 /** The translated words for one scope, else the server's description (a scope this widget does not know yet). */
 function scopeWords(strings: Strings, scope: Scope, years: number): string {
@@ -184,15 +194,19 @@ export class KryptosConsentStep extends StepElement {
           </ul>
           ${groups.some((g) => g.id === 'offline') ? nothing : html`<p class="hint">${this.t('consentDuration', { years: this.years })}</p>`}
         </div>
-        ${this.integrations.length
-          ? html`<div class="shared">
+        ${
+          this.integrations.length
+            ? html`<div class="shared">
               <p class="label">${this.t('consentAccounts')}</p>
               ${integrationList(accounts, this.strings, (p) => this.api?.resolve(p), { compact: true })}
-              ${hidden > 0
-                ? html`<button class="link more" type="button" @click=${() => (this.allAccounts = true)}>${this.t('consentMore', { n: hidden })}</button>`
-                : nothing}
+              ${
+                hidden > 0
+                  ? html`<button class="link more" type="button" @click=${() => (this.allAccounts = true)}>${this.t('consentMore', { n: hidden })}</button>`
+                  : nothing
+              }
             </div>`
-          : nothing}
+            : nothing
+        }
         ${this.renderLegal()}
         <div class="alert" role="alert">${this.error}</div>
         <div class="actions">
@@ -212,10 +226,12 @@ export class KryptosConsentStep extends StepElement {
         ${g.required ? html`<span class="title">${g.title}</span>` : html`<label class="title" for=${id}>${g.title}</label>`}
         <span class="details" id=${`${id}-details`}>${details}</span>
       </span>
-      ${g.required
-        ? html`<span class="required" id=${id}>${lockIcon}${this.t('consentLocked')}</span>`
-        : html`<input type="checkbox" role="switch" id=${id} .checked=${!this.off.has(g.id)} aria-describedby=${`${id}-details`}
-            @change=${() => this.toggle(g.id)} />`}
+      ${
+        g.required
+          ? html`<span class="required" id=${id}>${lockIcon}${this.t('consentLocked')}</span>`
+          : html`<input type="checkbox" role="switch" id=${id} .checked=${!this.off.has(g.id)} aria-describedby=${`${id}-details`}
+            @change=${() => this.toggle(g.id)} />`
+      }
     </li>`;
   }
 

@@ -67,27 +67,33 @@ export class KryptosEmailStep extends StepElement {
         <li>${shieldIcon}<div><strong>${this.t('authReadOnly')}</strong><p>${this.t('authReadOnlyText')}</p></div></li>
       </ul>
       <form novalidate @submit=${this.requestCode}>
-        ${email
-          ? html`<div>
+        ${
+          email
+            ? html`<div>
               <label for="email">${this.t('emailLabel')}</label>
               <input id="email" type="email" name="email" autocomplete="email" required .value=${this.email}
                 aria-invalid=${this.invalid ? 'true' : 'false'} aria-describedby="email-hint"
                 @input=${(e: Event) => ((this.email = (e.target as HTMLInputElement).value), (this.invalid = false))} />
               <p class="hint" id="email-hint">${this.t('emailHint')}</p>
             </div>`
-          : nothing}
+            : nothing
+        }
         <div class="alert" role="alert">${this.error}</div>
         <div class="actions">
-          ${email
-            ? html`<button class="primary" part="primary-button" type="submit" ?disabled=${this.busy} aria-busy=${this.working === 'email' ? 'true' : 'false'}>
+          ${
+            email
+              ? html`<button class="primary" part="primary-button" type="submit" ?disabled=${this.busy} aria-busy=${this.working === 'email' ? 'true' : 'false'}>
                 ${this.working === 'email' ? spinner : nothing}${this.t('continue')}</button>`
-            : nothing}
-          ${guest
-            ? html`${email ? html`<p class="or">${this.t('or')}</p>` : nothing}
+              : nothing
+          }
+          ${
+            guest
+              ? html`${email ? html`<p class="or">${this.t('or')}</p>` : nothing}
                 <button class=${email ? 'secondary' : 'primary'} part=${email ? 'secondary-button' : 'primary-button'} type="button"
                   ?disabled=${this.busy} aria-busy=${this.working === 'guest' ? 'true' : 'false'} @click=${this.continueAsGuest}>
                   ${this.working === 'guest' ? spinner : nothing}${this.t('guest')}</button>`
-            : nothing}
+              : nothing
+          }
         </div>
       </form>
     `;

@@ -33,7 +33,12 @@ export interface ListOptions {
 }
 
 /** `resolve` gives the logo's URL against the API origin, or undefined once the flow is over (no request then). */
-export function integrationList(items: Integration[], strings: Strings, resolve: (path: string) => string | undefined, options: ListOptions = {}): TemplateResult {
+export function integrationList(
+  items: Integration[],
+  strings: Strings,
+  resolve: (path: string) => string | undefined,
+  options: ListOptions = {},
+): TemplateResult {
   return html`<ul class=${`plain accounts${options.compact ? ' compact' : ''}`}>
     ${items.map((i) => {
       const name = accountName(i);
@@ -41,16 +46,20 @@ export function integrationList(items: Integration[], strings: Strings, resolve:
       const busy = remove?.removing === i.id;
       return html`<li class="row account" data-id=${i.id}>
         ${logo(i.logoUrl ? resolve(i.logoUrl) : undefined, i.providerPublicName, options.compact ? 'sm' : 'md')}
-        <span class="grow"><strong>${name}</strong> ${i.publicAddress
-          ? html`<span class="hint address" title=${i.publicAddress}>${shortAddress(i.publicAddress)}</span>`
-          : nothing}</span>
-        ${options.status
-          ? html`<span class=${`badge s-${i.status.split(' ')[0]!.toLowerCase()}`}>${i.status === 'ONGOING' ? spinner : nothing}${strings[STATUS_KEYS[i.status] ?? 'statusActive']}</span>`
-          : nothing}
-        ${remove?.ids.has(i.id)
-          ? html`<button class="icon-button" type="button" aria-label=${format(strings.removeAccount, { name: `${name} ${shortAddress(i.publicAddress)}`.trim() })}
+        <span class="grow"><strong>${name}</strong> ${
+          i.publicAddress ? html`<span class="hint address" title=${i.publicAddress}>${shortAddress(i.publicAddress)}</span>` : nothing
+        }</span>
+        ${
+          options.status
+            ? html`<span class=${`badge s-${i.status.split(' ')[0]!.toLowerCase()}`}>${i.status === 'ONGOING' ? spinner : nothing}${strings[STATUS_KEYS[i.status] ?? 'statusActive']}</span>`
+            : nothing
+        }
+        ${
+          remove?.ids.has(i.id)
+            ? html`<button class="icon-button" type="button" aria-label=${format(strings.removeAccount, { name: `${name} ${shortAddress(i.publicAddress)}`.trim() })}
               ?disabled=${Boolean(remove.removing)} aria-busy=${busy ? 'true' : 'false'} @click=${() => remove.onRemove(i)}>${busy ? spinner : trashIcon}</button>`
-          : nothing}
+            : nothing
+        }
       </li>`;
     })}
   </ul>`;

@@ -124,8 +124,9 @@ export class KryptosIntegrationStep extends StepElement {
       <div id="panel" role="tabpanel" aria-labelledby=${`tab-${this.tab}`}>
         <p class="sr-only" role="status">${this.t('resultCount', { n: shown.length })}</p>
         ${rules ? html`<p class="sandbox hint" id="sandbox-note">${this.t('sandboxNote', { list: sandboxProviderNames(rules, this.strings.locale, 'and') })}</p>` : ''}
-        ${shown.length
-          ? html`<ul class="plain list">
+        ${
+          shown.length
+            ? html`<ul class="plain list">
               ${shown.map((p) => {
                 const unavailable = Boolean(rules && !rules.providers.includes(p.id));
                 return html`<li>
@@ -137,7 +138,8 @@ export class KryptosIntegrationStep extends StepElement {
                 </li>`;
               })}
             </ul>`
-          : html`<p>${this.t('noResults')}</p>`}
+            : html`<p>${this.t('noResults')}</p>`
+        }
       </div>
     `;
   }

@@ -5,7 +5,10 @@
 import { html, nothing } from 'lit';
 
 export function initials(name: string): string {
-  const words = name.replace(/[^\p{L}\p{N} ]/gu, '').split(' ').filter(Boolean);
+  const words = name
+    .replace(/[^\p{L}\p{N} ]/gu, '')
+    .split(' ')
+    .filter(Boolean);
   return (words.length > 1 ? words.slice(0, 2).map((w) => w[0]) : [...(words[0] ?? '?').slice(0, 2)]).join('').toUpperCase();
 }
 
@@ -15,7 +18,7 @@ function hideBroken(event: Event) {
 
 /** `src` undefined (no icon, or the flow is over and nothing may load): the monogram alone. */
 export function logo(src: string | undefined, name: string, size: 'sm' | 'md' = 'md') {
-  return html`<span class=${`logo ${size}`} aria-hidden="true"><span class="monogram">${initials(name)}</span>${src
-    ? html`<img src=${src} alt="" loading="lazy" decoding="async" @error=${hideBroken} />`
-    : nothing}</span>`;
+  return html`<span class=${`logo ${size}`} aria-hidden="true"><span class="monogram">${initials(name)}</span>${
+    src ? html`<img src=${src} alt="" loading="lazy" decoding="async" @error=${hideBroken} />` : nothing
+  }</span>`;
 }

@@ -148,9 +148,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema.alterTable('integrations').addColumn('sync_log', 'text').execute(); // JSON {Balances|Defi Balances|NFT Holdings|Transactions: {status, message?, limitExceeded?}}
   await db.schema.alterTable('integrations').addColumn('sync_cursor', 'text').execute(); // source-specific JSON, for incremental re-syncs
-  await db.schema.alterTable('integrations').addColumn('limit_exceeded', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('integrations').addColumn('total_transactions', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-  await db.schema.alterTable('workspaces').addColumn('cost_basis_method', 'text', (c) => c.notNull().defaultTo('FIFO')).execute();
-  await db.schema.alterTable('workspaces').addColumn('tax_year_start', 'text', (c) => c.notNull().defaultTo('01-01')).execute();
-  await db.schema.alterTable('workspaces').addColumn('long_term_days', 'integer', (c) => c.notNull().defaultTo(365)).execute();
+  await db.schema
+    .alterTable('integrations')
+    .addColumn('limit_exceeded', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('integrations')
+    .addColumn('total_transactions', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('cost_basis_method', 'text', (c) => c.notNull().defaultTo('FIFO'))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('tax_year_start', 'text', (c) => c.notNull().defaultTo('01-01'))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('long_term_days', 'integer', (c) => c.notNull().defaultTo(365))
+    .execute();
 }

@@ -6,9 +6,18 @@
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('workspaces').addColumn('holding_period', 'text', (c) => c.notNull().defaultTo('calendar')).execute();
-  await db.schema.alterTable('workspaces').addColumn('tax_timezone', 'text', (c) => c.notNull().defaultTo('UTC')).execute();
-  await db.schema.alterTable('workspaces').addColumn('lot_tracking', 'text', (c) => c.notNull().defaultTo('universal')).execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('holding_period', 'text', (c) => c.notNull().defaultTo('calendar'))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('tax_timezone', 'text', (c) => c.notNull().defaultTo('UTC'))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('lot_tracking', 'text', (c) => c.notNull().defaultTo('universal'))
+    .execute();
   await db.schema.alterTable('tax_runs').addColumn('settings', 'text').execute();
   await db.schema.alterTable('tax_lots').addColumn('wallet_id', 'text').execute();
   await db.schema

@@ -24,10 +24,24 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'integer', (c) => c.notNull())
     .addColumn('updated_at', 'integer', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('transfer_pairs_halves').on('transfer_pairs').columns(['workspace_id', 'out_transaction_id', 'in_transaction_id']).unique().execute();
-  await db.schema.alterTable('workspaces').addColumn('transfer_detection', 'integer', (c) => c.notNull().defaultTo(1)).execute();
-  await db.schema.alterTable('workspaces').addColumn('transfer_window_hours', 'integer', (c) => c.notNull().defaultTo(24)).execute();
-  await db.schema.alterTable('workspaces').addColumn('transfer_tolerance_percent', 'text', (c) => c.notNull().defaultTo(sql`'1'`)).execute();
+  await db.schema
+    .createIndex('transfer_pairs_halves')
+    .on('transfer_pairs')
+    .columns(['workspace_id', 'out_transaction_id', 'in_transaction_id'])
+    .unique()
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('transfer_detection', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('transfer_window_hours', 'integer', (c) => c.notNull().defaultTo(24))
+    .execute();
+  await db.schema
+    .alterTable('workspaces')
+    .addColumn('transfer_tolerance_percent', 'text', (c) => c.notNull().defaultTo(sql`'1'`))
+    .execute();
   await db.schema
     .createTable('fx_rates')
     .addColumn('currency', 'text', (c) => c.notNull())
@@ -35,7 +49,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('rate', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('fx_rates_pk', ['currency', 'day'])
     .execute();
-  await db.schema.alterTable('tax_runs').addColumn('currency', 'text', (c) => c.notNull().defaultTo('USD')).execute();
+  await db.schema
+    .alterTable('tax_runs')
+    .addColumn('currency', 'text', (c) => c.notNull().defaultTo('USD'))
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -9,12 +9,14 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('link_tokens').addColumn('signed_in_at', 'integer').execute();
   await db.schema.alterTable('integrations').addColumn('added_by_link_token_id', 'text').execute();
-  await db.schema.createTable('rate_counters')
+  await db.schema
+    .createTable('rate_counters')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('window_start', 'integer', (c) => c.notNull())
     .addColumn('count', 'integer', (c) => c.notNull())
     .execute();
-  await db.schema.createTable('sign_in_failures')
+  await db.schema
+    .createTable('sign_in_failures')
     .addColumn('email', 'text', (c) => c.primaryKey())
     .addColumn('failures', 'integer', (c) => c.notNull())
     .addColumn('window_start', 'integer', (c) => c.notNull())

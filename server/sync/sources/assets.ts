@@ -22,10 +22,30 @@ const NATIVE: Record<string, { symbol: string; name: string; decimals: number; c
 export function nativeAsset(chain: string): AssetInfo {
   const n = NATIVE[chain];
   if (!n) throw new Error(`no native asset known for ${chain}`);
-  return { id: `${chain}:native`, symbol: n.symbol, name: n.name, chain, contract: null, decimals: n.decimals, type: 'native', category: 'crypto', coingeckoId: n.coingeckoId, logoUrl: null, isSpam: false };
+  return {
+    id: `${chain}:native`,
+    symbol: n.symbol,
+    name: n.name,
+    chain,
+    contract: null,
+    decimals: n.decimals,
+    type: 'native',
+    category: 'crypto',
+    coingeckoId: n.coingeckoId,
+    logoUrl: null,
+    isSpam: false,
+  };
 }
 
-export type TokenListEntry = { address: string; symbol: string; name: string; decimals: number; coingeckoId?: string | null; category?: string; chainId?: number };
+export type TokenListEntry = {
+  address: string;
+  symbol: string;
+  name: string;
+  decimals: number;
+  coingeckoId?: string | null;
+  category?: string;
+  chainId?: number;
+};
 
 const DEFAULT_LISTS = JSON.parse(readFileSync(new URL('./data/token-lists.json', import.meta.url), 'utf8')) as Record<string, TokenListEntry[]>;
 
@@ -39,15 +59,30 @@ export function loadTokenList(chain: string, file?: string, chainId?: number): A
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as TokenListEntry[] | { tokens: TokenListEntry[] };
     entries = (Array.isArray(parsed) ? parsed : parsed.tokens).filter((t) => t.chainId === undefined || chainId === undefined || t.chainId === chainId);
   }
-  return entries.map((t) => tokenAsset(chain, t.address, { symbol: t.symbol, name: t.name, decimals: t.decimals, coingeckoId: t.coingeckoId ?? null, category: t.category }));
+  return entries.map((t) =>
+    tokenAsset(chain, t.address, { symbol: t.symbol, name: t.name, decimals: t.decimals, coingeckoId: t.coingeckoId ?? null, category: t.category }),
+  );
 }
 
-export function tokenAsset(chain: string, contract: string, meta: { symbol: string; name: string; decimals: number; coingeckoId: string | null; category?: string }): AssetInfo {
+export function tokenAsset(
+  chain: string,
+  contract: string,
+  meta: { symbol: string; name: string; decimals: number; coingeckoId: string | null; category?: string },
+): AssetInfo {
   const address = contract.startsWith('0x') ? contract.toLowerCase() : contract; // Solana mints are case-sensitive
   const id = `${chain}:${address}`;
   const info: AssetInfo = {
-    id, symbol: meta.symbol.slice(0, 64), name: meta.name.slice(0, 200), chain, contract: address, decimals: meta.decimals, type: 'token',
-    category: meta.category ?? 'crypto', coingeckoId: meta.coingeckoId, logoUrl: null, isSpam: false,
+    id,
+    symbol: meta.symbol.slice(0, 64),
+    name: meta.name.slice(0, 200),
+    chain,
+    contract: address,
+    decimals: meta.decimals,
+    type: 'token',
+    category: meta.category ?? 'crypto',
+    coingeckoId: meta.coingeckoId,
+    logoUrl: null,
+    isSpam: false,
   };
   info.isSpam = isSpamToken(info);
   return info;
@@ -55,12 +90,40 @@ export function tokenAsset(chain: string, contract: string, meta: { symbol: stri
 
 const FIAT = new Set(['USD', 'EUR', 'GBP', 'CAD', 'JPY', 'CHF', 'AUD']);
 const STABLE: Record<string, { id: string; name: string; decimals: number; coingeckoId: string; contract: string }> = {
-  USDC: { id: 'ethereum:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48', name: 'USD Coin', decimals: 6, coingeckoId: 'usd-coin', contract: '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48' },
-  USDT: { id: 'ethereum:0xdac17f958d2ee523a2206206994597c13d831ec7', name: 'Tether USD', decimals: 6, coingeckoId: 'tether', contract: '0xdac17f958d2ee523a2206206994597c13d831ec7' },
-  DAI: { id: 'ethereum:0x6b175474e89094c44da98b954eedeac495271d0f', name: 'Dai Stablecoin', decimals: 18, coingeckoId: 'dai', contract: '0x6b175474e89094c44da98b954eedeac495271d0f' },
+  USDC: {
+    id: 'ethereum:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48',
+    name: 'USD Coin',
+    decimals: 6,
+    coingeckoId: 'usd-coin',
+    contract: '0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48',
+  },
+  USDT: {
+    id: 'ethereum:0xdac17f958d2ee523a2206206994597c13d831ec7',
+    name: 'Tether USD',
+    decimals: 6,
+    coingeckoId: 'tether',
+    contract: '0xdac17f958d2ee523a2206206994597c13d831ec7',
+  },
+  DAI: {
+    id: 'ethereum:0x6b175474e89094c44da98b954eedeac495271d0f',
+    name: 'Dai Stablecoin',
+    decimals: 18,
+    coingeckoId: 'dai',
+    contract: '0x6b175474e89094c44da98b954eedeac495271d0f',
+  },
 };
 const COIN_CHAIN: Record<string, string> = { BTC: 'bitcoin', ETH: 'ethereum', SOL: 'solana', POL: 'polygon', BNB: 'bsc', AVAX: 'avalanche' };
-const COINGECKO_BY_CODE: Record<string, string> = { XRP: 'ripple', ADA: 'cardano', DOT: 'polkadot', DOGE: 'dogecoin', LTC: 'litecoin', LINK: 'chainlink', ATOM: 'cosmos', XLM: 'stellar', TRX: 'tron' };
+const COINGECKO_BY_CODE: Record<string, string> = {
+  XRP: 'ripple',
+  ADA: 'cardano',
+  DOT: 'polkadot',
+  DOGE: 'dogecoin',
+  LTC: 'litecoin',
+  LINK: 'chainlink',
+  ATOM: 'cosmos',
+  XLM: 'stellar',
+  TRX: 'tron',
+};
 
 /**
  * The asset behind an exchange's unified currency code: the chain's native coin for BTC,
@@ -71,7 +134,45 @@ export function exchangeAsset(code: string): AssetInfo {
   const c = code.toUpperCase();
   if (COIN_CHAIN[c]) return nativeAsset(COIN_CHAIN[c]);
   const s = STABLE[c];
-  if (s) return { id: s.id, symbol: c, name: s.name, chain: 'ethereum', contract: s.contract, decimals: s.decimals, type: 'token', category: 'stablecoin', coingeckoId: s.coingeckoId, logoUrl: null, isSpam: false };
-  if (FIAT.has(c)) return { id: `fiat:${c.toLowerCase()}`, symbol: c, name: c, chain: null, contract: null, decimals: 2, type: 'fiat', category: 'fiat', coingeckoId: null, logoUrl: null, isSpam: false };
-  return { id: `cex:${c}`, symbol: c, name: c, chain: null, contract: null, decimals: 18, type: 'token', category: 'crypto', coingeckoId: COINGECKO_BY_CODE[c] ?? null, logoUrl: null, isSpam: false };
+  if (s)
+    return {
+      id: s.id,
+      symbol: c,
+      name: s.name,
+      chain: 'ethereum',
+      contract: s.contract,
+      decimals: s.decimals,
+      type: 'token',
+      category: 'stablecoin',
+      coingeckoId: s.coingeckoId,
+      logoUrl: null,
+      isSpam: false,
+    };
+  if (FIAT.has(c))
+    return {
+      id: `fiat:${c.toLowerCase()}`,
+      symbol: c,
+      name: c,
+      chain: null,
+      contract: null,
+      decimals: 2,
+      type: 'fiat',
+      category: 'fiat',
+      coingeckoId: null,
+      logoUrl: null,
+      isSpam: false,
+    };
+  return {
+    id: `cex:${c}`,
+    symbol: c,
+    name: c,
+    chain: null,
+    contract: null,
+    decimals: 18,
+    type: 'token',
+    category: 'crypto',
+    coingeckoId: COINGECKO_BY_CODE[c] ?? null,
+    logoUrl: null,
+    isSpam: false,
+  };
 }

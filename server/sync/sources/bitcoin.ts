@@ -26,13 +26,15 @@ type EsploraTx = {
 
 type Cursor = { height: number; txid: string };
 
-const ADDRESS = /^(bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34}|tb1[02-9ac-hj-np-z]{11,71}|bcrt1[02-9ac-hj-np-z]{11,71}|[mn2][1-9A-HJ-NP-Za-km-z]{25,34})$/;
+const ADDRESS =
+  /^(bc1[02-9ac-hj-np-z]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34}|tb1[02-9ac-hj-np-z]{11,71}|bcrt1[02-9ac-hj-np-z]{11,71}|[mn2][1-9A-HJ-NP-Za-km-z]{25,34})$/;
 
 export function createBitcoinSource(options: BitcoinSourceOptions): Source {
   const btc = nativeAsset('bitcoin');
   const get = <T>(path: string, signal: AbortSignal) =>
     requestJson<T>(`${options.url}${path}`, { timeoutMs: options.timeoutMs, signal }).catch((error: unknown) => {
-      if (error instanceof SourceHttpError && error.status === 400) throw new PermanentSourceError(`The Esplora API refused the address: ${error.body.slice(0, 100)}`);
+      if (error instanceof SourceHttpError && error.status === 400)
+        throw new PermanentSourceError(`The Esplora API refused the address: ${error.body.slice(0, 100)}`);
       throw error;
     });
   const addressOf = (a: string | null) => {
@@ -64,7 +66,7 @@ export function createBitcoinSource(options: BitcoinSourceOptions): Source {
         cursor = null;
       }
       const fresh: EsploraTx[] = [];
-      for (let last: string | undefined; ; ) {
+      for (let last: string | undefined; ;) {
         ctx.signal.throwIfAborted();
         const page = await get<EsploraTx[]>(`/address/${address}/txs/chain${last ? `/${last}` : ''}`, ctx.signal);
         let reached = false;
@@ -107,7 +109,13 @@ export function createBitcoinSource(options: BitcoinSourceOptions): Source {
     const inc = legs.some((l) => l.kind === 'incoming');
     const [type, label]: [SourceTransaction['type'], string] = out ? ['withdrawal', 'Withdrawal'] : inc ? ['deposit', 'Deposit'] : ['payment', 'Fee'];
     return {
-      externalId: tx.txid, platformId: tx.txid, timestamp: (tx.status.block_time ?? 0) * 1000, type, label, description: null, legs,
+      externalId: tx.txid,
+      platformId: tx.txid,
+      timestamp: (tx.status.block_time ?? 0) * 1000,
+      type,
+      label,
+      description: null,
+      legs,
       raw: { chain: 'bitcoin', block: tx.status.block_height ?? null },
     };
   }

@@ -10,7 +10,9 @@ import type { SourcesConfig } from '../../config.ts';
 import { EVM_CHAINS, EVM_CHAIN_IDS } from '../../catalogue.ts';
 import { loadTokenList } from './assets.ts';
 
-const BALANCE_OF = [{ type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ name: 'a', type: 'address' }], outputs: [{ type: 'uint256' }] }] as const;
+const BALANCE_OF = [
+  { type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ name: 'a', type: 'address' }], outputs: [{ type: 'uint256' }] },
+] as const;
 
 export const hasEvmRpc = (config: SourcesConfig) => EVM_CHAIN_IDS.some((c) => config.evm[c]?.rpcUrl);
 
@@ -24,16 +26,20 @@ export function createEvmChainDetector(config: SourcesConfig, options: { timeout
   return async (address) => {
     if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return [];
     const owner = getAddress(address);
-    const active = await Promise.all(chains.map(async ({ chain, client, tokens }) => {
-      const check = (async () => {
-        const [nonce, balance] = await Promise.all([client.getTransactionCount({ address: owner }), client.getBalance({ address: owner })]);
-        if (nonce > 0 || balance > 0n) return true;
-        const held = await Promise.all(tokens.map((t) => client.readContract({ address: t, abi: BALANCE_OF, functionName: 'balanceOf', args: [owner] }).catch(() => 0n)));
-        return held.some((v) => v > 0n);
-      })();
-      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
-      return (await Promise.race([check.catch(() => false), timeout])) ? chain : null;
-    }));
+    const active = await Promise.all(
+      chains.map(async ({ chain, client, tokens }) => {
+        const check = (async () => {
+          const [nonce, balance] = await Promise.all([client.getTransactionCount({ address: owner }), client.getBalance({ address: owner })]);
+          if (nonce > 0 || balance > 0n) return true;
+          const held = await Promise.all(
+            tokens.map((t) => client.readContract({ address: t, abi: BALANCE_OF, functionName: 'balanceOf', args: [owner] }).catch(() => 0n)),
+          );
+          return held.some((v) => v > 0n);
+        })();
+        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+        return (await Promise.race([check.catch(() => false), timeout])) ? chain : null;
+      }),
+    );
     const found = active.filter((c): c is string => c !== null);
     if (found.length === 0 && options.fallback) return options.fallback(address);
     return found;

@@ -9,8 +9,18 @@ import { PermanentSourceError } from '../source.ts';
 import { requestJson, sleep } from './http.ts';
 
 export type ExplorerTx = {
-  hash: string; blockNumber: string; timeStamp: string; from: string; to: string; value: string; gasUsed: string; gasPrice: string;
-  isError?: string; txreceipt_status?: string; contractAddress?: string; transactionIndex?: string;
+  hash: string;
+  blockNumber: string;
+  timeStamp: string;
+  from: string;
+  to: string;
+  value: string;
+  gasUsed: string;
+  gasPrice: string;
+  isError?: string;
+  txreceipt_status?: string;
+  contractAddress?: string;
+  transactionIndex?: string;
   /** Internal transfers: the position in the call tree (`0_1`), unique within a transaction. */
   traceId?: string;
 };
@@ -20,15 +30,32 @@ type Reply = { status: string; message: string; result: ExplorerTx[] | string };
 const PAGE = 1000;
 
 export async function fetchExplorerTxs(o: {
-  url: string; apiKey?: string; chainId?: number; address: string; fromBlock: number; toBlock: number; timeoutMs: number; signal: AbortSignal; pageSize?: number;
+  url: string;
+  apiKey?: string;
+  chainId?: number;
+  address: string;
+  fromBlock: number;
+  toBlock: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+  pageSize?: number;
   action?: 'txlist' | 'txlistinternal';
 }): Promise<ExplorerTx[]> {
   const out: ExplorerTx[] = [];
   const seen = new Set<string>();
   const pageSize = o.pageSize ?? PAGE;
   let start = o.fromBlock;
-  for (let limited = 0; ; ) {
-    const q = new URLSearchParams({ module: 'account', action: o.action ?? 'txlist', address: o.address, startblock: String(start), endblock: String(o.toBlock), page: '1', offset: String(pageSize), sort: 'asc' });
+  for (let limited = 0; ;) {
+    const q = new URLSearchParams({
+      module: 'account',
+      action: o.action ?? 'txlist',
+      address: o.address,
+      startblock: String(start),
+      endblock: String(o.toBlock),
+      page: '1',
+      offset: String(pageSize),
+      sort: 'asc',
+    });
     if (o.chainId !== undefined) q.set('chainid', String(o.chainId));
     if (o.apiKey) q.set('apikey', o.apiKey);
     const reply = await requestJson<Reply>(`${o.url}${o.url.includes('?') ? '&' : '?'}${q}`, { timeoutMs: o.timeoutMs, signal: o.signal });

@@ -10,7 +10,8 @@ export type CallFrame = { type?: string; from?: string; to?: string; value?: str
 const MOVES_VALUE = new Set(['CALL', 'CREATE', 'CREATE2', 'SELFDESTRUCT']);
 
 /** A call-tracer answer (a node without the tracer answers structLogs or an error instead). */
-export const isCallFrame = (v: unknown): v is CallFrame => typeof v === 'object' && v !== null && typeof (v as CallFrame).type === 'string' && typeof (v as CallFrame).from === 'string';
+export const isCallFrame = (v: unknown): v is CallFrame =>
+  typeof v === 'object' && v !== null && typeof (v as CallFrame).type === 'string' && typeof (v as CallFrame).from === 'string';
 
 /** Ether `me` received and sent in the successful frames of the tree (the root frame included). */
 export function etherMoves(root: CallFrame, me: string): { in: bigint; out: bigint } {

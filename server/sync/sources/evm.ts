@@ -12,7 +12,16 @@
  * `latest` re-sync scans only newer blocks, and balances still cover every token seen before.
  */
 import { createPublicClient, formatUnits, getAddress, http, pad, toEventSelector, type Hex, type PublicClient } from 'viem';
-import { PermanentSourceError, type AssetInfo, type Holding, type Source, type SourceLeg, type SourceTransaction, type SyncContext, type TransactionPage } from '../source.ts';
+import {
+  PermanentSourceError,
+  type AssetInfo,
+  type Holding,
+  type Source,
+  type SourceLeg,
+  type SourceTransaction,
+  type SyncContext,
+  type TransactionPage,
+} from '../source.ts';
 import { nativeAsset, tokenAsset } from './assets.ts';
 import { fetchExplorerTxs, type ExplorerTx } from './evm-explorer.ts';
 import { etherMoves, isCallFrame } from './evm-trace.ts';
@@ -54,7 +63,8 @@ function parseCursor(text: string | null): Cursor | null {
 }
 
 /** Node errors that mean "ask for fewer blocks" (Alchemy, Infura, QuickNode, geth, erigon wordings). */
-const RANGE_TOO_LARGE = /block range|range (is )?too (large|wide|big)|too many (blocks|results)|more than \d+ (results|logs)|response size|exceed(s|ed)? (the )?max|limit exceeded|query timeout|-32005/i;
+const RANGE_TOO_LARGE =
+  /block range|range (is )?too (large|wide|big)|too many (blocks|results)|more than \d+ (results|logs)|response size|exceed(s|ed)? (the )?max|limit exceeded|query timeout|-32005/i;
 
 export const isRangeTooLarge = (error: unknown): boolean => {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
@@ -118,7 +128,12 @@ export function createEvmSource(options: EvmSourceOptions): Source {
         ]);
         if (decimals.status === 'rejected') return null;
         const sym = symbol.status === 'fulfilled' ? symbol.value : '';
-        return tokenAsset(chain, contract, { symbol: sym || '?', name: name.status === 'fulfilled' && name.value ? name.value : sym || 'Unknown token', decimals: Number(decimals.value), coingeckoId: null });
+        return tokenAsset(chain, contract, {
+          symbol: sym || '?',
+          name: name.status === 'fulfilled' && name.value ? name.value : sym || 'Unknown token',
+          decimals: Number(decimals.value),
+          coingeckoId: null,
+        });
       })();
       metaCache.set(contract, p);
     }
@@ -138,7 +153,7 @@ export function createEvmSource(options: EvmSourceOptions): Source {
     const out: RawLog[] = [];
     let chunk = options.logChunkBlocks;
     let successes = 0;
-    for (let start = from; start <= to; ) {
+    for (let start = from; start <= to;) {
       signal.throwIfAborted();
       const end = Math.min(to, start + chunk - 1);
       try {
@@ -167,7 +182,11 @@ export function createEvmSource(options: EvmSourceOptions): Source {
   let tracerMissing = false;
   async function traceEther(movements: Movement[], me: string, signal: AbortSignal): Promise<void> {
     if (tracerMissing || movements.length === 0) return;
-    const trace = (hash: string) => client.request({ method: 'debug_traceTransaction', params: [hash as Hex, { tracer: 'callTracer', disableStack: true, disableStorage: true, disableMemory: true }] } as never) as Promise<unknown>;
+    const trace = (hash: string) =>
+      client.request({
+        method: 'debug_traceTransaction',
+        params: [hash as Hex, { tracer: 'callTracer', disableStack: true, disableStorage: true, disableMemory: true }],
+      } as never) as Promise<unknown>;
     const first = await trace(movements[0]!.hash).catch((error: unknown) => {
       if (NO_TRACER.test(error instanceof Error ? `${error.message} ${(error as { details?: string }).details ?? ''}` : String(error))) return null;
       throw error;
@@ -196,7 +215,11 @@ export function createEvmSource(options: EvmSourceOptions): Source {
       const byHash = new Map<string, Movement>();
       const movement = (hash: string, block: number, index: number): Movement => {
         let m = byHash.get(hash);
-        if (!m) byHash.set(hash, (m = { hash, block, index, tokensIn: new Map(), tokensOut: new Map(), nativeIn: 0n, nativeOut: 0n, fee: 0n, failed: false, settled: false }));
+        if (!m)
+          byHash.set(
+            hash,
+            (m = { hash, block, index, tokensIn: new Map(), tokensOut: new Map(), nativeIn: 0n, nativeOut: 0n, fee: 0n, failed: false, settled: false }),
+          );
         return m;
       };
       const tokens = new Set(cursor?.tokens ?? []);
@@ -224,7 +247,16 @@ export function createEvmSource(options: EvmSourceOptions): Source {
           }
         }
         if (options.explorerUrl) {
-          const txs: ExplorerTx[] = await fetchExplorerTxs({ url: options.explorerUrl, apiKey: options.explorerApiKey, chainId: options.chainId, address, fromBlock, toBlock, timeoutMs: options.timeoutMs, signal: ctx.signal });
+          const txs: ExplorerTx[] = await fetchExplorerTxs({
+            url: options.explorerUrl,
+            apiKey: options.explorerApiKey,
+            chainId: options.chainId,
+            address,
+            fromBlock,
+            toBlock,
+            timeoutMs: options.timeoutMs,
+            signal: ctx.signal,
+          });
           for (const t of txs) {
             const m = movement(t.hash.toLowerCase() as Hex, Number(t.blockNumber), Number(t.transactionIndex ?? 0));
             const value = BigInt(t.value);
@@ -240,7 +272,17 @@ export function createEvmSource(options: EvmSourceOptions): Source {
             m.settled = true;
           }
           // Ether a contract moved to or from the address inside any transaction (sent by anyone).
-          const internal = await fetchExplorerTxs({ url: options.explorerUrl, apiKey: options.explorerApiKey, chainId: options.chainId, address, fromBlock, toBlock, timeoutMs: options.timeoutMs, signal: ctx.signal, action: 'txlistinternal' });
+          const internal = await fetchExplorerTxs({
+            url: options.explorerUrl,
+            apiKey: options.explorerApiKey,
+            chainId: options.chainId,
+            address,
+            fromBlock,
+            toBlock,
+            timeoutMs: options.timeoutMs,
+            signal: ctx.signal,
+            action: 'txlistinternal',
+          });
           for (const t of internal) {
             if (t.isError === '1') continue;
             const m = movement(t.hash.toLowerCase() as Hex, Number(t.blockNumber), Number(t.transactionIndex ?? 0));
@@ -263,7 +305,12 @@ export function createEvmSource(options: EvmSourceOptions): Source {
         }
         m.failed = r.status === 'reverted';
       });
-      if (!options.explorerUrl) await traceEther(movements.filter((m) => !m.failed), me, ctx.signal);
+      if (!options.explorerUrl)
+        await traceEther(
+          movements.filter((m) => !m.failed),
+          me,
+          ctx.signal,
+        );
       const blocks = [...new Set(movements.filter((m) => m.timestamp === undefined).map((m) => m.block))];
       const times = new Map<number, number>();
       await mapLimit(blocks, 16, async (b) => {
@@ -310,7 +357,15 @@ export function createEvmSource(options: EvmSourceOptions): Source {
     else if (outs.length) [type, label] = ['withdrawal', 'Withdrawal'];
     else [type, label] = ['payment', 'Fee'];
     return {
-      externalId: m.hash, platformId: m.hash, timestamp: m.timestamp!, type, label, description: null, legs, isSpam, failed: m.failed,
+      externalId: m.hash,
+      platformId: m.hash,
+      timestamp: m.timestamp!,
+      type,
+      label,
+      description: null,
+      legs,
+      isSpam,
+      failed: m.failed,
       raw: { chain, block: m.block, ...(m.counterparty ? { counterparty: m.counterparty } : {}) },
     };
   }
@@ -324,7 +379,9 @@ export function createEvmSource(options: EvmSourceOptions): Source {
       const contracts = [...new Set([...known.keys(), ...s.tokens])];
       const [native, ...tokenBalances] = await Promise.all([
         client.getBalance({ address, blockNumber }),
-        ...contracts.map((c) => client.readContract({ address: c as Hex, abi: ERC20_META, functionName: 'balanceOf', args: [address], blockNumber }).catch(() => 0n)),
+        ...contracts.map((c) =>
+          client.readContract({ address: c as Hex, abi: ERC20_META, functionName: 'balanceOf', args: [address], blockNumber }).catch(() => 0n),
+        ),
       ]);
       const holdings: Holding[] = [];
       const nativeInfo = nativeAsset(chain);
@@ -353,7 +410,11 @@ export function createEvmSource(options: EvmSourceOptions): Source {
         const transactions: SourceTransaction[] = [];
         for (const m of slice) transactions.push(await toTransaction(m, native, assets));
         const last = end >= s.movements.length ? s.toBlock : slice.at(-1)!.block;
-        const page: TransactionPage = { transactions, assets: [...assets.values()], cursor: JSON.stringify({ block: Math.max(last, s.fromBlock - 1), tokens }) };
+        const page: TransactionPage = {
+          transactions,
+          assets: [...assets.values()],
+          cursor: JSON.stringify({ block: Math.max(last, s.fromBlock - 1), tokens }),
+        };
         yield page;
         i = end;
       } while (i < s.movements.length);

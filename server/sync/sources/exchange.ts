@@ -10,7 +10,16 @@
  */
 import { Decimal } from 'decimal.js';
 import type { Exchange, Trade, Transaction } from 'ccxt';
-import { PermanentSourceError, type AssetInfo, type Holding, type Source, type SourceLeg, type SourceTransaction, type SyncContext, type TransactionPage } from '../source.ts';
+import {
+  PermanentSourceError,
+  type AssetInfo,
+  type Holding,
+  type Source,
+  type SourceLeg,
+  type SourceTransaction,
+  type SyncContext,
+  type TransactionPage,
+} from '../source.ts';
 import { exchangeAsset } from './assets.ts';
 import { retryAfterMs, sleep } from './http.ts';
 
@@ -47,13 +56,18 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
   async function exchangeFor(ctx: SyncContext): Promise<Exchange> {
     instance ??= (async () => {
       const keys = ctx.credentials();
-      if (!keys?.apiKey || !keys.secretKey) throw new PermanentSourceError(`The ${options.publicName} API key is missing: add the integration again with a read-only key and secret`);
+      if (!keys?.apiKey || !keys.secretKey)
+        throw new PermanentSourceError(`The ${options.publicName} API key is missing: add the integration again with a read-only key and secret`);
       const ccxt = await loadCcxt();
       const Ctor = (ccxt as unknown as Record<string, new (config: object) => Exchange>)[options.exchangeId];
       if (!Ctor) throw new PermanentSourceError(`Exchange sync is not configured for ${options.publicName}`);
       const ex = new Ctor({
-        apiKey: keys.apiKey, secret: keys.secretKey, password: keys.password, timeout: options.timeoutMs,
-        enableRateLimit: options.minIntervalMs !== 0, ...(options.minIntervalMs ? { rateLimit: options.minIntervalMs } : {}),
+        apiKey: keys.apiKey,
+        secret: keys.secretKey,
+        password: keys.password,
+        timeout: options.timeoutMs,
+        enableRateLimit: options.minIntervalMs !== 0,
+        ...(options.minIntervalMs ? { rateLimit: options.minIntervalMs } : {}),
       });
       if (options.url) rebase(ex, options.url);
       return ex;
@@ -71,8 +85,15 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
       try {
         return await fn(ex);
       } catch (error) {
-        if (error instanceof ccxt.AuthenticationError || error instanceof ccxt.PermissionDenied || error instanceof ccxt.AccountSuspended || /invalid (key|signature|api[- ]?key)/i.test(String((error as Error).message))) {
-          throw new PermanentSourceError(`The exchange rejected the API key (${options.publicName}: ${reason(error)}). Check that the key and secret are correct, still active and allowed to query funds and trades, then add the integration again.`);
+        if (
+          error instanceof ccxt.AuthenticationError ||
+          error instanceof ccxt.PermissionDenied ||
+          error instanceof ccxt.AccountSuspended ||
+          /invalid (key|signature|api[- ]?key)/i.test(String((error as Error).message))
+        ) {
+          throw new PermanentSourceError(
+            `The exchange rejected the API key (${options.publicName}: ${reason(error)}). Check that the key and secret are correct, still active and allowed to query funds and trades, then add the integration again.`,
+          );
         }
         const transient = error instanceof ccxt.NetworkError || error instanceof ccxt.InvalidNonce;
         if (!transient || attempt >= retries) throw new Error(`${options.publicName} ${what} failed: ${reason(error)}`, { cause: error });
@@ -114,7 +135,7 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
 
       if (options.exchangeId === 'kraken') {
         // Kraken: TradesHistory pages of 50, newest first, by offset (`ofs`).
-        for (let ofs = 0; ; ) {
+        for (let ofs = 0; ;) {
           const trades = await call(ctx, 'trades', (e) => e.fetchMyTrades(undefined, since(start.trades), undefined, { ofs }));
           if (trades.length === 0) break;
           ofs += trades.length;
@@ -122,7 +143,7 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
           if (trades.length < 50) break;
         }
       } else {
-        for (let from = since(start.trades); ; ) {
+        for (let from = since(start.trades); ;) {
           const trades = await call(ctx, 'trades', (e) => e.fetchMyTrades(undefined, from, undefined));
           if (trades.length === 0) break;
           yield tradePage(trades, next);
@@ -167,8 +188,14 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
       const timestamp = t.timestamp ?? 0;
       next.trades = Math.max(next.trades, timestamp);
       transactions.push({
-        externalId: `trade:${t.id}`, platformId: t.id, timestamp, type: 'trade', label: t.side === 'buy' ? 'Buy' : 'Sell', description: `${t.side} ${t.symbol}`,
-        legs, raw: { exchange: options.exchangeId, symbol: t.symbol, order: t.order ?? null },
+        externalId: `trade:${t.id}`,
+        platformId: t.id,
+        timestamp,
+        type: 'trade',
+        label: t.side === 'buy' ? 'Buy' : 'Sell',
+        description: `${t.side} ${t.symbol}`,
+        legs,
+        raw: { exchange: options.exchangeId, symbol: t.symbol, order: t.order ?? null },
       });
     }
     // Newest first: the cursor moves only with the page that completes the walk (set by the caller's last page).
@@ -190,12 +217,20 @@ export function createExchangeSource(options: ExchangeSourceOptions): Source {
       if (!amount || !t.currency || !t.id) continue;
       const asset = exchangeAsset(t.currency);
       assets.set(asset.id, asset);
-      const legs: SourceLeg[] = [{ kind: kind === 'deposit' ? 'incoming' : 'outgoing', assetId: asset.id, quantity: amount, price: asset.id === 'fiat:usd' ? '1' : null }];
+      const legs: SourceLeg[] = [
+        { kind: kind === 'deposit' ? 'incoming' : 'outgoing', assetId: asset.id, quantity: amount, price: asset.id === 'fiat:usd' ? '1' : null },
+      ];
       const fee = exact(info.fee ?? t.fee?.cost);
       if (fee && fee !== '0') legs.push({ kind: 'fee', assetId: asset.id, quantity: fee, price: asset.id === 'fiat:usd' ? '1' : null });
       next[kind === 'deposit' ? 'deposits' : 'withdrawals'] = Math.max(next[kind === 'deposit' ? 'deposits' : 'withdrawals'], timestamp);
       out.push({
-        externalId: `${kind}:${t.id}`, platformId: t.txid ?? t.id, timestamp, type: kind, label: kind === 'deposit' ? 'Deposit' : 'Withdrawal', description: null, legs,
+        externalId: `${kind}:${t.id}`,
+        platformId: t.txid ?? t.id,
+        timestamp,
+        type: kind,
+        label: kind === 'deposit' ? 'Deposit' : 'Withdrawal',
+        description: null,
+        legs,
         raw: { exchange: options.exchangeId, network: t.network ?? null, address: t.address ?? null },
       });
     }

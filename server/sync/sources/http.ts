@@ -102,7 +102,9 @@ export async function requestJson<T>(url: string, options: HttpOptions): Promise
       if (error instanceof SourceHttpError) throw error;
       if (options.signal?.aborted) throw options.signal.reason;
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      problem = timedOut ? `${safeUrl} did not answer within ${options.timeoutMs} ms` : `${safeUrl} could not be reached (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)})`;
+      problem = timedOut
+        ? `${safeUrl} did not answer within ${options.timeoutMs} ms`
+        : `${safeUrl} could not be reached (${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)})`;
     }
     if (!retryable(status) || attempt >= retries || (wait !== null && wait > (options.maxRetryAfterMs ?? 60_000))) {
       throw new SourceHttpError(attempt ? `${problem} (after ${attempt + 1} attempts)` : problem, status, text.slice(0, 500));

@@ -49,16 +49,29 @@ export function createSourceRegistry(options: SourceRegistryOptions = {}): Sourc
       const provider = findProvider(integration.provider);
       if (provider?.type === 'exchange') {
         const url = config?.exchangeUrls[provider.id];
-        if (!config || !isSupportedExchange(provider.id) || (!url && !options.realExchanges)) return createUnconfiguredSource(`Exchange sync is not configured for ${provider.publicName}`);
-        return createExchangeSource({ exchangeId: provider.id, publicName: provider.publicName, url, timeoutMs: config.timeoutMs, minIntervalMs: config.exchangeMinIntervalMs });
+        if (!config || !isSupportedExchange(provider.id) || (!url && !options.realExchanges))
+          return createUnconfiguredSource(`Exchange sync is not configured for ${provider.publicName}`);
+        return createExchangeSource({
+          exchangeId: provider.id,
+          publicName: provider.publicName,
+          url,
+          timeoutMs: config.timeoutMs,
+          minIntervalMs: config.exchangeMinIntervalMs,
+        });
       }
       const chain = integration.chain ?? integration.provider;
       if (EVM_CHAINS[chain]) {
         const c = config?.evm[chain];
         if (!config || !c?.rpcUrl) return createUnconfiguredSource(`No RPC configured for ${chain}`);
         return createEvmSource({
-          chain, rpcUrl: c.rpcUrl, explorerUrl: c.explorerUrl, explorerApiKey: c.explorerApiKey, chainId: EVM_CHAINS[chain].chainId,
-          tokens: tokensOf(chain), logChunkBlocks: config.logChunkBlocks, timeoutMs: config.timeoutMs,
+          chain,
+          rpcUrl: c.rpcUrl,
+          explorerUrl: c.explorerUrl,
+          explorerApiKey: c.explorerApiKey,
+          chainId: EVM_CHAINS[chain].chainId,
+          tokens: tokensOf(chain),
+          logChunkBlocks: config.logChunkBlocks,
+          timeoutMs: config.timeoutMs,
         });
       }
       if (chain === 'solana') {

@@ -25,7 +25,14 @@ type AccountKey = string | { pubkey: string; signer: boolean; writable: boolean 
 type SolTx = {
   blockTime: number | null;
   slot: number;
-  meta: { err: unknown; fee: number; preBalances: number[]; postBalances: number[]; preTokenBalances?: TokenBalance[]; postTokenBalances?: TokenBalance[] } | null;
+  meta: {
+    err: unknown;
+    fee: number;
+    preBalances: number[];
+    postBalances: number[];
+    preTokenBalances?: TokenBalance[];
+    postTokenBalances?: TokenBalance[];
+  } | null;
   transaction: { message: { accountKeys: AccountKey[] }; signatures: string[] };
 };
 type SignatureInfo = { signature: string; slot: number; err: unknown; blockTime: number | null };
@@ -35,7 +42,8 @@ const BASE58 = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
 export function createSolanaSource(options: SolanaSourceOptions): Source {
   const native = nativeAsset('solana');
   const known = new Map((options.knownTokens ?? []).map((t) => [t.contract!, t]));
-  const rpc = <T>(method: string, params: unknown[], signal: AbortSignal) => jsonRpc<T>(options.rpcUrl, method, params, { timeoutMs: options.timeoutMs, signal } satisfies HttpOptions);
+  const rpc = <T>(method: string, params: unknown[], signal: AbortSignal) =>
+    jsonRpc<T>(options.rpcUrl, method, params, { timeoutMs: options.timeoutMs, signal } satisfies HttpOptions);
 
   const owner = (ctx: SyncContext) => {
     const a = ctx.integration.address;
@@ -43,7 +51,13 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
     return a;
   };
   const splAsset = (mint: string, decimals: number): AssetInfo =>
-    known.get(mint) ?? tokenAsset('solana', mint, { symbol: mint.slice(0, 4).toUpperCase(), name: `SPL token ${mint.slice(0, 4)}…${mint.slice(-4)}`, decimals, coingeckoId: null });
+    known.get(mint) ??
+    tokenAsset('solana', mint, {
+      symbol: mint.slice(0, 4).toUpperCase(),
+      name: `SPL token ${mint.slice(0, 4)}…${mint.slice(-4)}`,
+      decimals,
+      coingeckoId: null,
+    });
 
   /** Unknown mints carry no metadata on chain without Metaplex: keep their mint as the id, spam only by the list or zero decimals. */
   const splAssetChecked = (mint: string, decimals: number) => {
@@ -59,8 +73,11 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
         rpc<{ value: number }>('getBalance', [address, { commitment: 'finalized' }], ctx.signal),
         ...[TOKEN_PROGRAM, TOKEN_2022_PROGRAM].map((programId) =>
           rpc<{ value: { pubkey: string; account: { data: { parsed: { info: { mint: string; tokenAmount: TokenAmount } } } } }[] }>(
-            'getTokenAccountsByOwner', [address, { programId }, { encoding: 'jsonParsed', commitment: 'finalized' }], ctx.signal,
-          )),
+            'getTokenAccountsByOwner',
+            [address, { programId }, { encoding: 'jsonParsed', commitment: 'finalized' }],
+            ctx.signal,
+          ),
+        ),
       ]);
       const holdings: Holding[] = [];
       if (balance!.value > 0) holdings.push({ asset: native, quantity: formatUnits(BigInt(balance!.value), 9) });
@@ -72,7 +89,8 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
           byMint.set(mint, { raw: (prev?.raw ?? 0n) + BigInt(tokenAmount.amount), decimals: tokenAmount.decimals });
         }
       }
-      for (const [mint, { raw, decimals }] of byMint) if (raw > 0n) holdings.push({ asset: splAssetChecked(mint, decimals), quantity: formatUnits(raw, decimals) });
+      for (const [mint, { raw, decimals }] of byMint)
+        if (raw > 0n) holdings.push({ asset: splAssetChecked(mint, decimals), quantity: formatUnits(raw, decimals) });
       return holdings;
     },
     async *transactions(ctx) {
@@ -80,9 +98,13 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
       const until = ctx.cursor ?? undefined;
       const limit = options.signaturesPerPage ?? 1000;
       const signatures: SignatureInfo[] = [];
-      for (let before: string | undefined; ; ) {
+      for (let before: string | undefined; ;) {
         ctx.signal.throwIfAborted();
-        const page = await rpc<SignatureInfo[]>('getSignaturesForAddress', [address, { limit, commitment: 'finalized', ...(before ? { before } : {}), ...(until ? { until } : {}) }], ctx.signal);
+        const page = await rpc<SignatureInfo[]>(
+          'getSignaturesForAddress',
+          [address, { limit, commitment: 'finalized', ...(before ? { before } : {}), ...(until ? { until } : {}) }],
+          ctx.signal,
+        );
         signatures.push(...page);
         if (page.length < limit) break;
         before = page.at(-1)!.signature;
@@ -92,7 +114,13 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
       for (let i = 0; i < signatures.length; i += pageSize) {
         const slice = signatures.slice(i, i + pageSize);
         const assets = new Map<string, AssetInfo>();
-        const txs = await mapLimit(slice, 8, (s) => rpc<SolTx | null>('getTransaction', [s.signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'finalized' }], ctx.signal));
+        const txs = await mapLimit(slice, 8, (s) =>
+          rpc<SolTx | null>(
+            'getTransaction',
+            [s.signature, { encoding: 'jsonParsed', maxSupportedTransactionVersion: 0, commitment: 'finalized' }],
+            ctx.signal,
+          ),
+        );
         const transactions: SourceTransaction[] = [];
         slice.forEach((s, k) => {
           const tx = txs[k];
@@ -141,9 +169,25 @@ export function createSolanaSource(options: SolanaSourceOptions): Source {
     const ins = legs.filter((l) => l.kind === 'incoming').length;
     const outs = legs.filter((l) => l.kind === 'outgoing').length;
     const isSpam = spam.length > 0 && spam.every(Boolean);
-    const [type, label]: [SourceTransaction['type'], string] = failed ? ['payment', 'Failed'] : ins && outs ? ['trade', 'Swap'] : ins ? ['deposit', isSpam ? 'Spam' : 'Deposit'] : outs ? ['withdrawal', 'Withdrawal'] : ['payment', 'Fee'];
+    const [type, label]: [SourceTransaction['type'], string] = failed
+      ? ['payment', 'Failed']
+      : ins && outs
+        ? ['trade', 'Swap']
+        : ins
+          ? ['deposit', isSpam ? 'Spam' : 'Deposit']
+          : outs
+            ? ['withdrawal', 'Withdrawal']
+            : ['payment', 'Fee'];
     return {
-      externalId: s.signature, platformId: s.signature, timestamp: (tx.blockTime ?? s.blockTime ?? 0) * 1000, type, label, description: null, legs, isSpam, failed,
+      externalId: s.signature,
+      platformId: s.signature,
+      timestamp: (tx.blockTime ?? s.blockTime ?? 0) * 1000,
+      type,
+      label,
+      description: null,
+      legs,
+      isSpam,
+      failed,
       raw: { chain: 'solana', slot: tx.slot },
     };
   }

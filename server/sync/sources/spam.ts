@@ -6,7 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 
-const LIST = new Set<string>((JSON.parse(readFileSync(new URL('./data/spam-tokens.json', import.meta.url), 'utf8')) as { assets: string[] }).assets.map((a) => a.toLowerCase()));
+const LIST = new Set<string>(
+  (JSON.parse(readFileSync(new URL('./data/spam-tokens.json', import.meta.url), 'utf8')) as { assets: string[] }).assets.map((a) => a.toLowerCase()),
+);
 
 const URL_LIKE = /(https?:\/\/|www\.|t\.me\/|\.(com|io|org|net|xyz|app|finance|site|top|club|vip|gift|live|pro|cc|me|fi|to|link|claims?)\b)/i;
 const CALL_TO_ACTION = /\b(claim|visit|reward|airdrop|voucher|redeem|bonus|giveaway)s?\b/i;

@@ -30,7 +30,14 @@ function App() {
         onconnect-error={(e) => setError(describeError(e.detail))}
         onconnect-event={() => setEvents((n) => n + 1)}
       ></kryptos-connect>
-      <button id="bump" type="button" onClick={() => { setTheme((t) => (t === 'light' ? 'dark' : 'light')); setRenders((n) => n + 1); }}>
+      <button
+        id="bump"
+        type="button"
+        onClick={() => {
+          setTheme((t) => (t === 'light' ? 'dark' : 'light'));
+          setRenders((n) => n + 1);
+        }}
+      >
         Re-render
       </button>
       <output id="result">{result}</output>

@@ -17,7 +17,14 @@ const SCOPES = `${ALL_SCOPES} tax:read accounting:read reports:read reports:writ
 const D = (n: number) => Date.UTC(2024, 0, 1) + n * DAY;
 const SWITCH = dayOf(D(200));
 /** Units per USD: EUR moves from 0.9 to 0.8 on day 200; the others are flat. No SEK. */
-const RATE: Record<string, (day: number) => number> = { usd: () => 1, eur: (d) => (d < SWITCH ? 0.9 : 0.8), gbp: () => 0.75, cad: () => 1.25, aud: () => 1.5, chf: () => 0.875 };
+const RATE: Record<string, (day: number) => number> = {
+  usd: () => 1,
+  eur: (d) => (d < SWITCH ? 0.9 : 0.8),
+  gbp: () => 0.75,
+  cad: () => 1.25,
+  aud: () => 1.5,
+  chf: () => 0.875,
+};
 const BTC_USD = 50_000;
 
 let cg: LocalServer;
@@ -47,12 +54,31 @@ before(async () => {
   ({ server, ws } = seeded);
   const { db, now } = seeded;
   const wallet = await insertWallet(db, ws.workspaceId, now, 'Currency wallet');
-  await db.insertInto('balances').values({ integration_id: wallet, asset_id: A.native, workspace_id: ws.workspaceId, quantity: '2', updated_at: now }).execute();
-  await insertTransactions(db, ws.workspaceId, wallet, '0xfx', [
-    { id: 'trx_fx_buy', timestamp: D(0), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '10000' }] },
-    { id: 'trx_fx_sell', timestamp: D(300), type: 'trade', label: 'Sell', legs: [{ kind: 'outgoing', assetId: A.btc, quantity: '1', price: '20000' }, { kind: 'incoming', assetId: A.usd, quantity: '20000', price: '1' }] },
-    { id: 'trx_fx_native', timestamp: now - 30 * DAY, label: 'Deposit', legs: [{ kind: 'incoming', assetId: A.native, quantity: '2', price: '2000' }] },
-  ], now);
+  await db
+    .insertInto('balances')
+    .values({ integration_id: wallet, asset_id: A.native, workspace_id: ws.workspaceId, quantity: '2', updated_at: now })
+    .execute();
+  await insertTransactions(
+    db,
+    ws.workspaceId,
+    wallet,
+    '0xfx',
+    [
+      { id: 'trx_fx_buy', timestamp: D(0), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '10000' }] },
+      {
+        id: 'trx_fx_sell',
+        timestamp: D(300),
+        type: 'trade',
+        label: 'Sell',
+        legs: [
+          { kind: 'outgoing', assetId: A.btc, quantity: '1', price: '20000' },
+          { kind: 'incoming', assetId: A.usd, quantity: '20000', price: '1' },
+        ],
+      },
+      { id: 'trx_fx_native', timestamp: now - 30 * DAY, label: 'Deposit', legs: [{ kind: 'incoming', assetId: A.native, quantity: '2', price: '2000' }] },
+    ],
+    now,
+  );
 });
 after(async () => {
   await server?.stop();
@@ -70,7 +96,7 @@ const btcGain = async () => {
   return [g.baseCurrency, g.data[0].proceeds, g.data[0].costBasis, g.data[0].gain, g.data[0].baseCurrency];
 };
 
-test('USD by default; in EUR each leg is valued at its own day\'s rate, exactly', async () => {
+test("USD by default; in EUR each leg is valued at its own day's rate, exactly", async () => {
   assert.deepEqual(await btcGain(), ['USD', '20000', '10000', '10000', 'USD']);
   const r = await patch({ baseCurrency: 'EUR' });
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -90,11 +116,14 @@ test('USD by default; in EUR each leg is valued at its own day\'s rate, exactly'
   assert.equal(lots.data.find((l: { transactionId: string }) => l.transactionId === 'trx_fx_native').costBasis, '3200');
 });
 
-test('holdings in EUR at today\'s rate, every money field and the summary named EUR', async () => {
+test("holdings in EUR at today's rate, every money field and the summary named EUR", async () => {
   const h = await get('/api/v1/holdings');
   const native = h.holdings.find((x: { assetId: string }) => x.assetId === A.native);
   // Today's price 2500.12 USD × 0.8 = 2000.096 EUR; 2 held; basis 3200 EUR.
-  assert.deepEqual([native.marketPrice, native.marketValue, native.costbasis, native.unrealizedPnL, native.baseCurrency], ['2000.096', '4000.192', '3200', '800.192', 'EUR']);
+  assert.deepEqual(
+    [native.marketPrice, native.marketValue, native.costbasis, native.unrealizedPnL, native.baseCurrency],
+    ['2000.096', '4000.192', '3200', '800.192', 'EUR'],
+  );
   assert.equal(h.summary.baseCurrency, 'EUR');
   assert.ok(h.holdings.every((x: { baseCurrency: string }) => x.baseCurrency === 'EUR'));
   const ledger = await get('/api/v1/accounting/ledger?limit=10');
@@ -102,10 +131,21 @@ test('holdings in EUR at today\'s rate, every money field and the summary named 
 });
 
 test('GBP, CAD, AUD and CHF too; an unknown currency is a 400; one the source cannot quote is a 503 that changes nothing', async () => {
-  for (const [c, rate] of [['GBP', '0.75'], ['CAD', '1.25'], ['AUD', '1.5'], ['CHF', '0.875']] as const) {
+  for (const [c, rate] of [
+    ['GBP', '0.75'],
+    ['CAD', '1.25'],
+    ['AUD', '1.5'],
+    ['CHF', '0.875'],
+  ] as const) {
     const r = await patch({ baseCurrency: c });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(await btcGain(), [c, new Decimal(20000).times(rate).toFixed(), new Decimal(10000).times(rate).toFixed(), new Decimal(10000).times(rate).toFixed(), c]);
+    assert.deepEqual(await btcGain(), [
+      c,
+      new Decimal(20000).times(rate).toFixed(),
+      new Decimal(10000).times(rate).toFixed(),
+      new Decimal(10000).times(rate).toFixed(),
+      c,
+    ]);
   }
   const bad = await patch({ baseCurrency: 'XYZ' });
   assert.equal(bad.status, 400);

@@ -21,8 +21,18 @@ before(async () => {
   const { db, now } = seeded;
   wallet = await insertWallet(db, ws.workspaceId, now, 'Synced wallet');
   // The source said: 2 FXN held, received in one deposit.
-  await db.insertInto('balances').values({ integration_id: wallet, asset_id: A.native, workspace_id: ws.workspaceId, quantity: '2', updated_at: now }).execute();
-  await insertTransactions(db, ws.workspaceId, wallet, '0xsynced', [{ id: 'trx_sync1', timestamp: now - 30 * DAY, legs: [{ kind: 'incoming', assetId: A.native, quantity: '2', price: '1000' }] }], now);
+  await db
+    .insertInto('balances')
+    .values({ integration_id: wallet, asset_id: A.native, workspace_id: ws.workspaceId, quantity: '2', updated_at: now })
+    .execute();
+  await insertTransactions(
+    db,
+    ws.workspaceId,
+    wallet,
+    '0xsynced',
+    [{ id: 'trx_sync1', timestamp: now - 30 * DAY, legs: [{ kind: 'incoming', assetId: A.native, quantity: '2', price: '1000' }] }],
+    now,
+  );
 });
 after(() => server?.stop());
 
@@ -39,8 +49,21 @@ test('assets bought only through manual transactions are holdings; holdings equa
     body: {
       walletId: wallet,
       transactions: [
-        { timestamp: now - 20 * DAY, transactionType: 'deposit', transactionId: 'usd-buy', receivedCurrency: { currency: A.usd, amount: '150.25' }, netValue: { fiatValue: '150.25' } },
-        { timestamp: now - 10 * DAY, transactionType: 'trade', transactionId: 'btc-buy', sentCurrency: { currency: A.usd, amount: '50' }, receivedCurrency: { currency: A.btc, amount: '0.001' }, netValue: { fiatValue: '50' } },
+        {
+          timestamp: now - 20 * DAY,
+          transactionType: 'deposit',
+          transactionId: 'usd-buy',
+          receivedCurrency: { currency: A.usd, amount: '150.25' },
+          netValue: { fiatValue: '150.25' },
+        },
+        {
+          timestamp: now - 10 * DAY,
+          transactionType: 'trade',
+          transactionId: 'btc-buy',
+          sentCurrency: { currency: A.usd, amount: '50' },
+          receivedCurrency: { currency: A.btc, amount: '0.001' },
+          netValue: { fiatValue: '50' },
+        },
       ],
     },
   });
@@ -50,7 +73,8 @@ test('assets bought only through manual transactions are holdings; holdings equa
   const held = new Map(holdings.holdings.map((h: { assetId: string; totalQuantity: string }) => [h.assetId, h.totalQuantity]));
   assert.deepEqual(Object.fromEntries(held), { [A.native]: '2', [A.usd]: '100.25', [A.btc]: '0.001' });
   const open = new Map<string, Decimal>();
-  for (const l of lots.data as { asset: { tokenId: string }; quantity: string }[]) open.set(l.asset.tokenId, (open.get(l.asset.tokenId) ?? new Decimal(0)).plus(l.quantity));
+  for (const l of lots.data as { asset: { tokenId: string }; quantity: string }[])
+    open.set(l.asset.tokenId, (open.get(l.asset.tokenId) ?? new Decimal(0)).plus(l.quantity));
   assert.deepEqual(Object.fromEntries([...open].map(([k, v]) => [k, v.toFixed()])), Object.fromEntries(held), 'holdings = open lots per asset');
   const usd = holdings.holdings.find((h: { assetId: string }) => h.assetId === A.usd);
   assert.equal(usd.hasCostBasis, true);
@@ -58,5 +82,8 @@ test('assets bought only through manual transactions are holdings; holdings equa
   assert.equal(usd.assetDistribution[0].account.walletId, wallet);
   // The ledger view already had them; both agree.
   const ledger = await get('/api/v1/holdings?calculatedBalances=true');
-  assert.deepEqual(Object.fromEntries(ledger.holdings.map((h: { assetId: string; totalQuantity: string }) => [h.assetId, h.totalQuantity])), Object.fromEntries(held));
+  assert.deepEqual(
+    Object.fromEntries(ledger.holdings.map((h: { assetId: string; totalQuantity: string }) => [h.assetId, h.totalQuantity])),
+    Object.fromEntries(held),
+  );
 });

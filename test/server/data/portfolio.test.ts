@@ -26,7 +26,15 @@ after(() => server.stop());
 const get = (path: string, auth = ws.auth) => call(server, 'GET', path, { headers: auth });
 const D = (s: string) => new Decimal(s);
 const sumOf = (values: string[]) => values.reduce((t, v) => t.plus(v), new Decimal(0));
-type Holding = { assetId: string; totalQuantity: string; marketValue: string; costbasis: string; unrealizedPnL: string; assetDistribution: { quantity: string; account: { walletId: string } }[]; [k: string]: any };
+type Holding = {
+  assetId: string;
+  totalQuantity: string;
+  marketValue: string;
+  costbasis: string;
+  unrealizedPnL: string;
+  assetDistribution: { quantity: string; account: { walletId: string } }[];
+  [k: string]: any;
+};
 
 function assertSummaryIsSumOfRows(body: { holdings: Holding[]; summary: Record<string, string | number> }) {
   assert.equal(body.summary.totalValue, sumOf(body.holdings.map((h) => h.marketValue)).toFixed());
@@ -51,7 +59,20 @@ describe('GET /api/v1/holdings', () => {
 
     const native = byId.get(A.native)!;
     assert.deepEqual(Object.keys(native.asset).sort(), ['category', 'chainId', 'logoUrl', 'publicName', 'symbol', 'tokenId', 'type']);
-    for (const k of ['totalQuantity', 'costbasis', 'marketPrice', 'marketValue', 'unrealizedPnL', 'roi', 'baseCurrency', '24hrChange', 'marketLinks', 'hasCalculatedBalance', 'assetDistribution']) assert.ok(k in native, k);
+    for (const k of [
+      'totalQuantity',
+      'costbasis',
+      'marketPrice',
+      'marketValue',
+      'unrealizedPnL',
+      'roi',
+      'baseCurrency',
+      '24hrChange',
+      'marketLinks',
+      'hasCalculatedBalance',
+      'assetDistribution',
+    ])
+      assert.ok(k in native, k);
     const total = D(BIG).plus(TINY);
     assert.equal(native.totalQuantity, '123456789.123456789012345679');
     assert.equal(native.marketPrice, '2500.12', 'the latest price on or before today (a future price is ignored)');
@@ -85,8 +106,18 @@ describe('GET /api/v1/holdings', () => {
     assert.equal(unpriced.marketValue, '0');
 
     assertSummaryIsSumOfRows(r.body);
-    assert.deepEqual(Object.keys(r.body.summary).sort(), ['baseCurrency', 'roiPercentage', 'total24hrChange', 'totalCostBasis', 'totalUnrealizedPnL', 'totalValue']);
-    assert.equal(r.body.summary.roiPercentage, D(r.body.summary.totalUnrealizedPnL).div(r.body.summary.totalCostBasis).times(100).toDecimalPlaces(2).toNumber());
+    assert.deepEqual(Object.keys(r.body.summary).sort(), [
+      'baseCurrency',
+      'roiPercentage',
+      'total24hrChange',
+      'totalCostBasis',
+      'totalUnrealizedPnL',
+      'totalValue',
+    ]);
+    assert.equal(
+      r.body.summary.roiPercentage,
+      D(r.body.summary.totalUnrealizedPnL).div(r.body.summary.totalCostBasis).times(100).toDecimalPlaces(2).toNumber(),
+    );
   });
 
   test('isSpam=true includes spam assets', async () => {
@@ -132,8 +163,14 @@ describe('GET /api/v1/balances (balances:read)', () => {
     for (const acc of r.body.data) assert.equal(acc.totalValue, sumOf(acc.balances.map((b: { marketValue: string }) => b.marketValue)).toFixed());
     assert.equal(r.body.summary.totalValue, sumOf(r.body.data.map((x: { totalValue: string }) => x.totalValue)).toFixed());
     const only = await get(`/api/v1/balances?walletId=${fx.walletB}&currencyId=${A.btc}`);
-    assert.deepEqual(only.body.data.map((x: { walletId: string }) => x.walletId), [fx.walletB]);
-    assert.deepEqual(only.body.data[0].balances.map((b: { quantity: string }) => b.quantity), ['0.12345678']);
+    assert.deepEqual(
+      only.body.data.map((x: { walletId: string }) => x.walletId),
+      [fx.walletB],
+    );
+    assert.deepEqual(
+      only.body.data[0].balances.map((b: { quantity: string }) => b.quantity),
+      ['0.12345678'],
+    );
   });
 });
 
@@ -143,11 +180,35 @@ describe('GET /api/v1/defi-holdings and /api/v1/defi', () => {
     assert.equal(r.status, 200);
     assert.deepEqual(Object.keys(r.body.pagination).sort(), ['hasNextPage', 'hasPreviousPage', 'limit', 'offset', 'returned_count', 'totalCount']);
     const aave = r.body.holdings.find((h: { protocolName: string }) => h.protocolName === 'aave');
-    for (const k of ['holdingId', 'owner', 'protocolName', 'chain', 'logoUrl', 'siteUrl', 'category', 'portfolio', 'totalValue', 'netValue', 'createdAt', 'updatedAt', 'isActive']) assert.ok(k in aave, k);
+    for (const k of [
+      'holdingId',
+      'owner',
+      'protocolName',
+      'chain',
+      'logoUrl',
+      'siteUrl',
+      'category',
+      'portfolio',
+      'totalValue',
+      'netValue',
+      'createdAt',
+      'updatedAt',
+      'isActive',
+    ])
+      assert.ok(k in aave, k);
     assert.deepEqual(aave.owner, { provider: 'ethereum', walletId: fx.walletA, publicAddress: fx.addressA });
     assert.equal(aave.category, 'lending');
-    assert.deepEqual(aave.portfolio.positions.map((p: { amount: string; side: string }) => [p.amount, p.side]), [['10', 'supply'], ['5000', 'borrow']]);
-    assert.deepEqual(aave.portfolio.rewardPositions.map((p: { amount: string }) => p.amount), ['1.5']);
+    assert.deepEqual(
+      aave.portfolio.positions.map((p: { amount: string; side: string }) => [p.amount, p.side]),
+      [
+        ['10', 'supply'],
+        ['5000', 'borrow'],
+      ],
+    );
+    assert.deepEqual(
+      aave.portfolio.rewardPositions.map((p: { amount: string }) => p.amount),
+      ['1.5'],
+    );
     assert.deepEqual(aave.portfolio.positions[0].asset, { tokenId: A.native, symbol: 'FXN', publicName: 'Fixture FXN' });
     assert.equal(aave.portfolio.positions[0].value.price, '25001.2');
     assert.deepEqual(aave.totalValue, { price: '25002.70015', baseCurrency: 'USD' });
@@ -175,7 +236,24 @@ describe('GET /api/v1/nft-holdings and /api/v1/nfts', () => {
     assert.equal(r.status, 200);
     assert.equal(r.body.data.length, 2);
     const punk = r.body.data.find((n: { tokenId: string }) => n.tokenId === '1');
-    for (const k of ['id', 'contractAddress', 'tokenId', 'name', 'description', 'contentType', 'nftUrl', 'thumbnailUrl', 'source', 'ercType', 'amount', 'price', 'isNftSpam', 'collection', 'lastSale']) assert.ok(k in punk, k);
+    for (const k of [
+      'id',
+      'contractAddress',
+      'tokenId',
+      'name',
+      'description',
+      'contentType',
+      'nftUrl',
+      'thumbnailUrl',
+      'source',
+      'ercType',
+      'amount',
+      'price',
+      'isNftSpam',
+      'collection',
+      'lastSale',
+    ])
+      assert.ok(k in punk, k);
     assert.deepEqual(punk.price, { price: '1500.25', baseCurrency: 'USD' });
     assert.deepEqual(punk.collection.floorPrice, [{ price: '1400', baseCurrency: 'USD' }]);
     assert.deepEqual(punk.collection.socialLinks, [{ platform: 'twitter', url: 'https://x.com/punks' }]);
@@ -222,12 +300,30 @@ describe('GET /api/v1/integrations', () => {
     const r = await get('/api/v1/integrations?pageSize=200');
     assert.equal(r.status, 200);
     const a = r.body.data.find((i: { walletId: string }) => i.walletId === fx.walletA);
-    for (const k of ['provider', 'providerPublicName', 'publicAddress', 'walletId', 'logoUrl', 'isContract', 'alias', 'status', 'addedOn', 'lastSyncedAt', 'category', 'type', 'totalTransactions']) assert.ok(k in a, k);
+    for (const k of [
+      'provider',
+      'providerPublicName',
+      'publicAddress',
+      'walletId',
+      'logoUrl',
+      'isContract',
+      'alias',
+      'status',
+      'addedOn',
+      'lastSyncedAt',
+      'category',
+      'type',
+      'totalTransactions',
+    ])
+      assert.ok(k in a, k);
     assert.deepEqual(a.lastSyncLog, { Balances: 'COMPLETED', 'Defi Balances': 'COMPLETED', 'NFT Holdings': 'COMPLETED', Transactions: 'FAILED' });
     assert.equal(a.lastSyncLogDetails.Transactions.limitExceeded, true);
     assert.equal(a.limitExceeded, true);
     const found = await get('/api/v1/integrations?searchedKey=cold');
-    assert.deepEqual(found.body.data.map((i: { walletId: string }) => i.walletId), [fx.walletB]);
+    assert.deepEqual(
+      found.body.data.map((i: { walletId: string }) => i.walletId),
+      [fx.walletB],
+    );
     const paged = await get('/api/v1/integrations?page=2&pageSize=1');
     assert.deepEqual(Object.keys(paged.body.pagination).sort(), ['hasNextPage', 'hasPreviousPage', 'page', 'pageSize', 'totalCount']);
     assert.equal(paged.body.pagination.hasPreviousPage, true);
@@ -242,11 +338,17 @@ describe('POST /api/v1/integrations (integrations:write)', () => {
     const listener = (ids: string[]) => void seen.push(ids);
     server.ctx.events.on('integrations-added', listener);
     try {
-      const bad = await call(server, 'POST', '/api/v1/integrations', { headers: only.auth, body: { provider: 'ethereum', address: '0x000000000000000000000000000000000000dEaD' } });
+      const bad = await call(server, 'POST', '/api/v1/integrations', {
+        headers: only.auth,
+        body: { provider: 'ethereum', address: '0x000000000000000000000000000000000000dEaD' },
+      });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error, 'invalid_parameters');
       assert.equal(bad.body.details[0].code, 'SANDBOX_ADDRESS_NOT_ALLOWED');
-      const ok = await call(server, 'POST', '/api/v1/integrations', { headers: only.auth, body: { provider: 'solana', address: SANDBOX_SOL, alias: 'Phantom' } });
+      const ok = await call(server, 'POST', '/api/v1/integrations', {
+        headers: only.auth,
+        body: { provider: 'solana', address: SANDBOX_SOL, alias: 'Phantom' },
+      });
       assert.equal(ok.status, 201);
       assert.equal(ok.body.message, '1 integration(s) added successfully');
       assert.equal(ok.body.data[0].publicAddress, SANDBOX_SOL);
@@ -269,10 +371,19 @@ describe('POST /api/v1/integrations (integrations:write)', () => {
     const { public_token } = await guestPublicToken(server, prod, { scopes: ALL_SCOPES });
     const token = (await exchange(server, prod, public_token)).body.data.access_token;
     const auth = { authorization: `Bearer ${token}` };
-    const ok = await call(server, 'POST', '/api/v1/integrations', { headers: auth, body: { provider: 'metamask', address: '0x000000000000000000000000000000000000dEaD', chains: ['ethereum', 'base'] } });
+    const ok = await call(server, 'POST', '/api/v1/integrations', {
+      headers: auth,
+      body: { provider: 'metamask', address: '0x000000000000000000000000000000000000dEaD', chains: ['ethereum', 'base'] },
+    });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
     assert.deepEqual(ok.body.data.map((i: { chain: string }) => i.chain).sort(), ['base', 'ethereum']);
-    for (const body of [{}, { provider: 'ethereum' }, { provider: 'ethereum', address: 'not-an-address' }, { provider: 'nope', address: SANDBOX_ETH }, { provider: 'ethereum', address: SANDBOX_ETH, extra: 1 }]) {
+    for (const body of [
+      {},
+      { provider: 'ethereum' },
+      { provider: 'ethereum', address: 'not-an-address' },
+      { provider: 'nope', address: SANDBOX_ETH },
+      { provider: 'ethereum', address: SANDBOX_ETH, extra: 1 },
+    ]) {
       const r = await call(server, 'POST', '/api/v1/integrations', { headers: auth, body });
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.body.error, 'invalid_parameters');
@@ -295,11 +406,23 @@ describe('GET/PATCH /api/v1/workspace', () => {
     assert.equal(w.limits.remainingTransactions, 100000 - w.usage.transactions);
     assert.ok(w.usage.transactions >= 11);
     assert.ok(w.usage.nfts >= 3);
-    const patched = await call(server, 'PATCH', '/api/v1/workspace', { headers: ws.auth, body: { costBasisMethod: 'HIFO', taxYearStart: '04-06', longTermDays: 366, baseCurrency: 'USD' } });
+    const patched = await call(server, 'PATCH', '/api/v1/workspace', {
+      headers: ws.auth,
+      body: { costBasisMethod: 'HIFO', taxYearStart: '04-06', longTermDays: 366, baseCurrency: 'USD' },
+    });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.data.costBasisMethod, 'HIFO');
     assert.equal((await get('/api/v1/workspace')).body.data.taxYearStart, '04-06');
-    for (const body of [{}, { baseCurrency: 'JPY' }, { baseCurrency: 'eur' }, { taxYearStart: '02-30' }, { taxYearStart: '13-01' }, { longTermDays: 0 }, { costBasisMethod: 'fifo' }, { other: 1 }]) {
+    for (const body of [
+      {},
+      { baseCurrency: 'JPY' },
+      { baseCurrency: 'eur' },
+      { taxYearStart: '02-30' },
+      { taxYearStart: '13-01' },
+      { longTermDays: 0 },
+      { costBasisMethod: 'fifo' },
+      { other: 1 },
+    ]) {
       const bad = await call(server, 'PATCH', '/api/v1/workspace', { headers: ws.auth, body });
       assert.equal(bad.status, 400, JSON.stringify(body));
       assert.equal(bad.body.error, 'invalid_parameters');

@@ -41,7 +41,10 @@ test('holdings of the sandbox dataset: summary = sum of rows, distribution = tot
     }
   }
   const live = await get('/api/v1/holdings');
-  assert.ok(live.holdings.some((h: { hasCostBasis: boolean }) => h.hasCostBasis), 'the cost-basis pass filled asset_cost_basis');
+  assert.ok(
+    live.holdings.some((h: { hasCostBasis: boolean }) => h.hasCostBasis),
+    'the cost-basis pass filled asset_cost_basis',
+  );
   assert.ok(!live.holdings.some((h: { isSpam: boolean }) => h.isSpam));
 });
 
@@ -50,7 +53,8 @@ test('the whole history by cursor equals the offset walk and totalCount', async 
   const total = first.pagination.totalCount as number;
   assert.ok(total > 20, `${total} transactions`);
   const byOffset: string[] = [];
-  for (let offset = 0; offset < total; offset += 1000) byOffset.push(...(await get(`/api/v1/transactions?limit=1000&offset=${offset}`)).data.map((t: { id: string }) => t.id));
+  for (let offset = 0; offset < total; offset += 1000)
+    byOffset.push(...(await get(`/api/v1/transactions?limit=1000&offset=${offset}`)).data.map((t: { id: string }) => t.id));
   const byCursor: string[] = [];
   let cursor: string | null = null;
   do {
@@ -82,11 +86,19 @@ test('DeFi, NFTs, balances, integrations and profiling serve the dataset', async
 test('DeFi protocol filter: the id (aave-v3), the family (aave) or the name, in any case; protocolId in each holding', async () => {
   const all = (await get('/api/v1/defi-holdings')).holdings as { protocolName: string; protocolId: string }[];
   assert.deepEqual(all.map((h) => [h.protocolName, h.protocolId]).sort(), [
-    ['Aave V3', 'aave-v3'], ['Kamino', 'kamino'], ['Lido', 'lido'], ['Marinade', 'marinade'], ['Uniswap V3', 'uniswap-v3'],
+    ['Aave V3', 'aave-v3'],
+    ['Kamino', 'kamino'],
+    ['Lido', 'lido'],
+    ['Marinade', 'marinade'],
+    ['Uniswap V3', 'uniswap-v3'],
   ]);
   for (const q of ['aave', 'AAVE', 'aave-v3', 'Aave%20V3', 'aave%20v3']) {
     const r = await get(`/api/v1/defi-holdings?protocol=${q}`);
-    assert.deepEqual(r.holdings.map((h: { protocolName: string }) => h.protocolName), ['Aave V3'], q);
+    assert.deepEqual(
+      r.holdings.map((h: { protocolName: string }) => h.protocolName),
+      ['Aave V3'],
+      q,
+    );
   }
   const two = await get('/api/v1/defi-holdings?protocol=aave,uniswap');
   assert.deepEqual(two.holdings.map((h: { protocolId: string }) => h.protocolId).sort(), ['aave-v3', 'uniswap-v3']);

@@ -23,7 +23,22 @@ const CASES: Case[] = [
   { method: 'GET', path: '/api/v1/nft-holdings', scope: 'portfolios:read' },
   { method: 'GET', path: '/api/v1/profiling', scope: 'portfolios:read' },
   { method: 'GET', path: '/api/v1/integrations', scope: 'integrations:read' },
-  { method: 'POST', path: '/api/v0/transactions', scope: 'transactions:write', body: () => ({ walletId, transactions: [{ timestamp: 1_700_000_000_000, transactionType: 'deposit', transactionId: `m-${Math.random()}`, receivedCurrency: { currency: A.native, amount: '1' } }] }) },
+  {
+    method: 'POST',
+    path: '/api/v0/transactions',
+    scope: 'transactions:write',
+    body: () => ({
+      walletId,
+      transactions: [
+        {
+          timestamp: 1_700_000_000_000,
+          transactionType: 'deposit',
+          transactionId: `m-${Math.random()}`,
+          receivedCurrency: { currency: A.native, amount: '1' },
+        },
+      ],
+    }),
+  },
   { method: 'GET', path: '/api/v1/balances', scope: 'balances:read' },
   { method: 'GET', path: '/api/v1/defi', scope: 'defi:read' },
   { method: 'GET', path: '/api/v1/nfts', scope: 'nft:read' },
@@ -56,7 +71,9 @@ describe('scope matrix', () => {
       const ok = await send(c, withScope.auth);
       assert.ok(ok.status === 200 || ok.status === 201, `${c.path} with scope: ${ok.status} ${JSON.stringify(ok.body)}`);
 
-      const others = ALL_SCOPES.split(' ').filter((s) => s !== c.scope).join(' ');
+      const others = ALL_SCOPES.split(' ')
+        .filter((s) => s !== c.scope)
+        .join(' ');
       const without = await grant(others);
       const denied = await send(c, without.auth);
       assert.equal(denied.status, 403, JSON.stringify(denied.body));
@@ -84,7 +101,13 @@ describe('scope matrix', () => {
     const ws = await grant(ALL_SCOPES);
     const other = await newClient(server, { scopes: ALL_SCOPES });
     const fake = ws.token.slice(0, 4) + 'A'.repeat(ws.token.length - 4);
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${fake}` }, { authorization: `Basic ${ws.token}` }, { ...ws.auth, ...other.headers }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: `Bearer ${fake}` },
+      { authorization: `Basic ${ws.token}` },
+      { ...ws.auth, ...other.headers },
+    ]) {
       const r = await call(server, 'GET', '/api/v1/holdings', { headers });
       assert.equal(r.status, 401, JSON.stringify(headers));
       assert.equal(r.body.error, 'unauthorized');
@@ -99,11 +122,36 @@ describe('scope matrix', () => {
       assert.ok(op, `${c.method} ${c.path} missing`);
       if (c.body) assert.ok(op.requestBody, `${c.path} has no body schema`);
     }
-    for (const path of ['/api/v1/transactions', '/api/v1/holdings', '/api/v1/defi-holdings', '/api/v1/nft-holdings', '/api/v1/integrations', '/api/v1/balances']) {
+    for (const path of [
+      '/api/v1/transactions',
+      '/api/v1/holdings',
+      '/api/v1/defi-holdings',
+      '/api/v1/nft-holdings',
+      '/api/v1/integrations',
+      '/api/v1/balances',
+    ]) {
       assert.ok(doc.paths[path].get.parameters.length > 0, `${path} documents no query parameters`);
     }
     const tx = doc.paths['/api/v1/transactions'].get.parameters.map((p: { name: string }) => p.name);
-    for (const name of ['walletId', 'currencyId', 'trxId', 'isNft', 'isMissingPrice', 'isMissingPurchase', 'isEdited', 'isManual', 'transactionType', 'label', 'order', 'timeStart', 'timeEnd', 'limit', 'offset', 'isSpam', 'cursor']) {
+    for (const name of [
+      'walletId',
+      'currencyId',
+      'trxId',
+      'isNft',
+      'isMissingPrice',
+      'isMissingPurchase',
+      'isEdited',
+      'isManual',
+      'transactionType',
+      'label',
+      'order',
+      'timeStart',
+      'timeEnd',
+      'limit',
+      'offset',
+      'isSpam',
+      'cursor',
+    ]) {
       assert.ok(tx.includes(name), name);
     }
   });

@@ -7,7 +7,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { call, newClient, startTestServer, type TestClient, type TestServer } from '../helpers.ts';
-import { A, ALL_SCOPES, BIG, DAY, connectWorkspace, withoutSync, generatedTransactions, insertTransactions, seedPortfolio, type Connected, type Portfolio } from './fixtures.ts';
+import {
+  A,
+  ALL_SCOPES,
+  BIG,
+  DAY,
+  connectWorkspace,
+  withoutSync,
+  generatedTransactions,
+  insertTransactions,
+  seedPortfolio,
+  type Connected,
+  type Portfolio,
+} from './fixtures.ts';
 
 let server: TestServer;
 let client: TestClient;
@@ -42,7 +54,23 @@ describe('GET /api/v1/transactions', () => {
     assert.equal(body.user_id, ws.userId);
     assert.equal(typeof body.timestamp, 'number');
     const first = r.data[0]!;
-    for (const k of ['id', 'transactionPlatfromId', 'timestamp', 'label', 'description', 'incomingAssets', 'outgoingAssets', 'fee', 'metadata', 'totalCostbasis', 'totalGains', 'tags', 'ledger', 'rawTrx']) assert.ok(k in first, k);
+    for (const k of [
+      'id',
+      'transactionPlatfromId',
+      'timestamp',
+      'label',
+      'description',
+      'incomingAssets',
+      'outgoingAssets',
+      'fee',
+      'metadata',
+      'totalCostbasis',
+      'totalGains',
+      'tags',
+      'ledger',
+      'rawTrx',
+    ])
+      assert.ok(k in first, k);
     const leg = first.incomingAssets[0];
     assert.deepEqual(leg.asset, { tokenId: A.native, symbol: 'FXN', publicName: 'Fixture FXN', type: 'native' });
     assert.equal(leg.quantity, BIG, 'an 18-decimal quantity is returned unchanged');
@@ -50,19 +78,35 @@ describe('GET /api/v1/transactions', () => {
     assert.equal(leg.baseCurrency, 'USD');
     assert.equal(leg.type, 'incoming');
     assert.deepEqual(leg.toAccount, { provider: 'ethereum', walletId: fx.walletA, publicAddress: fx.addressA });
-    assert.deepEqual(first.metadata, { importSource: 'API', isManual: false, isEdited: false, isDefiTrx: false, isNFTTrx: false, isSpam: false, isFailed: false, isMissingPrice: false, isMissingPurchase: false });
+    assert.deepEqual(first.metadata, {
+      importSource: 'API',
+      isManual: false,
+      isEdited: false,
+      isDefiTrx: false,
+      isNFTTrx: false,
+      isSpam: false,
+      isFailed: false,
+      isMissingPrice: false,
+      isMissingPurchase: false,
+    });
     assert.equal(first.totalCostbasis, '10.5');
     assert.equal(first.totalGains, '-0.25');
     const trade = r.data.find((t) => t.label === 'Trade')!;
     assert.equal(trade.outgoingAssets[0].fromAccount.walletId, fx.walletA);
     assert.equal(trade.fee[0].quantity, '0.001');
-    assert.deepEqual(trade.ledger.map((l: { quantity: string }) => l.quantity), ['-1', '2000', '-0.001']);
+    assert.deepEqual(
+      trade.ledger.map((l: { quantity: string }) => l.quantity),
+      ['-1', '2000', '-0.001'],
+    );
   });
 
   test('ordered by timestamp then id, desc by default; ties broken by id', async () => {
     const desc = (await list('')).data;
     const asc = (await list('order=asc')).data;
-    assert.deepEqual(desc.map((t) => t.id), [...asc].reverse().map((t) => t.id));
+    assert.deepEqual(
+      desc.map((t) => t.id),
+      [...asc].reverse().map((t) => t.id),
+    );
     for (let i = 1; i < desc.length; i++) {
       const [a, b] = [desc[i - 1]!, desc[i]!];
       assert.ok(a.timestamp > b.timestamp || (a.timestamp === b.timestamp && a.id > b.id));
@@ -87,9 +131,18 @@ describe('GET /api/v1/transactions', () => {
     assert.equal(await count(`currencyId=${A.usd},${A.btc}`), 3);
     assert.equal((await get(`/api/v1/transactions?walletId=${fx.walletB}`)).body.data.length, 1);
     const some = (await list('')).data[3]!;
-    assert.deepEqual((await list(`trxId=${some.id}`)).data.map((t) => t.id), [some.id]);
-    assert.deepEqual((await list(`trxId=${some.transactionPlatfromId}`)).data.map((t) => t.id), [some.id]);
-    assert.deepEqual((await list(`timeStart=${some.timestamp}&timeEnd=${some.timestamp}`)).data.every((t) => t.timestamp === some.timestamp), true);
+    assert.deepEqual(
+      (await list(`trxId=${some.id}`)).data.map((t) => t.id),
+      [some.id],
+    );
+    assert.deepEqual(
+      (await list(`trxId=${some.transactionPlatfromId}`)).data.map((t) => t.id),
+      [some.id],
+    );
+    assert.deepEqual(
+      (await list(`timeStart=${some.timestamp}&timeEnd=${some.timestamp}`)).data.every((t) => t.timestamp === some.timestamp),
+      true,
+    );
     const all = (await list('')).data;
     assert.equal(await count(`timeStart=${all.at(-1)!.timestamp + 1}`), all.length - 1);
   });
@@ -97,8 +150,14 @@ describe('GET /api/v1/transactions', () => {
   test('limit/offset with the documented pagination block', async () => {
     const all = (await list('')).data.map((t) => t.id);
     const p = await list('limit=3&offset=3');
-    assert.deepEqual(p.data.map((t) => t.id), all.slice(3, 6));
-    assert.deepEqual({ ...p.pagination, nextCursor: undefined }, { limit: 3, offset: 3, returned_count: 3, totalCount: 10, hasNextPage: true, hasPreviousPage: true, nextCursor: undefined });
+    assert.deepEqual(
+      p.data.map((t) => t.id),
+      all.slice(3, 6),
+    );
+    assert.deepEqual(
+      { ...p.pagination, nextCursor: undefined },
+      { limit: 3, offset: 3, returned_count: 3, totalCount: 10, hasNextPage: true, hasPreviousPage: true, nextCursor: undefined },
+    );
     const last = await list('limit=3&offset=9');
     assert.deepEqual([last.pagination.returned_count, last.pagination.hasNextPage, last.pagination.nextCursor], [1, false, null]);
     const beyond = await list('limit=3&offset=50');
@@ -125,14 +184,24 @@ describe('GET /api/v1/transactions', () => {
   test('pages by cursor are stable while newer transactions arrive (no duplicates, no gaps); totalCount follows', async () => {
     const before = (await list('limit=100')).data.map((t) => t.id);
     const page1 = await list('limit=4');
-    assert.deepEqual(page1.data.map((t) => t.id), before.slice(0, 4));
+    assert.deepEqual(
+      page1.data.map((t) => t.id),
+      before.slice(0, 4),
+    );
     const newest = server.clock.now() + DAY;
     await insertTransactions(server.ctx.db, ws.workspaceId, fx.walletA, fx.addressA, generatedTransactions(5, newest), server.clock.now());
     const page2 = await list(`limit=4&cursor=${page1.pagination.nextCursor}`);
-    assert.deepEqual(page2.data.map((t) => t.id), before.slice(4, 8), 'the cursor continues where page 1 ended');
+    assert.deepEqual(
+      page2.data.map((t) => t.id),
+      before.slice(4, 8),
+      'the cursor continues where page 1 ended',
+    );
     assert.equal(page2.pagination.totalCount, 15, 'totalCount sees the inserts');
     const page3 = await list(`limit=4&cursor=${page2.pagination.nextCursor}`);
-    assert.deepEqual([...page1.data, ...page2.data, ...page3.data].map((t) => t.id), before);
+    assert.deepEqual(
+      [...page1.data, ...page2.data, ...page3.data].map((t) => t.id),
+      before,
+    );
     // By offset the same walk would repeat rows: that is why the cursor exists.
     const byOffset = (await list('limit=4&offset=4')).data.map((t) => t.id);
     assert.ok(byOffset.some((id) => page1.data.some((t) => t.id === id)));
@@ -161,7 +230,20 @@ describe('GET /api/v1/transactions', () => {
   });
 
   test('bad queries are 400 invalid_parameters with details', async () => {
-    for (const q of ['limit=0', 'limit=1001', 'limit=abc', 'offset=-1', 'order=up', 'isNft=maybe', 'transactionType=foo', 'timeStart=10&timeEnd=5', 'unknown=1', 'walletId=a&walletId=b', 'walletId=', `currencyId=${Array.from({ length: 31 }, (_, i) => `a${i}`).join(',')}`]) {
+    for (const q of [
+      'limit=0',
+      'limit=1001',
+      'limit=abc',
+      'offset=-1',
+      'order=up',
+      'isNft=maybe',
+      'transactionType=foo',
+      'timeStart=10&timeEnd=5',
+      'unknown=1',
+      'walletId=a&walletId=b',
+      'walletId=',
+      `currencyId=${Array.from({ length: 31 }, (_, i) => `a${i}`).join(',')}`,
+    ]) {
       const r = await get(`/api/v1/transactions?${q}`);
       assert.equal(r.status, 400, q);
       assert.equal(r.body.error, 'invalid_parameters');
@@ -178,9 +260,30 @@ describe('POST /api/v0/transactions', () => {
     const body = {
       walletId: fx.walletB,
       transactions: [
-        { timestamp: '2026-01-02T03:04:05.000Z', transactionType: 'deposit', transactionId: 'manual-1', receivedCurrency: { currency: A.native, amount: BIG }, netValue: { fiatValue: '246913578.246913578024691356', baseCurrency: 'USD' }, label: 'Income', description: { title: 'Salary', desc: 'paid in FXN' } },
-        { timestamp: 1_767_000_000_000, transactionType: 'trade', transactionId: 'manual-2', sentCurrency: { currency: 'fxusd', amount: 100 }, receivedCurrency: { currency: A.btc, amount: '0.001' }, fee: { currency: A.native, amount: '0.000000000000000001' } },
-        { timestamp: 1_767_000_000_001, transactionType: 'withdrawal', transactionId: 'manual-3', sentCurrency: { currency: 'FXUSD', amount: '5' }, label: 'Donations' },
+        {
+          timestamp: '2026-01-02T03:04:05.000Z',
+          transactionType: 'deposit',
+          transactionId: 'manual-1',
+          receivedCurrency: { currency: A.native, amount: BIG },
+          netValue: { fiatValue: '246913578.246913578024691356', baseCurrency: 'USD' },
+          label: 'Income',
+          description: { title: 'Salary', desc: 'paid in FXN' },
+        },
+        {
+          timestamp: 1_767_000_000_000,
+          transactionType: 'trade',
+          transactionId: 'manual-2',
+          sentCurrency: { currency: 'fxusd', amount: 100 },
+          receivedCurrency: { currency: A.btc, amount: '0.001' },
+          fee: { currency: A.native, amount: '0.000000000000000001' },
+        },
+        {
+          timestamp: 1_767_000_000_001,
+          transactionType: 'withdrawal',
+          transactionId: 'manual-3',
+          sentCurrency: { currency: 'FXUSD', amount: '5' },
+          label: 'Donations',
+        },
       ],
     };
     const r = await post(body);
@@ -190,8 +293,14 @@ describe('POST /api/v0/transactions', () => {
     assert.equal(r.body.user_id, ws.userId);
     const got = (await get(`/api/v1/transactions?walletId=${fx.walletB}&isManual=true&order=asc`)).body.data as Tx[];
     // The answer holds what was created, in request order, exactly as GET /v1/transactions shows it.
-    assert.deepEqual(r.body.data.map((t: Tx) => t.transactionPlatfromId), ['manual-1', 'manual-2', 'manual-3']);
-    assert.deepEqual(r.body.data, ['manual-1', 'manual-2', 'manual-3'].map((id) => got.find((t) => t.transactionPlatfromId === id)));
+    assert.deepEqual(
+      r.body.data.map((t: Tx) => t.transactionPlatfromId),
+      ['manual-1', 'manual-2', 'manual-3'],
+    );
+    assert.deepEqual(
+      r.body.data,
+      ['manual-1', 'manual-2', 'manual-3'].map((id) => got.find((t) => t.transactionPlatfromId === id)),
+    );
     const income = got.find((t) => t.transactionPlatfromId === 'manual-1')!;
     assert.equal(income.incomingAssets[0].quantity, BIG, 'an 18-decimal amount survives the round trip');
     assert.equal(income.incomingAssets[0].price, '2', 'fiatValue / amount, exact');
@@ -214,7 +323,8 @@ describe('POST /api/v0/transactions', () => {
   test('400 invalid_parameters with details; 404 wallet_not_found', async () => {
     const tx = { timestamp: 1, transactionType: 'deposit', transactionId: 'x', receivedCurrency: { currency: A.native, amount: '1' } };
     const bad: unknown[] = [
-      {}, { walletId: fx.walletA, transactions: [] },
+      {},
+      { walletId: fx.walletA, transactions: [] },
       { walletId: fx.walletA, transactions: [{ ...tx, receivedCurrency: undefined }] },
       { walletId: fx.walletA, transactions: [{ ...tx, sentCurrency: { currency: A.native, amount: '1' } }] },
       { walletId: fx.walletA, transactions: [{ ...tx, label: 'Stake' }] },
@@ -230,7 +340,10 @@ describe('POST /api/v0/transactions', () => {
       const r = await post(body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.body.error, 'invalid_parameters');
-      assert.ok(r.body.details.length > 0 && r.body.details.every((d: { path: unknown; message: unknown }) => typeof d.path === 'string' && d.message), JSON.stringify(r.body));
+      assert.ok(
+        r.body.details.length > 0 && r.body.details.every((d: { path: unknown; message: unknown }) => typeof d.path === 'string' && d.message),
+        JSON.stringify(r.body),
+      );
     }
     const other = await connectWorkspace(server, client);
     for (const walletId of ['wallet_000000000000000000000000', other.sandboxIntegrations[0]]) {

@@ -52,7 +52,11 @@ const insert = (k: string) => (trx: Db) => sql`insert into gc_rows (k, v) values
 test('ten writes in one turn are one commit; ten awaited one by one are ten', async () => {
   const before = commits();
   const keys = await Promise.all(Array.from({ length: 10 }, (_, i) => write(insert(`same-turn-${i}`))));
-  assert.deepEqual(keys, Array.from({ length: 10 }, (_, i) => `same-turn-${i}`), 'each caller gets its own result');
+  assert.deepEqual(
+    keys,
+    Array.from({ length: 10 }, (_, i) => `same-turn-${i}`),
+    'each caller gets its own result',
+  );
   assert.equal(commits() - before, 1);
   const before2 = commits();
   for (let i = 0; i < 10; i++) await write(insert(`awaited-${i}`));
@@ -70,7 +74,10 @@ test('a failing write rolls back alone: the others in its batch commit, it is re
     write(insert('batch-a')), // primary key clash: SQLite's own error, also alone
     write(insert('batch-c')),
   ]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'rejected', 'fulfilled'],
+  );
   assert.equal((results[1] as PromiseRejectedResult).reason.message, 'refused by a rule');
   assert.match(String((results[2] as PromiseRejectedResult).reason), /UNIQUE/);
   assert.deepEqual(rows('batch-'), ['batch-a', 'batch-c'], 'the failing write left nothing behind');
@@ -78,7 +85,9 @@ test('a failing write rolls back alone: the others in its batch commit, it is re
 
 test('a caller is answered only once its write is visible to another connection (committed)', async () => {
   const seen = await Promise.all(
-    Array.from({ length: 5 }, (_, i) => write(insert(`durable-${i}`)).then((k) => (observer.prepare('select count(*) from gc_rows where k = ?').pluck().get(k) as number))),
+    Array.from({ length: 5 }, (_, i) =>
+      write(insert(`durable-${i}`)).then((k) => observer.prepare('select count(*) from gc_rows where k = ?').pluck().get(k) as number),
+    ),
   );
   assert.deepEqual(seen, [1, 1, 1, 1, 1]);
 });
@@ -87,7 +96,9 @@ test('a single-use conditional update used by 20 writes in one batch succeeds ex
   await write((trx) => sql`insert into gc_once (id, used) values (1, 0)`.execute(trx));
   const before = commits();
   const claims = await Promise.all(
-    Array.from({ length: 20 }, () => write(async (trx) => Number((await sql`update gc_once set used = 1 where id = 1 and used = 0`.execute(trx)).numAffectedRows ?? 0))),
+    Array.from({ length: 20 }, () =>
+      write(async (trx) => Number((await sql`update gc_once set used = 1 where id = 1 and used = 0`.execute(trx)).numAffectedRows ?? 0)),
+    ),
   );
   assert.equal(commits() - before, 1, 'one batch');
   assert.deepEqual(claims.filter((n) => n === 1).length, 1);

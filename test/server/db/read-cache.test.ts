@@ -102,8 +102,18 @@ test('getMany loads only the keys it does not hold', async () => {
     asked.push(missing);
     return new Map(missing.map((k) => [k, k.toUpperCase()]));
   };
-  assert.deepEqual([...(await cache.getMany(['a', 'b'], load))], [['a', 'A'], ['b', 'B']]);
-  assert.deepEqual([...(await cache.getMany(['a', 'b', 'c'], load)).entries()].sort(), [['a', 'A'], ['b', 'B'], ['c', 'C']]);
+  assert.deepEqual(
+    [...(await cache.getMany(['a', 'b'], load))],
+    [
+      ['a', 'A'],
+      ['b', 'B'],
+    ],
+  );
+  assert.deepEqual([...(await cache.getMany(['a', 'b', 'c'], load)).entries()].sort(), [
+    ['a', 'A'],
+    ['b', 'B'],
+    ['c', 'C'],
+  ]);
   assert.deepEqual(asked, [['a', 'b'], ['c']]);
 });
 

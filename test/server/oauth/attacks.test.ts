@@ -25,8 +25,15 @@ const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 app
 function authorizeUrl(params: Record<string, string | undefined>) {
   const url = new URL('/oauth/authorize', server.url);
   const all: Record<string, string | undefined> = {
-    response_type: 'code', client_id: client.client_id, redirect_uri: CALLBACK, scope: OIDC_SCOPES, state: 'st-123', nonce: 'n-1',
-    code_challenge: CHALLENGE, code_challenge_method: 'S256', ...params,
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: CALLBACK,
+    scope: OIDC_SCOPES,
+    state: 'st-123',
+    nonce: 'n-1',
+    code_challenge: CHALLENGE,
+    code_challenge_method: 'S256',
+    ...params,
   };
   for (const [k, v] of Object.entries(all)) if (v !== undefined) url.searchParams.set(k, v);
   return url;
@@ -83,9 +90,18 @@ test('other parameter errors come back by redirect with state and iss', async ()
 
 test('redirect_uri is matched exactly: path, query, case, trailing slash, other port, scheme, fragment and userinfo variants are refused on a page', async () => {
   const variants = [
-    'http://127.0.0.1:4999/callback/', 'http://127.0.0.1:4999/Callback', 'http://127.0.0.1:4999/callback?x=1', 'http://127.0.0.1:4999/callback/../callback',
-    'http://127.0.0.1:5000/callback', 'https://127.0.0.1:4999/callback', 'http://127.0.0.1:4999/callback#x', 'http://evil@127.0.0.1:4999/callback',
-    'http://localhost:4999/callback', 'http://127.0.0.1:4999/callbackx', 'HTTP://127.0.0.1:4999/callback', 'http://evil.example/callback',
+    'http://127.0.0.1:4999/callback/',
+    'http://127.0.0.1:4999/Callback',
+    'http://127.0.0.1:4999/callback?x=1',
+    'http://127.0.0.1:4999/callback/../callback',
+    'http://127.0.0.1:5000/callback',
+    'https://127.0.0.1:4999/callback',
+    'http://127.0.0.1:4999/callback#x',
+    'http://evil@127.0.0.1:4999/callback',
+    'http://localhost:4999/callback',
+    'http://127.0.0.1:4999/callbackx',
+    'HTTP://127.0.0.1:4999/callback',
+    'http://evil.example/callback',
   ];
   for (const redirect_uri of variants) await expectErrorPage(authorizeUrl({ redirect_uri }), /redirect_uri is not registered/);
   await expectErrorPage(authorizeUrl({ redirect_uri: undefined }), /redirect_uri is missing/);
@@ -108,7 +124,12 @@ test('a code is single use: its reuse is refused and revokes the tokens the firs
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
   const ok = await call(server, 'GET', '/api/v1/workspace', { headers: { authorization: `Bearer ${tokens.access_token}` } });
   assert.equal(ok.status, 200);
-  const again = await tokenRequest(server, client, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier });
+  const again = await tokenRequest(server, client, {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    redirect_uri: CALLBACK,
+    code_verifier: verifier,
+  });
   assert.equal(again.status, 400);
   assert.equal(again.body.error, 'invalid_grant');
   assert.match(again.body.error_description, /already used/);
@@ -133,7 +154,12 @@ test('two redemptions racing: at most one answers tokens, and if both ran, what 
 test("a code is bound to its client: another client's redemption fails and does not burn it", async () => {
   const { callback, verifier, state, nonce } = await authorizeToCallback(server, config);
   const thief = await oauthClient(server);
-  const stolen = await tokenRequest(server, thief, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier });
+  const stolen = await tokenRequest(server, thief, {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    redirect_uri: CALLBACK,
+    code_verifier: verifier,
+  });
   assert.equal(stolen.status, 400);
   assert.equal(stolen.body.error, 'invalid_grant');
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
@@ -143,7 +169,12 @@ test("a code is bound to its client: another client's redemption fails and does 
 test('a code is bound to its verifier and redirect_uri; a wrong one is refused without burning the code', async () => {
   const { callback, verifier, state, nonce } = await authorizeToCallback(server, config);
   const code = callback.searchParams.get('code')!;
-  const wrongVerifier = await tokenRequest(server, client, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: oidc.randomPKCECodeVerifier() });
+  const wrongVerifier = await tokenRequest(server, client, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: CALLBACK,
+    code_verifier: oidc.randomPKCECodeVerifier(),
+  });
   assert.equal(wrongVerifier.body.error, 'invalid_grant');
   assert.match(wrongVerifier.body.error_description, /code_verifier/);
   const noVerifier = await tokenRequest(server, client, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK });
@@ -159,7 +190,12 @@ test('a code lives 5 minutes', async () => {
   const { callback, verifier } = await authorizeToCallback(server, config);
   server.clock.advance(5 * 60_000 + 1);
   try {
-    const late = await tokenRequest(server, client, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier });
+    const late = await tokenRequest(server, client, {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: CALLBACK,
+      code_verifier: verifier,
+    });
     assert.equal(late.status, 400);
     assert.equal(late.body.error, 'invalid_grant');
     assert.match(late.body.error_description, /expired/);
@@ -199,24 +235,38 @@ test('token endpoint: client authentication, grant types, and nothing in the URL
   assert.equal(wrong.status, 401);
   assert.equal(wrong.body.error, 'invalid_client');
   assert.match(wrong.headers.get('www-authenticate')!, /^Basic/);
-  const none = await call(server, 'POST', '/oauth/token', { raw: 'grant_type=authorization_code', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const none = await call(server, 'POST', '/oauth/token', {
+    raw: 'grant_type=authorization_code',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(none.status, 401);
   assert.equal(none.body.error, 'invalid_client');
   const both = await call(server, 'POST', '/oauth/token', {
     raw: new URLSearchParams({ grant_type: 'authorization_code', client_secret: client.client_secret }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+    },
   });
   assert.equal(both.status, 400);
   assert.equal(both.body.error, 'invalid_request');
   const refresh = await tokenRequest(server, client, { grant_type: 'refresh_token', refresh_token: 'x' });
   assert.equal(refresh.body.error, 'unsupported_grant_type');
-  const inUrl = await call(server, 'POST', `/oauth/token?client_secret=${client.client_secret}`, { raw: 'grant_type=authorization_code', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const inUrl = await call(server, 'POST', `/oauth/token?client_secret=${client.client_secret}`, {
+    raw: 'grant_type=authorization_code',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(inUrl.status, 400);
   assert.equal(inUrl.body.error, 'invalid_request');
   const json = await call(server, 'POST', '/oauth/token', { headers: client.headers, body: { grant_type: 'authorization_code' } });
   assert.equal(json.status, 400);
   assert.equal(json.body.error, 'invalid_request');
-  const garbage = await tokenRequest(server, client, { grant_type: 'authorization_code', code: 'ccode_garbage', redirect_uri: CALLBACK, code_verifier: oidc.randomPKCECodeVerifier() });
+  const garbage = await tokenRequest(server, client, {
+    grant_type: 'authorization_code',
+    code: 'ccode_garbage',
+    redirect_uri: CALLBACK,
+    code_verifier: oidc.randomPKCECodeVerifier(),
+  });
   assert.equal(garbage.body.error, 'invalid_grant');
   assert.equal(garbage.headers.get('cache-control'), 'no-store');
   for (const r of [wrong, none, both, refresh, inUrl, json, garbage]) assert.doesNotMatch(JSON.stringify(r.body), /cs_[A-Za-z0-9]{20}|at \w+ \(/);

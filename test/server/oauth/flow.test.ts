@@ -44,7 +44,12 @@ for (const auth of ['basic', 'post'] as const) {
     assert.equal(callback.searchParams.get('state'), state);
     assert.match(callback.searchParams.get('code')!, /^ccode_/);
 
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+      expectedNonce: nonce,
+      idTokenExpected: true,
+    });
     assert.match(tokens.access_token, /^cat_/);
     assert.equal(tokens.token_type, 'bearer');
     assert.equal(tokens.refresh_token, undefined, 'no refresh tokens');
@@ -127,7 +132,10 @@ test('cancel on the hosted page: access_denied back to the relying party, with s
   assert.equal(to.searchParams.get('error'), 'access_denied');
   assert.equal(to.searchParams.get('state'), state);
   assert.equal(to.searchParams.get('iss'), server.url);
-  await assert.rejects(oidc.authorizationCodeGrant(config, to, { pkceCodeVerifier: 'x'.repeat(43), expectedState: state }), (e: { error?: string }) => e.error === 'access_denied');
+  await assert.rejects(
+    oidc.authorizationCodeGrant(config, to, { pkceCodeVerifier: 'x'.repeat(43), expectedState: state }),
+    (e: { error?: string }) => e.error === 'access_denied',
+  );
   const consent = await call(server, 'POST', '/widget/consent', { headers: { 'x-link-token': link }, body: { scopes: ['openid'] } });
   assert.ok(consent.status >= 400 && consent.status < 500);
 });
@@ -155,9 +163,18 @@ test('hostedPageConsents drives a second authorization independently of the firs
 test('the OpenAPI document has every OAuth endpoint, form-encoded where OAuth says so', async () => {
   const doc = (await call(server, 'GET', '/openapi.json')).body;
   for (const [path, method] of [
-    ['/.well-known/openid-configuration', 'get'], ['/oauth/jwks', 'get'], ['/oauth/authorize', 'get'], ['/oauth/token', 'post'], ['/oauth/userinfo', 'get'],
-    ['/oauth/revoke', 'post'], ['/oauth/introspect', 'post'], ['/connect', 'get'], ['/connect/session', 'post'], ['/widget/oauth/deny', 'post'],
-  ] as const) assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
+    ['/.well-known/openid-configuration', 'get'],
+    ['/oauth/jwks', 'get'],
+    ['/oauth/authorize', 'get'],
+    ['/oauth/token', 'post'],
+    ['/oauth/userinfo', 'get'],
+    ['/oauth/revoke', 'post'],
+    ['/oauth/introspect', 'post'],
+    ['/connect', 'get'],
+    ['/connect/session', 'post'],
+    ['/widget/oauth/deny', 'post'],
+  ] as const)
+    assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
   assert.ok(doc.paths['/oauth/token'].post.requestBody.content['application/x-www-form-urlencoded']);
   assert.deepEqual(doc.paths['/oauth/token'].post.responses['4XX'].content['application/json'].schema, { $ref: '#/components/schemas/OAuthError' });
   const page = await call(server, 'GET', '/docs');
@@ -168,14 +185,23 @@ test('authorize by form POST works the same; logs carry no code, handle, verifie
   const config = await relyingParty(server, client);
   const { url, verifier, state, nonce } = await startAuthorization(config);
   const posted = await visit(new URL('/oauth/authorize', server.url), {
-    method: 'POST', body: url.searchParams.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST',
+    body: url.searchParams.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   assert.equal(posted.status, 303, posted.text.slice(0, 200));
   const { consent } = await hostedPageConsents(server, posted.location!);
   const callback = new URL(consent.body.data.redirect_to);
   const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
   const logs = server.logs.join('\n');
-  for (const secret of [callback.searchParams.get('code')!, new URL(posted.location!, server.url).searchParams.get('request')!, verifier, tokens.access_token, tokens.id_token!, client.client_secret]) {
+  for (const secret of [
+    callback.searchParams.get('code')!,
+    new URL(posted.location!, server.url).searchParams.get('request')!,
+    verifier,
+    tokens.access_token,
+    tokens.id_token!,
+    client.client_secret,
+  ]) {
     assert.ok(!logs.includes(secret), `a secret reached the logs: ${secret.slice(0, 8)}…`);
   }
 });

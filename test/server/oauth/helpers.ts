@@ -26,8 +26,13 @@ export async function startAuthorization(config: oidc.Configuration, extra: Reco
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: CALLBACK, scope: OIDC_SCOPES, state, nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+    redirect_uri: CALLBACK,
+    scope: OIDC_SCOPES,
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
   });
   return { verifier, state, nonce, url };
 }

@@ -22,7 +22,12 @@ after(() => server.stop());
 async function idToken() {
   const config = await relyingParty(server, client);
   const { callback, verifier, nonce } = await authorizeToCallback(server, config);
-  const r = await tokenRequest(server, client, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK, code_verifier: verifier });
+  const r = await tokenRequest(server, client, {
+    grant_type: 'authorization_code',
+    code: callback.searchParams.get('code')!,
+    redirect_uri: CALLBACK,
+    code_verifier: verifier,
+  });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return { token: r.body.id_token as string, nonce, userId: r.body.user_id as string };
 }
@@ -32,8 +37,15 @@ const jwks = async () => (await call(server, 'GET', '/oauth/jwks')).body as { ke
 test('keys rotate after the configured days; the retired key stays published 7 days, then leaves the JWKS', async () => {
   const first = await idToken();
   const k1 = decodeProtectedHeader(first.token).kid!;
-  assert.deepEqual((await jwks()).keys.map((k) => k.kid), [k1]);
-  const verified = await jwtVerify(first.token, createLocalJWKSet(await jwks()), { issuer: server.url, audience: client.client_id, currentDate: new Date(server.clock.now()) });
+  assert.deepEqual(
+    (await jwks()).keys.map((k) => k.kid),
+    [k1],
+  );
+  const verified = await jwtVerify(first.token, createLocalJWKSet(await jwks()), {
+    issuer: server.url,
+    audience: client.client_id,
+    currentDate: new Date(server.clock.now()),
+  });
   assert.equal(verified.payload.sub, first.userId);
   assert.equal(verified.payload.nonce, first.nonce);
   assert.equal(verified.protectedHeader.alg, 'RS256');
@@ -48,19 +60,34 @@ test('keys rotate after the configured days; the retired key stays published 7 d
   const k2 = decodeProtectedHeader(second.token).kid!;
   assert.notEqual(k2, k1);
   const both = await jwks();
-  assert.deepEqual(both.keys.map((k) => k.kid), [k2, k1]);
+  assert.deepEqual(
+    both.keys.map((k) => k.kid),
+    [k2, k1],
+  );
   // A token signed before the rotation still verifies against the published set.
-  await jwtVerify(first.token, createLocalJWKSet(both), { issuer: server.url, audience: client.client_id, currentDate: new Date(verified.payload.iat! * 1000) });
+  await jwtVerify(first.token, createLocalJWKSet(both), {
+    issuer: server.url,
+    audience: client.client_id,
+    currentDate: new Date(verified.payload.iat! * 1000),
+  });
 
   server.clock.advance(7 * DAY + 1);
-  assert.deepEqual((await jwks()).keys.map((k) => k.kid), [k2]);
+  assert.deepEqual(
+    (await jwks()).keys.map((k) => k.kid),
+    [k2],
+  );
 });
 
 test('the CLI lists the keys and rotates them at once; the running server signs with the new key', async () => {
   const { runCli } = await import('../../../server/cli.ts');
   const run = async (...args: string[]) => {
     const out: string[] = [];
-    const code = await runCli(args, { env: { CONNECT_DB: server.dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' }, cwd: process.cwd(), stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
+    const code = await runCli(args, {
+      env: { CONNECT_DB: server.dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, NODE_ENV: 'test' },
+      cwd: process.cwd(),
+      stdout: (l) => out.push(l),
+      stderr: (l) => out.push(l),
+    });
     return { code, text: out.join('\n') };
   };
   server.clock.set(Date.now()); // the CLI stamps keys with the real time: the server's clock back to it

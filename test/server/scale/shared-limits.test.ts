@@ -72,7 +72,10 @@ describe('per-IP request budget across instances', { skip }, () => {
   test('six requests a minute per address, whichever instance answers', async () => {
     const partner: number[] = [];
     for (let i = 0; i < 8; i++) partner.push((await attempt(servers[i % 2]!)).status);
-    assert.deepEqual(partner.map((s) => (s === 429 ? 429 : 'ok')), ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 429, 429]);
+    assert.deepEqual(
+      partner.map((s) => (s === 429 ? 429 : 'ok')),
+      ['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 429, 429],
+    );
   });
 });
 

@@ -23,7 +23,10 @@ before(async () => {
 after(() => server.stop());
 
 const preflight = (origin: string, path = '/widget/session', method = 'GET') =>
-  fetch(`${server.url}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'x-link-token,content-type' } });
+  fetch(`${server.url}${path}`, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'x-link-token,content-type' },
+  });
 
 describe('CORS on /widget', () => {
   test('a preflight from a registered origin: 204, the exact origin echoed, Vary: Origin, X-LINK-TOKEN allowed', async () => {
@@ -58,7 +61,11 @@ describe('CORS on /widget', () => {
 
   test('client A’s link token from client B’s registered origin: 403 ORIGIN_NOT_ALLOWED without ACAO', async () => {
     const { link_token } = await linkToken(server, a);
-    for (const [method, path, body] of [['GET', '/session', undefined], ['POST', '/auth/guest', {}], ['POST', '/consent', { scopes: ['openid'] }]] as const) {
+    for (const [method, path, body] of [
+      ['GET', '/session', undefined],
+      ['POST', '/auth/guest', {}],
+      ['POST', '/consent', { scopes: ['openid'] }],
+    ] as const) {
       const r = await widget(server, link_token)(method, path, body, { origin: B_ORIGIN });
       expectError(r, 'ORIGIN_NOT_ALLOWED', path);
       assert.equal(r.headers.get('access-control-allow-origin'), null);
@@ -95,10 +102,13 @@ describe('security headers', () => {
       ['partner error', await call(server, 'POST', '/link-token', { body: { scopes: 'openid' } })],
       ['partner ok', await call(server, 'POST', '/link-token', { headers: a.headers, body: { scopes: 'openid' } })],
       ['widget', await widget(server, link_token)('GET', '/session')],
-      ['preflight', await (async () => {
-        const r = await preflight(A_ORIGIN);
-        return { status: r.status, headers: r.headers, body: null };
-      })()],
+      [
+        'preflight',
+        await (async () => {
+          const r = await preflight(A_ORIGIN);
+          return { status: r.status, headers: r.headers, body: null };
+        })(),
+      ],
       ['data error', await call(server, 'GET', '/api/v1/userinfo')],
       ['admin', await call(server, 'GET', '/admin/clients', { headers: ADMIN })],
       ['413', await call(server, 'POST', '/link-token', { headers: a.headers, body: { state: 'x'.repeat(40_000) } })],
@@ -151,7 +161,10 @@ describe('Cache-Control: no-store on every credential response', () => {
     const rotated = await call(server, 'POST', `/admin/clients/${created.body.data.client_id}/rotate-secret`, { headers: ADMIN, body: {} });
     assert.equal(rotated.status, 200);
     noStore(rotated, 'admin rotate');
-    noStore(await call(server, 'POST', '/link-token/check-session', { headers: a.headers, body: { access_token: ex.body.data.access_token } }), 'check-session');
+    noStore(
+      await call(server, 'POST', '/link-token/check-session', { headers: a.headers, body: { access_token: ex.body.data.access_token } }),
+      'check-session',
+    );
     noStore(await call(server, 'POST', '/token/exchange', { headers: a.headers, body: { public_token: consent.body.data.public_token } }), 'exchange error');
     const { public_token } = await guestPublicToken(server, a);
     assert.match(public_token, /^public_/);

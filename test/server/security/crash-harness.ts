@@ -106,13 +106,29 @@ function checkDatabase(dbFile: string, acked: Acked): void {
       assert.notEqual((grant.get(id) as { revoked_at: number | null }).revoked_at, null, `acknowledged revoke of ${id} undone`);
     }
     const count = (q: string) => db.prepare(q).pluck().get() as number;
-    assert.equal(count(`select count(*) from grants g where not exists
-      (select 1 from public_tokens p where p.grant_id = g.id and p.consumed_at is not null)`), 0, 'a grant without its consumed public token');
-    assert.equal(count(`select count(*) from public_tokens p where p.consumed_at is not null and
-      (p.grant_id is null or not exists (select 1 from grants g where g.id = p.grant_id))`), 0, 'a consumed public token without its grant');
-    assert.equal(count('select count(*) from grants g where (select count(*) from access_tokens t where t.grant_id = g.id) != 1'), 0, 'a grant without exactly one access token');
-    assert.equal(count(`select count(*) from link_tokens l where l.consented_at is not null and l.grant_id is null and
-      not exists (select 1 from public_tokens p where p.link_token_id = l.id)`), 0, 'a consent without its public token');
+    assert.equal(
+      count(`select count(*) from grants g where not exists
+      (select 1 from public_tokens p where p.grant_id = g.id and p.consumed_at is not null)`),
+      0,
+      'a grant without its consumed public token',
+    );
+    assert.equal(
+      count(`select count(*) from public_tokens p where p.consumed_at is not null and
+      (p.grant_id is null or not exists (select 1 from grants g where g.id = p.grant_id))`),
+      0,
+      'a consumed public token without its grant',
+    );
+    assert.equal(
+      count('select count(*) from grants g where (select count(*) from access_tokens t where t.grant_id = g.id) != 1'),
+      0,
+      'a grant without exactly one access token',
+    );
+    assert.equal(
+      count(`select count(*) from link_tokens l where l.consented_at is not null and l.grant_id is null and
+      not exists (select 1 from public_tokens p where p.link_token_id = l.id)`),
+      0,
+      'a consent without its public token',
+    );
   } finally {
     db.close();
   }
@@ -150,13 +166,19 @@ export async function runCrashLoop(options: { iterations: number; log?: (line: s
       let stopped = false;
       const lastRevoke = { at: 0 };
       const s = server;
-      const workers = Array.from({ length: WORKERS }, () => work(s, creds, acked, () => stopped, lastRevoke).catch((error: unknown) => {
-        if (!(error instanceof Killed)) throw error;
-      }));
+      const workers = Array.from({ length: WORKERS }, () =>
+        work(s, creds, acked, () => stopped, lastRevoke).catch((error: unknown) => {
+          if (!(error instanceof Killed)) throw error;
+        }),
+      );
       const before = acked.grants.size;
       // Let the load get going (bounded: a worker that failed ends the wait with its error), then kill at a random moment.
       let failure: unknown;
-      const watched = workers.map((w) => w.catch((error: unknown) => { failure = error; }));
+      const watched = workers.map((w) =>
+        w.catch((error: unknown) => {
+          failure = error;
+        }),
+      );
       const deadline = Date.now() + 60_000;
       while (acked.grants.size === before && failure === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       if (failure !== undefined || acked.grants.size === before) {
@@ -175,14 +197,21 @@ export async function runCrashLoop(options: { iterations: number; log?: (line: s
       checkDatabase(dbFile, acked);
       summary.iterations++;
       if (lastRevoke.at) summary.lastRevokeBeforeKillMs.push(killedAt - lastRevoke.at);
-      log(`round ${i + 1}: killed ${delay} ms into the load; acknowledged so far: ${acked.publicTokens.size} public tokens, ${acked.grants.size} grants, ${acked.revoked.size} revokes, ${acked.replayRevoked.size} replays`);
+      log(
+        `round ${i + 1}: killed ${delay} ms into the load; acknowledged so far: ${acked.publicTokens.size} public tokens, ${acked.grants.size} grants, ${acked.revoked.size} revokes, ${acked.replayRevoked.size} replays`,
+      );
     }
     server = await spawnServer(dbFile);
     await checkAfterRestart(server, acked);
     await server.stop();
     server = undefined;
     checkDatabase(dbFile, acked);
-    Object.assign(summary, { publicTokens: acked.publicTokens.size, grants: acked.grants.size, revoked: acked.revoked.size, replays: acked.replayRevoked.size });
+    Object.assign(summary, {
+      publicTokens: acked.publicTokens.size,
+      grants: acked.grants.size,
+      revoked: acked.revoked.size,
+      replays: acked.replayRevoked.size,
+    });
     return summary;
   } finally {
     await server?.kill9();

@@ -34,7 +34,16 @@ const RotateBody = z.strictObject({ grace_minutes: z.number().int().min(0).max(4
 // ---------------------------------------------------------------- zod → fast-check
 
 type Def = { type: string; [k: string]: unknown };
-type Schema = { _zod: { def: Def; bag?: Record<string, unknown> }; minLength?: number | null; maxLength?: number | null; format?: string | null; minValue?: number | null; maxValue?: number | null; isInt?: boolean; options?: unknown[] };
+type Schema = {
+  _zod: { def: Def; bag?: Record<string, unknown> };
+  minLength?: number | null;
+  maxLength?: number | null;
+  format?: string | null;
+  minValue?: number | null;
+  maxValue?: number | null;
+  isInt?: boolean;
+  options?: unknown[];
+};
 type Hints = Record<string, fc.Arbitrary<unknown>>;
 
 const CAP = 96;
@@ -87,10 +96,7 @@ export function arbitraryFor(schema: unknown, hints: Hints = {}, path = ''): fc.
     case 'string':
       return stringArbitrary(s);
     case 'number':
-      return fc.oneof(
-        fc.integer({ min: s.minValue ?? -1e6, max: s.maxValue ?? 1e6 }),
-        fc.constantFrom(-1, 0, 1, 2 ** 53, -(2 ** 53), 1.5, 1e308),
-      );
+      return fc.oneof(fc.integer({ min: s.minValue ?? -1e6, max: s.maxValue ?? 1e6 }), fc.constantFrom(-1, 0, 1, 2 ** 53, -(2 ** 53), 1.5, 1e308));
     case 'boolean':
       return fc.boolean();
     case 'enum':
@@ -110,8 +116,17 @@ export function arbitraryFor(schema: unknown, hints: Hints = {}, path = ''): fc.
 export type FuzzCase = { label: string; contentType: string | null; body: string; query?: string };
 
 const wrongValue = fc.oneof(
-  fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
-  fc.constant({ $gt: '' }), fc.constant(['__proto__']), fc.constant("' OR 1=1 --"), fc.constant('\u0000'), fc.constant('\ud800'),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+  fc.constant({ $gt: '' }),
+  fc.constant(['__proto__']),
+  fc.constant("' OR 1=1 --"),
+  fc.constant('\u0000'),
+  fc.constant('\ud800'),
 );
 const dangerousKey = fc.constantFrom('__proto__', 'constructor', 'prototype', '__defineGetter__', 'toString', 'hasOwnProperty');
 
@@ -129,11 +144,27 @@ export function caseArbitrary(schema: unknown, hints: Hints = {}): fc.Arbitrary<
   };
   return fc.oneof(
     { arbitrary: valid.map((v) => json('schema', v)), weight: 10 },
-    { arbitrary: fc.tuple(valid, fc.string({ minLength: 1, maxLength: 20 }), wrongValue).map(([v, k, x]) => json('unknown field', { ...v, [k]: x })), weight: 2 },
+    {
+      arbitrary: fc.tuple(valid, fc.string({ minLength: 1, maxLength: 20 }), wrongValue).map(([v, k, x]) => json('unknown field', { ...v, [k]: x })),
+      weight: 2,
+    },
     { arbitrary: fc.tuple(valid, fc.nat(), wrongValue).map(([v, n, x]) => json('wrong type', { ...v, [pickKey(v, n)]: x })), weight: 3 },
-    { arbitrary: fc.tuple(valid, fc.nat(), fc.integer({ min: 1_000, max: 40_000 })).map(([v, n, len]) => json('huge value', { ...v, [pickKey(v, n)]: 'z'.repeat(len) })), weight: 1 },
-    { arbitrary: fc.tuple(valid, fc.nat(), fc.constantFrom('', [], {}, 0, null)).map(([v, n, e]) => json('empty value', { ...v, [pickKey(v, n)]: e })), weight: 2 },
-    { arbitrary: fc.tuple(valid, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 })).map(([v, n, u]) => json('unicode', { ...v, [pickKey(v, n)]: u })), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(valid, fc.nat(), fc.integer({ min: 1_000, max: 40_000 }))
+        .map(([v, n, len]) => json('huge value', { ...v, [pickKey(v, n)]: 'z'.repeat(len) })),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.tuple(valid, fc.nat(), fc.constantFrom('', [], {}, 0, null)).map(([v, n, e]) => json('empty value', { ...v, [pickKey(v, n)]: e })),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .tuple(valid, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }))
+        .map(([v, n, u]) => json('unicode', { ...v, [pickKey(v, n)]: u })),
+      weight: 2,
+    },
     {
       arbitrary: fc.tuple(valid, dangerousKey, wrongValue).map(([v, k, x]) => {
         const text = JSON.stringify(v);
@@ -142,13 +173,46 @@ export function caseArbitrary(schema: unknown, hints: Hints = {}): fc.Arbitrary<
       }),
       weight: 2,
     },
-    { arbitrary: fc.tuple(valid, dangerousKey).map(([v, k]) => ({ label: `nested ${k}`, contentType: 'application/json', body: JSON.stringify(v).replace(/^\{/, `{"metadata":{${JSON.stringify(k)}:{"polluted":true}},`).replace(/,}$/, '}') })), weight: 1 },
-    { arbitrary: fc.tuple(fc.integer({ min: 100, max: 5_000 }), fc.constantFrom('object' as const, 'array' as const)).map(([d, kind]) => ({ label: `deep ${kind}`, contentType: 'application/json', body: nested(d, kind) })), weight: 1 },
+    {
+      arbitrary: fc.tuple(valid, dangerousKey).map(([v, k]) => ({
+        label: `nested ${k}`,
+        contentType: 'application/json',
+        body: JSON.stringify(v)
+          .replace(/^\{/, `{"metadata":{${JSON.stringify(k)}:{"polluted":true}},`)
+          .replace(/,}$/, '}'),
+      })),
+      weight: 1,
+    },
+    {
+      arbitrary: fc
+        .tuple(fc.integer({ min: 100, max: 5_000 }), fc.constantFrom('object' as const, 'array' as const))
+        .map(([d, kind]) => ({ label: `deep ${kind}`, contentType: 'application/json', body: nested(d, kind) })),
+      weight: 1,
+    },
     { arbitrary: valid.map((v) => ({ label: 'array for object', contentType: 'application/json', body: JSON.stringify([v]) })), weight: 1 },
-    { arbitrary: fc.constantFrom('null', '1', '"text"', 'true', '[]', '{}', '', ' ', '{"a":1,"a":2}', '{"scopes":"openid","scopes":{"x":1}}').map((b) => ({ label: 'primitive', contentType: 'application/json', body: b })), weight: 1 },
+    {
+      arbitrary: fc
+        .constantFrom('null', '1', '"text"', 'true', '[]', '{}', '', ' ', '{"a":1,"a":2}', '{"scopes":"openid","scopes":{"x":1}}')
+        .map((b) => ({ label: 'primitive', contentType: 'application/json', body: b })),
+      weight: 1,
+    },
     { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }).map((b) => ({ label: 'garbage', contentType: 'application/json', body: b })), weight: 2 },
     {
-      arbitrary: fc.tuple(valid, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/xml', 'application/vnd.api+json', 'application/csp-report', null))
+      arbitrary: fc
+        .tuple(
+          valid,
+          fc.constantFrom(
+            'text/plain',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=latin1',
+            'application/json; charset=utf-16',
+            'application/xml',
+            'application/vnd.api+json',
+            'application/csp-report',
+            null,
+          ),
+        )
         .map(([v, ct]) => ({ label: `content type ${ct}`, contentType: ct, body: JSON.stringify(v) })),
       weight: 2,
     },
@@ -173,13 +237,36 @@ export function queryCaseArbitrary(schema: unknown, hints: Hints = {}): fc.Arbit
   };
   return fc.oneof(
     { arbitrary: valid.map((v) => c('schema', encode(v))), weight: 10 },
-    { arbitrary: fc.tuple(valid, fc.string({ minLength: 1, maxLength: 20 }), wrongValue).map(([v, k, x]) => c('unknown param', encode({ ...v, [k]: x }))), weight: 2 },
+    {
+      arbitrary: fc.tuple(valid, fc.string({ minLength: 1, maxLength: 20 }), wrongValue).map(([v, k, x]) => c('unknown param', encode({ ...v, [k]: x }))),
+      weight: 2,
+    },
     { arbitrary: fc.tuple(valid, fc.nat(), wrongValue).map(([v, n, x]) => c('wrong type', encode({ ...v, [pickKey(v, n)]: x }))), weight: 3 },
-    { arbitrary: fc.tuple(valid, fc.nat(), fc.integer({ min: 1_000, max: 6_000 })).map(([v, n, len]) => c('huge value', encode({ ...v, [pickKey(v, n)]: 'z'.repeat(len) }))), weight: 1 },
-    { arbitrary: fc.tuple(valid, fc.nat()).map(([v, n]) => c('repeated param', `${encode(v)}&${encodeURIComponent(pickKey(v, n))}=1&${encodeURIComponent(pickKey(v, n))}=2`)), weight: 2 },
-    { arbitrary: fc.tuple(valid, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 })).map(([v, n, u]) => c('unicode', encode({ ...v, [pickKey(v, n)]: u }))), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(valid, fc.nat(), fc.integer({ min: 1_000, max: 6_000 }))
+        .map(([v, n, len]) => c('huge value', encode({ ...v, [pickKey(v, n)]: 'z'.repeat(len) }))),
+      weight: 1,
+    },
+    {
+      arbitrary: fc
+        .tuple(valid, fc.nat())
+        .map(([v, n]) => c('repeated param', `${encode(v)}&${encodeURIComponent(pickKey(v, n))}=1&${encodeURIComponent(pickKey(v, n))}=2`)),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .tuple(valid, fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }))
+        .map(([v, n, u]) => c('unicode', encode({ ...v, [pickKey(v, n)]: u }))),
+      weight: 2,
+    },
     { arbitrary: fc.tuple(valid, dangerousKey).map(([v, k]) => c(`key ${k}`, `${encodeURIComponent(k)}=1&${encode(v)}`)), weight: 1 },
-    { arbitrary: fc.constantFrom('%', '%zz', '&&&', '=', 'a[b]=1', 'a[]=1&a[]=2', '%00=%00', 'limit=-1', 'limit=1e309', 'cursor=%FF%FE').map((q) => c('raw', q)), weight: 2 },
+    {
+      arbitrary: fc
+        .constantFrom('%', '%zz', '&&&', '=', 'a[b]=1', 'a[]=1&a[]=2', '%00=%00', 'limit=-1', 'limit=1e309', 'cursor=%FF%FE')
+        .map((q) => c('raw', q)),
+      weight: 2,
+    },
   );
 }
 
@@ -195,7 +282,10 @@ const scopeString = fc.oneof(
   { arbitrary: fc.subarray([...KNOWN_SCOPES], { minLength: 0, maxLength: 6 }).map((s) => s.join(' ')), weight: 1 },
 );
 const simpleEmail = fc.oneof(
-  { arbitrary: fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,15}$/), fc.constantFrom('example.com', 'mail.example.org')).map(([l, d]) => `${l}@${d}`), weight: 4 },
+  {
+    arbitrary: fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,15}$/), fc.constantFrom('example.com', 'mail.example.org')).map(([l, d]) => `${l}@${d}`),
+    weight: 4,
+  },
   { arbitrary: fc.oneof(fc.emailAddress(), fc.constantFrom('Ünïcode@example.com', 'a@b', '', 'a@example.com\r\nBcc: x@y.z')), weight: 1 },
 );
 const wellFormed = (prefix: 'public_' | 'cat_' | 'cgrant_' | 'link_' | 'creq_') => fc.constantFrom(0, 1, 2).map(() => randomToken(prefix));
@@ -228,17 +318,64 @@ export async function fuzzTargets(server: TestServer): Promise<Target[]> {
     client_secret: fc.oneof({ arbitrary: fc.constant(partner.client_secret), weight: 6 }, { arbitrary: fc.constantFrom('cs_wrong', ''), weight: 1 }),
   };
   const bespoke: Target[] = [
-    { name: 'POST /link-token', method: 'POST', path: () => '/link-token', headers: creds, schema: LinkTokenBody, hints: { scopes: scopeString, access_token: wellFormed('cat_'), ...cred } },
-    { name: 'POST /link-token/check-session', method: 'POST', path: () => '/link-token/check-session', headers: creds, schema: CheckSessionBody, hints: { access_token: fc.oneof(wellFormed('cat_'), fc.string()), ...cred } },
-    { name: 'POST /token/exchange', method: 'POST', path: () => '/token/exchange', headers: creds, schema: ExchangeBody, hints: { public_token: fc.oneof(wellFormed('public_'), fc.string()), ...cred } },
-    { name: 'POST /token/revoke', method: 'POST', path: () => '/token/revoke', headers: creds, schema: RevokeBody, hints: { grant_id: fc.oneof(wellFormed('cgrant_'), fc.string()), ...cred } },
     {
-      name: 'POST /sandbox/public-token', method: 'POST', path: () => '/sandbox/public-token', headers: creds, schema: SandboxPublicTokenBody,
-      hints: { scopes: scopeString, 'integrations[].provider': fc.constantFrom('ethereum', 'solana', 'polygon', 'binance', 'nope'), 'integrations[].address': fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, '0x52908400098527886E0F7030069857D2E4169EE7', 'x'), ...cred },
+      name: 'POST /link-token',
+      method: 'POST',
+      path: () => '/link-token',
+      headers: creds,
+      schema: LinkTokenBody,
+      hints: { scopes: scopeString, access_token: wellFormed('cat_'), ...cred },
     },
-    { name: 'POST /widget/auth/email/request', method: 'POST', path: () => '/widget/auth/email/request', headers: linkOf('fresh', 10), schema: OtpRequestBody, hints: { email: simpleEmail } },
     {
-      name: 'POST /widget/auth/email/verify', method: 'POST', path: () => '/widget/auth/email/verify', schema: OtpVerifyBody,
+      name: 'POST /link-token/check-session',
+      method: 'POST',
+      path: () => '/link-token/check-session',
+      headers: creds,
+      schema: CheckSessionBody,
+      hints: { access_token: fc.oneof(wellFormed('cat_'), fc.string()), ...cred },
+    },
+    {
+      name: 'POST /token/exchange',
+      method: 'POST',
+      path: () => '/token/exchange',
+      headers: creds,
+      schema: ExchangeBody,
+      hints: { public_token: fc.oneof(wellFormed('public_'), fc.string()), ...cred },
+    },
+    {
+      name: 'POST /token/revoke',
+      method: 'POST',
+      path: () => '/token/revoke',
+      headers: creds,
+      schema: RevokeBody,
+      hints: { grant_id: fc.oneof(wellFormed('cgrant_'), fc.string()), ...cred },
+    },
+    {
+      name: 'POST /sandbox/public-token',
+      method: 'POST',
+      path: () => '/sandbox/public-token',
+      headers: creds,
+      schema: SandboxPublicTokenBody,
+      hints: {
+        scopes: scopeString,
+        'integrations[].provider': fc.constantFrom('ethereum', 'solana', 'polygon', 'binance', 'nope'),
+        'integrations[].address': fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, '0x52908400098527886E0F7030069857D2E4169EE7', 'x'),
+        ...cred,
+      },
+    },
+    {
+      name: 'POST /widget/auth/email/request',
+      method: 'POST',
+      path: () => '/widget/auth/email/request',
+      headers: linkOf('fresh', 10),
+      schema: OtpRequestBody,
+      hints: { email: simpleEmail },
+    },
+    {
+      name: 'POST /widget/auth/email/verify',
+      method: 'POST',
+      path: () => '/widget/auth/email/verify',
+      schema: OtpVerifyBody,
       hints: { email: fc.constantFrom('fuzz@example.com', 'FUZZ@example.com', 'other@example.com'), code: fc.stringMatching(/^\d{6}$/) },
       headers: async () => {
         if (!otpCurrent || ++otpUses % 250 === 0) otpCurrent = await otpLink();
@@ -248,16 +385,75 @@ export async function fuzzTargets(server: TestServer): Promise<Target[]> {
     { name: 'POST /widget/auth/guest', method: 'POST', path: () => '/widget/auth/guest', headers: linkOf('fresh'), schema: GuestBody },
     { name: 'POST /widget/workspaces/select', method: 'POST', path: () => '/widget/workspaces/select', headers: linkOf('signed'), schema: SelectWorkspaceBody },
     {
-      name: 'POST /widget/integrations', method: 'POST', path: () => '/widget/integrations', headers: linkOf('signed'), schema: AddIntegrationBody,
-      hints: { provider: fc.oneof({ arbitrary: fc.constantFrom('ethereum', 'solana'), weight: 3 }, { arbitrary: fc.constantFrom(...providerIds, 'nope'), weight: 1 }), address: fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, SANDBOX_ETH.toUpperCase(), '0x52908400098527886E0F7030069857D2E4169EE7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', ''), 'chains[]': fc.constantFrom('ethereum', 'solana', 'base', 'polygon', 'x') },
+      name: 'POST /widget/integrations',
+      method: 'POST',
+      path: () => '/widget/integrations',
+      headers: linkOf('signed'),
+      schema: AddIntegrationBody,
+      hints: {
+        provider: fc.oneof({ arbitrary: fc.constantFrom('ethereum', 'solana'), weight: 3 }, { arbitrary: fc.constantFrom(...providerIds, 'nope'), weight: 1 }),
+        address: fc.constantFrom(
+          SANDBOX_ETH,
+          SANDBOX_SOL,
+          SANDBOX_ETH.toUpperCase(),
+          '0x52908400098527886E0F7030069857D2E4169EE7',
+          'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+          '',
+        ),
+        'chains[]': fc.constantFrom('ethereum', 'solana', 'base', 'polygon', 'x'),
+      },
     },
-    { name: 'POST /widget/consent', method: 'POST', path: () => '/widget/consent', headers: linkOf('signed'), schema: ConsentBody, hints: { scopes: fc.oneof(fc.subarray(['openid', 'email', 'portfolios:read'], { minLength: 1 }), fc.array(fc.constantFrom(...KNOWN_SCOPES, 'nope'), { maxLength: 6 })) } },
+    {
+      name: 'POST /widget/consent',
+      method: 'POST',
+      path: () => '/widget/consent',
+      headers: linkOf('signed'),
+      schema: ConsentBody,
+      hints: {
+        scopes: fc.oneof(
+          fc.subarray(['openid', 'email', 'portfolios:read'], { minLength: 1 }),
+          fc.array(fc.constantFrom(...KNOWN_SCOPES, 'nope'), { maxLength: 6 }),
+        ),
+      },
+    },
     { name: 'POST /widget/exit', method: 'POST', path: () => '/widget/exit', headers: linkOf('fresh'), schema: ExitBody },
-    { name: 'POST /widget/address/chains', method: 'POST', path: () => '/widget/address/chains', headers: linkOf('fresh'), schema: AddressBody, hints: { address: fc.oneof(fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, '0x52908400098527886E0F7030069857D2E4169Ee7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'), fc.string()) } },
-    { name: 'POST /connect/session', method: 'POST', path: () => '/connect/session', headers: async () => ({}), schema: ConnectSessionBody, hints: { handle: fc.oneof(wellFormed('creq_'), fc.string()) } },
+    {
+      name: 'POST /widget/address/chains',
+      method: 'POST',
+      path: () => '/widget/address/chains',
+      headers: linkOf('fresh'),
+      schema: AddressBody,
+      hints: {
+        address: fc.oneof(
+          fc.constantFrom(SANDBOX_ETH, SANDBOX_SOL, '0x52908400098527886E0F7030069857D2E4169Ee7', 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq'),
+          fc.string(),
+        ),
+      },
+    },
+    {
+      name: 'POST /connect/session',
+      method: 'POST',
+      path: () => '/connect/session',
+      headers: async () => ({}),
+      schema: ConnectSessionBody,
+      hints: { handle: fc.oneof(wellFormed('creq_'), fc.string()) },
+    },
     { name: 'POST /admin/clients', method: 'POST', path: () => '/admin/clients', headers: admin, schema: ClientFields, hints: { scopes: scopeString } },
-    { name: 'PATCH /admin/clients/:id', method: 'PATCH', path: () => `/admin/clients/${adminTarget.client_id}`, headers: admin, schema: ClientUpdate, hints: { scopes: scopeString } },
-    { name: 'POST /admin/clients/:id/rotate-secret', method: 'POST', path: () => `/admin/clients/${adminTarget.client_id}/rotate-secret`, headers: admin, schema: RotateBody },
+    {
+      name: 'PATCH /admin/clients/:id',
+      method: 'PATCH',
+      path: () => `/admin/clients/${adminTarget.client_id}`,
+      headers: admin,
+      schema: ClientUpdate,
+      hints: { scopes: scopeString },
+    },
+    {
+      name: 'POST /admin/clients/:id/rotate-secret',
+      method: 'POST',
+      path: () => `/admin/clients/${adminTarget.client_id}/rotate-secret`,
+      headers: admin,
+      schema: RotateBody,
+    },
   ];
   return [...bespoke, ...(await documentedTargets(server, new Set(bespoke.map((t) => t.name))))];
 }
@@ -293,7 +489,8 @@ export async function documentedTargets(server: TestServer, covered: Set<string>
     return async () => ({});
   };
   const empty = z.object({});
-  return server.routes.documented()
+  return server.routes
+    .documented()
     .filter((d) => !covered.has(`${d.method.toUpperCase()} ${d.path}`))
     .map((d): Target => ({
       name: `${d.method.toUpperCase()} ${d.path}`,
@@ -338,52 +535,54 @@ export type RouteStats = { name: string; runs: number; statuses: Record<string, 
 export async function fuzzRoute(server: TestServer, target: Target, options: { numRuns: number; seed?: number }): Promise<RouteStats> {
   const stats: RouteStats = { name: target.name, runs: 0, statuses: {} };
   const sqlite = server.storage.engine.sqlite;
-  const property = () => fc.assert(
-    fc.asyncProperty(target.query ? queryCaseArbitrary(target.schema, target.hints) : caseArbitrary(target.schema, target.hints), async (c) => {
-      const headers: Record<string, string> = { ...(await target.headers()) };
-      if (c.contentType) headers['content-type'] = c.contentType;
-      const changesBefore = totalChanges(sqlite);
-      const rowsBefore = tableCounts(sqlite);
-      const url = server.url + target.path() + (c.query ? `?${c.query}` : '');
-      const hasBody = target.method !== 'GET' && target.method !== 'DELETE';
-      const res = await fetch(url, { method: target.method, headers, body: hasBody ? c.body : undefined });
-      const text = await res.text();
-      const changes = totalChanges(sqlite) - changesBefore;
-      const rowsAfter = tableCounts(sqlite);
-      stats.runs++;
-      stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
-      const where = `${target.name} [${c.label}] ${c.contentType} ${c.query ?? ''} ${c.body.slice(0, 200)} → ${res.status} ${text.slice(0, 300)}`;
-      assert.ok(res.status < 500, `5xx: ${where}`);
-      if (!res.headers.get('content-type')?.startsWith('text/html')) assert.ok(!STACK.test(text), `stack trace in body: ${where}`);
-      if (res.status >= 400) {
-        const path = target.path();
-        // The OAuth family answers RFC 6749 errors ({error, error_description}), and an HTML page where no
-        // trusted redirect_uri is known yet (authorize) or for the hosted page itself.
-        const oauth = /^\/(oauth|oidc|\.well-known)\//.test(path) || path === '/connect';
-        const html = res.headers.get('content-type')?.startsWith('text/html') ?? false;
-        const body = (oauth && html ? { error: 'html_page' } : JSON.parse(text)) as { success?: boolean; code?: string; error?: string; message?: string };
-        if (oauth) {
-          assert.equal(typeof body.error, 'string', `OAuth error shape: ${where}`);
-          body.code = body.error;
-        } else if (path.startsWith('/api/')) {
-          // The data family: {error: code, message, details}.
-          assert.equal(typeof body.error, 'string', `envelope: ${where}`);
-          assert.equal(typeof body.message, 'string', `envelope: ${where}`);
-          body.code = body.error;
-        } else {
-          assert.equal(body.success, false, `envelope: ${where}`);
-          assert.equal(typeof body.code, 'string', `envelope: ${where}`);
-          assert.equal(typeof body.error, 'string', `envelope: ${where}`);
+  const property = () =>
+    fc.assert(
+      fc.asyncProperty(target.query ? queryCaseArbitrary(target.schema, target.hints) : caseArbitrary(target.schema, target.hints), async (c) => {
+        const headers: Record<string, string> = { ...(await target.headers()) };
+        if (c.contentType) headers['content-type'] = c.contentType;
+        const changesBefore = totalChanges(sqlite);
+        const rowsBefore = tableCounts(sqlite);
+        const url = server.url + target.path() + (c.query ? `?${c.query}` : '');
+        const hasBody = target.method !== 'GET' && target.method !== 'DELETE';
+        const res = await fetch(url, { method: target.method, headers, body: hasBody ? c.body : undefined });
+        const text = await res.text();
+        const changes = totalChanges(sqlite) - changesBefore;
+        const rowsAfter = tableCounts(sqlite);
+        stats.runs++;
+        stats.statuses[res.status] = (stats.statuses[res.status] ?? 0) + 1;
+        const where = `${target.name} [${c.label}] ${c.contentType} ${c.query ?? ''} ${c.body.slice(0, 200)} → ${res.status} ${text.slice(0, 300)}`;
+        assert.ok(res.status < 500, `5xx: ${where}`);
+        if (!res.headers.get('content-type')?.startsWith('text/html')) assert.ok(!STACK.test(text), `stack trace in body: ${where}`);
+        if (res.status >= 400) {
+          const path = target.path();
+          // The OAuth family answers RFC 6749 errors ({error, error_description}), and an HTML page where no
+          // trusted redirect_uri is known yet (authorize) or for the hosted page itself.
+          const oauth = /^\/(oauth|oidc|\.well-known)\//.test(path) || path === '/connect';
+          const html = res.headers.get('content-type')?.startsWith('text/html') ?? false;
+          const body = (oauth && html ? { error: 'html_page' } : JSON.parse(text)) as { success?: boolean; code?: string; error?: string; message?: string };
+          if (oauth) {
+            assert.equal(typeof body.error, 'string', `OAuth error shape: ${where}`);
+            body.code = body.error;
+          } else if (path.startsWith('/api/')) {
+            // The data family: {error: code, message, details}.
+            assert.equal(typeof body.error, 'string', `envelope: ${where}`);
+            assert.equal(typeof body.message, 'string', `envelope: ${where}`);
+            body.code = body.error;
+          } else {
+            assert.equal(body.success, false, `envelope: ${where}`);
+            assert.equal(typeof body.code, 'string', `envelope: ${where}`);
+            assert.equal(typeof body.error, 'string', `envelope: ${where}`);
+          }
+          if (!WRITES_BY_DESIGN.has(body.code!)) {
+            const audited = rowsAfter.audit_events! - rowsBefore.audit_events!;
+            assert.equal(changes - audited, 0, `a ${res.status} wrote ${changes - audited} row change(s) besides audit: ${where}`);
+            for (const t of Object.keys(rowsBefore))
+              if (t !== 'audit_events') assert.equal(rowsAfter[t], rowsBefore[t], `${t} rows changed on a ${res.status}: ${where}`);
+          }
         }
-        if (!WRITES_BY_DESIGN.has(body.code!)) {
-          const audited = rowsAfter.audit_events! - rowsBefore.audit_events!;
-          assert.equal(changes - audited, 0, `a ${res.status} wrote ${changes - audited} row change(s) besides audit: ${where}`);
-          for (const t of Object.keys(rowsBefore)) if (t !== 'audit_events') assert.equal(rowsAfter[t], rowsBefore[t], `${t} rows changed on a ${res.status}: ${where}`);
-        }
-      }
-    }),
-    { numRuns: options.numRuns, seed: options.seed },
-  );
+      }),
+      { numRuns: options.numRuns, seed: options.seed },
+    );
   try {
     await property();
   } catch (error) {

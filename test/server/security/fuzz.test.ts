@@ -37,7 +37,11 @@ describe('fuzzing every JSON route', async () => {
 
   for (const name of names) {
     test(`${name}: ${RUNS} cases`, async (t) => {
-      const stats = await fuzzRoute(server, targets.find((x) => x.name === name)!, { numRuns: RUNS });
+      const stats = await fuzzRoute(
+        server,
+        targets.find((x) => x.name === name)!,
+        { numRuns: RUNS },
+      );
       t.diagnostic(`${name}: ${JSON.stringify(stats.statuses)}`);
       assert.equal(stats.runs, RUNS);
     });

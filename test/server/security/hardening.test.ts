@@ -78,16 +78,28 @@ test('item 5: admin failures are limited per IP (429), aggregated in the audit t
     const bad = { authorization: 'Bearer not-the-admin-token-at-all-0123456789' };
     for (let i = 0; i < 10; i++) expectError(await call(s, 'GET', '/admin/clients', { headers: bad }), 'UNAUTHORIZED', `failure ${i + 1}`);
     for (let i = 0; i < 20; i++) expectError(await call(s, 'GET', '/admin/clients', { headers: bad }), 'RATE_LIMITED', 'past the limit');
-    expectError(await call(s, 'GET', '/admin/clients', { headers: { authorization: 'Bearer test-admin-token-0123456789abcdef0123456789' } }), 'RATE_LIMITED', 'the IP is locked out');
+    expectError(
+      await call(s, 'GET', '/admin/clients', { headers: { authorization: 'Bearer test-admin-token-0123456789abcdef0123456789' } }),
+      'RATE_LIMITED',
+      'the IP is locked out',
+    );
     const rows = await s.ctx.db.selectFrom('audit_events').select(['event', 'details']).where('event', 'like', 'admin.%').execute();
-    assert.deepEqual(rows.map((r) => r.event), ['admin.auth_failed', 'admin.auth_locked'], '30 attempts, 2 rows');
+    assert.deepEqual(
+      rows.map((r) => r.event),
+      ['admin.auth_failed', 'admin.auth_locked'],
+      '30 attempts, 2 rows',
+    );
     assert.equal(JSON.parse(rows[1]!.details).failures, 10);
     const old = s.clock.now() - 400 * 86_400_000;
-    await s.ctx.db.insertInto('audit_events').values({ client_id: null, event: 'client.created', outcome: 'success', ip: null, request_id: null, details: '{}', created_at: old }).execute();
+    await s.ctx.db
+      .insertInto('audit_events')
+      .values({ client_id: null, event: 'client.created', outcome: 'success', ip: null, request_id: null, details: '{}', created_at: old })
+      .execute();
     await s.stop();
     const again = await startTestServer({ dir, clock: s.clock });
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (await again.ctx.db.selectFrom('audit_events').select('id').where('created_at', '=', old).execute()).length > 0) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() < deadline && (await again.ctx.db.selectFrom('audit_events').select('id').where('created_at', '=', old).execute()).length > 0)
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal((await again.ctx.db.selectFrom('audit_events').select('id').where('created_at', '=', old).execute()).length, 0, 'older than 365 days: pruned');
     assert.ok((await again.ctx.db.selectFrom('audit_events').select('id').execute()).length >= 2, 'recent events kept');
     await again.stop();

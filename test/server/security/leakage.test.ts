@@ -77,14 +77,29 @@ describe('a full flow leaves no credential behind', () => {
     assert.equal((await w2('POST', '/integrations', { provider: 'ethereum', address: SANDBOX_ETH })).status, 201);
     const consent2 = await w2('POST', '/consent', { scopes: ['openid', 'email', 'users:read'] });
     remember('public token 2', consent2.body.data.public_token);
-    const ex2 = await send('exchange 2', 'POST', '/token/exchange', { body: { public_token: consent2.body.data.public_token, client_id: client.client_id, client_secret: client.client_secret } });
+    const ex2 = await send('exchange 2', 'POST', '/token/exchange', {
+      body: { public_token: consent2.body.data.public_token, client_id: client.client_id, client_secret: client.client_secret },
+    });
     remember('access token 2', ex2.body.data.access_token);
-    assert.equal((await send('check', 'POST', '/link-token/check-session', { headers: h, body: { access_token: ex2.body.data.access_token } })).body.data.has_valid_session, true);
+    assert.equal(
+      (await send('check', 'POST', '/link-token/check-session', { headers: h, body: { access_token: ex2.body.data.access_token } })).body.data
+        .has_valid_session,
+      true,
+    );
 
     // Failures that carry a credential: a wrong secret, foreign tokens, and credentials in URLs.
-    expectError(await send('bad secret', 'POST', '/link-token', { headers: { ...h, 'x-client-secret': `${client.client_secret.slice(0, -1)}X` }, body: { scopes: 'openid' } }), 'INVALID_CLIENT');
+    expectError(
+      await send('bad secret', 'POST', '/link-token', {
+        headers: { ...h, 'x-client-secret': `${client.client_secret.slice(0, -1)}X` },
+        body: { scopes: 'openid' },
+      }),
+      'INVALID_CLIENT',
+    );
     const other = await newClient(server, { name: 'Other', sandbox: false });
-    expectError(await send('foreign exchange', 'POST', '/token/exchange', { headers: other.headers, body: { public_token: consent2.body.data.public_token } }), 'INVALID_TOKEN');
+    expectError(
+      await send('foreign exchange', 'POST', '/token/exchange', { headers: other.headers, body: { public_token: consent2.body.data.public_token } }),
+      'INVALID_TOKEN',
+    );
     const inUrl: [string, string][] = [
       ['POST', `/token/exchange?public_token=${consent2.body.data.public_token}`],
       ['POST', `/link-token?client_secret=${client.client_secret}`],
@@ -129,7 +144,10 @@ describe('a full flow leaves no credential behind', () => {
     await server.close();
     scan('after close');
     // Control: the scan reads real content (the email is stored in the clear, as it must be).
-    assert.ok(files().some(([, bytes]) => bytes.includes('leak@example.com')), 'the scan sees plain-text rows');
+    assert.ok(
+      files().some(([, bytes]) => bytes.includes('leak@example.com')),
+      'the scan sees plain-text rows',
+    );
   });
 });
 
@@ -144,7 +162,10 @@ describe('malformed tokens never reach the database', () => {
     statements = [];
     // Instrument the driver's Statement class (not a module mock): the server caches prepared
     // statements, so every execution — cached or not — is recorded with its SQL text.
-    const proto = Object.getPrototypeOf(probe.storage.engine.sqlite.prepare('select 1')) as Record<'run' | 'get' | 'all' | 'iterate', (...args: unknown[]) => unknown>;
+    const proto = Object.getPrototypeOf(probe.storage.engine.sqlite.prepare('select 1')) as Record<
+      'run' | 'get' | 'all' | 'iterate',
+      (...args: unknown[]) => unknown
+    >;
     const originals = { run: proto.run, get: proto.get, all: proto.all, iterate: proto.iterate };
     for (const name of ['run', 'get', 'all', 'iterate'] as const) {
       proto[name] = function (this: { source: string }, ...args: unknown[]) {
@@ -181,22 +202,34 @@ describe('malformed tokens never reach the database', () => {
     const r = await call(probe, 'POST', '/token/exchange', { headers: c.headers, body: { public_token: flip(randomToken('public_')) } });
     expectError(r, 'INVALID_TOKEN');
     assert.ok(statements.length > 0, 'client authentication ran');
-    assert.deepEqual(statements.filter((s) => /public_tokens|grants|access_tokens/.test(s)), []);
+    assert.deepEqual(
+      statements.filter((s) => /public_tokens|grants|access_tokens/.test(s)),
+      [],
+    );
   });
 
   test('check-session with a bad checksum: invalid_token without touching access_tokens', async () => {
     statements.length = 0;
     const r = await call(probe, 'POST', '/link-token/check-session', { headers: c.headers, body: { access_token: flip(randomToken('cat_')) } });
     assert.deepEqual(r.body.data, { has_valid_session: false, reason: 'invalid_token' });
-    assert.deepEqual(statements.filter((s) => /access_tokens|grants/.test(s)), []);
+    assert.deepEqual(
+      statements.filter((s) => /access_tokens|grants/.test(s)),
+      [],
+    );
   });
 
   test('credentials in a query string are refused on every family: partner, widget, data, admin, public', async () => {
     for (const [method, path] of [
-      ['POST', '/token/revoke?client_secret=cs_x'], ['POST', '/link-token?access_token=cat_x'], ['GET', '/token/grants?secret=x'],
-      ['GET', '/widget/session?link_token=link_x'], ['POST', '/widget/auth/email/verify?otp=123456'],
-      ['GET', '/api/v1/userinfo?access_token=cat_x'], ['GET', '/api/v1/integrations?api_key=x'],
-      ['GET', '/admin/clients?token=x'], ['GET', '/health?password=x'], ['GET', '/integrations/public/list?apiKey=x'],
+      ['POST', '/token/revoke?client_secret=cs_x'],
+      ['POST', '/link-token?access_token=cat_x'],
+      ['GET', '/token/grants?secret=x'],
+      ['GET', '/widget/session?link_token=link_x'],
+      ['POST', '/widget/auth/email/verify?otp=123456'],
+      ['GET', '/api/v1/userinfo?access_token=cat_x'],
+      ['GET', '/api/v1/integrations?api_key=x'],
+      ['GET', '/admin/clients?token=x'],
+      ['GET', '/health?password=x'],
+      ['GET', '/integrations/public/list?apiKey=x'],
     ] as const) {
       statements.length = 0;
       const r = await call(probe, method, path, { body: method === 'POST' ? {} : undefined });

@@ -49,10 +49,14 @@ describe('per IP', () => {
     await withServer({ rateLimits: { authFailuresPer15Minutes: 3 } }, async (s) => {
       const c = await newClient(s);
       const bad = { 'x-client-id': c.client_id, 'x-client-secret': 'cs_guess' };
-      for (let i = 0; i < 5; i++) assert.equal((await call(s, 'POST', '/link-token', { headers: c.headers, body: { scopes: 'openid' } })).status, 200, 'successes are not counted');
+      for (let i = 0; i < 5; i++)
+        assert.equal((await call(s, 'POST', '/link-token', { headers: c.headers, body: { scopes: 'openid' } })).status, 200, 'successes are not counted');
       for (let i = 0; i < 3; i++) expectError(await call(s, 'POST', '/link-token', { headers: bad, body: { scopes: 'openid' } }), 'INVALID_CLIENT');
       expectLimited(await call(s, 'POST', '/link-token', { headers: bad, body: { scopes: 'openid' } }), 'fourth failure');
-      expectLimited(await call(s, 'POST', '/token/exchange', { headers: c.headers, body: { public_token: 'public_x' } }), 'locked out even with the right secret');
+      expectLimited(
+        await call(s, 'POST', '/token/exchange', { headers: c.headers, body: { public_token: 'public_x' } }),
+        'locked out even with the right secret',
+      );
     });
   });
 
@@ -73,7 +77,11 @@ describe('per IP', () => {
       const wrong = { 'x-client-id': c.client_id, 'x-client-secret': 'cs_notTheSecret' };
       expectError(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, wrong), 'INVALID_CLIENT', 'a forged BFF claim');
       const other = await newClient(s, { name: 'Other' });
-      expectError(await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, other.headers), 'INVALID_CLIENT', "another client's credentials");
+      expectError(
+        await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/guest', {}, other.headers),
+        'INVALID_CLIENT',
+        "another client's credentials",
+      );
     });
   });
 
@@ -108,7 +116,8 @@ describe('one-time codes', () => {
   test('OTP requests per email, across link tokens', async () => {
     await withServer({ rateLimits: { otpRequestsPerHour: 2 } }, async (s) => {
       const c = await newClient(s);
-      for (let i = 0; i < 2; i++) assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/email/request', { email: 'victim@example.com' })).status, 200);
+      for (let i = 0; i < 2; i++)
+        assert.equal((await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/email/request', { email: 'victim@example.com' })).status, 200);
       const r = await widget(s, (await linkToken(s, c)).link_token)('POST', '/auth/email/request', { email: 'VICTIM@example.com' });
       expectLimited(r, 'third code for one email (case-insensitive)');
       assert.match(r.body.error, /email/);
@@ -150,7 +159,10 @@ describe('X-Forwarded-For', () => {
       for (let i = 0; i < 2; i++) expectError(await failing(s, c.client_id, '198.51.100.1'), 'INVALID_CLIENT');
       expectLimited(await failing(s, c.client_id, '198.51.100.1'), 'fourth failure from one forwarded address');
       const rows = await s.ctx.db.selectFrom('audit_events').select('ip').where('event', '=', 'client.auth_failed').execute();
-      assert.ok(rows.some((r) => r.ip === '198.51.100.6'), 'the audit trail records the forwarded address');
+      assert.ok(
+        rows.some((r) => r.ip === '198.51.100.6'),
+        'the audit trail records the forwarded address',
+      );
     });
   });
 });

@@ -15,8 +15,18 @@ import { createGroupCommit } from '../../../server/db/group-commit.ts';
 import { createClient } from '../../../server/clients/clients.service.ts';
 import { digest } from '../../../server/crypto.ts';
 import {
-  call, exchange, guestPublicToken, latestCode, linkToken, newClient, SANDBOX_ETH, startTestServer, widget,
-  type Reply, type TestClient, type TestServer,
+  call,
+  exchange,
+  guestPublicToken,
+  latestCode,
+  linkToken,
+  newClient,
+  SANDBOX_ETH,
+  startTestServer,
+  widget,
+  type Reply,
+  type TestClient,
+  type TestServer,
 } from '../helpers.ts';
 import { spawnServer, type ChildServer } from './support.ts';
 
@@ -32,7 +42,11 @@ before(async () => {
 });
 after(() => server.stop());
 
-const statuses = (rs: Reply[]) => rs.map((r) => r.status).sort().join(',');
+const statuses = (rs: Reply[]) =>
+  rs
+    .map((r) => r.status)
+    .sort()
+    .join(',');
 
 /** Asserts exactly one 200 and every other answer TOKEN_ALREADY_USED; checks the rows. */
 async function checkExchangeRace(db: TestServer['ctx']['db'], publicToken: string, results: Reply[]) {
@@ -61,7 +75,9 @@ describe('one process', () => {
       const { public_token } = await guestPublicToken(server, client);
       const results = await Promise.all(Array.from({ length: EXCHANGES }, () => exchange(server, client, public_token)));
       const grant = await checkExchangeRace(server.ctx.db, public_token, results);
-      const data = await call(server, 'GET', '/api/v1/userinfo', { headers: { authorization: `Bearer ${results.find((r) => r.status === 200)!.body.data.access_token}` } });
+      const data = await call(server, 'GET', '/api/v1/userinfo', {
+        headers: { authorization: `Bearer ${results.find((r) => r.status === 200)!.body.data.access_token}` },
+      });
       assert.equal(data.status, 401, `the revoked grant ${grant.id} no longer answers`);
     }
   });
@@ -82,10 +98,16 @@ describe('one process', () => {
       const results = await Promise.all(Array.from({ length: 20 }, () => w('POST', '/consent', { scopes: ['openid'] })));
       const ok = results.filter((r) => r.status === 200);
       assert.equal(ok.length, 1, statuses(results));
-      assert.ok(results.every((r) => r.status === 200 || r.body.code === 'CONSENT_ALREADY_GIVEN'), statuses(results));
+      assert.ok(
+        results.every((r) => r.status === 200 || r.body.code === 'CONSENT_ALREADY_GIVEN'),
+        statuses(results),
+      );
       const link = await server.ctx.db.selectFrom('link_tokens').select('id').where('digest', '=', digest(link_token)).executeTakeFirstOrThrow();
       const minted = await server.ctx.db.selectFrom('public_tokens').select('digest').where('link_token_id', '=', link.id).execute();
-      assert.deepEqual(minted.map((m) => m.digest), [digest(ok[0]!.body.data.public_token)]);
+      assert.deepEqual(
+        minted.map((m) => m.digest),
+        [digest(ok[0]!.body.data.public_token)],
+      );
     }
   });
 
@@ -104,20 +126,34 @@ describe('one process', () => {
       }
       const users = await server.ctx.db.selectFrom('users').select('id').where('email', '=', email).execute();
       assert.equal(users.length, 1);
-      const audit = await server.ctx.db.selectFrom('audit_events').select('id').where('event', '=', 'signin.succeeded').where('details', 'like', `%${users[0]!.id}%`).execute();
+      const audit = await server.ctx.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('event', '=', 'signin.succeeded')
+        .where('details', 'like', `%${users[0]!.id}%`)
+        .execute();
       assert.equal(audit.length, 1, 'one session');
     }
   });
 
   test('concurrent guest requests on one link token create one account (rounds)', async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const before = await server.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = await server.ctx.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       const { link_token } = await linkToken(server, client);
       const w = widget(server, link_token);
       const results = await Promise.all(Array.from({ length: 20 }, () => w('POST', '/auth/guest', {})));
-      assert.ok(results.every((r) => r.status === 200), statuses(results));
+      assert.ok(
+        results.every((r) => r.status === 200),
+        statuses(results),
+      );
       assert.equal(new Set(results.map((r) => r.body.data.user.id)).size, 1);
-      const afterCount = await server.ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const afterCount = await server.ctx.db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       assert.equal(Number(afterCount.n) - Number(before.n), 1);
     }
   });
@@ -129,7 +165,10 @@ describe('opening one fresh database file from several connections at once', () 
       const dir = mkdtempSync(join(tmpdir(), 'kc-migrate-'));
       try {
         const opened = await Promise.allSettled([0, 1, 2].map(() => openDatabase(join(dir, 'connect.db'))));
-        assert.deepEqual(opened.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)), []);
+        assert.deepEqual(
+          opened.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)),
+          [],
+        );
         for (const o of opened) if (o.status === 'fulfilled') await o.value.db.destroy();
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -163,10 +202,15 @@ describe('three processes on one database file', () => {
       const minted = await call(children[round % 3]!, 'POST', '/sandbox/public-token', { headers, body: { scopes: 'openid users:read' } });
       assert.equal(minted.status, 200, JSON.stringify(minted.body));
       const publicToken = minted.body.data.public_token as string;
-      const results = await Promise.all(Array.from({ length: EXCHANGES }, (_, i) =>
-        call(children[i % 3]!, 'POST', '/token/exchange', { headers, body: { public_token: publicToken } })));
+      const results = await Promise.all(
+        Array.from({ length: EXCHANGES }, (_, i) => call(children[i % 3]!, 'POST', '/token/exchange', { headers, body: { public_token: publicToken } })),
+      );
       const unexpected = results.filter((r) => r.status !== 200 && r.status !== 409);
-      assert.deepEqual(unexpected.map((r) => r.body), [], 'no busy or server errors');
+      assert.deepEqual(
+        unexpected.map((r) => r.body),
+        [],
+        'no busy or server errors',
+      );
       const sqlite = new SQLite(dbFile, { readonly: true });
       try {
         const ok = results.filter((r) => r.status === 200);
@@ -176,7 +220,7 @@ describe('three processes on one database file', () => {
         assert.equal(grants.length, 1);
         assert.equal(grants[0]!.id, ok[0]!.body.data.grant_id);
         assert.equal(pt.grant_id, grants[0]!.id);
-        assert.equal((sqlite.prepare('select count(*) from access_tokens where grant_id = ?').pluck().get(grants[0]!.id)), 1);
+        assert.equal(sqlite.prepare('select count(*) from access_tokens where grant_id = ?').pluck().get(grants[0]!.id), 1);
         assert.notEqual(grants[0]!.revoked_at, null, 'the replays revoked the grant');
       } finally {
         sqlite.close();

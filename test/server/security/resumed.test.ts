@@ -4,12 +4,28 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SANDBOX_ETH, SANDBOX_SOL, call, exchange, latestCode, linkToken, newClient, startTestServer, widget, type TestClient, type TestServer } from '../helpers.ts';
+import {
+  SANDBOX_ETH,
+  SANDBOX_SOL,
+  call,
+  exchange,
+  latestCode,
+  linkToken,
+  newClient,
+  startTestServer,
+  widget,
+  type TestClient,
+  type TestServer,
+} from '../helpers.ts';
 import { expectError } from './support.ts';
 
 let s: TestServer;
-before(async () => { s = await startTestServer(); });
-after(async () => { await s.stop(); });
+before(async () => {
+  s = await startTestServer();
+});
+after(async () => {
+  await s.stop();
+});
 
 /** Signs `email` in, adds the sandbox ETH address, consents to `scopes` → an access token. */
 async function emailGrant(c: TestClient, email: string, scopes: string) {
@@ -41,7 +57,10 @@ describe('a resumed session without the email and integrations:read scopes', () 
     assert.equal(r.status, 200);
     assert.equal(r.body.data.user.email, null);
     assert.equal(r.body.data.signed_in_this_session, false);
-    assert.deepEqual(r.body.data.workspaces.map((w: { id: string }) => w.id), [resumed.workspace_id]);
+    assert.deepEqual(
+      r.body.data.workspaces.map((w: { id: string }) => w.id),
+      [resumed.workspace_id],
+    );
     assert.ok(!JSON.stringify(r.body).includes('resumed-owner'), 'nothing of the email anywhere');
   });
 
@@ -56,13 +75,21 @@ describe('a resumed session without the email and integrations:read scopes', () 
     const before = await w('GET', '/integrations');
     assert.deepEqual(before.body.data.integrations, [], 'the earlier ETH account is not listed');
     assert.equal(before.body.data.complete, false);
-    const existing = await s.ctx.db.selectFrom('integrations').select('id').where('workspace_id', '=', resumed.workspace_id!).where('deleted_at', 'is', null).execute();
+    const existing = await s.ctx.db
+      .selectFrom('integrations')
+      .select('id')
+      .where('workspace_id', '=', resumed.workspace_id!)
+      .where('deleted_at', 'is', null)
+      .execute();
     expectError(await w('DELETE', `/integrations/${existing[0]!.id}`), 'EMAIL_SIGN_IN_REQUIRED', 'delete an account added earlier');
     expectError(await w('DELETE', '/integrations/wallet_000000000000000000000000'), 'EMAIL_SIGN_IN_REQUIRED', 'no existence oracle');
     const added = await w('POST', '/integrations', { provider: 'solana', address: SANDBOX_SOL });
     assert.equal(added.status, 201, 'adding accounts is the documented isAuthorized flow');
     const mine = await w('GET', '/integrations');
-    assert.deepEqual(mine.body.data.integrations.map((i: { id: string }) => i.id), [added.body.data.integrations[0].id]);
+    assert.deepEqual(
+      mine.body.data.integrations.map((i: { id: string }) => i.id),
+      [added.body.data.integrations[0].id],
+    );
     assert.equal((await w('DELETE', `/integrations/${added.body.data.integrations[0].id}`)).status, 200, 'undo its own addition');
     expectError(await w('POST', '/workspaces/select', { workspace_id: resumed.workspace_id }), 'INSUFFICIENT_PERMISSIONS', 'never switches workspace');
   });
@@ -89,7 +116,12 @@ describe('a resumed session without the email and integrations:read scopes', () 
     const w = widget(s, resumed.link_token);
     assert.equal((await w('GET', '/session')).status, 200);
     assert.equal((await call(s, 'POST', '/token/revoke', { headers: c.headers, body: { grant_id: g.grant_id } })).status, 200);
-    for (const [method, path, body] of [['GET', '/session'], ['GET', '/integrations'], ['POST', '/integrations', { provider: 'solana', address: SANDBOX_SOL }], ['GET', '/providers']] as const) {
+    for (const [method, path, body] of [
+      ['GET', '/session'],
+      ['GET', '/integrations'],
+      ['POST', '/integrations', { provider: 'solana', address: SANDBOX_SOL }],
+      ['GET', '/providers'],
+    ] as const) {
       expectError(await w(method, path, body), 'INVALID_GRANT', `${method} ${path}`);
     }
   });

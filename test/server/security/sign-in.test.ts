@@ -9,8 +9,12 @@ import { latestCode, linkToken, newClient, startTestServer, widget, type TestSer
 import { expectError } from './support.ts';
 
 let s: TestServer;
-before(async () => { s = await startTestServer({ rateLimits: { otpRequestsPerHour: 5 } }); });
-after(async () => { await s.stop(); });
+before(async () => {
+  s = await startTestServer({ rateLimits: { otpRequestsPerHour: 5 } });
+});
+after(async () => {
+  await s.stop();
+});
 
 const codesSent = async (email: string) => (await readOutbox(s.ctx.db, email, 100)).filter((m) => /sign-in code/.test(m.subject)).length;
 
@@ -37,9 +41,17 @@ test('one requester spends only its own budget (5 codes sent per hour)', async (
     const r = await widget(s, (await linkToken(s, c, { user_reference: 'spammer' })).link_token)('POST', '/auth/email/request', { email });
     assert.equal(r.status, 200, `code ${i + 1}`);
   }
-  expectError(await widget(s, (await linkToken(s, c, { user_reference: 'spammer' })).link_token)('POST', '/auth/email/request', { email }), 'RATE_LIMITED', 'sixth code');
+  expectError(
+    await widget(s, (await linkToken(s, c, { user_reference: 'spammer' })).link_token)('POST', '/auth/email/request', { email }),
+    'RATE_LIMITED',
+    'sixth code',
+  );
   const other = await newClient(s, { name: 'Other app' });
-  assert.equal((await widget(s, (await linkToken(s, other)).link_token)('POST', '/auth/email/request', { email })).status, 200, 'another client is never blocked');
+  assert.equal(
+    (await widget(s, (await linkToken(s, other)).link_token)('POST', '/auth/email/request', { email })).status,
+    200,
+    'another client is never blocked',
+  );
 });
 
 test('wrong codes: 10 per email across link tokens lock sign-in (with an email notice); a right code then gets a clear answer; it unlocks later', async () => {

@@ -15,7 +15,6 @@ import { TEST_KEY, type Reply } from '../helpers.ts';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SERVER_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'server-process.ts');
 
-
 /** Asserts the Connect error envelope and the status CONNECT_ERROR_STATUS gives the code. */
 export function expectError(r: Reply, code: ConnectErrorCode, note = ''): void {
   const where = `${note} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;
@@ -28,7 +27,10 @@ export function expectError(r: Reply, code: ConnectErrorCode, note = ''): void {
 
 /** Every table of the schema (read from sqlite_master, so new migrations are covered). */
 export function tableNames(sqlite: SQLite.Database): string[] {
-  return sqlite.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name").pluck().all() as string[];
+  return sqlite
+    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name")
+    .pluck()
+    .all() as string[];
 }
 
 /** Row count of every table. */
@@ -50,9 +52,19 @@ export async function spawnServer(dbFile: string, env: NodeJS.ProcessEnv = {}): 
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
     cwd: REPO_ROOT,
     env: {
-      PATH: process.env.PATH, KC_TEST_SYNC: process.env.KC_TEST_SYNC, NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'warn',
-      CONNECT_RATE_LIMIT_PER_MINUTE: '10000000', CONNECT_IP_RATE_LIMIT_PER_MINUTE: '10000000', CONNECT_AUTH_FAILURES_PER_15_MINUTES: '1000000',
-      CONNECT_OTP_REQUESTS_PER_HOUR: '10000', CONNECT_GUESTS_PER_IP_PER_HOUR: '1000000', ...env,
+      PATH: process.env.PATH,
+      KC_TEST_SYNC: process.env.KC_TEST_SYNC,
+      NODE_ENV: 'test',
+      CONNECT_PORT: '0',
+      CONNECT_DB: dbFile,
+      CONNECT_ENCRYPTION_KEY: TEST_KEY,
+      LOG_LEVEL: 'warn',
+      CONNECT_RATE_LIMIT_PER_MINUTE: '10000000',
+      CONNECT_IP_RATE_LIMIT_PER_MINUTE: '10000000',
+      CONNECT_AUTH_FAILURES_PER_15_MINUTES: '1000000',
+      CONNECT_OTP_REQUESTS_PER_HOUR: '10000',
+      CONNECT_GUESTS_PER_IP_PER_HOUR: '1000000',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,7 +92,9 @@ export async function spawnServer(dbFile: string, env: NodeJS.ProcessEnv = {}): 
     });
   });
   return {
-    url, child, output,
+    url,
+    child,
+    output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
@@ -143,10 +157,11 @@ export async function smtpSink(): Promise<SmtpSink> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -162,11 +177,13 @@ export function codeFromSink(sink: SmtpSink, email: string): string {
 export async function pool<T, R>(items: T[], width: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
   return out;
 }

@@ -17,9 +17,33 @@ const txid = (i: number) => i.toString(16).padStart(64, '0');
 /** Tx i (height 800000+i): odd → ME receives 100000·i sats; even → ME spends the previous output, pays OTHER 1000·i, change back, fee 250. */
 function tx(i: number) {
   const status = { confirmed: true, block_height: 800_000 + i, block_hash: 'h'.repeat(64), block_time: 1_700_000_000 + i * 600 };
-  if (i % 2 === 1) return { txid: txid(i), version: 2, locktime: 0, size: 200, weight: 561, fee: 300, status, vin: [{ txid: 'f'.repeat(64), vout: 0, prevout: { scriptpubkey_address: OTHER, value: 100_000 * i + 300 }, is_coinbase: false }], vout: [{ scriptpubkey_address: ME, value: 100_000 * i }] };
+  if (i % 2 === 1)
+    return {
+      txid: txid(i),
+      version: 2,
+      locktime: 0,
+      size: 200,
+      weight: 561,
+      fee: 300,
+      status,
+      vin: [{ txid: 'f'.repeat(64), vout: 0, prevout: { scriptpubkey_address: OTHER, value: 100_000 * i + 300 }, is_coinbase: false }],
+      vout: [{ scriptpubkey_address: ME, value: 100_000 * i }],
+    };
   const input = 100_000 * (i - 1);
-  return { txid: txid(i), version: 2, locktime: 0, size: 200, weight: 561, fee: 250, status, vin: [{ txid: txid(i - 1), vout: 0, prevout: { scriptpubkey_address: ME, value: input }, is_coinbase: false }], vout: [{ scriptpubkey_address: OTHER, value: 1000 * i }, { scriptpubkey_address: ME, value: input - 1000 * i - 250 }] };
+  return {
+    txid: txid(i),
+    version: 2,
+    locktime: 0,
+    size: 200,
+    weight: 561,
+    fee: 250,
+    status,
+    vin: [{ txid: txid(i - 1), vout: 0, prevout: { scriptpubkey_address: ME, value: input }, is_coinbase: false }],
+    vout: [
+      { scriptpubkey_address: OTHER, value: 1000 * i },
+      { scriptpubkey_address: ME, value: input - 1000 * i - 250 },
+    ],
+  };
 }
 const ALL = Array.from({ length: N }, (_, k) => tx(k + 1));
 let funded = 0n;
@@ -37,8 +61,14 @@ before(async () => {
     if (calls === 2) return sendJson(res, 429, { error: 'Too Many Requests' }, { 'retry-after': '1' });
     if (calls === 4) return sendJson(res, 503, { error: 'unavailable' });
     const path = new URL(req.url, 'http://x').pathname;
-    if (path === `/address/${ME}`) return sendJson(res, 200, { address: ME, chain_stats: { funded_txo_count: N, funded_txo_sum: Number(funded), spent_txo_count: N / 2, spent_txo_sum: Number(spent), tx_count: N }, mempool_stats: { funded_txo_count: 0, funded_txo_sum: 0, spent_txo_count: 0, spent_txo_sum: 0, tx_count: 0 } });
-    if (path === `/address/${ME}/utxo`) return sendJson(res, 200, [{ txid: txid(N), vout: 1, value: Number(funded - spent), status: { confirmed: true, block_height: 800_000 + N } }]);
+    if (path === `/address/${ME}`)
+      return sendJson(res, 200, {
+        address: ME,
+        chain_stats: { funded_txo_count: N, funded_txo_sum: Number(funded), spent_txo_count: N / 2, spent_txo_sum: Number(spent), tx_count: N },
+        mempool_stats: { funded_txo_count: 0, funded_txo_sum: 0, spent_txo_count: 0, spent_txo_sum: 0, tx_count: 0 },
+      });
+    if (path === `/address/${ME}/utxo`)
+      return sendJson(res, 200, [{ txid: txid(N), vout: 1, value: Number(funded - spent), status: { confirmed: true, block_height: 800_000 + N } }]);
     const m = /^\/address\/([^/]+)\/txs\/chain(?:\/([0-9a-f]{64}))?$/.exec(path);
     if (m && m[1] === ME) {
       const newest = [...ALL].reverse();
@@ -56,16 +86,25 @@ const ctx = (cursor: string | null = null) => syncContext({ provider: 'bitcoin',
 
 test('balance from stats and UTXOs, exact in BTC; 429 and 503 retried', async () => {
   const h = await source().balances(ctx());
-  assert.deepEqual(h.map((x) => [x.asset.id, x.quantity]), [['bitcoin:native', (Number(funded - spent) / 1e8).toFixed(8).replace(/0+$/, '')]]);
+  assert.deepEqual(
+    h.map((x) => [x.asset.id, x.quantity]),
+    [['bitcoin:native', (Number(funded - spent) / 1e8).toFixed(8).replace(/0+$/, '')]],
+  );
 });
 
 test('every page of /txs/chain, oldest first; spends are net of change with the fee on the spender', async () => {
   const pages = await allPages(source().transactions(ctx()));
   const txs = pages.flatMap((p) => p.transactions);
   assert.equal(txs.length, N);
-  assert.deepEqual(txs.map((t) => t.externalId), ALL.map((t) => t.txid));
+  assert.deepEqual(
+    txs.map((t) => t.externalId),
+    ALL.map((t) => t.txid),
+  );
   assert.deepEqual(txs[0]!.legs, [{ kind: 'incoming', assetId: 'bitcoin:native', quantity: '0.001', price: null }]);
-  assert.deepEqual(txs[1]!.legs, [{ kind: 'outgoing', assetId: 'bitcoin:native', quantity: '0.00002', price: null }, { kind: 'fee', assetId: 'bitcoin:native', quantity: '0.0000025', price: null }]);
+  assert.deepEqual(txs[1]!.legs, [
+    { kind: 'outgoing', assetId: 'bitcoin:native', quantity: '0.00002', price: null },
+    { kind: 'fee', assetId: 'bitcoin:native', quantity: '0.0000025', price: null },
+  ]);
   // The ledger of all legs equals the balance.
   let sats = 0n;
   for (const t of txs) for (const l of t.legs) sats += (l.kind === 'incoming' ? 1n : -1n) * BigInt(Math.round(Number(l.quantity) * 1e8));
@@ -75,7 +114,10 @@ test('every page of /txs/chain, oldest first; spends are net of change with the 
 
 test('a re-sync stops at the last imported transaction', async () => {
   const pages = await allPages(source().transactions(ctx(JSON.stringify({ height: 800_000 + 50, txid: txid(50) }))));
-  assert.deepEqual(pages.flatMap((p) => p.transactions).map((t) => t.externalId), [51, 52, 53, 54, 55, 56, 57, 58, 59, 60].map(txid));
+  assert.deepEqual(
+    pages.flatMap((p) => p.transactions).map((t) => t.externalId),
+    [51, 52, 53, 54, 55, 56, 57, 58, 59, 60].map(txid),
+  );
 });
 
 test('an address the API refuses fails permanently', async () => {

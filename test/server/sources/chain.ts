@@ -32,7 +32,10 @@ export function compileContract(name: string): { abi: unknown[]; bytecode: Hex }
     sources: { [`${name}.sol`]: { content: readFileSync(new URL(`./${name}.sol`, import.meta.url), 'utf8') } },
     settings: { evmVersion: 'paris', optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
   };
-  const out = JSON.parse(solc.compile(JSON.stringify(input))) as { errors?: { severity: string; formattedMessage: string }[]; contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>> };
+  const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+  };
   const errors = (out.errors ?? []).filter((e) => e.severity === 'error');
   if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join('\n'));
   const c = out.contracts[`${name}.sol`]![name]!;
@@ -55,7 +58,11 @@ export type LocalChain = {
 
 export async function startLocalChain(): Promise<LocalChain> {
   const ganache = (await import('ganache')).default;
-  const server = ganache.server({ logging: { quiet: true }, wallet: { deterministic: true, totalAccounts: 10, defaultBalance: 1000 }, chain: { chainId: 1337 } } as never);
+  const server = ganache.server({
+    logging: { quiet: true },
+    wallet: { deterministic: true, totalAccounts: 10, defaultBalance: 1000 },
+    chain: { chainId: 1337 },
+  } as never);
   await server.listen(0, '127.0.0.1');
   const { port } = (server as unknown as { address(): AddressInfo }).address();
   const url = `http://127.0.0.1:${port}`;
@@ -67,7 +74,10 @@ export async function startLocalChain(): Promise<LocalChain> {
   const wallets = keys.map((k) => createWalletClient({ account: privateKeyToAccount(k), chain, transport }));
   const addresses = wallets.map((w) => w.account!.address);
   return {
-    url, pub, wallets, addresses,
+    url,
+    pub,
+    wallets,
+    addresses,
     async deployToken(from, name, symbol, decimals, supply) {
       const { abi, bytecode } = compileTestToken();
       const hash = await wallets[from]!.deployContract({ abi, bytecode, args: [name, symbol, decimals, supply], account: wallets[from]!.account!, chain });

@@ -26,7 +26,10 @@ before(async () => {
     });
   });
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
-  server = await startSourcesServer({ EXCHANGE_URL_KRAKEN: `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, EXCHANGE_MIN_REQUEST_INTERVAL_MS: '0' }, { maxAttempts: 1 });
+  server = await startSourcesServer(
+    { EXCHANGE_URL_KRAKEN: `http://127.0.0.1:${(echo.address() as AddressInfo).port}`, EXCHANGE_MIN_REQUEST_INTERVAL_MS: '0' },
+    { maxAttempts: 1 },
+  );
 });
 after(async () => {
   await server?.stop();
@@ -43,6 +46,10 @@ test('no URL, header, body or key material of the request reaches the message, s
   for (const leak of [KEY, SECRET, SECRET.slice(0, 24), '127.0.0.1', '/0/private', 'API-Sign', 'nonce=']) {
     assert.ok(!seen.includes(leak), `${leak} leaked: ${seen.slice(0, 600)}`);
   }
-  const jobs = await server.ctx.db.selectFrom('sync_jobs').selectAll().execute().catch(() => []);
+  const jobs = await server.ctx.db
+    .selectFrom('sync_jobs')
+    .selectAll()
+    .execute()
+    .catch(() => []);
   assert.ok(!JSON.stringify(jobs).includes(KEY), 'nor in the job record');
 });

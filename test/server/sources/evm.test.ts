@@ -34,20 +34,44 @@ let spam: Address;
 let userWallet: ReturnType<typeof createWalletClient>;
 let payouts: Address;
 const hashes = {} as Record<'fund' | 'tstIn' | 'tstOut' | 'ethOut' | 'usdIn' | 'failed' | 'spam' | 'wrap' | 'unwrap' | 'forward' | 'undone', Hex>;
-const PAYOUTS_ABI = parseAbi(['function deposit() payable', 'function withdraw(uint256 value)', 'function forward(address to) payable', 'function tryForward(address to) payable']);
+const PAYOUTS_ABI = parseAbi([
+  'function deposit() payable',
+  'function withdraw(uint256 value)',
+  'function forward(address to) payable',
+  'function tryForward(address to) payable',
+]);
 const EXPLORER_KEY = 'explorer-key-0123456789';
 
-const chainDef = (url: string) => ({ id: 1337, name: 'ganache', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } }) as const;
+const chainDef = (url: string) =>
+  ({ id: 1337, name: 'ganache', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [url] } } }) as const;
 
 async function mined(hash: Hex) {
   await chain.pub.waitForTransactionReceipt({ hash, pollingInterval: 20 });
   return hash;
 }
-const send = (from: number, to: Address, value: bigint) => chain.wallets[from]!.sendTransaction({ to, value, account: chain.wallets[from]!.account!, chain: chainDef(chain.url) }).then(mined);
+const send = (from: number, to: Address, value: bigint) =>
+  chain.wallets[from]!.sendTransaction({ to, value, account: chain.wallets[from]!.account!, chain: chainDef(chain.url) }).then(mined);
 const transfer = (from: number, token: Address, to: Address, value: bigint) =>
-  chain.wallets[from]!.writeContract({ address: token, abi: TOKEN_ABI, functionName: 'transfer', args: [to, value], account: chain.wallets[from]!.account!, chain: chainDef(chain.url) }).then(mined);
+  chain.wallets[from]!.writeContract({
+    address: token,
+    abi: TOKEN_ABI,
+    functionName: 'transfer',
+    args: [to, value],
+    account: chain.wallets[from]!.account!,
+    chain: chainDef(chain.url),
+  }).then(mined);
 const userTransfer = (token: Address, to: Address, value: bigint, gas?: bigint) =>
-  userWallet.writeContract({ address: token, abi: TOKEN_ABI, functionName: 'transfer', args: [to, value], account: userWallet.account!, chain: chainDef(chain.url), ...(gas ? { gas } : {}) }).then(mined);
+  userWallet
+    .writeContract({
+      address: token,
+      abi: TOKEN_ABI,
+      functionName: 'transfer',
+      args: [to, value],
+      account: userWallet.account!,
+      chain: chainDef(chain.url),
+      ...(gas ? { gas } : {}),
+    })
+    .then(mined);
 
 before(async () => {
   chain = await startLocalChain();
@@ -60,13 +84,25 @@ before(async () => {
   spam = await chain.deployToken(3, 'Visit claim-rewards.xyz to claim', 'CLAIM', 18, parseUnits('1000', 18));
   hashes.tstIn = await transfer(0, tst, user, parseUnits('1234.5', 18));
   hashes.tstOut = await userTransfer(tst, chain.addresses[2]!, parseUnits('200.25', 18));
-  hashes.ethOut = await userWallet.sendTransaction({ to: chain.addresses[2]!, value: parseEther('0.75'), account: userWallet.account!, chain: chainDef(chain.url) }).then(mined);
+  hashes.ethOut = await userWallet
+    .sendTransaction({ to: chain.addresses[2]!, value: parseEther('0.75'), account: userWallet.account!, chain: chainDef(chain.url) })
+    .then(mined);
   hashes.usdIn = await transfer(0, usd, user, parseUnits('99.123456', 6));
   hashes.failed = await userTransfer(tst, chain.addresses[2]!, parseUnits('999999', 18), 100_000n);
   hashes.spam = await transfer(3, spam, user, parseUnits('777', 18));
   payouts = await chain.deploy(0, 'Payouts');
   const pay = (w: ReturnType<typeof createWalletClient>, functionName: 'deposit' | 'withdraw' | 'forward' | 'tryForward', args: unknown[], value?: bigint) =>
-    w.writeContract({ address: payouts, abi: PAYOUTS_ABI, functionName, args, account: w.account!, chain: chainDef(chain.url), ...(value ? { value } : {}) } as never).then(mined);
+    w
+      .writeContract({
+        address: payouts,
+        abi: PAYOUTS_ABI,
+        functionName,
+        args,
+        account: w.account!,
+        chain: chainDef(chain.url),
+        ...(value ? { value } : {}),
+      } as never)
+      .then(mined);
   hashes.wrap = await pay(userWallet, 'deposit', [], parseEther('1'));
   hashes.unwrap = await pay(userWallet, 'withdraw', [parseEther('0.4')]);
   hashes.forward = await pay(chain.wallets[0]!, 'forward', [user], parseEther('0.25'));
@@ -74,7 +110,10 @@ before(async () => {
   explorer = await startExplorer(chain, { apiKey: EXPLORER_KEY });
   proxy = await startRpcProxy(chain.url, { maxLogRange: 3, rateLimitEvery: 9 });
   server = await startSourcesServer({
-    EVM_RPC_URL_ETHEREUM: proxy.url, EVM_EXPLORER_URL_ETHEREUM: explorer.url, EVM_EXPLORER_API_KEY_ETHEREUM: EXPLORER_KEY, EVM_LOG_CHUNK_BLOCKS: '8',
+    EVM_RPC_URL_ETHEREUM: proxy.url,
+    EVM_EXPLORER_URL_ETHEREUM: explorer.url,
+    EVM_EXPLORER_API_KEY_ETHEREUM: EXPLORER_KEY,
+    EVM_LOG_CHUNK_BLOCKS: '8',
   });
 });
 after(async () => {
@@ -84,9 +123,16 @@ after(async () => {
   await chain?.close();
 });
 
-const onChain = async (token: Address, who: Address) => (await chain.pub.readContract({ address: token, abi: TOKEN_ABI, functionName: 'balanceOf', args: [who] })) as bigint;
+const onChain = async (token: Address, who: Address) =>
+  (await chain.pub.readContract({ address: token, abi: TOKEN_ABI, functionName: 'balanceOf', args: [who] })) as bigint;
 type Holding = { assetId: string; totalQuantity: string; isSpam: boolean };
-type Tx = { transactionPlatfromId: string; label: string; incomingAssets: { asset: { tokenId: string }; quantity: string }[]; outgoingAssets: { asset: { tokenId: string }; quantity: string }[]; fee: { asset: { tokenId: string }; quantity: string }[] };
+type Tx = {
+  transactionPlatfromId: string;
+  label: string;
+  incomingAssets: { asset: { tokenId: string }; quantity: string }[];
+  outgoingAssets: { asset: { tokenId: string }; quantity: string }[];
+  fee: { asset: { tokenId: string }; quantity: string }[];
+};
 
 describe('EVM on a real local chain, end to end through the data APIs', () => {
   let conn: Connection;
@@ -133,7 +179,10 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     const txs = r.body.data as Tx[];
     const byHash = new Map(txs.map((t) => [t.transactionPlatfromId, t]));
-    assert.deepEqual([...byHash.keys()].sort(), [hashes.fund, hashes.tstIn, hashes.tstOut, hashes.ethOut, hashes.usdIn, hashes.failed, hashes.wrap, hashes.unwrap, hashes.forward].sort());
+    assert.deepEqual(
+      [...byHash.keys()].sort(),
+      [hashes.fund, hashes.tstIn, hashes.tstOut, hashes.ethOut, hashes.usdIn, hashes.failed, hashes.wrap, hashes.unwrap, hashes.forward].sort(),
+    );
     const fee = async (h: Hex) => {
       const rc = await chain.pub.getTransactionReceipt({ hash: h });
       return formatEther(rc.gasUsed * rc.effectiveGasPrice);
@@ -155,7 +204,11 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
     // Ether inside transactions: the unwrap pays 0.4 back, a contract forwards 0.25 in a transaction the user did not send.
     const W = `ethereum:${payouts.toLowerCase()}`;
     assert.deepEqual(legs(byHash.get(hashes.wrap)!), { in: [[W, '1']], out: [['ethereum:native', '1']], fee: [['ethereum:native', await fee(hashes.wrap!)]] });
-    assert.deepEqual(legs(byHash.get(hashes.unwrap)!), { in: [['ethereum:native', '0.4']], out: [[W, '0.4']], fee: [['ethereum:native', await fee(hashes.unwrap!)]] });
+    assert.deepEqual(legs(byHash.get(hashes.unwrap)!), {
+      in: [['ethereum:native', '0.4']],
+      out: [[W, '0.4']],
+      fee: [['ethereum:native', await fee(hashes.unwrap!)]],
+    });
     assert.deepEqual(legs(byHash.get(hashes.forward)!), { in: [['ethereum:native', '0.25']], out: [], fee: [] });
     assert.equal(byHash.get(hashes.forward)!.label, 'Deposit');
     assert.equal(byHash.has(hashes.undone), false, 'a payment undone by its reverted inner call moved nothing');
@@ -186,7 +239,7 @@ describe('EVM on a real local chain, end to end through the data APIs', () => {
   });
 });
 
-describe('EVM without an explorer: ether inside transactions from the node\'s call tracer', () => {
+describe("EVM without an explorer: ether inside transactions from the node's call tracer", () => {
   const hex = (v: bigint) => `0x${v.toString(16)}`;
 
   test('a tracing node: the wrap sends 1 ETH, the unwrap pays 0.4 back; a reverted inner frame moves nothing', async () => {
@@ -194,20 +247,37 @@ describe('EVM without an explorer: ether inside transactions from the node\'s ca
     const p = payouts.toLowerCase();
     const traces = new Map<string, unknown>([
       [hashes.wrap.toLowerCase(), { type: 'CALL', from: me, to: p, value: hex(parseEther('1')) }],
-      [hashes.unwrap.toLowerCase(), {
-        type: 'CALL', from: me, to: p, value: '0x0',
-        calls: [
-          { type: 'CALL', from: p, to: me, value: hex(parseEther('0.4')) },
-          { type: 'CALL', from: p, to: p, value: '0x0', error: 'execution reverted', calls: [{ type: 'CALL', from: p, to: me, value: hex(parseEther('9')) }] },
-          { type: 'DELEGATECALL', from: p, to: me, value: hex(parseEther('5')) },
-        ],
-      }],
+      [
+        hashes.unwrap.toLowerCase(),
+        {
+          type: 'CALL',
+          from: me,
+          to: p,
+          value: '0x0',
+          calls: [
+            { type: 'CALL', from: p, to: me, value: hex(parseEther('0.4')) },
+            {
+              type: 'CALL',
+              from: p,
+              to: p,
+              value: '0x0',
+              error: 'execution reverted',
+              calls: [{ type: 'CALL', from: p, to: me, value: hex(parseEther('9')) }],
+            },
+            { type: 'DELEGATECALL', from: p, to: me, value: hex(parseEther('5')) },
+          ],
+        },
+      ],
     ]);
     const node = await startRpcProxy(chain.url, { traces });
     try {
       const s = createEvmSource({ chain: 'ethereum', rpcUrl: node.url, tokens: [], logChunkBlocks: 1000, timeoutMs: 5000 });
       const txs = (await allPages(s.transactions(syncContext({ address: user })))).flatMap((pg) => pg.transactions);
-      const native = (h: Hex) => txs.find((t) => t.externalId === h)!.legs.filter((l) => l.assetId === 'ethereum:native' && l.kind !== 'fee').map((l) => [l.kind, l.quantity]);
+      const native = (h: Hex) =>
+        txs
+          .find((t) => t.externalId === h)!
+          .legs.filter((l) => l.assetId === 'ethereum:native' && l.kind !== 'fee')
+          .map((l) => [l.kind, l.quantity]);
       assert.deepEqual(native(hashes.wrap), [['outgoing', '1']]);
       assert.deepEqual(native(hashes.unwrap), [['incoming', '0.4']]);
     } finally {
@@ -222,7 +292,10 @@ describe('EVM without an explorer: ether inside transactions from the node\'s ca
       const txs = (await allPages(s.transactions(syncContext({ address: user })))).flatMap((pg) => pg.transactions);
       assert.equal(node.stats.traces, 1);
       const unwrap = txs.find((t) => t.externalId === hashes.unwrap)!;
-      assert.deepEqual(unwrap.legs.filter((l) => l.kind !== 'fee').map((l) => l.assetId), [`ethereum:${payouts.toLowerCase()}`]);
+      assert.deepEqual(
+        unwrap.legs.filter((l) => l.kind !== 'fee').map((l) => l.assetId),
+        [`ethereum:${payouts.toLowerCase()}`],
+      );
     } finally {
       await node.close();
     }
@@ -265,6 +338,9 @@ describe('EVM source errors', () => {
     const mid = pages[1]!.cursor!;
     const resumed = await allPages(source().transactions(syncContext({ address: user }, { cursor: mid })));
     const midBlock = (JSON.parse(mid) as { block: number }).block;
-    assert.deepEqual(resumed.flatMap((p) => p.transactions).map((t) => t.externalId), all.filter((t) => (t.raw!.block as number) > midBlock).map((t) => t.externalId));
+    assert.deepEqual(
+      resumed.flatMap((p) => p.transactions).map((t) => t.externalId),
+      all.filter((t) => (t.raw!.block as number) > midBlock).map((t) => t.externalId),
+    );
   });
 });

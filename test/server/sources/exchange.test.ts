@@ -17,7 +17,8 @@ const T0 = Math.floor(Date.UTC(2025, 5, 1) / 1000);
 const secret = () => randomBytes(64).toString('base64');
 
 const good: KrakenAccount = {
-  key: 'kraken-key-good-0001', secret: secret(),
+  key: 'kraken-key-good-0001',
+  secret: secret(),
   balances: { XXBT: '1.2345678901', XETH: '10.0000000001', ZUSD: '2500.1234' },
   trades: syntheticTrades(120, T0),
   deposits: [
@@ -27,7 +28,15 @@ const good: KrakenAccount = {
   ],
   withdrawals: [{ refid: 'W1', asset: 'XETH', amount: '2.9950000000', fee: '0.0050000000', time: T0 + 7300, status: 'Success', txid: '0xdef2' }],
 };
-const readOnlyDenied: KrakenAccount = { key: 'kraken-key-noperm-02', secret: secret(), canQuery: false, balances: {}, trades: [], deposits: [], withdrawals: [] };
+const readOnlyDenied: KrakenAccount = {
+  key: 'kraken-key-noperm-02',
+  secret: secret(),
+  canQuery: false,
+  balances: {},
+  trades: [],
+  deposits: [],
+  withdrawals: [],
+};
 
 let kraken: Awaited<ReturnType<typeof startKrakenServer>>;
 let server: TestServer;
@@ -41,7 +50,13 @@ after(async () => {
   await kraken?.close();
 });
 
-type Tx = { transactionPlatfromId: string; label: string; incomingAssets: { asset: { tokenId: string }; quantity: string }[]; outgoingAssets: { asset: { tokenId: string }; quantity: string }[]; fee: { asset: { tokenId: string }; quantity: string }[] };
+type Tx = {
+  transactionPlatfromId: string;
+  label: string;
+  incomingAssets: { asset: { tokenId: string }; quantity: string }[];
+  outgoingAssets: { asset: { tokenId: string }; quantity: string }[];
+  fee: { asset: { tokenId: string }; quantity: string }[];
+};
 
 describe('Kraken through ccxt', () => {
   test('balances, every trade page, deposits and withdrawals, exactly as the exchange states them', async () => {
@@ -65,13 +80,28 @@ describe('Kraken through ccxt', () => {
     const trade = txs.find((t) => t.transactionPlatfromId === good.trades[1]!.id)!;
     const spec = good.trades[1]!;
     assert.equal(trade.label, spec.type === 'buy' ? 'Buy' : 'Sell');
-    assert.deepEqual(trade.incomingAssets.map((l) => [l.asset.tokenId, l.quantity]), [['ethereum:native', spec.vol.replace(/0+$/, '')]]);
-    assert.deepEqual(trade.outgoingAssets.map((l) => [l.asset.tokenId, l.quantity]), [['fiat:usd', spec.cost.replace(/\.?0+$/, '')]]);
-    assert.deepEqual(trade.fee.map((l) => [l.asset.tokenId, l.quantity]), [['fiat:usd', '0.26']]);
+    assert.deepEqual(
+      trade.incomingAssets.map((l) => [l.asset.tokenId, l.quantity]),
+      [['ethereum:native', spec.vol.replace(/0+$/, '')]],
+    );
+    assert.deepEqual(
+      trade.outgoingAssets.map((l) => [l.asset.tokenId, l.quantity]),
+      [['fiat:usd', spec.cost.replace(/\.?0+$/, '')]],
+    );
+    assert.deepEqual(
+      trade.fee.map((l) => [l.asset.tokenId, l.quantity]),
+      [['fiat:usd', '0.26']],
+    );
     const withdrawal = txs.find((t) => t.transactionPlatfromId === '0xdef2')!;
     assert.equal(withdrawal.label, 'Withdrawal');
-    assert.deepEqual(withdrawal.outgoingAssets.map((l) => [l.asset.tokenId, l.quantity]), [['ethereum:native', '2.995']]);
-    assert.deepEqual(withdrawal.fee.map((l) => [l.asset.tokenId, l.quantity]), [['ethereum:native', '0.005']]);
+    assert.deepEqual(
+      withdrawal.outgoingAssets.map((l) => [l.asset.tokenId, l.quantity]),
+      [['ethereum:native', '2.995']],
+    );
+    assert.deepEqual(
+      withdrawal.fee.map((l) => [l.asset.tokenId, l.quantity]),
+      [['ethereum:native', '0.005']],
+    );
     assert.ok(!txs.some((t) => t.transactionPlatfromId === 'btc-pending'), 'a pending deposit waits for a later sync');
     for (const t of txs) assert.ok(t.incomingAssets.length + t.outgoingAssets.length > 0);
 
@@ -110,7 +140,9 @@ describe('Kraken through ccxt', () => {
 
 describe('Kraken over HTTP 429', () => {
   test('a 429 with Retry-After is waited out and the sync completes', async () => {
-    const k = await startKrakenServer([{ ...good, trades: syntheticTrades(10, T0), deposits: [], withdrawals: [], key: 'kraken-key-429-0003' }], { rateLimit: { every: 3, kind: '429' } });
+    const k = await startKrakenServer([{ ...good, trades: syntheticTrades(10, T0), deposits: [], withdrawals: [], key: 'kraken-key-429-0003' }], {
+      rateLimit: { every: 3, kind: '429' },
+    });
     const s = await startSourcesServer({ EXCHANGE_URL_KRAKEN: k.url, EXCHANGE_MIN_REQUEST_INTERVAL_MS: '0' });
     try {
       const conn = await connect(s, { provider: 'kraken', credentials: { apiKey: 'kraken-key-429-0003', secretKey: good.secret } });

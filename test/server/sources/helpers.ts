@@ -29,7 +29,11 @@ export async function connect(server: TestServer, integration: Record<string, un
   if (consent.status !== 200) throw new Error(`consent: ${JSON.stringify(consent.body)}`);
   const ex = await exchange(server, client, consent.body.data.public_token);
   if (ex.status !== 200) throw new Error(`exchange: ${JSON.stringify(ex.body)}`);
-  return { auth: { authorization: `Bearer ${ex.body.data.access_token}` }, integrationIds: (added.body.data.integrations as { id: string }[]).map((i) => i.id), workspaceId: ex.body.data.workspace_id };
+  return {
+    auth: { authorization: `Bearer ${ex.body.data.access_token}` },
+    integrationIds: (added.body.data.integrations as { id: string }[]).map((i) => i.id),
+    workspaceId: ex.body.data.workspace_id,
+  };
 }
 
 export const api = (server: TestServer, c: Connection, path: string) => call(server, 'GET', path, { headers: c.auth });
@@ -41,8 +45,22 @@ export async function integrationRow(server: TestServer, id: string): Promise<In
 /** A SyncContext for calling a source directly (no server). */
 export function syncContext(integration: Partial<Integration>, extra: Partial<SyncContext> = {}): SyncContext {
   return {
-    integration: { id: 'wallet_test', workspace_id: 'ws', provider: 'ethereum', chain: 'ethereum', address: null, credentials: null, sync_cursor: null, ...integration } as Integration,
-    credentials: () => null, cursor: null, signal: new AbortController().signal, allowance: null, now: Date.now(), ...extra,
+    integration: {
+      id: 'wallet_test',
+      workspace_id: 'ws',
+      provider: 'ethereum',
+      chain: 'ethereum',
+      address: null,
+      credentials: null,
+      sync_cursor: null,
+      ...integration,
+    } as Integration,
+    credentials: () => null,
+    cursor: null,
+    signal: new AbortController().signal,
+    allowance: null,
+    now: Date.now(),
+    ...extra,
   };
 }
 

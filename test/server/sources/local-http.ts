@@ -3,7 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 export type Handler = (req: IncomingMessage & { body: string; url: string }, res: ServerResponse) => unknown;
-export type LocalServer = { url: string; requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[]; close(): Promise<void> };
+export type LocalServer = {
+  url: string;
+  requests: { method: string; path: string; headers: IncomingMessage['headers']; body: string }[];
+  close(): Promise<void>;
+};
 
 export async function startLocalServer(handler: Handler): Promise<LocalServer> {
   const requests: LocalServer['requests'] = [];
@@ -24,10 +28,11 @@ export async function startLocalServer(handler: Handler): Promise<LocalServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

@@ -21,7 +21,8 @@ before(async () => {
   cg = await startLocalServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     if (req.headers['x-cg-demo-api-key'] !== 'cg-demo-key') return sendJson(res, 401, { status: { error_code: 10002, error_message: 'API Key Missing' } });
-    if (url.pathname.endsWith('/market_chart/range') && limited++ === 0) return sendJson(res, 429, { status: { error_code: 429, error_message: "You've exceeded the Rate Limit." } }, { 'retry-after': '1' });
+    if (url.pathname.endsWith('/market_chart/range') && limited++ === 0)
+      return sendJson(res, 429, { status: { error_code: 429, error_message: "You've exceeded the Rate Limit." } }, { 'retry-after': '1' });
     const m = /^\/coins\/([^/]+)\/market_chart\/range$/.exec(url.pathname);
     if (m) {
       if (m[1] !== 'ethereum') return sendJson(res, 404, { error: 'coin not found' });
@@ -29,7 +30,8 @@ before(async () => {
       const to = Number(url.searchParams.get('to')) * 1000;
       const prices: [number, number][] = [];
       // Hourly points; the price is 2000 + day index + hour/100.
-      for (let t = Math.ceil(from / 3_600_000) * 3_600_000; t <= to; t += 3_600_000) prices.push([t, 2000 + (dayOf(t) - TODAY + 100) + new Date(t).getUTCHours() / 100]);
+      for (let t = Math.ceil(from / 3_600_000) * 3_600_000; t <= to; t += 3_600_000)
+        prices.push([t, 2000 + (dayOf(t) - TODAY + 100) + new Date(t).getUTCHours() / 100]);
       return sendJson(res, 200, { prices, market_caps: [], total_volumes: [] });
     }
     if (url.pathname === '/simple/price') return sendJson(res, 200, { [url.searchParams.get('ids')!]: { usd: 2123.45 } });

@@ -34,14 +34,30 @@ function transaction(i: number) {
   }
   const tokenMoves = i % 2 === 1 && !failed;
   return {
-    slot: 1000 + i, blockTime: 1_750_000_000 + i * 60,
+    slot: 1000 + i,
+    blockTime: 1_750_000_000 + i * 60,
     meta: {
-      err: failed ? { InstructionError: [0, { Custom: 1 }] } : null, fee, preBalances: pre, postBalances: post,
-      preTokenBalances: tokenMoves ? [{ accountIndex: 2, mint: USDC, owner: OWNER, uiTokenAmount: { amount: '500000000', decimals: 6, uiAmount: 500, uiAmountString: '500' } }] : [],
-      postTokenBalances: tokenMoves ? [{ accountIndex: 2, mint: USDC, owner: OWNER, uiTokenAmount: { amount: String(500000000 - i), decimals: 6, uiAmount: 0, uiAmountString: '0' } }] : [],
-      logMessages: [], innerInstructions: [],
+      err: failed ? { InstructionError: [0, { Custom: 1 }] } : null,
+      fee,
+      preBalances: pre,
+      postBalances: post,
+      preTokenBalances: tokenMoves
+        ? [{ accountIndex: 2, mint: USDC, owner: OWNER, uiTokenAmount: { amount: '500000000', decimals: 6, uiAmount: 500, uiAmountString: '500' } }]
+        : [],
+      postTokenBalances: tokenMoves
+        ? [{ accountIndex: 2, mint: USDC, owner: OWNER, uiTokenAmount: { amount: String(500000000 - i), decimals: 6, uiAmount: 0, uiAmountString: '0' } }]
+        : [],
+      logMessages: [],
+      innerInstructions: [],
     },
-    transaction: { signatures: [sig(i)], message: { accountKeys: keys.map((k) => ({ pubkey: k, signer: k === payer, writable: true, source: 'transaction' })), instructions: [], recentBlockhash: 'x' } },
+    transaction: {
+      signatures: [sig(i)],
+      message: {
+        accountKeys: keys.map((k) => ({ pubkey: k, signer: k === payer, writable: true, source: 'transaction' })),
+        instructions: [],
+        recentBlockhash: 'x',
+      },
+    },
     version: 0,
   };
 }
@@ -53,7 +69,13 @@ before(async () => {
   rpc = await startLocalServer((req, res) => {
     const r = JSON.parse(req.body) as { id: number; method: string; params: [string, Record<string, unknown>?] };
     const reply = (result: unknown) => sendJson(res, 200, { jsonrpc: '2.0', id: r.id, result });
-    if (r.method === 'getBalance' && hits429++ === 0) return sendJson(res, 429, { jsonrpc: '2.0', id: r.id, error: { code: 429, message: 'Too many requests for a specific RPC call' } }, { 'retry-after': '1' });
+    if (r.method === 'getBalance' && hits429++ === 0)
+      return sendJson(
+        res,
+        429,
+        { jsonrpc: '2.0', id: r.id, error: { code: 429, message: 'Too many requests for a specific RPC call' } },
+        { 'retry-after': '1' },
+      );
     if (failNext) {
       failNext = false;
       return sendJson(res, 200, { jsonrpc: '2.0', id: r.id, error: { code: -32005, message: 'Node is behind by 42 slots' } });
@@ -63,9 +85,35 @@ before(async () => {
         return reply({ context: { slot: 2000, apiVersion: '2.0.18' }, value: 1_234_567_891 });
       case 'getTokenAccountsByOwner': {
         const program = (r.params[1] as { programId: string }).programId;
-        const value = program === TOKEN_PROGRAM
-          ? [{ pubkey: 'Acc1111111111111111111111111111111111111111', account: { lamports: 2039280, owner: TOKEN_PROGRAM, executable: false, rentEpoch: 0, space: 165, data: { program: 'spl-token', space: 165, parsed: { type: 'account', info: { isNative: false, mint: USDC, owner: OWNER, state: 'initialized', tokenAmount: { amount: '499999856', decimals: 6, uiAmount: 499.999856, uiAmountString: '499.999856' } } } } } }]
-          : [];
+        const value =
+          program === TOKEN_PROGRAM
+            ? [
+                {
+                  pubkey: 'Acc1111111111111111111111111111111111111111',
+                  account: {
+                    lamports: 2039280,
+                    owner: TOKEN_PROGRAM,
+                    executable: false,
+                    rentEpoch: 0,
+                    space: 165,
+                    data: {
+                      program: 'spl-token',
+                      space: 165,
+                      parsed: {
+                        type: 'account',
+                        info: {
+                          isNative: false,
+                          mint: USDC,
+                          owner: OWNER,
+                          state: 'initialized',
+                          tokenAmount: { amount: '499999856', decimals: 6, uiAmount: 499.999856, uiAmountString: '499.999856' },
+                        },
+                      },
+                    },
+                  },
+                },
+              ]
+            : [];
         return reply({ context: { slot: 2000 }, value });
       }
       case 'getSignaturesForAddress': {
@@ -73,8 +121,21 @@ before(async () => {
         const all = Array.from({ length: N }, (_, k) => N - k); // newest first
         let list = all;
         if (o.before) list = list.slice(list.findIndex((i) => sig(i) === o.before) + 1);
-        if (o.until) list = list.slice(0, list.findIndex((i) => sig(i) === o.until));
-        return reply(list.slice(0, o.limit).map((i) => ({ signature: sig(i), slot: 1000 + i, err: i === 7 ? { InstructionError: [0, { Custom: 1 }] } : null, memo: null, blockTime: 1_750_000_000 + i * 60, confirmationStatus: 'finalized' })));
+        if (o.until)
+          list = list.slice(
+            0,
+            list.findIndex((i) => sig(i) === o.until),
+          );
+        return reply(
+          list.slice(0, o.limit).map((i) => ({
+            signature: sig(i),
+            slot: 1000 + i,
+            err: i === 7 ? { InstructionError: [0, { Custom: 1 }] } : null,
+            memo: null,
+            blockTime: 1_750_000_000 + i * 60,
+            confirmationStatus: 'finalized',
+          })),
+        );
       }
       case 'getTransaction': {
         const i = Array.from({ length: N }, (_, k) => k + 1).find((k) => sig(k) === r.params[0]);
@@ -87,26 +148,39 @@ before(async () => {
 });
 after(() => rpc.close());
 
-const source = (timeoutMs = 5000, url = rpc.url) => createSolanaSource({ rpcUrl: url, timeoutMs, signaturesPerPage: 10, pageSize: 10, knownTokens: loadTokenList('solana') });
+const source = (timeoutMs = 5000, url = rpc.url) =>
+  createSolanaSource({ rpcUrl: url, timeoutMs, signaturesPerPage: 10, pageSize: 10, knownTokens: loadTokenList('solana') });
 const ctx = (cursor: string | null = null) => syncContext({ provider: 'solana', chain: 'solana', address: OWNER }, { cursor });
 
 test('balances: lamports and SPL token accounts, exact; a 429 is waited out', async () => {
   const holdings = await source().balances(ctx());
   assert.ok(hits429 >= 2, 'the first getBalance got a 429 and was retried');
-  assert.deepEqual(holdings.map((h) => [h.asset.id, h.quantity, h.asset.symbol]), [['solana:native', '1.234567891', 'SOL'], [`solana:${USDC}`, '499.999856', 'USDC']]);
+  assert.deepEqual(
+    holdings.map((h) => [h.asset.id, h.quantity, h.asset.symbol]),
+    [
+      ['solana:native', '1.234567891', 'SOL'],
+      [`solana:${USDC}`, '499.999856', 'USDC'],
+    ],
+  );
 });
 
 test('signatures paged with before (10 at a time), transactions oldest first, the failed one keeps only its fee', async () => {
   const pages = await allPages(source().transactions(ctx()));
   const txs = pages.flatMap((p) => p.transactions);
   assert.equal(txs.length, N);
-  assert.deepEqual(txs.map((t) => t.externalId), Array.from({ length: N }, (_, k) => sig(k + 1)));
+  assert.deepEqual(
+    txs.map((t) => t.externalId),
+    Array.from({ length: N }, (_, k) => sig(k + 1)),
+  );
   assert.equal(pages.at(-1)!.cursor, sig(N));
   const t2 = txs[1]!;
   assert.deepEqual(t2.legs, [{ kind: 'incoming', assetId: 'solana:native', quantity: '0.002', price: null }]);
   assert.equal(t2.label, 'Deposit');
   const t3 = txs[2]!;
-  assert.deepEqual(t3.legs, [{ kind: 'outgoing', assetId: `solana:${USDC}`, quantity: '0.000003', price: null }, { kind: 'fee', assetId: 'solana:native', quantity: '0.000005', price: null }]);
+  assert.deepEqual(t3.legs, [
+    { kind: 'outgoing', assetId: `solana:${USDC}`, quantity: '0.000003', price: null },
+    { kind: 'fee', assetId: 'solana:native', quantity: '0.000005', price: null },
+  ]);
   const t7 = txs[6]!;
   assert.equal(t7.failed, true);
   assert.equal(t7.label, 'Failed');
@@ -116,7 +190,10 @@ test('signatures paged with before (10 at a time), transactions oldest first, th
 
 test('a re-sync from the cursor reads only newer signatures (until)', async () => {
   const pages = await allPages(source().transactions(ctx(sig(20))));
-  assert.deepEqual(pages.flatMap((p) => p.transactions).map((t) => t.externalId), [21, 22, 23, 24, 25].map(sig));
+  assert.deepEqual(
+    pages.flatMap((p) => p.transactions).map((t) => t.externalId),
+    [21, 22, 23, 24, 25].map(sig),
+  );
 });
 
 test('a JSON-RPC error surfaces with its message; a silent node times out', async () => {

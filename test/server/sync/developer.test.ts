@@ -17,9 +17,19 @@ let grant: SandboxGrant;
 let fullCount: number;
 
 const count = async (workspaceId: string) =>
-  Number((await server.ctx.db.selectFrom('transactions').select((eb) => eb.fn.countAll<number>().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow()).n);
-const resync = (c: TestClient | null, walletId: string, body: unknown) => call(server, 'POST', `/developer/integrations/${walletId}/resync`, { headers: c?.headers ?? {}, body });
-const setLimit = (c: TestClient | null, grantId: string, body: unknown) => call(server, 'PATCH', `/developer/grants/${grantId}/transaction-limit`, { headers: c?.headers ?? {}, body });
+  Number(
+    (
+      await server.ctx.db
+        .selectFrom('transactions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const resync = (c: TestClient | null, walletId: string, body: unknown) =>
+  call(server, 'POST', `/developer/integrations/${walletId}/resync`, { headers: c?.headers ?? {}, body });
+const setLimit = (c: TestClient | null, grantId: string, body: unknown) =>
+  call(server, 'PATCH', `/developer/grants/${grantId}/transaction-limit`, { headers: c?.headers ?? {}, body });
 const LIMIT_MESSAGE = (chain: string) => `Unable to fetch transactions for ${chain} due to transaction limit reached, kindly update your plan`;
 
 before(async () => {
@@ -51,7 +61,11 @@ describe('POST /developer/integrations/:walletId/resync', () => {
     const walletId = grant.integrations[0]!;
     const expect = (r: { status: number; body: { code: string } }, status: number, code: string) => assert.deepEqual([r.status, r.body.code], [status, code]);
     expect(await resync(null, walletId, { user_id: grant.userId, mode: 'latest' }), 401, 'INVALID_CLIENT');
-    expect(await resync({ ...client, headers: { ...client.headers, 'x-client-secret': 'cs_wrong' } }, walletId, { user_id: grant.userId, mode: 'latest' }), 401, 'INVALID_CLIENT');
+    expect(
+      await resync({ ...client, headers: { ...client.headers, 'x-client-secret': 'cs_wrong' } }, walletId, { user_id: grant.userId, mode: 'latest' }),
+      401,
+      'INVALID_CLIENT',
+    );
     expect(await resync(client, walletId, { user_id: 'usr_nobody', mode: 'latest' }), 403, 'GRANT_NOT_FOUND');
     expect(await resync(other, walletId, { user_id: grant.userId, mode: 'latest' }), 403, 'GRANT_NOT_FOUND');
     expect(await resync(client, 'wallet_000000000000000000000000', { user_id: grant.userId, mode: 'latest' }), 404, 'INTEGRATION_NOT_FOUND');
@@ -78,12 +92,30 @@ describe('PATCH /developer/grants/:grantId/transaction-limit', () => {
 
     const now = server.clock.now();
     const { userId, workspaceId } = await insertUserWithWorkspace(server.ctx.db, now, 'linked@example.com');
-    await server.ctx.db.insertInto('grants').values({
-      id: 'cgrant_linkeduser', client_id: client.client_id, user_id: userId, workspace_id: workspaceId, scopes: 'openid', sandbox: 1, link_token_id: 'lt_x',
-      transaction_limit: null, enable_limiter: 1, created_at: now, expires_at: now + 86_400_000, revoked_at: null, revoked_reason: null,
-    }).execute();
+    await server.ctx.db
+      .insertInto('grants')
+      .values({
+        id: 'cgrant_linkeduser',
+        client_id: client.client_id,
+        user_id: userId,
+        workspace_id: workspaceId,
+        scopes: 'openid',
+        sandbox: 1,
+        link_token_id: 'lt_x',
+        transaction_limit: null,
+        enable_limiter: 1,
+        created_at: now,
+        expires_at: now + 86_400_000,
+        revoked_at: null,
+        revoked_reason: null,
+      })
+      .execute();
     expect(await setLimit(client, 'cgrant_linkeduser', { transactionLimit: 10 }), 400, 'NOT_ANON_USER');
-    const unchanged = await server.ctx.db.selectFrom('grants').select(['transaction_limit', 'enable_limiter']).where('id', '=', grant.grantId).executeTakeFirstOrThrow();
+    const unchanged = await server.ctx.db
+      .selectFrom('grants')
+      .select(['transaction_limit', 'enable_limiter'])
+      .where('id', '=', grant.grantId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(unchanged, { transaction_limit: null, enable_limiter: 1 });
   });
 
@@ -91,7 +123,14 @@ describe('PATCH /developer/grants/:grantId/transaction-limit', () => {
     const r = await setLimit(client, grant.grantId, { transactionLimit: 50 });
     assert.equal(r.status, 200);
     const { resync: triggered, ...data } = r.body.data;
-    assert.deepEqual(data, { grant_id: grant.grantId, user_id: grant.userId, transaction_limit: 50, enable_limiter: true, previous_transaction_limit: null, previous_enable_limiter: true });
+    assert.deepEqual(data, {
+      grant_id: grant.grantId,
+      user_id: grant.userId,
+      transaction_limit: 50,
+      enable_limiter: true,
+      previous_transaction_limit: null,
+      previous_enable_limiter: true,
+    });
     assert.deepEqual(triggered.triggered.map((t: { integration_id: string }) => t.integration_id).sort(), [...grant.integrations].sort());
     assert.deepEqual([triggered.failed, triggered.skipped], [[], 0]);
     for (const t of triggered.triggered) assert.match(t.sync_id, /^sync_/);

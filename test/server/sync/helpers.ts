@@ -13,7 +13,10 @@ export type SyncTestServer = TestServer;
 
 export async function startSyncServer(options: { dbFile?: string; dir?: string; sync?: Partial<SyncRunnerOptions> | false } = {}): Promise<SyncTestServer> {
   return startTestServer({
-    dbFile: options.dbFile, dir: options.dir, clock: runningClock(), env: { LOG_LEVEL: 'info' },
+    dbFile: options.dbFile,
+    dir: options.dir,
+    clock: runningClock(),
+    env: { LOG_LEVEL: 'info' },
     sync: options.sync === false ? false : { pollMs: 25, backoffMs: () => 30, ...options.sync },
   });
 }
@@ -26,20 +29,43 @@ export async function sandboxGrant(server: TestServer, client: TestClient): Prom
   if (r.status !== 200) throw new Error(`sandbox public token: ${r.status} ${JSON.stringify(r.body)}`);
   const ex = await exchange(server, client, r.body.data.public_token);
   if (ex.status !== 200) throw new Error(`exchange: ${ex.status} ${JSON.stringify(ex.body)}`);
-  return { userId: r.body.data.user_id, workspaceId: r.body.data.workspace_id, integrations: r.body.data.integrations, grantId: ex.body.data.grant_id, accessToken: ex.body.data.access_token };
+  return {
+    userId: r.body.data.user_id,
+    workspaceId: r.body.data.workspace_id,
+    integrations: r.body.data.integrations,
+    grantId: ex.body.data.grant_id,
+    accessToken: ex.body.data.access_token,
+  };
 }
 
 export async function integrationRows(server: TestServer, workspaceId: string): Promise<Integration[]> {
   return server.ctx.db.selectFrom('integrations').selectAll().where('workspace_id', '=', workspaceId).orderBy('chain').execute();
 }
 
-const TEST_ASSET: AssetInfo = { id: 'ethereum:native', symbol: 'ETH', name: 'Ethereum', chain: 'ethereum', contract: null, decimals: 18, type: 'native', category: 'crypto', coingeckoId: 'ethereum', logoUrl: null, isSpam: false };
+const TEST_ASSET: AssetInfo = {
+  id: 'ethereum:native',
+  symbol: 'ETH',
+  name: 'Ethereum',
+  chain: 'ethereum',
+  contract: null,
+  decimals: 18,
+  type: 'native',
+  category: 'crypto',
+  coingeckoId: 'ethereum',
+  logoUrl: null,
+  isSpam: false,
+};
 
 /** A deposit of `quantity` ETH, external id `tx-<n>`, one day apart from 2025-01-01. */
 export function testTransaction(n: number, quantity = '1'): SourceTransaction {
   return {
-    externalId: `tx-${String(n).padStart(5, '0')}`, platformId: `0x${n.toString(16).padStart(64, '0')}`, timestamp: Date.UTC(2025, 0, 1) + n * 86_400_000,
-    type: 'deposit', label: 'Deposit', description: `deposit ${n}`, legs: [{ kind: 'incoming', assetId: TEST_ASSET.id, quantity, price: '2000' }],
+    externalId: `tx-${String(n).padStart(5, '0')}`,
+    platformId: `0x${n.toString(16).padStart(64, '0')}`,
+    timestamp: Date.UTC(2025, 0, 1) + n * 86_400_000,
+    type: 'deposit',
+    label: 'Deposit',
+    description: `deposit ${n}`,
+    legs: [{ kind: 'incoming', assetId: TEST_ASSET.id, quantity, price: '2000' }],
   };
 }
 
@@ -105,16 +131,38 @@ export function controlledSource() {
 }
 
 /** A Polygon wallet integration served by the controlled source, queued for a first sync. */
-export async function addControlledIntegration(server: TestServer, workspaceId: string, n = 1, options: { provider?: string; controlled?: boolean } = {}): Promise<string> {
+export async function addControlledIntegration(
+  server: TestServer,
+  workspaceId: string,
+  n = 1,
+  options: { provider?: string; controlled?: boolean } = {},
+): Promise<string> {
   const now = server.clock.now();
   const id = `wallet_${'c0ffee'.padEnd(18, '0')}${String(n).padStart(6, '0')}`;
   const provider = options.provider ?? 'polygon';
   const exchange = provider !== 'polygon';
-  await server.ctx.db.insertInto('integrations').values({
-    id, workspace_id: workspaceId, provider, chain: exchange ? null : 'polygon', address: exchange ? null : `0x${options.controlled === false ? 'ab' : 'c0ffee'}${String(n).padStart(options.controlled === false ? 38 : 34, '0')}`, alias: null, category: exchange ? 'exchange' : 'blockchain',
-    credentials: null, fingerprint: null, status: 'active', message: null, created_at: now, updated_at: now, last_synced_at: null, deleted_at: null,
-    sync_log: null, sync_cursor: null,
-  }).execute();
+  await server.ctx.db
+    .insertInto('integrations')
+    .values({
+      id,
+      workspace_id: workspaceId,
+      provider,
+      chain: exchange ? null : 'polygon',
+      address: exchange ? null : `0x${options.controlled === false ? 'ab' : 'c0ffee'}${String(n).padStart(options.controlled === false ? 38 : 34, '0')}`,
+      alias: null,
+      category: exchange ? 'exchange' : 'blockchain',
+      credentials: null,
+      fingerprint: null,
+      status: 'active',
+      message: null,
+      created_at: now,
+      updated_at: now,
+      last_synced_at: null,
+      deleted_at: null,
+      sync_log: null,
+      sync_cursor: null,
+    })
+    .execute();
   return id;
 }
 

@@ -77,7 +77,7 @@ describe('restart and crash recovery', () => {
     }
   });
 
-  test("a job left running by a crashed process is taken over only once its lease has run out", async () => {
+  test('a job left running by a crashed process is taken over only once its lease has run out', async () => {
     const src = controlledSource();
     src.state.transactions = range(5);
     const s = await startSyncServer({ dir, sync: { sources: src.registry, leaseMs: 300 } });
@@ -86,11 +86,29 @@ describe('restart and crash recovery', () => {
       const id = await addControlledIntegration(s, ws, 2);
       const now = s.clock.now();
       // What a process that died mid-sync leaves behind: running, lease still valid.
-      await s.ctx.db.insertInto('sync_jobs').values({ id: 'sync_crashed0000000000000000', integration_id: id, mode: 'latest', status: 'running', attempts: 1, run_after: now + 60_000, started_at: now, finished_at: null, last_error: null, created_at: now }).execute();
+      await s.ctx.db
+        .insertInto('sync_jobs')
+        .values({
+          id: 'sync_crashed0000000000000000',
+          integration_id: id,
+          mode: 'latest',
+          status: 'running',
+          attempts: 1,
+          run_after: now + 60_000,
+          started_at: now,
+          finished_at: null,
+          last_error: null,
+          created_at: now,
+        })
+        .execute();
       await new Promise((r) => setTimeout(r, 400));
       assert.equal((await job(s, 'sync_crashed0000000000000000')).status, 'running', 'a live lease is respected');
       assert.equal(src.state.calls, 0);
-      await s.ctx.db.updateTable('sync_jobs').set({ run_after: now - 1 }).where('id', '=', 'sync_crashed0000000000000000').execute();
+      await s.ctx.db
+        .updateTable('sync_jobs')
+        .set({ run_after: now - 1 })
+        .where('id', '=', 'sync_crashed0000000000000000')
+        .execute();
       await s.ctx.sync!.waitIdle();
       const done = await job(s, 'sync_crashed0000000000000000');
       assert.equal(done.status, 'completed');
@@ -132,7 +150,9 @@ describe('failures', () => {
   const src = controlledSource();
   const backoffs: number[] = [];
   before(async () => {
-    s = await startSyncServer({ sync: { sources: src.registry, maxAttempts: 3, backoffMs: (attempt) => (backoffs.push(attempt), attempt === 1 ? 300 : 20 * 2 ** attempt) } });
+    s = await startSyncServer({
+      sync: { sources: src.registry, maxAttempts: 3, backoffMs: (attempt) => (backoffs.push(attempt), attempt === 1 ? 300 : 20 * 2 ** attempt) },
+    });
   });
   after(() => s.stop());
 
@@ -193,7 +213,10 @@ describe('failures', () => {
     const row = await integration(s, id);
     assert.equal(row.status, 'PARTIALLY SYNCED');
     assert.equal(row.message, 'Balances: balances endpoint not supported');
-    assert.deepEqual(JSON.parse(row.sync_log!), { Balances: { status: 'FAILED', message: 'balances endpoint not supported' }, Transactions: { status: 'COMPLETED' } });
+    assert.deepEqual(JSON.parse(row.sync_log!), {
+      Balances: { status: 'FAILED', message: 'balances endpoint not supported' },
+      Transactions: { status: 'COMPLETED' },
+    });
     assert.equal(row.total_transactions, 4);
   });
 
@@ -205,7 +228,10 @@ describe('failures', () => {
     await s.ctx.sync!.waitIdle();
     for (const j of jobIds) assert.deepEqual([(await job(s, j)).status, (await job(s, j)).attempts], ['failed', 1]);
     assert.deepEqual([(await integration(s, chain)).status, (await integration(s, chain)).message], ['FAILED', 'No RPC configured for polygon']);
-    assert.deepEqual([(await integration(s, exchange)).status, (await integration(s, exchange)).message], ['FAILED', 'Exchange sync is not configured for Binance']);
+    assert.deepEqual(
+      [(await integration(s, exchange)).status, (await integration(s, exchange)).message],
+      ['FAILED', 'Exchange sync is not configured for Binance'],
+    );
   });
 });
 
@@ -223,14 +249,24 @@ describe('re-syncs', () => {
     const id = await addControlledIntegration(s, ws, 1);
     await s.ctx.sync!.queue([id], 'latest');
     await s.ctx.sync!.waitIdle();
-    const before = await s.ctx.db.selectFrom('transactions').select(['id', 'external_id', 'created_at']).where('integration_id', '=', id).orderBy('external_id').execute();
+    const before = await s.ctx.db
+      .selectFrom('transactions')
+      .select(['id', 'external_id', 'created_at'])
+      .where('integration_id', '=', id)
+      .orderBy('external_id')
+      .execute();
     assert.equal(before.length, 25);
 
     s.clock.advance(60_000);
     src.state.transactions = range(30);
     await s.ctx.sync!.queue([id], 'latest');
     await s.ctx.sync!.waitIdle();
-    const afterLatest = await s.ctx.db.selectFrom('transactions').select(['id', 'external_id', 'created_at']).where('integration_id', '=', id).orderBy('external_id').execute();
+    const afterLatest = await s.ctx.db
+      .selectFrom('transactions')
+      .select(['id', 'external_id', 'created_at'])
+      .where('integration_id', '=', id)
+      .orderBy('external_id')
+      .execute();
     assert.equal(afterLatest.length, 30);
     assert.deepEqual(afterLatest.slice(0, 25), before, 'existing rows untouched');
     assert.deepEqual(src.state.cursors, [null, '25']);
@@ -244,12 +280,20 @@ describe('re-syncs', () => {
     await s.ctx.sync!.queue([id], 'from_start');
     await s.ctx.sync!.waitIdle();
     const rebuilt = await externalIds(s, id);
-    assert.deepEqual(rebuilt, range(20, 101).map((t) => t.externalId));
+    assert.deepEqual(
+      rebuilt,
+      range(20, 101).map((t) => t.externalId),
+    );
     assert.equal(src.state.cursors.at(-1), null);
     const row = await integration(s, id);
     assert.equal(row.total_transactions, 20);
     assert.equal(row.status, 'COMPLETED');
-    const assets = await s.ctx.db.selectFrom('transaction_assets as a').innerJoin('transactions as t', 't.id', 'a.transaction_id').select((eb) => eb.fn.countAll<number>().as('n')).where('t.integration_id', '=', id).executeTakeFirstOrThrow();
+    const assets = await s.ctx.db
+      .selectFrom('transaction_assets as a')
+      .innerJoin('transactions as t', 't.id', 'a.transaction_id')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('t.integration_id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.equal(Number(assets.n), 20);
   });
 
@@ -260,7 +304,11 @@ describe('re-syncs', () => {
     const later = await s.ctx.write(async (trx) => {
       const { queueSync } = await import('../../../server/sync/jobs.repository.ts');
       const a = await queueSync(trx, now + 3_600_000, id, 'latest');
-      await trx.updateTable('sync_jobs').set({ run_after: now + 3_600_000 }).where('id', '=', a).execute();
+      await trx
+        .updateTable('sync_jobs')
+        .set({ run_after: now + 3_600_000 })
+        .where('id', '=', a)
+        .execute();
       const b = await queueSync(trx, now + 3_600_000, id, 'from_start');
       return [a, b];
     });

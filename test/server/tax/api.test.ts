@@ -26,16 +26,36 @@ before(async () => {
   const { db, now } = seeded;
   const wallet = await insertWallet(db, ws.workspaceId, now, 'Tax wallet');
   // Three lots of 1 (10,000, 30,000, 20,000), 1.5 sold at 40,000 with a 15 USD-coin fee, then a staking reward.
-  await insertTransactions(db, ws.workspaceId, wallet, '0xtax', [
-    { id: 'trx_t1', timestamp: D(0), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '10000' }] },
-    { id: 'trx_t2', timestamp: D(100), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '30000' }] },
-    { id: 'trx_t3', timestamp: D(200), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '20000' }] },
-    {
-      id: 'trx_t4', timestamp: D(400), type: 'trade', label: 'Sell',
-      legs: [{ kind: 'outgoing', assetId: A.btc, quantity: '1.5', price: '40000' }, { kind: 'incoming', assetId: A.usd, quantity: '60000', price: '1' }, { kind: 'fee', assetId: A.usd, quantity: '15', price: '1' }],
-    },
-    { id: 'trx_t5', timestamp: D(410), type: 'deposit', label: 'Staking Rewards', legs: [{ kind: 'incoming', assetId: A.native, quantity: '10', price: '20' }] },
-  ], now);
+  await insertTransactions(
+    db,
+    ws.workspaceId,
+    wallet,
+    '0xtax',
+    [
+      { id: 'trx_t1', timestamp: D(0), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '10000' }] },
+      { id: 'trx_t2', timestamp: D(100), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '30000' }] },
+      { id: 'trx_t3', timestamp: D(200), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '20000' }] },
+      {
+        id: 'trx_t4',
+        timestamp: D(400),
+        type: 'trade',
+        label: 'Sell',
+        legs: [
+          { kind: 'outgoing', assetId: A.btc, quantity: '1.5', price: '40000' },
+          { kind: 'incoming', assetId: A.usd, quantity: '60000', price: '1' },
+          { kind: 'fee', assetId: A.usd, quantity: '15', price: '1' },
+        ],
+      },
+      {
+        id: 'trx_t5',
+        timestamp: D(410),
+        type: 'deposit',
+        label: 'Staking Rewards',
+        legs: [{ kind: 'incoming', assetId: A.native, quantity: '10', price: '20' }],
+      },
+    ],
+    now,
+  );
 });
 after(() => server.stop());
 
@@ -44,7 +64,25 @@ const get = async (path: string, auth = ws.auth) => {
   assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
   return r.body;
 };
-type Gain = { id: string; transactionId: string; asset: { tokenId: string; symbol: string }; kind: string; quantity: string; term: string; proceeds: string; costBasis: string; gain: string; fee: string; acquiredAt: number | null; disposedAt: number; disposedDate: string; taxYear: number; lots: { transactionId: string; quantity: string }[]; isMissingPurchase: boolean; isMissingPrice: boolean };
+type Gain = {
+  id: string;
+  transactionId: string;
+  asset: { tokenId: string; symbol: string };
+  kind: string;
+  quantity: string;
+  term: string;
+  proceeds: string;
+  costBasis: string;
+  gain: string;
+  fee: string;
+  acquiredAt: number | null;
+  disposedAt: number;
+  disposedDate: string;
+  taxYear: number;
+  lots: { transactionId: string; quantity: string }[];
+  isMissingPurchase: boolean;
+  isMissingPrice: boolean;
+};
 const rowsOf = (data: Gain[]) => data.map((g) => [g.asset.tokenId, g.kind, g.quantity, g.term, cents(g.proceeds), cents(g.costBasis), cents(g.gain)]);
 
 describe('tax:read', () => {
@@ -57,7 +95,10 @@ describe('tax:read', () => {
       [A.usd, 'fee', '15', 'short', '15.00', '15.00', '0.00'],
     ]);
     const long = body.data[1] as Gain;
-    assert.deepEqual(long.lots.map((l) => [l.transactionId, l.quantity]), [['trx_t1', '1']]);
+    assert.deepEqual(
+      long.lots.map((l) => [l.transactionId, l.quantity]),
+      [['trx_t1', '1']],
+    );
     assert.equal(long.acquiredAt, D(0));
     assert.equal(long.taxYear, 2025);
     assert.equal(long.fee, '10');
@@ -66,7 +107,9 @@ describe('tax:read', () => {
 
   test('filters by year, asset and term, and pages', async () => {
     assert.equal((await get('/api/v1/tax/gains?year=2024')).data.length, 0);
-    assert.deepEqual(rowsOf((await get(`/api/v1/tax/gains?year=2025&asset=${A.btc}&term=long`)).data), [[A.btc, 'disposal', '1', 'long', '39990.00', '10000.00', '29990.00']]);
+    assert.deepEqual(rowsOf((await get(`/api/v1/tax/gains?year=2025&asset=${A.btc}&term=long`)).data), [
+      [A.btc, 'disposal', '1', 'long', '39990.00', '10000.00', '29990.00'],
+    ]);
     const page = await get('/api/v1/tax/gains?limit=2&offset=1');
     assert.equal(page.data.length, 2);
     assert.equal(page.pagination.hasPreviousPage, true);
@@ -88,7 +131,10 @@ describe('tax:read', () => {
     assert.equal(y.fees, '15');
     assert.deepEqual(y.flags, { missingPriceTransactions: 0, missingPurchaseTransactions: 0 });
     const income = await get('/api/v1/tax/income?year=2025');
-    assert.deepEqual(income.data.map((i: { asset: { tokenId: string }; label: string; quantity: string; value: string }) => [i.asset.tokenId, i.label, i.quantity, i.value]), [[A.native, 'Staking Rewards', '10', '200']]);
+    assert.deepEqual(
+      income.data.map((i: { asset: { tokenId: string }; label: string; quantity: string; value: string }) => [i.asset.tokenId, i.label, i.quantity, i.value]),
+      [[A.native, 'Staking Rewards', '10', '200']],
+    );
   });
 
   test('holdings take their cost basis from the same engine', async () => {
@@ -97,7 +143,13 @@ describe('tax:read', () => {
     assert.equal(btc.totalQuantity, '1.5');
     assert.equal(btc.costbasis, '35000'); // lots 2 (half) and 3 remain under FIFO
     const lots = await get(`/api/v1/tax/lots?asset=${A.btc}`);
-    assert.deepEqual(lots.data.map((l: { transactionId: string; quantity: string; costBasis: string }) => [l.transactionId, l.quantity, l.costBasis]), [['trx_t2', '0.5', '15000'], ['trx_t3', '1', '20000']]);
+    assert.deepEqual(
+      lots.data.map((l: { transactionId: string; quantity: string; costBasis: string }) => [l.transactionId, l.quantity, l.costBasis]),
+      [
+        ['trx_t2', '0.5', '15000'],
+        ['trx_t3', '1', '20000'],
+      ],
+    );
   });
 });
 
@@ -139,7 +191,10 @@ describe('reports', () => {
     assert.match(file.headers.get('content-type')!, /^text\/csv/);
     assert.match(file.headers.get('content-disposition')!, /capital-gains-2025\.csv/);
     const [header, ...lines] = (await file.text()).trim().split('\r\n');
-    assert.equal(header, 'Description,Date Acquired,Date Sold,Proceeds,Cost Basis,Gain or Loss,Term,Asset,Quantity,Fee,Kind,Transaction ID,Disposal ID,Missing Purchase,Missing Price');
+    assert.equal(
+      header,
+      'Description,Date Acquired,Date Sold,Proceeds,Cost Basis,Gain or Loss,Term,Asset,Quantity,Fee,Kind,Transaction ID,Disposal ID,Missing Purchase,Missing Price',
+    );
     const gains = (await get('/api/v1/tax/gains?year=2025&limit=1000')).data as Gain[];
     assert.equal(lines.length, gains.length);
     lines.forEach((line, i) => {
@@ -152,7 +207,10 @@ describe('reports', () => {
       assert.equal(c[4], cents(g.costBasis));
       assert.equal(c[5], new Decimal(cents(g.proceeds)).minus(cents(g.costBasis)).toFixed(2));
       assert.equal(c[6], g.term === 'long' ? 'Long-term' : 'Short-term');
-      assert.deepEqual([c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14]], [g.asset.tokenId, g.quantity, cents(g.fee), g.kind, g.transactionId, g.id, g.isMissingPurchase ? 'yes' : 'no', g.isMissingPrice ? 'yes' : 'no']);
+      assert.deepEqual(
+        [c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14]],
+        [g.asset.tokenId, g.quantity, cents(g.fee), g.kind, g.transactionId, g.id, g.isMissingPurchase ? 'yes' : 'no', g.isMissingPrice ? 'yes' : 'no'],
+      );
     });
   });
 
@@ -161,11 +219,32 @@ describe('reports', () => {
     assert.equal(created.status, 202);
     await server.ctx.reports!.waitIdle();
     const file = await call(server, 'GET', `/api/v1/reports/${created.body.data.id}/download`, { headers: ws.auth });
-    assert.equal(file.body, 'Date Received,Asset,Quantity,Type,Value (USD),Transaction ID,Income ID,Missing Price\r\n2025-02-14,FXN,10,Staking Rewards,200.00,trx_t5,trx_t5:0,no\r\n');
+    assert.equal(
+      file.body,
+      'Date Received,Asset,Quantity,Type,Value (USD),Transaction ID,Income ID,Missing Price\r\n2025-02-14,FXN,10,Staking Rewards,200.00,trx_t5,trx_t5:0,no\r\n',
+    );
     const other = await connectWorkspace(server, client, SCOPES);
     assert.equal((await call(server, 'GET', `/api/v1/reports/${created.body.data.id}/download`, { headers: other.auth })).status, 404);
     assert.equal((await call(server, 'GET', '/api/v1/reports/rpt_nope', { headers: ws.auth })).status, 404);
-    await server.ctx.write((trx) => trx.insertInto('reports').values({ id: 'rpt_000000000000000000000000', workspace_id: ws.workspaceId, grant_id: ws.grantId, type: 'income', tax_year: 2030, status: 'failed', rows: null, content: null, error: 'x', created_at: 1, started_at: null, completed_at: null }).execute());
+    await server.ctx.write((trx) =>
+      trx
+        .insertInto('reports')
+        .values({
+          id: 'rpt_000000000000000000000000',
+          workspace_id: ws.workspaceId,
+          grant_id: ws.grantId,
+          type: 'income',
+          tax_year: 2030,
+          status: 'failed',
+          rows: null,
+          content: null,
+          error: 'x',
+          created_at: 1,
+          started_at: null,
+          completed_at: null,
+        })
+        .execute(),
+    );
     const notReady = await call(server, 'GET', '/api/v1/reports/rpt_000000000000000000000000/download', { headers: ws.auth });
     assert.equal(notReady.status, 409);
     assert.equal(notReady.body.error, 'report_not_ready');
@@ -192,9 +271,14 @@ test('changing the cost-basis method recomputes: LIFO after FIFO', async () => {
 test('each route needs its scope', async () => {
   const narrow = await connectWorkspace(server, client, 'openid portfolios:read');
   for (const [method, path, scope] of [
-    ['GET', '/api/v1/tax/gains', 'tax:read'], ['GET', '/api/v1/tax/summary', 'tax:read'], ['GET', '/api/v1/tax/income', 'tax:read'], ['GET', '/api/v1/tax/lots', 'tax:read'],
-    ['GET', '/api/v1/accounting/ledger', 'accounting:read'], ['GET', '/api/v1/accounting/balances', 'accounting:read'],
-    ['GET', '/api/v1/reports', 'reports:read'], ['POST', '/api/v1/reports', 'reports:write'],
+    ['GET', '/api/v1/tax/gains', 'tax:read'],
+    ['GET', '/api/v1/tax/summary', 'tax:read'],
+    ['GET', '/api/v1/tax/income', 'tax:read'],
+    ['GET', '/api/v1/tax/lots', 'tax:read'],
+    ['GET', '/api/v1/accounting/ledger', 'accounting:read'],
+    ['GET', '/api/v1/accounting/balances', 'accounting:read'],
+    ['GET', '/api/v1/reports', 'reports:read'],
+    ['POST', '/api/v1/reports', 'reports:write'],
   ] as const) {
     const r = await call(server, method, path, { headers: narrow.auth, ...(method === 'POST' ? { body: { type: 'income', year: 2025 } } : {}) });
     assert.equal(r.status, 403, path);
@@ -202,5 +286,13 @@ test('each route needs its scope', async () => {
     assert.deepEqual(r.body.details, [{ required: scope }]);
   }
   const doc = await call(server, 'GET', '/openapi.json');
-  for (const p of ['/api/v1/tax/gains', '/api/v1/tax/summary', '/api/v1/accounting/ledger', '/api/v1/accounting/balances', '/api/v1/reports', '/api/v1/reports/{id}/download']) assert.ok(doc.body.paths[p], p);
+  for (const p of [
+    '/api/v1/tax/gains',
+    '/api/v1/tax/summary',
+    '/api/v1/accounting/ledger',
+    '/api/v1/accounting/balances',
+    '/api/v1/reports',
+    '/api/v1/reports/{id}/download',
+  ])
+    assert.ok(doc.body.paths[p], p);
 });

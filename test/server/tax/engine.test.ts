@@ -21,8 +21,15 @@ const TOK = 'x:tok';
 
 type L = [EngineLeg['kind'], string, string, string | null, string?];
 const tx = (id: string, at: number, type: string, label: string, legs: L[], extra: Partial<EngineTransaction> = {}): EngineTransaction => ({
-  id, timestamp: at, type, label, failed: false, isSpam: false, transferId: null,
-  legs: legs.map(([kind, assetId, quantity, price, walletId]) => ({ kind, assetId, quantity, price, walletId: walletId ?? 'wA' })), ...extra,
+  id,
+  timestamp: at,
+  type,
+  label,
+  failed: false,
+  isSpam: false,
+  transferId: null,
+  legs: legs.map(([kind, assetId, quantity, price, walletId]) => ({ kind, assetId, quantity, price, walletId: walletId ?? 'wA' })),
+  ...extra,
 });
 const cents = (s: string) => new Decimal(s).toFixed(2);
 const sum = (values: string[]) => values.reduce((t, v) => t.plus(v), new Decimal(0)).toFixed(2);
@@ -35,20 +42,38 @@ const lots: EngineTransaction[] = [
   tx('t1', D(0), 'trade', 'Buy', [['incoming', BTC, '1', '10000']]),
   tx('t2', D(100), 'trade', 'Buy', [['incoming', BTC, '1', '30000']]),
   tx('t3', D(200), 'trade', 'Buy', [['incoming', BTC, '1', '20000']]),
-  tx('t4', D(400), 'trade', 'Sell', [['outgoing', BTC, '1.5', '40000'], ['incoming', USDC, '60000', '1'], ['fee', USDC, '15', '1']]),
+  tx('t4', D(400), 'trade', 'Sell', [
+    ['outgoing', BTC, '1.5', '40000'],
+    ['incoming', USDC, '60000', '1'],
+    ['fee', USDC, '15', '1'],
+  ]),
 ];
 const FEE_ROW = [USDC, 'fee', '15', 'short', '15.00', '15.00', '0.00'];
 
 describe('cost-basis methods on one history (fees into proceeds, partial lots, terms)', () => {
   const expected: Record<Exclude<CostBasisMethod, 'UK_POOL'>, { disposals: unknown[]; btc: [string, string] }> = {
     // FIFO: lot 1 whole (held 400 days: long) + half of lot 2 (held 300 days: short).
-    FIFO: { disposals: [[BTC, 'disposal', '0.5', 'short', '19995.00', '15000.00', '4995.00'], [BTC, 'disposal', '1', 'long', '39990.00', '10000.00', '29990.00'], FEE_ROW], btc: ['1.5', '35000.00'] },
+    FIFO: {
+      disposals: [
+        [BTC, 'disposal', '0.5', 'short', '19995.00', '15000.00', '4995.00'],
+        [BTC, 'disposal', '1', 'long', '39990.00', '10000.00', '29990.00'],
+        FEE_ROW,
+      ],
+      btc: ['1.5', '35000.00'],
+    },
     // LIFO: lot 3 whole + half of lot 2, both short.
     LIFO: { disposals: [[BTC, 'disposal', '1.5', 'short', '59985.00', '35000.00', '24985.00'], FEE_ROW], btc: ['1.5', '25000.00'] },
     // HIFO: lot 2 (30k) whole + half of lot 3 (20k).
     HIFO: { disposals: [[BTC, 'disposal', '1.5', 'short', '59985.00', '40000.00', '19985.00'], FEE_ROW], btc: ['1.5', '20000.00'] },
     // Average: 60,000 / 3 = 20,000 per BTC; dates first-in-first-out (1 long, 0.5 short).
-    AVERAGE: { disposals: [[BTC, 'disposal', '0.5', 'short', '19995.00', '10000.00', '9995.00'], [BTC, 'disposal', '1', 'long', '39990.00', '20000.00', '19990.00'], FEE_ROW], btc: ['1.5', '30000.00'] },
+    AVERAGE: {
+      disposals: [
+        [BTC, 'disposal', '0.5', 'short', '19995.00', '10000.00', '9995.00'],
+        [BTC, 'disposal', '1', 'long', '39990.00', '20000.00', '19990.00'],
+        FEE_ROW,
+      ],
+      btc: ['1.5', '30000.00'],
+    },
   };
   for (const method of ['FIFO', 'LIFO', 'HIFO', 'AVERAGE'] as const) {
     test(method, () => {
@@ -62,7 +87,10 @@ describe('cost-basis methods on one history (fees into proceeds, partial lots, t
       // The transaction's totals are its BTC disposal rows (the fee is its own disposal).
       const own = expected[method].disposals.slice(0, -1) as string[][];
       const t4 = r.transactions.find((t) => t.transactionId === 't4')!;
-      assert.deepEqual([t4.missingPrice, t4.missingPurchase, cents(t4.costBasis!), cents(t4.gains!)], [false, false, sum(own.map((d) => d[5]!)), sum(own.map((d) => d[6]!))]);
+      assert.deepEqual(
+        [t4.missingPrice, t4.missingPurchase, cents(t4.costBasis!), cents(t4.gains!)],
+        [false, false, sum(own.map((d) => d[5]!)), sum(own.map((d) => d[6]!))],
+      );
       assertBalanced(r);
     });
   }
@@ -75,20 +103,32 @@ describe('cost-basis methods on one history (fees into proceeds, partial lots, t
   test('each disposal lists the lots it used', () => {
     const r = computeTax(lots, { method: 'FIFO', longTermDays: 365 });
     const long = r.disposals.find((d) => d.term === 'long')!;
-    assert.deepEqual(long.lots.map((l) => [l.transactionId, l.quantity, cents(l.costBasis), l.acquiredAt]), [['t1', '1', '10000.00', D(0)]]);
+    assert.deepEqual(
+      long.lots.map((l) => [l.transactionId, l.quantity, cents(l.costBasis), l.acquiredAt]),
+      [['t1', '1', '10000.00', D(0)]],
+    );
     assert.equal(long.acquiredAt, D(0));
     assert.equal(long.disposedAt, D(400));
     const short = r.disposals.find((d) => d.term === 'short' && d.assetId === BTC)!;
-    assert.deepEqual(short.lots.map((l) => [l.transactionId, l.quantity, cents(l.costBasis)]), [['t2', '0.5', '15000.00']]);
+    assert.deepEqual(
+      short.lots.map((l) => [l.transactionId, l.quantity, cents(l.costBasis)]),
+      [['t2', '0.5', '15000.00']],
+    );
   });
 });
 
 test('a purchase fee goes into the basis: 10 SOL for 200 + a 0.01 ETH fee worth 10 → basis 210, sold for 250 → gain 40', () => {
-  const r = computeTax([
-    tx('d1', D(0), 'deposit', 'Deposit', [['incoming', ETH, '1', '1000']]),
-    tx('b1', D(10), 'trade', 'Buy (Fiat to Crypto)', [['incoming', SOL, '10', '20'], ['fee', ETH, '0.01', '1000']]),
-    tx('p1', D(20), 'payment', 'Payment', [['outgoing', SOL, '10', '25']]),
-  ], { method: 'FIFO', longTermDays: 365 });
+  const r = computeTax(
+    [
+      tx('d1', D(0), 'deposit', 'Deposit', [['incoming', ETH, '1', '1000']]),
+      tx('b1', D(10), 'trade', 'Buy (Fiat to Crypto)', [
+        ['incoming', SOL, '10', '20'],
+        ['fee', ETH, '0.01', '1000'],
+      ]),
+      tx('p1', D(20), 'payment', 'Payment', [['outgoing', SOL, '10', '25']]),
+    ],
+    { method: 'FIFO', longTermDays: 365 },
+  );
   assert.deepEqual(rows(r), [
     [ETH, 'fee', '0.01', 'short', '10.00', '10.00', '0.00'],
     [SOL, 'disposal', '10', 'short', '250.00', '210.00', '40.00'],
@@ -98,12 +138,28 @@ test('a purchase fee goes into the basis: 10 SOL for 200 + a 0.01 ETH fee worth 
 });
 
 test('a transfer between own wallets carries basis and date: only its fee is a disposal; the later sale is long term', () => {
-  const r = computeTax([
-    tx('buy', D(0), 'trade', 'Buy', [['incoming', ETH, '2.5', '1000', 'wA']]),
-    tx('out', D(400), 'transfer', 'Transfer', [['outgoing', ETH, '2', '1500', 'wA'], ['fee', ETH, '0.01', '1500', 'wA']], { transferId: 'x1' }),
-    tx('in', D(400) + 60_000, 'transfer', 'Transfer', [['incoming', ETH, '2', '1500', 'wB']], { transferId: 'x1' }),
-    tx('sell', D(500), 'trade', 'Sell', [['outgoing', ETH, '2', '2000', 'wB'], ['incoming', USDC, '4000', '1', 'wB']]),
-  ], { method: 'FIFO', longTermDays: 365 });
+  const r = computeTax(
+    [
+      tx('buy', D(0), 'trade', 'Buy', [['incoming', ETH, '2.5', '1000', 'wA']]),
+      tx(
+        'out',
+        D(400),
+        'transfer',
+        'Transfer',
+        [
+          ['outgoing', ETH, '2', '1500', 'wA'],
+          ['fee', ETH, '0.01', '1500', 'wA'],
+        ],
+        { transferId: 'x1' },
+      ),
+      tx('in', D(400) + 60_000, 'transfer', 'Transfer', [['incoming', ETH, '2', '1500', 'wB']], { transferId: 'x1' }),
+      tx('sell', D(500), 'trade', 'Sell', [
+        ['outgoing', ETH, '2', '2000', 'wB'],
+        ['incoming', USDC, '4000', '1', 'wB'],
+      ]),
+    ],
+    { method: 'FIFO', longTermDays: 365 },
+  );
   // Fee: 0.01 ETH worth 15 with a basis of 10 → gain 5, long (held since day 0).
   // Sale: 0.49 left in wallet A (490) + 1.51 moved to B (1,510), all acquired day 0 → long, gain 2,000.
   assert.deepEqual(rows(r), [
@@ -111,18 +167,36 @@ test('a transfer between own wallets carries basis and date: only its fee is a d
     [ETH, 'disposal', '2', 'long', '4000.00', '2000.00', '2000.00'],
   ]);
   assert.equal(r.disposals[1]!.acquiredAt, D(0));
-  assert.deepEqual(r.transactions.filter((t) => t.transactionId === 'out' || t.transactionId === 'in').map((t) => [t.costBasis, t.gains, t.missingPurchase]), [[null, null, false], [null, null, false]]);
+  assert.deepEqual(
+    r.transactions.filter((t) => t.transactionId === 'out' || t.transactionId === 'in').map((t) => [t.costBasis, t.gains, t.missingPurchase]),
+    [
+      [null, null, false],
+      [null, null, false],
+    ],
+  );
   assertBalanced(r);
 });
 
 test('income is valued at receipt and starts a lot; a swap is a disposal and an acquisition', () => {
-  const r = computeTax([
-    tx('rw', D(0), 'deposit', 'Staking Rewards', [['incoming', SOL, '10', '20']]),
-    tx('sw', D(30), 'trade', 'Swap', [['outgoing', SOL, '10', '30'], ['incoming', ETH, '0.1', '3000']]),
-    tx('se', D(60), 'trade', 'Sell', [['outgoing', ETH, '0.1', '3500'], ['incoming', USDC, '350', '1']]),
-    tx('sp', D(61), 'deposit', 'Airdrops', [['incoming', TOK, '1000000', '0.0001']], { isSpam: true }),
-  ], { method: 'HIFO', longTermDays: 365 });
-  assert.deepEqual(r.income.map((i) => [i.assetId, i.label, i.quantity, cents(i.value), i.receivedAt]), [[SOL, 'Staking Rewards', '10', '200.00', D(0)]]);
+  const r = computeTax(
+    [
+      tx('rw', D(0), 'deposit', 'Staking Rewards', [['incoming', SOL, '10', '20']]),
+      tx('sw', D(30), 'trade', 'Swap', [
+        ['outgoing', SOL, '10', '30'],
+        ['incoming', ETH, '0.1', '3000'],
+      ]),
+      tx('se', D(60), 'trade', 'Sell', [
+        ['outgoing', ETH, '0.1', '3500'],
+        ['incoming', USDC, '350', '1'],
+      ]),
+      tx('sp', D(61), 'deposit', 'Airdrops', [['incoming', TOK, '1000000', '0.0001']], { isSpam: true }),
+    ],
+    { method: 'HIFO', longTermDays: 365 },
+  );
+  assert.deepEqual(
+    r.income.map((i) => [i.assetId, i.label, i.quantity, cents(i.value), i.receivedAt]),
+    [[SOL, 'Staking Rewards', '10', '200.00', D(0)]],
+  );
   // SOL basis is the income value (200); the ETH received costs what the SOL was worth (300).
   assert.deepEqual(rows(r), [
     [SOL, 'disposal', '10', 'short', '300.00', '200.00', '100.00'],
@@ -133,11 +207,20 @@ test('income is valued at receipt and starts a lot; a swap is a disposal and an 
 });
 
 test('missing purchase and missing price are flagged with their transaction, never guessed', () => {
-  const r = computeTax([
-    tx('s0', D(0), 'trade', 'Sell', [['outgoing', ETH, '1', '2000'], ['incoming', USDC, '2000', '1']]),
-    tx('d0', D(1), 'deposit', 'Deposit', [['incoming', TOK, '100', null]]),
-    tx('s1', D(2), 'trade', 'Sell', [['outgoing', TOK, '100', '3'], ['incoming', USDC, '300', '1']]),
-  ], { method: 'FIFO', longTermDays: 365 });
+  const r = computeTax(
+    [
+      tx('s0', D(0), 'trade', 'Sell', [
+        ['outgoing', ETH, '1', '2000'],
+        ['incoming', USDC, '2000', '1'],
+      ]),
+      tx('d0', D(1), 'deposit', 'Deposit', [['incoming', TOK, '100', null]]),
+      tx('s1', D(2), 'trade', 'Sell', [
+        ['outgoing', TOK, '100', '3'],
+        ['incoming', USDC, '300', '1'],
+      ]),
+    ],
+    { method: 'FIFO', longTermDays: 365 },
+  );
   // No ETH was ever acquired: basis 0, the whole proceeds are gain, flagged, no acquisition date.
   assert.deepEqual(rows(r), [
     [ETH, 'disposal', '1', 'short', '2000.00', '0.00', '2000.00'],
@@ -152,10 +235,23 @@ test('missing purchase and missing price are flagged with their transaction, nev
 });
 
 test('a failed transaction only spends its fee; tax years follow the configured start', () => {
-  const r = computeTax([
-    tx('d', D(0), 'deposit', 'Deposit', [['incoming', ETH, '1', '1000']]),
-    tx('f', D(5), 'payment', 'Failed', [['outgoing', ETH, '0.5', '1000'], ['fee', ETH, '0.002', '1500']], { failed: true }),
-  ], { method: 'FIFO', longTermDays: 365 });
+  const r = computeTax(
+    [
+      tx('d', D(0), 'deposit', 'Deposit', [['incoming', ETH, '1', '1000']]),
+      tx(
+        'f',
+        D(5),
+        'payment',
+        'Failed',
+        [
+          ['outgoing', ETH, '0.5', '1000'],
+          ['fee', ETH, '0.002', '1500'],
+        ],
+        { failed: true },
+      ),
+    ],
+    { method: 'FIFO', longTermDays: 365 },
+  );
   assert.deepEqual(rows(r), [[ETH, 'fee', '0.002', 'short', '3.00', '2.00', '1.00']]);
   assert.equal(r.positions[0]!.quantity, '0.998');
   assertBalanced(r);

@@ -24,7 +24,12 @@ export function assertBalanced(r: EngineResult) {
     assert.equal(qty.get(p.assetId)?.toFixed(), new Decimal(p.quantity).toFixed(), `${p.assetId} quantity`);
     assert.equal(usd.get(p.assetId)?.toFixed(), new Decimal(p.costBasis).toFixed(), `${p.assetId} basis`);
   }
-  for (const [asset, q] of qty) if (q.gt(0)) assert.ok(r.positions.some((p) => p.assetId === asset), `${asset} held has a position`);
+  for (const [asset, q] of qty)
+    if (q.gt(0))
+      assert.ok(
+        r.positions.some((p) => p.assetId === asset),
+        `${asset} held has a position`,
+      );
   // Lots add up to the positions.
   for (const p of r.positions) {
     const lots = r.lots.filter((l) => l.assetId === p.assetId);
@@ -34,4 +39,3 @@ export function assertBalanced(r: EngineResult) {
   // Each gain is exactly proceeds − basis.
   for (const d of r.disposals) assert.equal(new Decimal(d.proceeds).minus(d.costBasis).toFixed(), new Decimal(d.gain).toFixed());
 }
-

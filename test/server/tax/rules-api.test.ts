@@ -25,13 +25,29 @@ before(async () => {
   const { db, now } = seeded;
   wallet = await insertWallet(db, ws.workspaceId, now, 'Rules wallet');
   // Lots of 1 BTC at 10,000 (2024-01-01), 30,000 (2024-04-10), 20,000 (2024-07-19); 1.5 BTC sold at 40,000 on 2025-02-04.
-  await insertTransactions(db, ws.workspaceId, wallet, '0xrules', [
-    { id: 'trx_r1', timestamp: D(0), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '10000' }] },
-    { id: 'trx_r2', timestamp: D(100), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '30000' }] },
-    { id: 'trx_r3', timestamp: D(200), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '20000' }] },
-    { id: 'trx_r4', timestamp: D(400), type: 'trade', label: 'Sell', legs: [{ kind: 'outgoing', assetId: A.btc, quantity: '1.5', price: '40000' }, { kind: 'incoming', assetId: A.usd, quantity: '60000', price: '1' }] },
-    { id: 'trx_r5', timestamp: D(401), type: 'deposit', label: 'Deposit', legs: [{ kind: 'incoming', assetId: A.native, quantity: '10', price: '20' }] },
-  ], now);
+  await insertTransactions(
+    db,
+    ws.workspaceId,
+    wallet,
+    '0xrules',
+    [
+      { id: 'trx_r1', timestamp: D(0), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '10000' }] },
+      { id: 'trx_r2', timestamp: D(100), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '30000' }] },
+      { id: 'trx_r3', timestamp: D(200), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '20000' }] },
+      {
+        id: 'trx_r4',
+        timestamp: D(400),
+        type: 'trade',
+        label: 'Sell',
+        legs: [
+          { kind: 'outgoing', assetId: A.btc, quantity: '1.5', price: '40000' },
+          { kind: 'incoming', assetId: A.usd, quantity: '60000', price: '1' },
+        ],
+      },
+      { id: 'trx_r5', timestamp: D(401), type: 'deposit', label: 'Deposit', legs: [{ kind: 'incoming', assetId: A.native, quantity: '10', price: '20' }] },
+    ],
+    now,
+  );
 });
 after(() => server.stop());
 
@@ -40,14 +56,31 @@ const get = async (path: string) => {
   assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
   return r.body;
 };
-type Gain = { transactionId: string; term: string; quantity: string; proceeds: string; costBasis: string; gain: string; acquiredAt: number | null; disposedAt: number; asset: { symbol: string }; lots: { transactionId: string; acquiredAt: number | null; quantity: string; costBasis: string }[] };
+type Gain = {
+  transactionId: string;
+  term: string;
+  quantity: string;
+  proceeds: string;
+  costBasis: string;
+  gain: string;
+  acquiredAt: number | null;
+  disposedAt: number;
+  asset: { symbol: string };
+  lots: { transactionId: string; acquiredAt: number | null; quantity: string; costBasis: string }[];
+};
 const gains = async () => (await get('/api/v1/tax/gains?year=2025')).data as Gain[];
 
 describe('settings', () => {
   test('holdingPeriod, taxTimezone, lotTracking and UK_POOL are workspace settings; bad values are 400 and change nothing', async () => {
     const w = (await get('/api/v1/workspace')).data;
     assert.deepEqual([w.holdingPeriod, w.taxTimezone, w.lotTracking], ['calendar', 'UTC', 'universal']);
-    for (const body of [{ holdingPeriod: 'weeks' }, { taxTimezone: 'Mars/Olympus' }, { taxTimezone: '' }, { lotTracking: 'per-exchange' }, { costBasisMethod: 'uk_pool' }]) {
+    for (const body of [
+      { holdingPeriod: 'weeks' },
+      { taxTimezone: 'Mars/Olympus' },
+      { taxTimezone: '' },
+      { lotTracking: 'per-exchange' },
+      { costBasisMethod: 'uk_pool' },
+    ]) {
       const r = await call(server, 'PATCH', '/api/v1/workspace', { headers: ws.auth, body });
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.body.error, 'invalid_parameters');
@@ -58,11 +91,17 @@ describe('settings', () => {
     const lots = await get('/api/v1/tax/lots');
     assert.deepEqual([lots.taxTimezone, lots.lotTracking, lots.holdingPeriod], ['America/New_York', 'wallet', 'calendar']);
     assert.ok(lots.data.every((l: { walletId: string }) => l.walletId === wallet));
-    const uk = await call(server, 'PATCH', '/api/v1/workspace', { headers: ws.auth, body: { costBasisMethod: 'UK_POOL', taxTimezone: 'UTC', lotTracking: 'universal' } });
+    const uk = await call(server, 'PATCH', '/api/v1/workspace', {
+      headers: ws.auth,
+      body: { costBasisMethod: 'UK_POOL', taxTimezone: 'UTC', lotTracking: 'universal' },
+    });
     assert.equal(uk.status, 200);
     // The pool: 3 BTC for 60,000, 1.5 sold at 20,000 each.
     const g = await gains();
-    assert.equal(g.reduce((t, x) => t + Number(x.costBasis), 0), 30000);
+    assert.equal(
+      g.reduce((t, x) => t + Number(x.costBasis), 0),
+      30000,
+    );
     assert.equal((await get('/api/v1/tax/lots?asset=' + A.btc)).data[0].costBasis, '30000');
     assert.equal((await call(server, 'PATCH', '/api/v1/workspace', { headers: ws.auth, body: { costBasisMethod: 'FIFO' } })).status, 200);
   });
@@ -73,19 +112,48 @@ describe('specific identification', () => {
 
   test('a disposal names its lots; the gains follow at once; DELETE gives it back to the method', async () => {
     const before = await gains();
-    assert.deepEqual(before.map((g) => g.lots.map((l) => l.transactionId).join()), ['trx_r2', 'trx_r1']);
-    const r = await put('trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r3', quantity: '1' }, { transactionId: 'trx_r2', quantity: '0.5' }] });
+    assert.deepEqual(
+      before.map((g) => g.lots.map((l) => l.transactionId).join()),
+      ['trx_r2', 'trx_r1'],
+    );
+    const r = await put('trx_r4', {
+      assetId: A.btc,
+      lots: [
+        { transactionId: 'trx_r3', quantity: '1' },
+        { transactionId: 'trx_r2', quantity: '0.5' },
+      ],
+    });
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.deepEqual(r.body.data, { transactionId: 'trx_r4', assetId: A.btc, lots: [{ transactionId: 'trx_r3', quantity: '1' }, { transactionId: 'trx_r2', quantity: '0.5' }], honoured: true });
+    assert.deepEqual(r.body.data, {
+      transactionId: 'trx_r4',
+      assetId: A.btc,
+      lots: [
+        { transactionId: 'trx_r3', quantity: '1' },
+        { transactionId: 'trx_r2', quantity: '0.5' },
+      ],
+      honoured: true,
+    });
     const after = await gains();
     assert.equal(after.length, 1);
-    assert.deepEqual(after[0]!.lots.map((l) => [l.transactionId, l.quantity, l.costBasis]), [['trx_r3', '1', '20000'], ['trx_r2', '0.5', '15000']]);
+    assert.deepEqual(
+      after[0]!.lots.map((l) => [l.transactionId, l.quantity, l.costBasis]),
+      [
+        ['trx_r3', '1', '20000'],
+        ['trx_r2', '0.5', '15000'],
+      ],
+    );
     assert.equal(after[0]!.costBasis, '35000');
     const listed = (await get('/api/v1/tax/lot-selections')).data;
-    assert.deepEqual(listed.map((s: { transactionId: string; honoured: boolean }) => [s.transactionId, s.honoured]), [['trx_r4', true]]);
+    assert.deepEqual(
+      listed.map((s: { transactionId: string; honoured: boolean }) => [s.transactionId, s.honoured]),
+      [['trx_r4', true]],
+    );
     const del = await call(server, 'DELETE', `/api/v1/tax/transactions/trx_r4/lots?assetId=${encodeURIComponent(A.btc)}`, { headers: ws.auth });
     assert.equal(del.status, 200);
-    assert.deepEqual((await gains()).map((g) => g.lots.map((l) => l.transactionId).join()), ['trx_r2', 'trx_r1']);
+    assert.deepEqual(
+      (await gains()).map((g) => g.lots.map((l) => l.transactionId).join()),
+      ['trx_r2', 'trx_r1'],
+    );
     assert.equal((await call(server, 'DELETE', `/api/v1/tax/transactions/trx_r4/lots?assetId=${encodeURIComponent(A.btc)}`, { headers: ws.auth })).status, 404);
   });
 
@@ -97,8 +165,30 @@ describe('specific identification', () => {
       ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r5', quantity: '1' }] }, 400, 'lots.0.transactionId'], // acquires no BTC
       ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_nope', quantity: '1' }] }, 400, 'lots.0.transactionId'],
       ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r1', quantity: '1.5' }] }, 400, 'lots.0.quantity'], // more than it acquired
-      ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r1', quantity: '1' }, { transactionId: 'trx_r2', quantity: '1' }] }, 400, 'lots'], // more than sold
-      ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r1', quantity: '0.5' }, { transactionId: 'trx_r1', quantity: '0.5' }] }, 400, 'lots.1.transactionId'],
+      [
+        'trx_r4',
+        {
+          assetId: A.btc,
+          lots: [
+            { transactionId: 'trx_r1', quantity: '1' },
+            { transactionId: 'trx_r2', quantity: '1' },
+          ],
+        },
+        400,
+        'lots',
+      ], // more than sold
+      [
+        'trx_r4',
+        {
+          assetId: A.btc,
+          lots: [
+            { transactionId: 'trx_r1', quantity: '0.5' },
+            { transactionId: 'trx_r1', quantity: '0.5' },
+          ],
+        },
+        400,
+        'lots.1.transactionId',
+      ],
       ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r1', quantity: '-1' }] }, 400],
       ['trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r1', quantity: 'abc' }] }, 400],
       ['trx_r4', { assetId: A.btc, lots: [] }, 400],
@@ -108,10 +198,21 @@ describe('specific identification', () => {
       const r = await put(id, body);
       assert.equal(r.status, status, `${id} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
       assert.ok(!JSON.stringify(r.body).includes('    at '), 'no stack trace');
-      if (path) assert.ok(r.body.details.some((d: { path: string }) => d.path === path), `${JSON.stringify(r.body.details)} names ${path}`);
+      if (path)
+        assert.ok(
+          r.body.details.some((d: { path: string }) => d.path === path),
+          `${JSON.stringify(r.body.details)} names ${path}`,
+        );
     }
     // An acquisition after the disposal.
-    await insertTransactions(server.ctx.db, ws.workspaceId, wallet, '0xrules', [{ id: 'trx_r6', timestamp: D(500), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '50000' }] }], server.clock.now());
+    await insertTransactions(
+      server.ctx.db,
+      ws.workspaceId,
+      wallet,
+      '0xrules',
+      [{ id: 'trx_r6', timestamp: D(500), type: 'trade', label: 'Buy', legs: [{ kind: 'incoming', assetId: A.btc, quantity: '1', price: '50000' }] }],
+      server.clock.now(),
+    );
     const later = await put('trx_r4', { assetId: A.btc, lots: [{ transactionId: 'trx_r6', quantity: '1' }] });
     assert.equal(later.status, 400);
     assert.equal((await get('/api/v1/tax/lot-selections')).data.length, 0);
@@ -159,12 +260,21 @@ describe('forms', () => {
 
 test('the new routes are in the OpenAPI document and need their scope', async () => {
   const doc = (await call(server, 'GET', '/openapi.json')).body;
-  for (const [path, method] of [['/api/v1/tax/transactions/{id}/lots', 'put'], ['/api/v1/tax/transactions/{id}/lots', 'delete'], ['/api/v1/tax/lot-selections', 'get'], ['/api/v1/tax/schedule-d', 'get']] as const) {
+  for (const [path, method] of [
+    ['/api/v1/tax/transactions/{id}/lots', 'put'],
+    ['/api/v1/tax/transactions/{id}/lots', 'delete'],
+    ['/api/v1/tax/lot-selections', 'get'],
+    ['/api/v1/tax/schedule-d', 'get'],
+  ] as const) {
     assert.ok(doc.paths[path]?.[method], `${method} ${path}`);
   }
   assert.ok(doc.paths['/api/v1/tax/transactions/{id}/lots'].put.requestBody);
   const narrow = await connectWorkspace(server, client, 'openid portfolios:read');
-  for (const [method, path, scope] of [['GET', '/api/v1/tax/schedule-d?year=2025', 'tax:read'], ['GET', '/api/v1/tax/lot-selections', 'tax:read'], ['DELETE', '/api/v1/tax/transactions/trx_r4/lots?assetId=x', 'tax:write']] as const) {
+  for (const [method, path, scope] of [
+    ['GET', '/api/v1/tax/schedule-d?year=2025', 'tax:read'],
+    ['GET', '/api/v1/tax/lot-selections', 'tax:read'],
+    ['DELETE', '/api/v1/tax/transactions/trx_r4/lots?assetId=x', 'tax:write'],
+  ] as const) {
     const r = await call(server, method, path, { headers: narrow.auth });
     assert.equal(r.status, 403, path);
     assert.deepEqual(r.body.details, [{ required: scope }]);

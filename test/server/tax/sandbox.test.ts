@@ -46,7 +46,24 @@ async function all<T>(path: string): Promise<T[]> {
 }
 
 type Line = { debit: string; credit: string };
-type Gain = { id: string; transactionId: string; asset: { tokenId: string; symbol: string }; kind: string; quantity: string; term: string; proceeds: string; costBasis: string; gain: string; fee: string; acquiredAt: number | null; disposedDate: string; taxYear: number; lots: { acquiredAt: number | null }[]; isMissingPurchase: boolean; isMissingPrice: boolean };
+type Gain = {
+  id: string;
+  transactionId: string;
+  asset: { tokenId: string; symbol: string };
+  kind: string;
+  quantity: string;
+  term: string;
+  proceeds: string;
+  costBasis: string;
+  gain: string;
+  fee: string;
+  acquiredAt: number | null;
+  disposedDate: string;
+  taxYear: number;
+  lots: { acquiredAt: number | null }[];
+  isMissingPurchase: boolean;
+  isMissingPrice: boolean;
+};
 
 test('the ledger balances for the whole dataset and its asset balances equal the holdings', async () => {
   const entries = await all<{ transactionId: string; lines: Line[]; totals: Line }>('/api/v1/accounting/ledger');
@@ -70,14 +87,28 @@ test('the ledger balances for the whole dataset and its asset balances equal the
   // Every asset account the ledger holds a quantity of is a holding (or spam / an NFT, which holdings leave out).
   const shown = new Set(holdings.holdings.map((h: { assetId: string }) => h.assetId));
   const withSpam = new Set((await get('/api/v1/holdings?isSpam=true')).holdings.map((h: { assetId: string }) => h.assetId));
-  for (const a of balances.assets) if (!new Decimal(a.quantity).isZero() && !shown.has(a.assetId)) assert.ok(a.isSpam || a.asset.type === 'nft' || withSpam.has(a.assetId), a.assetId);
+  for (const a of balances.assets)
+    if (!new Decimal(a.quantity).isZero() && !shown.has(a.assetId)) assert.ok(a.isSpam || a.asset.type === 'nft' || withSpam.has(a.assetId), a.assetId);
 });
 
 test('gains: nothing flagged, the summary adds up the rows, the CSVs match the endpoints row by row', async () => {
-  const summary = (await get('/api/v1/tax/summary')).data as { taxYear: number; shortTerm: { net: string; disposals: number }; longTerm: { net: string; disposals: number }; netGain: string; income: { total: string; events: number }; flags: Record<string, number> }[];
+  const summary = (await get('/api/v1/tax/summary')).data as {
+    taxYear: number;
+    shortTerm: { net: string; disposals: number };
+    longTerm: { net: string; disposals: number };
+    netGain: string;
+    income: { total: string; events: number };
+    flags: Record<string, number>;
+  }[];
   assert.ok(summary.length >= 2, `${summary.length} tax years`);
-  assert.ok(summary.some((y) => y.longTerm.disposals > 0), 'the two years of history produce long-term disposals');
-  assert.ok(summary.some((y) => y.income.events > 0), 'staking rewards and airdrops are income');
+  assert.ok(
+    summary.some((y) => y.longTerm.disposals > 0),
+    'the two years of history produce long-term disposals',
+  );
+  assert.ok(
+    summary.some((y) => y.income.events > 0),
+    'staking rewards and airdrops are income',
+  );
   for (const y of summary) {
     assert.deepEqual(y.flags, { missingPriceTransactions: 0, missingPurchaseTransactions: 0 }, String(y.taxYear));
     const gains = await all<Gain>(`/api/v1/tax/gains?year=${y.taxYear}`);
@@ -97,28 +128,64 @@ test('gains: nothing flagged, the summary adds up the rows, the CSVs match the e
       const c = line.split(',');
       const g = gains[i]!;
       const days = new Set(g.lots.filter((l) => l.acquiredAt !== null).map((l) => new Date(l.acquiredAt!).toISOString().slice(0, 10)));
-      assert.deepEqual(c, [
-        `${g.quantity} ${g.asset.symbol}`, days.size === 0 ? 'UNKNOWN' : days.size === 1 ? [...days][0] : 'VARIOUS', g.disposedDate.slice(0, 10),
-        cents(g.proceeds), cents(g.costBasis), new Decimal(cents(g.proceeds)).minus(cents(g.costBasis)).toFixed(2), g.term === 'long' ? 'Long-term' : 'Short-term',
-        g.asset.tokenId, g.quantity, cents(g.fee), g.kind, g.transactionId, g.id, 'no', 'no',
-      ], `${y.taxYear} row ${i}`);
+      assert.deepEqual(
+        c,
+        [
+          `${g.quantity} ${g.asset.symbol}`,
+          days.size === 0 ? 'UNKNOWN' : days.size === 1 ? [...days][0] : 'VARIOUS',
+          g.disposedDate.slice(0, 10),
+          cents(g.proceeds),
+          cents(g.costBasis),
+          new Decimal(cents(g.proceeds)).minus(cents(g.costBasis)).toFixed(2),
+          g.term === 'long' ? 'Long-term' : 'Short-term',
+          g.asset.tokenId,
+          g.quantity,
+          cents(g.fee),
+          g.kind,
+          g.transactionId,
+          g.id,
+          'no',
+          'no',
+        ],
+        `${y.taxYear} row ${i}`,
+      );
     });
-    const incomeRows = await all<{ id: string; transactionId: string; receivedDate: string; asset: { symbol: string }; quantity: string; label: string; value: string }>(`/api/v1/tax/income?year=${y.taxYear}`);
+    const incomeRows = await all<{
+      id: string;
+      transactionId: string;
+      receivedDate: string;
+      asset: { symbol: string };
+      quantity: string;
+      label: string;
+      value: string;
+    }>(`/api/v1/tax/income?year=${y.taxYear}`);
     const incomeCsv = await call(server, 'GET', `/api/v1/reports/${income.body.data.id}/download`, { headers: auth });
-    assert.deepEqual((incomeCsv.body as string).trim().split('\r\n').slice(1), incomeRows.map((r) => [r.receivedDate.slice(0, 10), r.asset.symbol, r.quantity, r.label, cents(r.value), r.transactionId, r.id, 'no'].join(',')));
+    assert.deepEqual(
+      (incomeCsv.body as string).trim().split('\r\n').slice(1),
+      incomeRows.map((r) => [r.receivedDate.slice(0, 10), r.asset.symbol, r.quantity, r.label, cents(r.value), r.transactionId, r.id, 'no'].join(',')),
+    );
     assert.equal(incomeRows.length, y.income.events);
   }
 });
 
 test('the invariants hold for every method and for wallet-by-wallet lots', async () => {
-  const configs = [['LIFO', 'universal'], ['HIFO', 'universal'], ['AVERAGE', 'universal'], ['UK_POOL', 'universal'], ['FIFO', 'wallet'], ['HIFO', 'wallet'], ['FIFO', 'universal']] as const;
+  const configs = [
+    ['LIFO', 'universal'],
+    ['HIFO', 'universal'],
+    ['AVERAGE', 'universal'],
+    ['UK_POOL', 'universal'],
+    ['FIFO', 'wallet'],
+    ['HIFO', 'wallet'],
+    ['FIFO', 'universal'],
+  ] as const;
   const nets = new Set<string>();
   for (const [costBasisMethod, lotTracking] of configs) {
     const name = `${costBasisMethod} ${lotTracking}`;
     const patched = await call(server, 'PATCH', '/api/v1/workspace', { headers: auth, body: { costBasisMethod, lotTracking } });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const entries = await all<{ transactionId: string; lines: Line[] }>('/api/v1/accounting/ledger');
-    for (const e of entries) assert.equal(sum(e.lines.map((l) => l.debit)).toFixed(), sum(e.lines.map((l) => l.credit)).toFixed(), `${name}: ${e.transactionId}`);
+    for (const e of entries)
+      assert.equal(sum(e.lines.map((l) => l.debit)).toFixed(), sum(e.lines.map((l) => l.credit)).toFixed(), `${name}: ${e.transactionId}`);
     const balances = await get('/api/v1/accounting/balances');
     assert.equal(balances.costBasisMethod, costBasisMethod);
     assert.equal(balances.totals.debit, balances.totals.credit, name);
@@ -130,7 +197,11 @@ test('the invariants hold for every method and for wallet-by-wallet lots', async
     const lots = await all<{ asset: { tokenId: string }; quantity: string }>('/api/v1/tax/lots');
     for (const a of balances.assets) {
       if (new Decimal(a.quantity).lte(0)) continue;
-      assert.equal(sum(lots.filter((l) => l.asset.tokenId === a.assetId).map((l) => l.quantity)).toFixed(), new Decimal(a.quantity).toFixed(), `${name}: lots of ${a.assetId}`);
+      assert.equal(
+        sum(lots.filter((l) => l.asset.tokenId === a.assetId).map((l) => l.quantity)).toFixed(),
+        new Decimal(a.quantity).toFixed(),
+        `${name}: lots of ${a.assetId}`,
+      );
     }
     const summary = (await get('/api/v1/tax/summary')).data as { taxYear: number; netGain: string; flags: Record<string, number> }[];
     for (const y of summary) {

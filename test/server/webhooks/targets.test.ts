@@ -19,10 +19,17 @@ let sink: Server;
 let hits = 0;
 
 before(async () => {
-  s = await startTestServer({ env: { CONNECT_WEBHOOK_PRIVATE_TARGETS: 'deny' }, sync: false, webhooks: { pollMs: 20, backoffMs: () => 10, timeoutMs: 2000, attempts: 1 } });
+  s = await startTestServer({
+    env: { CONNECT_WEBHOOK_PRIVATE_TARGETS: 'deny' },
+    sync: false,
+    webhooks: { pollMs: 20, backoffMs: () => 10, timeoutMs: 2000, attempts: 1 },
+  });
   c = await newClient(s, { scopes: ALL_SCOPES, sandbox: true });
   ws = await connectWorkspace(s, c, ALL_SCOPES, [{ provider: 'ethereum', address: '0x47c2e31e9ce22437bcf6313d2b9e98245a7bfcfa' }]);
-  sink = createServer((_req, res) => { hits++; res.end(); });
+  sink = createServer((_req, res) => {
+    hits++;
+    res.end();
+  });
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
 });
 after(async () => {
@@ -31,11 +38,27 @@ after(async () => {
 });
 
 test('registration refuses internal targets in every spelling, and plain http even for sandbox clients', async () => {
-  for (const url of ['https://169.254.169.254/', 'https://10.0.0.1/', 'https://[::ffff:7f00:1]/', 'https://0x7f000001/', 'http://localhost:22/', 'https://localhost./x',
-    'https://127.1/', 'https://[::1]/', 'https://192.168.1.1/', 'https://100.64.0.1/', 'https://0.0.0.0/', 'https://intranet/', 'http://example.com/hooks']) {
+  for (const url of [
+    'https://169.254.169.254/',
+    'https://10.0.0.1/',
+    'https://[::ffff:7f00:1]/',
+    'https://0x7f000001/',
+    'http://localhost:22/',
+    'https://localhost./x',
+    'https://127.1/',
+    'https://[::1]/',
+    'https://192.168.1.1/',
+    'https://100.64.0.1/',
+    'https://0.0.0.0/',
+    'https://intranet/',
+    'http://example.com/hooks',
+  ]) {
     expectError(await call(s, 'PUT', `/admin/clients/${c.client_id}/webhook`, { headers: ADMIN, body: { url } }), 'INVALID_REQUEST', url);
   }
-  assert.equal((await call(s, 'PUT', `/admin/clients/${c.client_id}/webhook`, { headers: ADMIN, body: { url: 'https://hooks.example.com/kryptos' } })).status, 200);
+  assert.equal(
+    (await call(s, 'PUT', `/admin/clients/${c.client_id}/webhook`, { headers: ADMIN, body: { url: 'https://hooks.example.com/kryptos' } })).status,
+    200,
+  );
 });
 
 test('delivery re-checks after DNS: a name resolving to loopback is never connected to, and looks like any failure', async () => {

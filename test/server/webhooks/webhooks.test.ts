@@ -46,8 +46,24 @@ const dbFile = join(dir, 'connect.db');
 
 function start(backoffMs = 40): Promise<RunningServer> {
   return startConnectServer({
-    env: { NODE_ENV: 'test', CONNECT_PORT: '0', CONNECT_DB: dbFile, CONNECT_ENCRYPTION_KEY: TEST_KEY, LOG_LEVEL: 'silent', CONNECT_ADMIN_TOKEN: ADMIN.authorization.slice(7) },
-    config: { rateLimits: { perClientPerMinute: 100_000, perIpPerMinute: 100_000, authFailuresPer15Minutes: 100_000, otpRequestsPerHour: 1000, guestsPerIpPerHour: 100_000, guestsPerClientPerHour: 100_000 } },
+    env: {
+      NODE_ENV: 'test',
+      CONNECT_PORT: '0',
+      CONNECT_DB: dbFile,
+      CONNECT_ENCRYPTION_KEY: TEST_KEY,
+      LOG_LEVEL: 'silent',
+      CONNECT_ADMIN_TOKEN: ADMIN.authorization.slice(7),
+    },
+    config: {
+      rateLimits: {
+        perClientPerMinute: 100_000,
+        perIpPerMinute: 100_000,
+        authFailuresPer15Minutes: 100_000,
+        otpRequestsPerHour: 1000,
+        guestsPerIpPerHour: 100_000,
+        guestsPerClientPerHour: 100_000,
+      },
+    },
     sync: false,
     webhooks: { pollMs: 20, backoffMs: () => backoffMs, timeoutMs: 2000 },
   });
@@ -86,7 +102,8 @@ after(async () => {
 
 const deliveriesOf = (event: string) => hooks.received.filter((r) => r.headers['x-webhook-event'] === event);
 /** Deliveries of an integration status change to `status`. */
-const statusDeliveries = (status: string, from = 0) => hooks.received.slice(from).filter((r) => (JSON.parse(r.body) as { data: { status?: string } }).data.status === status);
+const statusDeliveries = (status: string, from = 0) =>
+  hooks.received.slice(from).filter((r) => (JSON.parse(r.body) as { data: { status?: string } }).data.status === status);
 
 test('the admin API shows the secret once (whsec_), never again, and rotates it', async () => {
   assert.match(secret, /^whsec_[A-Za-z0-9_-]{43}$/);
@@ -122,7 +139,15 @@ test('integration.created, updated, failed and deleted arrive in the documented 
   assert.equal(envelope.data.provider, 'solana');
   assert.equal(envelope.data.publicAddress, SANDBOX_SOL);
   assert.ok(!Number.isNaN(Date.parse(String(created.headers['x-webhook-timestamp']))));
-  assert.deepEqual(verifyWebhook(secret, { signature: String(created.headers['x-webhook-signature']), timestamp: String(created.headers['x-webhook-timestamp']) }, created.body, Date.now()), { ok: true });
+  assert.deepEqual(
+    verifyWebhook(
+      secret,
+      { signature: String(created.headers['x-webhook-signature']), timestamp: String(created.headers['x-webhook-timestamp']) },
+      created.body,
+      Date.now(),
+    ),
+    { ok: true },
+  );
 
   // Status changes from any code path (here straight in the database) are events too: the triggers write them.
   const db = server.ctx.db;
@@ -162,7 +187,11 @@ test('the signature verifies with the secret and fails with a tampered body, ano
   assert.deepEqual(verifyWebhook(secret, headers, d.body.replace('"integration.', '"integrations.'), at), { ok: false, reason: 'bad_signature' });
   assert.deepEqual(verifyWebhook(secret, headers, `${d.body} `, at), { ok: false, reason: 'bad_signature' });
   assert.deepEqual(verifyWebhook('whsec_other', headers, d.body, at), { ok: false, reason: 'bad_signature' });
-  assert.deepEqual(verifyWebhook(secret, { ...headers, timestamp: new Date(at - 1000).toISOString() }, d.body, at), { ok: false, reason: 'bad_signature' }, 'the timestamp is signed');
+  assert.deepEqual(
+    verifyWebhook(secret, { ...headers, timestamp: new Date(at - 1000).toISOString() }, d.body, at),
+    { ok: false, reason: 'bad_signature' },
+    'the timestamp is signed',
+  );
   assert.deepEqual(verifyWebhook(secret, headers, d.body, at + 6 * 60_000), { ok: false, reason: 'stale_timestamp' });
   assert.deepEqual(verifyWebhook(secret, { signature: null, timestamp: null }, d.body, at), { ok: false, reason: 'missing_headers' });
 });
@@ -170,7 +199,11 @@ test('the signature verifies with the secret and fails with a tampered body, ano
 test('a receiver that fails twice then succeeds: one delivery, delivered, three attempts, same id and body', async () => {
   hooks.answers.push(503, 500);
   const from = hooks.received.length;
-  await server.ctx.db.updateTable('integrations').set({ status: 'PARTIALLY SYNCED', updated_at: Date.now() }).where('id', '=', ws.sandboxIntegrations[0]!).execute();
+  await server.ctx.db
+    .updateTable('integrations')
+    .set({ status: 'PARTIALLY SYNCED', updated_at: Date.now() })
+    .where('id', '=', ws.sandboxIntegrations[0]!)
+    .execute();
   await until('three attempts', () => statusDeliveries('PARTIALLY SYNCED', from).length >= 3);
   const got = statusDeliveries('PARTIALLY SYNCED', from);
   assert.equal(new Set(got.map((r) => r.headers['x-webhook-id'])).size, 1);
@@ -182,7 +215,11 @@ test('a receiver that fails twice then succeeds: one delivery, delivered, three 
   });
   assert.deepEqual([row.attempts, row.last_status], [3, 200]);
   const attempts = await server.ctx.db.selectFrom('webhook_attempts').select(['attempt', 'status']).where('delivery_id', '=', id).orderBy('attempt').execute();
-  assert.deepEqual(attempts, [{ attempt: 1, status: 503 }, { attempt: 2, status: 500 }, { attempt: 3, status: 200 }]);
+  assert.deepEqual(attempts, [
+    { attempt: 1, status: 503 },
+    { attempt: 2, status: 500 },
+    { attempt: 3, status: 200 },
+  ]);
   const listed = await call(server, 'GET', `/admin/clients/${client.client_id}/webhook/deliveries?limit=50`, { headers: ADMIN });
   assert.equal(listed.body.data.deliveries.filter((d: { id: string }) => d.id === id).length, 1);
   assert.equal(listed.body.data.deliveries.find((d: { id: string }) => d.id === id).status, 'delivered');
@@ -225,7 +262,12 @@ test('a restart mid-retry loses nothing: the pending delivery is sent by the nex
   await server.ctx.db.updateTable('integrations').set({ status: 'COMPLETED', updated_at: Date.now() }).where('id', '=', ws.sandboxIntegrations[0]!).execute();
   const first = await until('first attempt', () => statusDeliveries('COMPLETED', from)[0]);
   const id = String(first.headers['x-webhook-id']);
-  await until('retry scheduled', async () => (await server.ctx.db.selectFrom('webhook_deliveries').select('attempts').where('id', '=', id).executeTakeFirstOrThrow()).attempts === 1 && (await server.ctx.db.selectFrom('webhook_attempts').select('attempt').where('delivery_id', '=', id).execute()).length === 1);
+  await until(
+    'retry scheduled',
+    async () =>
+      (await server.ctx.db.selectFrom('webhook_deliveries').select('attempts').where('id', '=', id).executeTakeFirstOrThrow()).attempts === 1 &&
+      (await server.ctx.db.selectFrom('webhook_attempts').select('attempt').where('delivery_id', '=', id).execute()).length === 1,
+  );
   await server.close();
   // Time passes while the server is down: the retry is due when the next process starts.
   const { openDatabase } = await import('../../../server/db/database.ts');
