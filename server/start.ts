@@ -62,7 +62,7 @@ export async function startConnectServer(options: StartOptions = {}): Promise<Ru
   const logger = createLogger(config.logLevel, options.logDestination);
   const storage = await openStorage(config.dbFile);
   const { db, write } = storage;
-  const metrics = createMetrics({ db, clock });
+  const metrics = createMetrics({ db, clock, writerQueue: () => write.pending() });
   const limits = config.redis ? await redisLimits(config.redis, logger, metrics.refused) : memoryLimits(metrics.refused);
   let mailer: Mailer = noMailer;
   if (config.smtpUrl) mailer = createSmtpMailer(config.smtpUrl, config.mailFrom);

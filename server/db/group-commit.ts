@@ -15,7 +15,10 @@ type Pending = { fn: (trx: Db) => Promise<unknown>; resolve(value: unknown): voi
 
 const MAX_BATCH = 64;
 
-export function createGroupCommit(db: Db): Writer {
+/** The writer, and how many writes wait for it (a metric: the single writer is the database's pool). */
+export type GroupCommit = Writer & { pending(): number };
+
+export function createGroupCommit(db: Db): GroupCommit {
   const queue: Pending[] = [];
   let scheduled = false;
 
@@ -48,7 +51,7 @@ export function createGroupCommit(db: Db): Writer {
     else scheduled = false;
   }
 
-  return <T>(fn: (trx: Db) => Promise<T>) =>
+  const write = <T>(fn: (trx: Db) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!scheduled) {
@@ -56,4 +59,5 @@ export function createGroupCommit(db: Db): Writer {
         setImmediate(() => void flush());
       }
     });
+  return Object.assign(write, { pending: () => queue.length });
 }

@@ -5,13 +5,13 @@
  */
 import type SQLite from 'better-sqlite3';
 import { openDatabase, startWalWatchdog, type Db } from './database.ts';
-import { createGroupCommit, type Writer } from './group-commit.ts';
+import { createGroupCommit, type GroupCommit } from './group-commit.ts';
 import { createReadCache, type ReadCache } from './read-cache.ts';
 
 export type Storage = {
   readonly db: Db;
   /** Every write: group commit, one fsync per batch, each caller answered after COMMIT. */
-  readonly write: Writer;
+  readonly write: GroupCommit;
   /** A cache of expensive reads, dropped whenever the database changes. */
   readCache(options?: { sizedBudgetBytes?: number }): ReadCache;
   /** The engine's own handle, for the tests and benchmarks that inspect it (never the server). */

@@ -16,11 +16,9 @@ export type Metrics = {
   readonly timeRequests: RequestHandler;
   /** Counts a rate-limit or failure-budget refusal. */
   refused(limiter: string): void;
-  /** Reports how many writes wait for the writer (set by the group commit). */
-  writerQueue(size: number): void;
 };
 
-export function createMetrics(deps: { db: Db; clock: Clock; instance?: string }): Metrics {
+export function createMetrics(deps: { db: Db; clock: Clock; writerQueue: () => number; instance?: string }): Metrics {
   const registry = new Registry();
   if (deps.instance) registry.setDefaultLabels({ instance: deps.instance });
   collectDefaultMetrics({ register: registry, prefix: 'kc_' });
@@ -37,7 +35,14 @@ export function createMetrics(deps: { db: Db; clock: Clock; instance?: string })
     labelNames: ['limiter'] as const,
     registers: [registry],
   });
-  const writer = new Gauge({ name: 'kc_db_writer_queue', help: 'Writes waiting for the single writer (group commit)', registers: [registry] });
+  new Gauge({
+    name: 'kc_db_writer_queue',
+    help: 'Writes waiting for the single writer (group commit)',
+    registers: [registry],
+    collect() {
+      this.set(deps.writerQueue());
+    },
+  });
   new Gauge({
     name: 'kc_sync_queue_jobs',
     help: 'Sync jobs by state',
@@ -82,6 +87,5 @@ export function createMetrics(deps: { db: Db; clock: Clock; instance?: string })
     registry,
     timeRequests,
     refused: (limiter) => refusals.inc({ limiter }),
-    writerQueue: (size) => writer.set(size),
   };
 }
