@@ -556,8 +556,8 @@ export async function fuzzRoute(server: TestServer, target: Target, options: { n
         if (res.status >= 400) {
           const path = target.path();
           // The OAuth family answers RFC 6749 errors ({error, error_description}), and an HTML page where no
-          // trusted redirect_uri is known yet (authorize) or for the hosted page itself.
-          const oauth = /^\/(oauth|oidc|\.well-known)\//.test(path) || path === '/connect';
+          // trusted redirect_uri is known yet (authorize) or for the hosted pages themselves (/connect, /connect/frame).
+          const oauth = /^\/(oauth|oidc|\.well-known)\//.test(path) || path === '/connect' || path === '/connect/frame';
           const html = res.headers.get('content-type')?.startsWith('text/html') ?? false;
           const body = (oauth && html ? { error: 'html_page' } : JSON.parse(text)) as { success?: boolean; code?: string; error?: string; message?: string };
           if (oauth) {
