@@ -14,7 +14,7 @@ import type { PriceSource } from '../sync/source.ts';
 import type { RouteArea } from '../http/routes.ts';
 import { grantOf } from '../http/locals.ts';
 import { requireScope } from '../http/bearer.middleware.ts';
-import { HttpError, dataError } from '../errors.ts';
+import { ConnectError, dataError, DataError } from '../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { findWorkspace } from '../users/users.service.ts';
 import { insertIntegrations, planIntegrations } from '../integrations/integrations.service.ts';
@@ -29,9 +29,9 @@ import { DAY_MS } from '../lib/time.ts';
 
 /** Connect-family errors from the shared integration rules, in the data family's shape. */
 function asDataError(error: unknown): unknown {
-  if (!(error instanceof HttpError) || /^[a-z_]+$/.test(error.code)) return error;
+  if (!(error instanceof ConnectError)) return error;
   if (error.code === 'ALREADY_CONNECTED')
-    return new HttpError(409, 'already_connected', error.message, { details: [{ code: error.code, ...(error.extra ?? {}) }] });
+    return new DataError(409, 'already_connected', error.message, { details: [{ code: error.code, ...(error.extra ?? {}) }] });
   const path =
     { UNKNOWN_PROVIDER: 'provider', SANDBOX_PROVIDER_NOT_ALLOWED: 'provider', INVALID_ADDRESS: 'address', SANDBOX_ADDRESS_NOT_ALLOWED: 'address' }[
       error.code

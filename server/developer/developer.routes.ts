@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Writer } from '../db/group-commit.ts';
-import { HttpError, connectError } from '../errors.ts';
+import { connectError, ConnectError } from '../errors.ts';
 import { noStore, sendOk } from '../http/envelope.ts';
 import { clientOf } from '../http/locals.ts';
 import type { RouteArea } from '../http/routes.ts';
@@ -92,7 +92,7 @@ export function developerRoutes(api: RouteArea, deps: DeveloperDeps, guard: { cl
       const grantId = String(req.params.grantId).slice(0, 128);
       const grant = await findLiveGrantWithUser(db, grantId, now);
       // The contract answers 404 here but 403 for the same code on resync (4.6 vs 4.7).
-      if (!grant) throw new HttpError(404, 'GRANT_NOT_FOUND', 'No such grant');
+      if (!grant) throw new ConnectError(404, 'GRANT_NOT_FOUND', 'No such grant');
       if (grant.client_id !== c.id) throw connectError('ACCESS_DENIED', 'This grant belongs to another client');
       if (grant.is_anonymous !== 1) throw connectError('NOT_ANON_USER', 'Transaction limits apply to guest users only');
       const next = {

@@ -149,9 +149,10 @@ export function hostedAssetRoutes(area: RouteArea): void {
   area.get('/connect/assets/hosted.css', { summary: "The hosted page's stylesheet", hidden: true }, (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('text/css').send(HOSTED_CSS);
   });
-  area.get('/connect/assets/:file', { summary: 'The widget bundle (dist/) for the hosted page', hidden: true }, (req, res) => {
+  area.get('/connect/assets/:file', { summary: 'The widget bundle (dist/) for the hosted page', hidden: true }, (req, res, next) => {
     const file = String(req.params.file);
-    if (!DIST_FILE.test(file)) throw connectError('NOT_FOUND', 'No such asset');
+    // Not a bundle file: another area's asset (the frame page's) or nothing (the final 404).
+    if (!DIST_FILE.test(file)) return next();
     if (!widgetBuilt()) {
       res.status(503).set('Cache-Control', 'no-store').type('text/plain').send(NOT_BUILT);
       return;

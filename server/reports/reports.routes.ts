@@ -13,7 +13,7 @@ import type { RouteArea } from '../http/routes.ts';
 import { grantOf } from '../http/locals.ts';
 import { requireScope } from '../http/bearer.middleware.ts';
 import { randomId } from '../crypto.ts';
-import { HttpError, dataError } from '../errors.ts';
+import { dataError, DataError } from '../errors.ts';
 import { workspaceCurrency } from '../prices/fx.ts';
 import { ReportBody, ReportsQuery } from '../tax/tax.schema.ts';
 import { findGrantReport, insertReport, listGrantReports, reportContent } from './reports.repository.ts';
@@ -97,7 +97,7 @@ export function reportRoutes(api: RouteArea, { db, write, clock, kick }: ReportD
     requireScope('reports:read'),
     async (req, res) => {
       const r = await findOwn(res, String(req.params.id));
-      if (r.status !== 'completed') throw new HttpError(409, 'report_not_ready', `The report is ${r.status}`, { extra: { status: r.status } });
+      if (r.status !== 'completed') throw new DataError(409, 'report_not_ready', `The report is ${r.status}`, { extra: { status: r.status } });
       const content = await reportContent(db, r.id);
       const name = `${{ capital_gains: 'capital-gains', income: 'income', form_8949: 'form-8949', turbotax: 'turbotax-gains' }[r.type]}-${r.tax_year}.csv`;
       res

@@ -16,7 +16,7 @@ import { form8949Csv, turboTaxCsv } from './forms.ts';
 
 export type ReportWorker = { start(): Promise<void>; stop(): Promise<void>; kick(): void; waitIdle(timeoutMs?: number): Promise<void> };
 
-/** What the worker uses (AppContext has all of it). */
+/** What the worker uses (start.ts hands it these). */
 export type ReportWorkerDeps = { db: Db; write: Writer; clock: Clock; logger: Logger; taxPasses: TaxPasses };
 
 export function createReportWorker(deps: ReportWorkerDeps): ReportWorker {

@@ -55,7 +55,7 @@ export type SyncEngine = {
   waitIdle(timeoutMs?: number): Promise<void>;
 };
 
-/** What the runner uses (AppContext has all of it). */
+/** What the runner uses (start.ts hands it these). */
 export type SyncDeps = { db: Db; logger: Logger; sealer: Sealer; write: Writer; taxPasses: TaxPasses };
 
 export const defaultBackoff = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 3_600_000);

@@ -11,7 +11,7 @@ import type { Clock } from '../clock.ts';
 import type { RouteArea } from '../http/routes.ts';
 import { grantOf } from '../http/locals.ts';
 import { requireScope } from '../http/bearer.middleware.ts';
-import { HttpError, dataError } from '../errors.ts';
+import { dataError, DataError } from '../errors.ts';
 import { randomId } from '../crypto.ts';
 import { Decimal } from '../lib/decimal.ts';
 import { enqueueEvent } from '../webhooks/outbox.repository.ts';
@@ -159,7 +159,7 @@ export function transferRoutes(api: RouteArea, { db, write, clock, taxPasses }: 
       if (problems.length) throw dataError('invalid_parameters', 'These transactions cannot be paired', problems);
       const taken = await pairs.activePairsOf(db, g.workspaceId, [out!.id, inn!.id]);
       if (taken.length)
-        throw new HttpError(409, 'transfer_conflict', 'A half is already paired: undo that pairing first', { extra: { existing: taken.map((t) => t.id) } });
+        throw new DataError(409, 'transfer_conflict', 'A half is already paired: undo that pairing first', { extra: { existing: taken.map((t) => t.id) } });
       const now = clock.now();
       const id = randomId('tp_', 12);
       const pair: PairRow = {
@@ -206,7 +206,7 @@ export function transferRoutes(api: RouteArea, { db, write, clock, taxPasses }: 
       const g = grantOf(res);
       const p = await findPair(g.workspaceId, id);
       if (p.status === 'undone')
-        throw new HttpError(409, 'transfer_conflict', 'This pairing was undone: pair the two transactions again with POST /api/v1/transfers');
+        throw new DataError(409, 'transfer_conflict', 'This pairing was undone: pair the two transactions again with POST /api/v1/transfers');
       const data = p.status === 'confirmed' ? (await view(g.workspaceId, [p]))[0] : await settle(g.workspaceId, p, 'confirmed');
       res.json({ message: 'Transfer pairing confirmed', data, user_id: g.userId, timestamp: clock.now() });
     },

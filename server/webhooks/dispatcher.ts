@@ -46,7 +46,7 @@ const SCOPE_FOR: Record<string, string[]> = {
   transfer_detection: ['transactions:read', 'tax:read'],
 };
 
-/** What the dispatcher uses (AppContext has all of it). */
+/** What the dispatcher uses (start.ts hands it these). */
 export type WebhookDispatcherDeps = {
   db: Db;
   write: Writer;

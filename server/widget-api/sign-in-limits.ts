@@ -15,7 +15,7 @@
  * email. A lockout history older than a day is forgotten.
  */
 import type { Db } from '../db/database.ts';
-import { HttpError } from '../errors.ts';
+import { ConnectError } from '../errors.ts';
 import { findSignInFailures, readRateCounters, resetSignInFailures, setRateCounter, setSignInFailures } from './sign-in-limits.repository.ts';
 
 const HOUR = 3_600_000;
@@ -60,7 +60,7 @@ async function spendBudgets(trx: Db, now: number, all: { key: string; limit: num
     const row = rows.find((x) => x.key === b.key);
     if (row && now - row.window_start < HOUR && row.count >= b.limit) {
       const wait = Math.max(1, Math.ceil((row.window_start + HOUR - now) / 1000));
-      throw new HttpError(429, 'RATE_LIMITED', b.message, { extra: { retry_after: wait } });
+      throw new ConnectError(429, 'RATE_LIMITED', b.message, { extra: { retry_after: wait } });
     }
   }
   for (const b of all) {
@@ -78,7 +78,7 @@ export async function assertNotLocked(db: Db, now: number, email: string, correc
     const message = correctCode
       ? 'That code is right, but sign-in for this email is locked after too many wrong codes; try again later'
       : 'Sign-in for this email is locked after too many wrong codes; try again later';
-    throw new HttpError(429, 'SIGN_IN_LOCKED', message, { extra: { retry_after: wait } });
+    throw new ConnectError(429, 'SIGN_IN_LOCKED', message, { extra: { retry_after: wait } });
   }
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from '../logger.ts';
 import type { Mailer } from '../mailer.ts';
 import { digestsEqual, hmac } from '../crypto.ts';
 import { OTP_MAX_ATTEMPTS, OTP_RESEND_MS, OTP_TTL_MS } from '../clock.ts';
-import { HttpError, connectError } from '../errors.ts';
+import { connectError, ConnectError } from '../errors.ts';
 import { recordAudit } from '../audit.ts';
 import { CAN_SHARE } from '../users/users.service.ts';
 import { findUser, findUserByEmail, insertUserWithWorkspace, listWorkspaces } from '../users/users.repository.ts';
@@ -66,7 +66,7 @@ export async function requestCode(deps: SignInDeps, link: LinkToken, email: stri
   const previous = await findSignInCode(db, link.id);
   if (previous && now - previous.created_at < OTP_RESEND_MS) {
     const wait = Math.ceil((OTP_RESEND_MS - (now - previous.created_at)) / 1000);
-    throw new HttpError(429, 'RATE_LIMITED', `Wait ${wait} s before asking for another code`, { extra: { retry_after: wait } });
+    throw new ConnectError(429, 'RATE_LIMITED', `Wait ${wait} s before asking for another code`, { extra: { retry_after: wait } });
   }
   await assertNotLocked(db, now, email);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -129,7 +129,7 @@ export async function verifyCode(deps: SignInDeps, link: LinkToken, email: strin
           text: `Someone entered ${FAILURES_BEFORE_LOCKOUT} wrong sign-in codes for this email, so email sign-in to Kryptos is paused for ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} minutes`}.\n\nIf it was you, wait and try again. If it was not, nobody got in: a code is needed, and it was only sent to you.`,
         })
         .catch((error: unknown) => deps.logger.warn({ err: error }, 'lockout notice not sent'));
-      throw new HttpError(429, 'SIGN_IN_LOCKED', 'Too many wrong codes for this email; sign-in is paused for a while', {
+      throw new ConnectError(429, 'SIGN_IN_LOCKED', 'Too many wrong codes for this email; sign-in is paused for a while', {
         extra: { retry_after: r.lockedFor / 1000 },
       });
     }

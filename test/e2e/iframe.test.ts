@@ -152,11 +152,17 @@ test('iframe mode: the frame is framable only by the registered origin it names'
   const evil = await fetch(`${stack.connect.url}/connect/frame?client_id=${clientId}&origin=${encodeURIComponent('http://127.0.0.1:1')}`);
   assert.equal(evil.status, 403);
   assert.match(evil.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
-  // A handle is redeemed only from the connect server's own origin, and once.
+  // A handle is redeemed only from the connect server's own origin, and once; it is only ever made for the client's own link token.
+  const minted = await fetch(`${stack.connect.url}/link-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-client-id': clientId, 'x-client-secret': stack.client.client_secret },
+    body: JSON.stringify({ scopes: 'openid profile portfolios:read' }),
+  });
+  const linkToken = ((await minted.json()) as { data: { link_token: string } }).data.link_token;
   const handle = await fetch(`${stack.connect.url}/connect/frame/handle`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-client-id': clientId, 'x-client-secret': stack.client.client_secret },
-    body: JSON.stringify({ link_token: 'link_x' }),
+    body: JSON.stringify({ link_token: linkToken }),
   });
   assert.equal(handle.status, 200);
   const { data } = (await handle.json()) as { data: { handle: string } };
