@@ -113,7 +113,7 @@ export class KryptosConnect extends LitElement {
   /** Editable defaults `{address, apiKey, secretKey, password}` (JSON attribute or object property). */
   @property({ converter: jsonConverter }) prefill: Prefill = {};
   /** `inline` (default) or `iframe`: the screens in a frame of the connect server (`api-base` must be its origin). */
-  @property({ reflect: true }) mode: 'inline' | 'iframe' = 'inline';
+  @property() mode: 'inline' | 'iframe' = 'inline';
   /** Iframe mode: resolves to `{handle, client_id}` from your backend (`POST /connect/frame/handle` with client credentials). */
   @property({ attribute: false }) generateFrameHandle?: () => Promise<{ handle: string; client_id: string }>;
   /** Iframe mode, alternative to `generateFrameHandle`: the element POSTs `{}` here like `link-token-url`. */
