@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CONNECT_ERROR_STATUS } from './errors.ts';
 import type { Auth, RouteDoc } from './http/routes.ts';
+import { escapeHtml } from './http/html.ts';
 
 const SECURITY: Record<Auth, Record<string, string[]>[]> = {
   client: [{ clientId: [], clientSecret: [] }],
@@ -92,8 +93,6 @@ export function openApiDocument(serverUrl: string, docs: RouteDoc[]) {
   };
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** A readable API reference: server-rendered, no scripts (it is served under a strict CSP). */
 export function docsPage(doc: ReturnType<typeof openApiDocument>): string {
   const byTag = new Map<string, string[]>();
@@ -105,20 +104,20 @@ export function docsPage(doc: ReturnType<typeof openApiDocument>): string {
       const tag = op.tags[0] ?? 'Other';
       const auth = op.security.map((s) => Object.keys(s).join(' + ') || 'client_id + client_secret in the form body').join(' or ') || 'none';
       const body = op.requestBody
-        ? `<details><summary>Request body</summary><pre>${escape(JSON.stringify(Object.values(op.requestBody.content)[0]?.schema, null, 2))}</pre></details>`
+        ? `<details><summary>Request body</summary><pre>${escapeHtml(JSON.stringify(Object.values(op.requestBody.content)[0]?.schema, null, 2))}</pre></details>`
         : '';
       const list = byTag.get(tag) ?? [];
       list.push(
-        `<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code></h3><p>${escape(op.summary)}</p><p class="auth">Auth: ${escape(auth)}</p>${body}</section>`,
+        `<section class="op"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escapeHtml(path)}</code></h3><p>${escapeHtml(op.summary)}</p><p class="auth">Auth: ${escapeHtml(auth)}</p>${body}</section>`,
       );
       byTag.set(tag, list);
     }
   }
-  const sections = [...byTag].map(([tag, ops]) => `<h2 id="${escape(tag)}">${escape(tag)}</h2>${ops.join('')}`).join('');
+  const sections = [...byTag].map(([tag, ops]) => `<h2 id="${escapeHtml(tag)}">${escapeHtml(tag)}</h2>${ops.join('')}`).join('');
   const codes = Object.entries(CONNECT_ERROR_STATUS)
     .map(([c, s]) => `<tr><td><code>${c}</code></td><td>${s}</td></tr>`)
     .join('');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(doc.info.title)} — API reference</title><link rel="stylesheet" href="/docs/docs.css"></head><body><main><h1>${escape(doc.info.title)}</h1><p>${escape(doc.info.description)} Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p><nav>${[...byTag.keys()].map((t) => `<a href="#${escape(t)}">${escape(t)}</a>`).join(' · ')}</nav>${sections}<h2 id="errors">Connect error codes</h2><table><thead><tr><th>Code</th><th>HTTP status</th></tr></thead><tbody>${codes}</tbody></table></main></body></html>`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(doc.info.title)} — API reference</title><link rel="stylesheet" href="/docs/docs.css"></head><body><main><h1>${escapeHtml(doc.info.title)}</h1><p>${escapeHtml(doc.info.description)} Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p><nav>${[...byTag.keys()].map((t) => `<a href="#${escapeHtml(t)}">${escapeHtml(t)}</a>`).join(' · ')}</nav>${sections}<h2 id="errors">Connect error codes</h2><table><thead><tr><th>Code</th><th>HTTP status</th></tr></thead><tbody>${codes}</tbody></table></main></body></html>`;
 }
 
 export const DOCS_CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1f2937;background:#f9fafb}main{max-width:960px;margin:0 auto;padding:24px}

@@ -56,9 +56,10 @@ export const widgetOriginCheck: RequestHandler = (req, res, next) => {
   next();
 };
 
-function sameOrigin(origin: string, host: string | undefined): boolean {
+/** True when `origin` is this server's own (its host, as the request names it). */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
   try {
-    return host !== undefined && new URL(origin).host === host;
+    return origin !== undefined && host !== undefined && new URL(origin).host === host;
   } catch {
     return false;
   }

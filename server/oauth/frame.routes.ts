@@ -16,7 +16,7 @@
  *
  * Handles live in this process's memory: they last a minute and are used once.
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
@@ -31,6 +31,8 @@ import { ipKey, type Limits } from '../http/rate-limit.ts';
 import { findActiveClient } from '../clients/clients.repository.ts';
 import { findLinkTokenByDigest } from '../connect/link-tokens.repository.ts';
 import { widgetBuilt } from './hosted-page.ts';
+import { escapeHtml } from '../http/html.ts';
+import { sameOrigin } from '../http/cors.ts';
 
 const HANDLE_TTL_MS = 60_000;
 const MAX_HANDLES = 50_000;
@@ -40,17 +42,6 @@ const RedeemBody = z.strictObject({ handle: z.string().min(1).max(128), client_i
 const CLEAN_ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$/;
 
 type Held = { linkToken: string; clientId: string; expiresAt: number };
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function sameOrigin(req: Request): boolean {
-  const origin = req.get('origin');
-  try {
-    return origin !== undefined && new URL(origin).host === req.get('host');
-  } catch {
-    return false;
-  }
-}
 
 function framePage(res: Response, status: number, frameAncestors: string, body: string) {
   res.set({
@@ -68,7 +59,6 @@ export type FrameDeps = { db: Db; clock: Clock; limits: Limits; config: { rateLi
 
 /** The iframe mode's routes on `area`; `clientGuard` authenticates the partner (failures counted). */
 export function frameRoutes(area: RouteArea, deps: FrameDeps, clientGuard: RequestHandler[]): void {
-  const ctx = deps;
   const held = new Map<string, Held>();
   const sweep = (now: number) => {
     for (const [k, v] of held) if (v.expiresAt <= now) held.delete(k);
@@ -84,11 +74,11 @@ export function frameRoutes(area: RouteArea, deps: FrameDeps, clientGuard: Reque
     ...clientGuard,
     async (req, res) => {
       noStore(res);
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       const client = clientOf(res);
       const { link_token } = HandleBody.parse(req.body);
       // Only this client's own, live link token can be put behind a handle.
-      const link = isWellFormedToken(link_token, 'link_') ? await findLinkTokenByDigest(ctx.db, digest(link_token)) : undefined;
+      const link = isWellFormedToken(link_token, 'link_') ? await findLinkTokenByDigest(deps.db, digest(link_token)) : undefined;
       if (!link || link.client_id !== client.id) throw connectError('INVALID_TOKEN', 'Unknown link token');
       if (link.expires_at <= now) throw connectError('TOKEN_EXPIRED', 'The link token has expired; request a new one');
       sweep(now);
@@ -102,16 +92,16 @@ export function frameRoutes(area: RouteArea, deps: FrameDeps, clientGuard: Reque
   area.post(
     '/connect/frame/session',
     { summary: 'Iframe mode: the frame redeems its handle (same origin only, once) → {link_token, expires_at}', body: RedeemBody },
-    deps.limits.limiter({ name: 'frame-session-ip', windowMs: 60_000, limit: ctx.config.rateLimits.perIpPerMinute, key: (req) => `fs:${ipKey(req)}` }),
+    deps.limits.limiter({ name: 'frame-session-ip', windowMs: 60_000, limit: deps.config.rateLimits.perIpPerMinute, key: (req) => `fs:${ipKey(req)}` }),
     (req, res) => {
       noStore(res);
-      if (!sameOrigin(req)) throw connectError('ORIGIN_NOT_ALLOWED', 'Only the Connect frame may redeem a frame handle');
+      if (!sameOrigin(req.get('origin'), req.get('host'))) throw connectError('ORIGIN_NOT_ALLOWED', 'Only the Connect frame may redeem a frame handle');
       const { handle, client_id } = RedeemBody.parse(req.body);
       const key = digest(handle);
       const entry = held.get(key);
       held.delete(key);
       if (!entry || entry.clientId !== client_id) throw connectError('INVALID_TOKEN', 'Unknown frame handle');
-      if (entry.expiresAt <= ctx.clock.now()) throw connectError('TOKEN_EXPIRED', 'This frame handle has expired');
+      if (entry.expiresAt <= deps.clock.now()) throw connectError('TOKEN_EXPIRED', 'This frame handle has expired');
       sendOk(res, { link_token: entry.linkToken });
     },
   );
@@ -122,7 +112,7 @@ export function frameRoutes(area: RouteArea, deps: FrameDeps, clientGuard: Reque
     async (req, res) => {
       const clientId = typeof req.query.client_id === 'string' ? req.query.client_id.slice(0, 64) : '';
       const origin = typeof req.query.origin === 'string' ? req.query.origin.slice(0, 300) : '';
-      const client = clientId ? await findActiveClient(ctx.db, clientId) : undefined;
+      const client = clientId ? await findActiveClient(deps.db, clientId) : undefined;
       const origins = client ? (JSON.parse(client.origins) as string[]) : [];
       if (!client || !CLEAN_ORIGIN.test(origin) || !origins.includes(origin)) {
         return framePage(res, 403, "'none'", '<main class="status"><p>This app may not embed Kryptos Connect from this address.</p></main>');
@@ -134,7 +124,7 @@ export function frameRoutes(area: RouteArea, deps: FrameDeps, clientGuard: Reque
         200,
         origin,
         `<kryptos-connect></kryptos-connect><main class="status" id="kc-status" hidden><p id="kc-status-text"></p></main>
-<script type="module" src="/connect/assets/frame.js" data-origin="${escape(origin)}"></script>`,
+<script type="module" src="/connect/assets/frame.js" data-origin="${escapeHtml(origin)}"></script>`,
       );
     },
   );

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Response } from 'express';
 import type { RouteArea } from '../http/routes.ts';
 import { connectError } from '../errors.ts';
+import { escapeHtml } from '../http/html.ts';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 const BUNDLE = 'kryptos-connect.js';
@@ -29,8 +30,6 @@ export const HOSTED_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; font-src 'self'; connect-src 'self'; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 export const widgetBuilt = (): boolean => existsSync(DIST + BUNDLE);
 
 const NOT_BUILT =
@@ -38,7 +37,7 @@ const NOT_BUILT =
 
 function shell(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${escape(title)}</title><link rel="stylesheet" href="/connect/assets/hosted.css">
+<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/connect/assets/hosted.css">
 </head><body>${body}</body></html>`;
 }
 
@@ -49,7 +48,7 @@ export function sendHostedPage(res: Response): void {
     res
       .status(503)
       .type('html')
-      .send(shell('Kryptos Connect is unavailable', `<main class="status"><h1>Kryptos Connect is unavailable</h1><p>${escape(NOT_BUILT)}</p></main>`));
+      .send(shell('Kryptos Connect is unavailable', `<main class="status"><h1>Kryptos Connect is unavailable</h1><p>${escapeHtml(NOT_BUILT)}</p></main>`));
     return;
   }
   res
